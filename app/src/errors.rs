@@ -1,0 +1,116 @@
+//! The error bodies of the API, in the original's shapes.
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// The key Django REST framework uses for errors that belong to no one field.
+pub const NON_FIELD_ERRORS: &str = "non_field_errors";
+
+/// simplejwt's `code` for every rejected token.
+pub const TOKEN_NOT_VALID: &str = "token_not_valid";
+
+/// Messages the server sends and the SPA may recognise.
+pub mod messages {
+    pub const REQUIRED: &str = "This field is required.";
+    pub const NULL: &str = "This field may not be null.";
+    pub const BLANK: &str = "This field may not be blank.";
+    pub const NOT_A_STRING: &str = "Not a valid string.";
+    pub const USERNAME_TAKEN: &str = "A user with that username already exists.";
+    pub const BAD_CREDENTIALS: &str = "No active account found with the given credentials";
+    pub const NO_CREDENTIALS: &str = "Authentication credentials were not provided.";
+    pub const TOKEN_INVALID: &str = "Token is invalid or expired";
+    pub const TOKEN_BLACKLISTED: &str = "Token is blacklisted";
+    pub const NOT_FOUND: &str = "Not found.";
+}
+
+/// `400 {"<field>": ["<message>", ...], ...}`. Ordered, so answers are stable.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct FieldErrors(pub BTreeMap<String, Vec<String>>);
+
+impl FieldErrors {
+    pub fn add(&mut self, field: &str, message: impl Into<String>) {
+        self.0
+            .entry(field.to_owned())
+            .or_default()
+            .push(message.into());
+    }
+
+    pub fn extend(&mut self, field: &str, messages: impl IntoIterator<Item = String>) {
+        for message in messages {
+            self.add(field, message);
+        }
+    }
+
+    pub fn single(field: &str, message: impl Into<String>) -> Self {
+        let mut errors = Self::default();
+        errors.add(field, message);
+        errors
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn get(&self, field: &str) -> &[String] {
+        self.0.get(field).map(Vec::as_slice).unwrap_or_default()
+    }
+
+    /// `Ok(())` when nothing was added, so validation can end with `errors.into_result()?`.
+    pub fn into_result(self) -> Result<(), Self> {
+        if self.is_empty() { Ok(()) } else { Err(self) }
+    }
+}
+
+/// `{"detail": "...", "code": "..."}`: every error that is not about a field.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Detail {
+    pub detail: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+}
+
+/// Any error body the API sends, as a client reads it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum ErrorBody {
+    Detail(Detail),
+    Fields(FieldErrors),
+}
+
+impl ErrorBody {
+    /// One line for a person: the detail, or the first message of the first field.
+    pub fn summary(&self) -> String {
+        match self {
+            Self::Detail(d) => d.detail.clone(),
+            Self::Fields(f) => f
+                .0
+                .values()
+                .flatten()
+                .next()
+                .cloned()
+                .unwrap_or_default(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_bodies_round_trip_in_the_original_shapes() {
+        let fields: ErrorBody =
+            serde_json::from_str(r#"{"username":["A user with that username already exists."]}"#)
+                .unwrap();
+        let ErrorBody::Fields(f) = &fields else {
+            panic!("read as {fields:?}")
+        };
+        assert_eq!(f.get("username"), [messages::USERNAME_TAKEN]);
+
+        let detail: ErrorBody =
+            serde_json::from_str(r#"{"detail":"Token is invalid or expired","code":"token_not_valid"}"#)
+                .unwrap();
+        assert_eq!(detail.summary(), messages::TOKEN_INVALID);
+    }
+}
