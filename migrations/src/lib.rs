@@ -1,1 +1,21 @@
+//! The database schema, as sea-orm migrations. The server applies pending ones at start
+//! and on `server migrate`.
 
+pub use sea_orm_migration::prelude::*;
+
+mod m20261124_000001_users;
+mod m20261124_000002_notes;
+mod m20261124_000003_refresh_tokens;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261124_000001_users::Migration),
+            Box::new(m20261124_000002_notes::Migration),
+            Box::new(m20261124_000003_refresh_tokens::Migration),
+        ]
+    }
+}

@@ -1,0 +1,420 @@
+//! Every setting, read once from the environment (and `.env` when present) into one
+//! typed struct. A bad value is an error that names its variable, so start-up can stop
+//! with one clear line.
+
+use axum::http::HeaderValue;
+use jsonwebtoken::Algorithm;
+use std::net::{IpAddr, Ipv4Addr};
+use std::path::PathBuf;
+use std::time::Duration;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Environment {
+    Development,
+    Production,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Clone)]
+pub struct Config {
+    pub environment: Environment,
+    pub host: IpAddr,
+    pub port: u16,
+    pub database_url: String,
+    pub jwt: JwtConfig,
+    pub cors_allowed_origins: Vec<HeaderValue>,
+    pub static_dir: PathBuf,
+    pub log_format: LogFormat,
+    /// Failed sign-ins allowed per client and username before `429`.
+    pub login_max_failures: u32,
+    pub login_lockout: Duration,
+}
+
+#[derive(Clone)]
+pub struct JwtConfig {
+    pub secret: Vec<u8>,
+    /// True when development made up the secret; tokens then die with the process.
+    pub secret_generated: bool,
+    pub algorithm: Algorithm,
+    pub access_lifetime: Duration,
+    pub refresh_lifetime: Duration,
+    /// How long a spent refresh token may still be presented (two tabs refreshing at
+    /// once) before presenting it counts as theft.
+    pub reuse_grace: Duration,
+}
+
+/// `VARIABLE: what is wrong with it`.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[error("{var}: {reason}")]
+pub struct ConfigError {
+    pub var: &'static str,
+    pub reason: String,
+}
+
+fn invalid(var: &'static str, reason: impl Into<String>) -> ConfigError {
+    ConfigError {
+        var,
+        reason: reason.into(),
+    }
+}
+
+impl Config {
+    /// Reads the process environment, after loading `.env` if there is one.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        // A missing .env is normal; a malformed one is not worth refusing to start over.
+        let _ = dotenvy::dotenv();
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Builds the config from any source of variables, so tests need not touch the
+    /// process environment.
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let var = |name: &str| {
+            get(name)
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty())
+        };
+
+        let environment = match var("APP_ENV").as_deref() {
+            None | Some("production") => Environment::Production,
+            Some("development") => Environment::Development,
+            Some(other) => {
+                return Err(invalid(
+                    "APP_ENV",
+                    format!("{other:?} is neither \"development\" nor \"production\""),
+                ));
+            }
+        };
+        let development = environment == Environment::Development;
+
+        let default_host = if development {
+            IpAddr::V4(Ipv4Addr::LOCALHOST)
+        } else {
+            IpAddr::V4(Ipv4Addr::UNSPECIFIED)
+        };
+        let host = match var("HOST") {
+            None => default_host,
+            Some(h) => h
+                .parse()
+                .map_err(|_| invalid("HOST", format!("{h:?} is not an IP address")))?,
+        };
+        let port = match var("PORT") {
+            None => 8000,
+            Some(p) => p
+                .parse()
+                .map_err(|_| invalid("PORT", format!("{p:?} is not a port number (0-65535)")))?,
+        };
+
+        let database_url = database_url(&var)?;
+
+        let (secret, secret_generated) = match var("JWT_SECRET") {
+            Some(s) if s.len() < 32 => {
+                return Err(invalid("JWT_SECRET", "must be at least 32 characters long"));
+            }
+            Some(s) => (s.into_bytes(), false),
+            None if development => (random_secret(), true),
+            None => {
+                return Err(invalid(
+                    "JWT_SECRET",
+                    "is required outside development (set it, or set APP_ENV=development)",
+                ));
+            }
+        };
+        let algorithm = match var("JWT_ALGORITHM").as_deref() {
+            None | Some("HS256") => Algorithm::HS256,
+            Some("HS384") => Algorithm::HS384,
+            Some("HS512") => Algorithm::HS512,
+            Some(other) => {
+                return Err(invalid(
+                    "JWT_ALGORITHM",
+                    format!("{other:?} is not one of HS256, HS384, HS512"),
+                ));
+            }
+        };
+        let duration = |name: &'static str, default: Duration| match var(name) {
+            None => Ok(default),
+            Some(v) => parse_duration(&v).ok_or_else(|| {
+                invalid(
+                    name,
+                    format!("{v:?} is not a duration (seconds, or a number with s, m, h or d)"),
+                )
+            }),
+        };
+        let jwt = JwtConfig {
+            secret,
+            secret_generated,
+            algorithm,
+            access_lifetime: positive(
+                "ACCESS_TOKEN_LIFETIME",
+                duration("ACCESS_TOKEN_LIFETIME", Duration::from_secs(30 * 60))?,
+            )?,
+            refresh_lifetime: positive(
+                "REFRESH_TOKEN_LIFETIME",
+                duration("REFRESH_TOKEN_LIFETIME", Duration::from_secs(24 * 60 * 60))?,
+            )?,
+            reuse_grace: duration("REFRESH_REUSE_GRACE", Duration::from_secs(10))?,
+        };
+
+        let cors_allowed_origins = var("CORS_ALLOWED_ORIGINS")
+            .map(|list| {
+                list.split(',')
+                    .map(str::trim)
+                    .filter(|o| !o.is_empty())
+                    .map(|origin| {
+                        let valid = (origin.starts_with("http://")
+                            || origin.starts_with("https://"))
+                            && !origin.ends_with('/');
+                        valid
+                            .then(|| HeaderValue::from_str(origin).ok())
+                            .flatten()
+                            .ok_or_else(|| {
+                                invalid(
+                                    "CORS_ALLOWED_ORIGINS",
+                                    format!(
+                                        "{origin:?} is not an origin like https://notes.example.com"
+                                    ),
+                                )
+                            })
+                    })
+                    .collect::<Result<Vec<_>, _>>()
+            })
+            .transpose()?
+            .unwrap_or_default();
+
+        let log_format = match var("LOG_FORMAT").as_deref() {
+            None | Some("text") => LogFormat::Text,
+            Some("json") => LogFormat::Json,
+            Some(other) => {
+                return Err(invalid(
+                    "LOG_FORMAT",
+                    format!("{other:?} is neither \"text\" nor \"json\""),
+                ));
+            }
+        };
+
+        let login_max_failures = match var("LOGIN_MAX_FAILURES") {
+            None => 10,
+            Some(n) => n.parse().ok().filter(|n| *n > 0).ok_or_else(|| {
+                invalid(
+                    "LOGIN_MAX_FAILURES",
+                    format!("{n:?} is not a positive whole number"),
+                )
+            })?,
+        };
+
+        Ok(Self {
+            environment,
+            host,
+            port,
+            database_url,
+            jwt,
+            cors_allowed_origins,
+            static_dir: var("STATIC_DIR")
+                .map(PathBuf::from)
+                .unwrap_or_else(|| "dist".into()),
+            log_format,
+            login_max_failures,
+            login_lockout: duration("LOGIN_LOCKOUT", Duration::from_secs(15 * 60))?,
+        })
+    }
+}
+
+fn positive(var: &'static str, d: Duration) -> Result<Duration, ConfigError> {
+    if d.is_zero() {
+        Err(invalid(var, "must be longer than zero"))
+    } else {
+        Ok(d)
+    }
+}
+
+/// `DATABASE_URL`, else the original's `DB_HOST`/`DB_PORT`/`DB_NAME`/`DB_USER`/`DB_PWD`
+/// (PostgreSQL, with `DB_SSLMODE`), else an embedded SQLite file in the working directory.
+fn database_url(var: &impl Fn(&str) -> Option<String>) -> Result<String, ConfigError> {
+    if let Some(url) = var("DATABASE_URL") {
+        let known = ["sqlite:", "postgres://", "postgresql://"];
+        if !known.iter().any(|p| url.starts_with(p)) {
+            return Err(invalid(
+                "DATABASE_URL",
+                "must start with sqlite:, postgres:// or postgresql://",
+            ));
+        }
+        return Ok(url);
+    }
+    let Some(host) = var("DB_HOST") else {
+        return Ok("sqlite://notes.sqlite3?mode=rwc".into());
+    };
+    let required = |name: &'static str| {
+        var(name).ok_or_else(|| invalid(name, "is required when DB_HOST is set"))
+    };
+    let name = required("DB_NAME")?;
+    let user = required("DB_USER")?;
+    let password = var("DB_PWD").unwrap_or_default();
+    let port: u16 = match var("DB_PORT") {
+        None => 5432,
+        Some(p) => p
+            .parse()
+            .map_err(|_| invalid("DB_PORT", format!("{p:?} is not a port number")))?,
+    };
+    let mut url = format!(
+        "postgres://{}:{}@{}:{port}/{}",
+        percent_encode(&user),
+        percent_encode(&password),
+        host,
+        percent_encode(&name)
+    );
+    if let Some(mode) = var("DB_SSLMODE") {
+        const MODES: [&str; 6] = [
+            "disable",
+            "allow",
+            "prefer",
+            "require",
+            "verify-ca",
+            "verify-full",
+        ];
+        if !MODES.contains(&mode.as_str()) {
+            return Err(invalid(
+                "DB_SSLMODE",
+                format!("{mode:?} is not one of {}", MODES.join(", ")),
+            ));
+        }
+        url.push_str("?sslmode=");
+        url.push_str(&mode);
+    }
+    Ok(url)
+}
+
+fn percent_encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+/// `90`, `90s`, `15m`, `12h`, `1d`.
+fn parse_duration(s: &str) -> Option<Duration> {
+    let (number, unit) = match s.find(|c: char| !c.is_ascii_digit()) {
+        Some(i) => s.split_at(i),
+        None => (s, "s"),
+    };
+    let n: u64 = number.parse().ok()?;
+    let scale = match unit.trim() {
+        "s" => 1,
+        "m" => 60,
+        "h" => 60 * 60,
+        "d" => 24 * 60 * 60,
+        _ => return None,
+    };
+    n.checked_mul(scale).map(Duration::from_secs)
+}
+
+fn random_secret() -> Vec<u8> {
+    use argon2::password_hash::rand_core::{OsRng, RngCore};
+    let mut secret = vec![0u8; 64];
+    OsRng.fill_bytes(&mut secret);
+    secret
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let vars: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Config::from_lookup(|k| vars.get(k).cloned())
+    }
+
+    const SECRET: (&str, &str) = ("JWT_SECRET", "0123456789abcdef0123456789abcdef");
+
+    #[test]
+    fn production_defaults_need_only_a_secret() {
+        let c = config(&[SECRET]).unwrap();
+        assert_eq!(c.environment, Environment::Production);
+        assert_eq!(c.port, 8000);
+        assert_eq!(c.host, IpAddr::V4(Ipv4Addr::UNSPECIFIED));
+        assert_eq!(c.database_url, "sqlite://notes.sqlite3?mode=rwc");
+        assert_eq!(c.jwt.access_lifetime, Duration::from_secs(1800));
+        assert_eq!(c.jwt.refresh_lifetime, Duration::from_secs(86400));
+        assert_eq!(c.jwt.algorithm, Algorithm::HS256);
+    }
+
+    #[test]
+    fn a_missing_secret_stops_production_but_development_makes_one() {
+        assert_eq!(config(&[]).err().unwrap().var, "JWT_SECRET");
+        let dev = config(&[("APP_ENV", "development")]).unwrap();
+        assert!(dev.jwt.secret_generated);
+        assert_eq!(dev.host, IpAddr::V4(Ipv4Addr::LOCALHOST));
+    }
+
+    #[test]
+    fn each_bad_value_names_its_variable() {
+        for (var, value) in [
+            ("PORT", "eighty"),
+            ("HOST", "localhost:1"),
+            ("APP_ENV", "staging"),
+            ("ACCESS_TOKEN_LIFETIME", "5 minutes"),
+            ("REFRESH_TOKEN_LIFETIME", "0"),
+            ("JWT_ALGORITHM", "none"),
+            ("JWT_SECRET", "short"),
+            ("DATABASE_URL", "mysql://x"),
+            ("CORS_ALLOWED_ORIGINS", "example.com"),
+            ("LOG_FORMAT", "xml"),
+            ("LOGIN_MAX_FAILURES", "0"),
+            ("DB_SSLMODE", "sometimes"),
+        ] {
+            let mut vars = vec![SECRET, (var, value)];
+            if var == "DB_SSLMODE" {
+                vars.extend([("DB_HOST", "db"), ("DB_NAME", "n"), ("DB_USER", "u")]);
+            }
+            let err = config(&vars)
+                .err()
+                .unwrap_or_else(|| panic!("{var}={value} was accepted"));
+            assert_eq!(err.var, var, "{err}");
+        }
+    }
+
+    #[test]
+    fn the_originals_db_variables_select_postgres() {
+        let c = config(&[
+            SECRET,
+            ("DB_HOST", "db.example.com"),
+            ("DB_PORT", "6543"),
+            ("DB_NAME", "notes"),
+            ("DB_USER", "app"),
+            ("DB_PWD", "p@ss:w/rd"),
+            ("DB_SSLMODE", "require"),
+        ])
+        .unwrap();
+        assert_eq!(
+            c.database_url,
+            "postgres://app:p%40ss%3Aw%2Frd@db.example.com:6543/notes?sslmode=require"
+        );
+        assert_eq!(
+            config(&[SECRET, ("DB_HOST", "db")]).err().unwrap().var,
+            "DB_NAME"
+        );
+    }
+
+    #[test]
+    fn durations_take_units() {
+        assert_eq!(parse_duration("90"), Some(Duration::from_secs(90)));
+        assert_eq!(parse_duration("5s"), Some(Duration::from_secs(5)));
+        assert_eq!(parse_duration("15m"), Some(Duration::from_secs(900)));
+        assert_eq!(parse_duration("1d"), Some(Duration::from_secs(86400)));
+        assert_eq!(parse_duration("m"), None);
+        assert_eq!(parse_duration("1w"), None);
+    }
+}

@@ -1,0 +1,170 @@
+//! The server's one error type and the one place it becomes an HTTP answer, in the
+//! original's shapes.
+
+use app::errors::{Detail, FieldErrors, NON_FIELD_ERRORS, TOKEN_NOT_VALID, messages};
+use axum::Json;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use sea_orm::{DbErr, SqlErr};
+use serde_json::json;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("invalid fields: {0:?}")]
+    Fields(FieldErrors),
+    #[error("bad request: {0}")]
+    BadRequest(String),
+    #[error("unsupported media type")]
+    UnsupportedMediaType(String),
+    #[error("request body too large")]
+    PayloadTooLarge,
+    #[error("wrong credentials")]
+    BadCredentials,
+    #[error("no credentials")]
+    NotAuthenticated,
+    /// An access token that cannot authenticate a request.
+    #[error("bad access token")]
+    BadAccessToken,
+    /// `Authorization: Bearer` without exactly one token after it.
+    #[error("malformed Authorization header")]
+    BadRequestAuthHeader,
+    /// A token in a request body that is invalid, expired, of the wrong type or revoked.
+    #[error("token not valid: {0}")]
+    TokenNotValid(&'static str),
+    #[error("the token's user is gone")]
+    UserNotFound,
+    #[error("not found")]
+    NotFound,
+    #[error("too many attempts")]
+    TooManyAttempts { retry_after_secs: u64 },
+    #[error("database: {0}")]
+    Database(#[from] DbErr),
+    #[error("internal: {0}")]
+    Internal(String),
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;
+
+impl From<FieldErrors> for ApiError {
+    fn from(errors: FieldErrors) -> Self {
+        Self::Fields(errors)
+    }
+}
+
+fn detail(status: StatusCode, detail: &str) -> Response {
+    let body = Detail {
+        detail: detail.to_owned(),
+        code: None,
+    };
+    (status, Json(body)).into_response()
+}
+
+fn bearer_challenge(mut response: Response) -> Response {
+    response.headers_mut().insert(
+        header::WWW_AUTHENTICATE,
+        HeaderValue::from_static("Bearer realm=\"api\""),
+    );
+    response
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        match self {
+            Self::Fields(errors) => (StatusCode::BAD_REQUEST, Json(errors)).into_response(),
+            Self::BadRequest(message) => detail(StatusCode::BAD_REQUEST, &message),
+            Self::UnsupportedMediaType(message) => {
+                detail(StatusCode::UNSUPPORTED_MEDIA_TYPE, &message)
+            }
+            Self::PayloadTooLarge => {
+                detail(StatusCode::PAYLOAD_TOO_LARGE, "Request body is too large.")
+            }
+            Self::BadCredentials => {
+                bearer_challenge(detail(StatusCode::UNAUTHORIZED, messages::BAD_CREDENTIALS))
+            }
+            Self::NotAuthenticated => {
+                bearer_challenge(detail(StatusCode::UNAUTHORIZED, messages::NO_CREDENTIALS))
+            }
+            // simplejwt's answer for a bad `Authorization` header, `messages` included.
+            Self::BadAccessToken => bearer_challenge(
+                (
+                    StatusCode::UNAUTHORIZED,
+                    Json(json!({
+                        "detail": "Given token not valid for any token type",
+                        "code": TOKEN_NOT_VALID,
+                        "messages": [{
+                            "token_class": "AccessToken",
+                            "token_type": "access",
+                            "message": messages::TOKEN_INVALID,
+                        }],
+                    })),
+                )
+                    .into_response(),
+            ),
+            Self::BadRequestAuthHeader => bearer_challenge(
+                (
+                    StatusCode::UNAUTHORIZED,
+                    Json(json!({
+                        "detail": "Authorization header must contain two space-delimited values",
+                        "code": "bad_authorization_header",
+                    })),
+                )
+                    .into_response(),
+            ),
+            Self::TokenNotValid(message) => bearer_challenge(
+                (
+                    StatusCode::UNAUTHORIZED,
+                    Json(json!({"detail": message, "code": TOKEN_NOT_VALID})),
+                )
+                    .into_response(),
+            ),
+            Self::UserNotFound => bearer_challenge(
+                (
+                    StatusCode::UNAUTHORIZED,
+                    Json(json!({"detail": "User not found", "code": "user_not_found"})),
+                )
+                    .into_response(),
+            ),
+            Self::NotFound => detail(StatusCode::NOT_FOUND, messages::NOT_FOUND),
+            Self::TooManyAttempts { retry_after_secs } => {
+                let mut response = detail(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    &format!(
+                        "Request was throttled. Expected available in {retry_after_secs} seconds."
+                    ),
+                );
+                response
+                    .headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
+                response
+            }
+            Self::Database(err) => match err.sql_err() {
+                // The only unique column a request can collide on is `users.username`;
+                // the pre-check in `users` loses a race now and then, and this catches it.
+                Some(SqlErr::UniqueConstraintViolation(_)) => {
+                    Self::Fields(FieldErrors::single("username", messages::USERNAME_TAKEN))
+                        .into_response()
+                }
+                // A note for a user deleted since their token was issued.
+                Some(SqlErr::ForeignKeyConstraintViolation(_)) => {
+                    Self::UserNotFound.into_response()
+                }
+                _ => internal(&err.to_string()),
+            },
+            Self::Internal(message) => internal(&message),
+        }
+    }
+}
+
+/// Logged with the request's id (the trace span carries it); the caller learns nothing.
+fn internal(message: &str) -> Response {
+    tracing::error!(error = %message, "internal error");
+    detail(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "A server error occurred.",
+    )
+}
+
+/// A field error outside any one field, e.g. a body that is not a JSON object.
+pub fn non_field(message: impl Into<String>) -> ApiError {
+    ApiError::Fields(FieldErrors::single(NON_FIELD_ERRORS, message))
+}

@@ -1,0 +1,174 @@
+//! Request extractors that answer bad input in the API's shapes: a JSON object body, and
+//! the authenticated user.
+
+use crate::error::{ApiError, non_field};
+use crate::state::AppState;
+use app::claims::TokenType;
+use app::errors::{FieldErrors, messages};
+use axum::extract::{FromRef, FromRequest, FromRequestParts, Request};
+use axum::http::{header, request::Parts};
+use serde_json::{Map, Value};
+
+/// Notes are text; a megabyte is far beyond the longest valid body.
+pub const MAX_BODY_BYTES: usize = 1 << 20;
+
+/// A JSON object body. An empty body counts as `{}`, as in Django REST framework, so a
+/// client that sends nothing learns which fields are required.
+pub struct JsonObject(pub Map<String, Value>);
+
+impl<S: Send + Sync> FromRequest<S> for JsonObject {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, _: &S) -> Result<Self, ApiError> {
+        let content_type = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let bytes = axum::body::to_bytes(req.into_body(), MAX_BODY_BYTES)
+            .await
+            .map_err(|_| ApiError::PayloadTooLarge)?;
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            return Ok(Self(Map::new()));
+        }
+        match content_type {
+            Some(ct) if is_json(&ct) => {}
+            Some(ct) => {
+                return Err(ApiError::UnsupportedMediaType(format!(
+                    "Unsupported media type \"{ct}\" in request."
+                )));
+            }
+            None => {
+                return Err(ApiError::UnsupportedMediaType(
+                    "Unsupported media type \"\" in request.".into(),
+                ));
+            }
+        }
+        match serde_json::from_slice::<Value>(&bytes) {
+            Ok(Value::Object(map)) => Ok(Self(map)),
+            Ok(other) => Err(non_field(format!(
+                "Invalid data. Expected a dictionary, but got {}.",
+                json_type(&other)
+            ))),
+            Err(e) => Err(ApiError::BadRequest(format!("JSON parse error - {e}"))),
+        }
+    }
+}
+
+fn is_json(content_type: &str) -> bool {
+    let essence = content_type.split(';').next().unwrap_or("").trim();
+    essence.eq_ignore_ascii_case("application/json")
+        || (essence.starts_with("application/") && essence.ends_with("+json"))
+}
+
+fn json_type(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "bool",
+        Value::Number(_) => "number",
+        Value::String(_) => "str",
+        Value::Array(_) => "list",
+        Value::Object(_) => "dict",
+    }
+}
+
+/// Reads string fields from a body, collecting every field's error before answering, as
+/// a DRF serializer does.
+pub struct Fields<'a> {
+    body: &'a Map<String, Value>,
+    pub errors: FieldErrors,
+}
+
+impl<'a> Fields<'a> {
+    pub fn new(body: &'a JsonObject) -> Self {
+        Self {
+            body: &body.0,
+            errors: FieldErrors::default(),
+        }
+    }
+
+    /// A field that must be present.
+    pub fn required(&mut self, name: &str) -> Option<&'a str> {
+        match self.body.get(name) {
+            None => {
+                self.errors.add(name, messages::REQUIRED);
+                None
+            }
+            Some(_) => self.optional(name),
+        }
+    }
+
+    /// A present, non-blank string, as simplejwt's serializers want their fields.
+    pub fn required_text(&mut self, name: &str) -> Option<&'a str> {
+        let value = self.required(name)?;
+        if value.trim().is_empty() {
+            self.errors.add(name, messages::BLANK);
+            return None;
+        }
+        Some(value)
+    }
+
+    /// A field that may be absent; if present it must be a string.
+    pub fn optional(&mut self, name: &str) -> Option<&'a str> {
+        match self.body.get(name)? {
+            Value::String(s) => Some(s),
+            Value::Null => {
+                self.errors.add(name, messages::NULL);
+                None
+            }
+            _ => {
+                self.errors.add(name, messages::NOT_A_STRING);
+                None
+            }
+        }
+    }
+
+    /// Parses a present value with a domain rule, keeping its messages on failure.
+    pub fn check<T>(&mut self, name: &str, parsed: Result<T, Vec<String>>) -> Option<T> {
+        parsed.map_err(|e| self.errors.extend(name, e)).ok()
+    }
+
+    /// The parsed values once every field is valid, or every field's errors.
+    pub fn finish<T>(self, parsed: Option<T>) -> Result<T, ApiError> {
+        self.errors.into_result().map_err(ApiError::Fields)?;
+        // Each `None` above recorded an error, so valid fields always parsed.
+        parsed.ok_or_else(|| ApiError::Internal("valid fields without a value".into()))
+    }
+}
+
+/// The user an `Authorization: Bearer <access token>` header names. Like simplejwt, the
+/// token alone authenticates: no database read on the hot path.
+#[derive(Debug, Clone, Copy)]
+pub struct AuthUser {
+    pub id: i64,
+}
+
+impl<S> FromRequestParts<S> for AuthUser
+where
+    S: Send + Sync,
+    AppState: FromRef<S>,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        let Some(value) = parts.headers.get(header::AUTHORIZATION) else {
+            return Err(ApiError::NotAuthenticated);
+        };
+        let value = value.to_str().map_err(|_| ApiError::BadAccessToken)?;
+        let mut words = value.split_ascii_whitespace();
+        match words.next() {
+            Some(scheme) if scheme.eq_ignore_ascii_case("bearer") => {}
+            // Another scheme is not ours to judge: the request is simply unauthenticated.
+            _ => return Err(ApiError::NotAuthenticated),
+        }
+        let (Some(token), None) = (words.next(), words.next()) else {
+            return Err(ApiError::BadRequestAuthHeader);
+        };
+        let state = AppState::from_ref(state);
+        let claims = state
+            .tokens
+            .verify(token, TokenType::Access)
+            .map_err(|_| ApiError::BadAccessToken)?;
+        Ok(Self { id: claims.user_id })
+    }
+}

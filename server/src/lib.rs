@@ -1,0 +1,19 @@
+//! The Notes server: the JSON API of the Django REST framework + simplejwt original,
+//! and the host of the built SPA.
+
+pub mod config;
+pub mod db;
+pub mod entities;
+pub mod error;
+pub mod extract;
+pub mod notes;
+pub mod passwords;
+pub mod routes;
+pub mod sessions;
+pub mod spa;
+pub mod startup;
+pub mod state;
+pub mod telemetry;
+pub mod throttle;
+pub mod tokens;
+pub mod users;

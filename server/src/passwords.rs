@@ -1,0 +1,80 @@
+//! Argon2id password hashing with OWASP's parameters (19 MiB, 2 passes, 1 lane), run off
+//! the async runtime and at most a few at a time, so sign-in floods neither stall other
+//! requests nor exhaust memory.
+
+use crate::error::ApiError;
+use argon2::password_hash::rand_core::OsRng;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::{Algorithm, Argon2, Params, Version};
+use std::sync::Arc;
+use tokio::sync::Semaphore;
+
+#[derive(Clone)]
+pub struct Passwords {
+    permits: Arc<Semaphore>,
+    /// Hash checked when the username is unknown, so that answer takes as long as a
+    /// wrong password does and does not reveal which usernames exist.
+    decoy: Arc<str>,
+}
+
+fn argon2() -> Argon2<'static> {
+    let params = Params::new(19 * 1024, 2, 1, None).expect("OWASP Argon2id parameters are valid");
+    Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+}
+
+fn hash_blocking(password: &str) -> Result<String, ApiError> {
+    let salt = SaltString::generate(&mut OsRng);
+    argon2()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| ApiError::Internal(format!("hashing a password: {e}")))
+}
+
+fn verify_blocking(password: &str, hash: &str) -> bool {
+    PasswordHash::new(hash)
+        .map(|parsed| {
+            argon2()
+                .verify_password(password.as_bytes(), &parsed)
+                .is_ok()
+        })
+        .unwrap_or(false)
+}
+
+impl Passwords {
+    pub async fn new() -> Result<Self, ApiError> {
+        let decoy = tokio::task::spawn_blocking(|| hash_blocking("decoy password"))
+            .await
+            .map_err(|e| ApiError::Internal(e.to_string()))??;
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        Ok(Self {
+            permits: Arc::new(Semaphore::new(cores * 2)),
+            decoy: decoy.into(),
+        })
+    }
+
+    async fn run<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, ApiError> {
+        let _permit = self
+            .permits
+            .acquire()
+            .await
+            .map_err(|e| ApiError::Internal(e.to_string()))?;
+        tokio::task::spawn_blocking(work)
+            .await
+            .map_err(|e| ApiError::Internal(e.to_string()))
+    }
+
+    pub async fn hash(&self, password: String) -> Result<String, ApiError> {
+        self.run(move || hash_blocking(&password)).await?
+    }
+
+    /// Checks `password` against `hash`, or against the decoy when there is no user.
+    pub async fn verify(&self, password: String, hash: Option<String>) -> Result<bool, ApiError> {
+        let known = hash.is_some();
+        let hash = hash.unwrap_or_else(|| self.decoy.to_string());
+        let matches = self.run(move || verify_blocking(&password, &hash)).await?;
+        Ok(known && matches)
+    }
+}

@@ -1,0 +1,87 @@
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{Fields, JsonObject};
+use crate::state::AppState;
+use crate::{sessions, users};
+use app::api::{TokenPair, User};
+use app::validation::{Password, Username};
+use axum::Json;
+use axum::extract::{ConnectInfo, State};
+use axum::http::StatusCode;
+use serde_json::{Value, json};
+use std::net::SocketAddr;
+
+pub async fn register(
+    State(state): State<AppState>,
+    body: JsonObject,
+) -> ApiResult<(StatusCode, Json<User>)> {
+    let mut fields = Fields::new(&body);
+    let raw_username = fields.required("username");
+    let raw_password = fields.required("password");
+    let username = raw_username.and_then(|u| fields.check("username", Username::parse(u)));
+    let similar_to = username
+        .as_ref()
+        .map_or(raw_username.unwrap_or_default(), Username::as_str);
+    let password =
+        raw_password.and_then(|p| fields.check("password", Password::parse(p, similar_to)));
+    let (username, password) = fields.finish(username.zip(password))?;
+    let user = users::register(&state.db, &state.passwords, username, password).await?;
+    Ok((StatusCode::CREATED, Json(user)))
+}
+
+pub async fn obtain_pair(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    body: JsonObject,
+) -> ApiResult<Json<TokenPair>> {
+    let mut fields = Fields::new(&body);
+    let username = fields.required_text("username");
+    let password = fields.required_text("password");
+    let (username, password) = fields.finish(username.zip(password))?;
+
+    let ip = peer.ip();
+    state
+        .login_throttle
+        .check(ip, username)
+        .map_err(|retry_after_secs| ApiError::TooManyAttempts { retry_after_secs })?;
+    match users::authenticate(&state.db, &state.passwords, username, password).await {
+        Ok(user_id) => {
+            state.login_throttle.record_success(ip, username);
+            Ok(Json(
+                sessions::start(&state.db, &state.tokens, user_id).await?,
+            ))
+        }
+        Err(ApiError::BadCredentials) => {
+            state.login_throttle.record_failure(ip, username);
+            Err(ApiError::BadCredentials)
+        }
+        Err(other) => Err(other),
+    }
+}
+
+pub async fn refresh(
+    State(state): State<AppState>,
+    body: JsonObject,
+) -> ApiResult<Json<TokenPair>> {
+    let mut fields = Fields::new(&body);
+    let token = fields.required_text("refresh");
+    let token = fields.finish(token)?;
+    Ok(Json(
+        sessions::refresh(&state.db, &state.tokens, token).await?,
+    ))
+}
+
+pub async fn verify(State(state): State<AppState>, body: JsonObject) -> ApiResult<Json<Value>> {
+    let mut fields = Fields::new(&body);
+    let token = fields.required_text("token");
+    let token = fields.finish(token)?;
+    sessions::verify(&state.db, &state.tokens, token).await?;
+    Ok(Json(json!({})))
+}
+
+pub async fn blacklist(State(state): State<AppState>, body: JsonObject) -> ApiResult<Json<Value>> {
+    let mut fields = Fields::new(&body);
+    let token = fields.required_text("refresh");
+    let token = fields.finish(token)?;
+    sessions::blacklist(&state.db, &state.tokens, token).await?;
+    Ok(Json(json!({})))
+}

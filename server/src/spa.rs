@@ -1,0 +1,168 @@
+//! Serving the built SPA from `dist/`: hashed assets cached for a year, the app shell
+//! never cached, `200` for the client routes `app` lists and `404` (still the shell, which
+//! shows its not-found page) for any other path.
+
+use app::routes::ClientRoute;
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use base64::Engine;
+use sha2::{Digest, Sha256};
+use std::path::Path;
+use std::sync::Arc;
+use tower::ServiceExt;
+use tower_http::services::ServeDir;
+
+/// Shown at every SPA path when `dist/` has not been built.
+const PLACEHOLDER: &str = "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+<title>Notes API</title></head><body><h1>The Notes API is up.</h1>\
+<p>The web app is not built yet: run <code>scripts/build-spa.sh</code>.</p></body></html>";
+
+#[derive(Clone)]
+pub struct Spa {
+    shell: Arc<str>,
+    assets: ServeDir,
+    /// Content-Security-Policy for every response.
+    pub csp: HeaderValue,
+}
+
+impl Spa {
+    pub fn load(dir: &Path) -> Self {
+        let shell = match std::fs::read_to_string(dir.join("index.html")) {
+            Ok(html) => html,
+            Err(_) => {
+                tracing::warn!(dir = %dir.display(), "no built SPA; serving a placeholder page");
+                PLACEHOLDER.to_owned()
+            }
+        };
+        let csp = content_security_policy(&shell);
+        Self {
+            shell: shell.into(),
+            assets: ServeDir::new(dir).append_index_html_on_directories(false),
+            csp,
+        }
+    }
+
+    fn shell(&self, status: StatusCode) -> Response {
+        let mut response = (status, Html(self.shell.to_string())).into_response();
+        response
+            .headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+        response
+    }
+}
+
+/// Script sources: this origin, wasm compilation, and each inline script of the shell
+/// (Trunk's loader) by its hash. Nothing else runs.
+fn content_security_policy(shell: &str) -> HeaderValue {
+    let mut script_src = String::from("'self' 'wasm-unsafe-eval'");
+    for script in inline_scripts(shell) {
+        let digest = Sha256::digest(script.as_bytes());
+        let hash = base64::engine::general_purpose::STANDARD.encode(digest);
+        script_src.push_str(&format!(" 'sha256-{hash}'"));
+    }
+    let policy = format!(
+        "default-src 'self'; script-src {script_src}; style-src 'self'; img-src 'self' data:; \
+         connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; \
+         form-action 'self'; frame-ancestors 'none'"
+    );
+    HeaderValue::from_str(&policy).expect("the policy is plain ASCII")
+}
+
+/// The bodies of `<script>` elements without `src`.
+fn inline_scripts(html: &str) -> Vec<&str> {
+    let mut scripts = Vec::new();
+    let mut rest = html;
+    while let Some(start) = rest.find("<script") {
+        let after = &rest[start..];
+        let Some(open_end) = after.find('>') else {
+            break;
+        };
+        let tag = &after[..open_end];
+        let body_and_more = &after[open_end + 1..];
+        let Some(close) = body_and_more.find("</script>") else {
+            break;
+        };
+        if !tag.contains(" src=") {
+            scripts.push(&body_and_more[..close]);
+        }
+        rest = &body_and_more[close..];
+    }
+    scripts
+}
+
+/// Trunk names built files `<name>-<16 hex digits>[_bg].<ext>`: their content never
+/// changes under that name.
+fn is_hashed_asset(path: &str) -> bool {
+    let file = path.rsplit('/').next().unwrap_or(path);
+    let stem = file.split('.').next().unwrap_or(file);
+    let stem = stem.strip_suffix("_bg").unwrap_or(stem);
+    stem.rsplit_once('-')
+        .is_some_and(|(_, hash)| hash.len() == 16 && hash.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+/// Everything outside `/api/`: a built file if there is one, else the shell.
+pub async fn serve(State(spa): State<Spa>, request: Request) -> Response {
+    if request.method() != Method::GET && request.method() != Method::HEAD {
+        let body = app::errors::Detail {
+            detail: format!("Method \"{}\" not allowed.", request.method()),
+            code: None,
+        };
+        return (StatusCode::METHOD_NOT_ALLOWED, axum::Json(body)).into_response();
+    }
+    let path = request.uri().path().to_owned();
+    if ClientRoute::from_path(&path).is_some() || path == "/index.html" {
+        return spa.shell(StatusCode::OK);
+    }
+    let response = match spa.assets.clone().oneshot(request).await {
+        Ok(response) => response.map(Body::new),
+        Err(never) => match never {},
+    };
+    if response.status() != StatusCode::OK {
+        return spa.shell(StatusCode::NOT_FOUND);
+    }
+    let mut response = response;
+    let cache = if is_hashed_asset(&path) {
+        "public, max-age=31536000, immutable"
+    } else {
+        "no-cache"
+    };
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_inline_scripts_only() {
+        let html =
+            r#"<head><script src="/a.js"></script><script type="module">import x;</script></head>"#;
+        assert_eq!(inline_scripts(html), ["import x;"]);
+    }
+
+    #[test]
+    fn hashes_the_inline_loader_into_the_policy() {
+        let csp = content_security_policy("<script>init()</script>");
+        let digest = base64::engine::general_purpose::STANDARD.encode(Sha256::digest(b"init()"));
+        assert!(
+            csp.to_str()
+                .unwrap()
+                .contains(&format!("'sha256-{digest}'"))
+        );
+        assert!(!csp.to_str().unwrap().contains("unsafe-inline"));
+    }
+
+    #[test]
+    fn recognises_trunks_hashed_names() {
+        assert!(is_hashed_asset("/frontend-0123456789abcdef.js"));
+        assert!(is_hashed_asset("/frontend-0123456789abcdef_bg.wasm"));
+        assert!(is_hashed_asset("/main-0123456789abcdef.css"));
+        assert!(!is_hashed_asset("/favicon.ico"));
+        assert!(!is_hashed_asset("/my-notes.txt"));
+    }
+}

@@ -1,0 +1,14 @@
+//! What every handler may reach.
+
+use crate::passwords::Passwords;
+use crate::throttle::LoginThrottle;
+use crate::tokens::Tokens;
+use sea_orm::DatabaseConnection;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub db: DatabaseConnection,
+    pub tokens: Tokens,
+    pub passwords: Passwords,
+    pub login_throttle: LoginThrottle,
+}

@@ -1,0 +1,62 @@
+//! Registering and authenticating users.
+
+use crate::entities::user::{self, Entity as User};
+use crate::error::{ApiError, ApiResult};
+use crate::passwords::Passwords;
+use app::errors::{FieldErrors, messages};
+use app::validation::{Password, Username};
+use sea_orm::{ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
+
+pub async fn register(
+    db: &DatabaseConnection,
+    passwords: &Passwords,
+    username: Username,
+    password: Password,
+) -> ApiResult<app::api::User> {
+    if find(db, &username).await?.is_some() {
+        return Err(FieldErrors::single("username", messages::USERNAME_TAKEN).into());
+    }
+    let password_hash = passwords.hash(password.expose().to_owned()).await?;
+    let created = User::insert(user::ActiveModel {
+        username: Set(username.as_str().to_owned()),
+        password_hash: Set(password_hash),
+        date_joined: Set(chrono::Utc::now()),
+        ..Default::default()
+    })
+    .exec(db)
+    .await?;
+    Ok(app::api::User {
+        id: created.last_insert_id,
+        username: username.into_inner(),
+    })
+}
+
+async fn find(db: &DatabaseConnection, username: &Username) -> ApiResult<Option<user::Model>> {
+    Ok(User::find()
+        .filter(user::Column::Username.eq(username.as_str()))
+        .one(db)
+        .await?)
+}
+
+/// The user's id if the password is theirs. Costs one Argon2 check whether or not the
+/// username exists.
+pub async fn authenticate(
+    db: &DatabaseConnection,
+    passwords: &Passwords,
+    username: &str,
+    password: &str,
+) -> ApiResult<i64> {
+    let user = match Username::parse(username) {
+        Ok(name) => find(db, &name).await?,
+        Err(_) => None,
+    };
+    let (id, hash) = match user {
+        Some(u) => (Some(u.id), Some(u.password_hash)),
+        None => (None, None),
+    };
+    if passwords.verify(password.to_owned(), hash).await? {
+        id.ok_or(ApiError::BadCredentials)
+    } else {
+        Err(ApiError::BadCredentials)
+    }
+}
