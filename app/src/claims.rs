@@ -41,7 +41,10 @@ mod tests {
     use super::*;
 
     fn token_with_payload(payload: &str) -> String {
-        format!("eyJhbGciOiJIUzI1NiJ9.{}.sig", URL_SAFE_NO_PAD.encode(payload))
+        format!(
+            "eyJhbGciOiJIUzI1NiJ9.{}.sig",
+            URL_SAFE_NO_PAD.encode(payload)
+        )
     }
 
     #[test]
@@ -54,6 +57,9 @@ mod tests {
     fn garbage_has_no_expiry() {
         assert_eq!(unverified_expiry(""), None);
         assert_eq!(unverified_expiry("a.b.c"), None);
-        assert_eq!(unverified_expiry(&token_with_payload(r#"{"exp":"soon"}"#)), None);
+        assert_eq!(
+            unverified_expiry(&token_with_payload(r#"{"exp":"soon"}"#)),
+            None
+        );
     }
 }

@@ -83,13 +83,7 @@ impl ErrorBody {
     pub fn summary(&self) -> String {
         match self {
             Self::Detail(d) => d.detail.clone(),
-            Self::Fields(f) => f
-                .0
-                .values()
-                .flatten()
-                .next()
-                .cloned()
-                .unwrap_or_default(),
+            Self::Fields(f) => f.0.values().flatten().next().cloned().unwrap_or_default(),
         }
     }
 }
@@ -108,9 +102,10 @@ mod tests {
         };
         assert_eq!(f.get("username"), [messages::USERNAME_TAKEN]);
 
-        let detail: ErrorBody =
-            serde_json::from_str(r#"{"detail":"Token is invalid or expired","code":"token_not_valid"}"#)
-                .unwrap();
+        let detail: ErrorBody = serde_json::from_str(
+            r#"{"detail":"Token is invalid or expired","code":"token_not_valid"}"#,
+        )
+        .unwrap();
         assert_eq!(detail.summary(), messages::TOKEN_INVALID);
     }
 }

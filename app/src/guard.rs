@@ -68,12 +68,27 @@ mod tests {
 
     #[test]
     fn session_follows_the_tokens() {
-        assert_eq!(Session::from_tokens(Some(NOW + 600), true, NOW), Session::Active);
-        assert_eq!(Session::from_tokens(Some(NOW + 600), false, NOW), Session::Active);
-        assert_eq!(Session::from_tokens(Some(NOW - 1), true, NOW), Session::NeedsRefresh);
-        assert_eq!(Session::from_tokens(Some(NOW + 5), true, NOW), Session::NeedsRefresh);
+        assert_eq!(
+            Session::from_tokens(Some(NOW + 600), true, NOW),
+            Session::Active
+        );
+        assert_eq!(
+            Session::from_tokens(Some(NOW + 600), false, NOW),
+            Session::Active
+        );
+        assert_eq!(
+            Session::from_tokens(Some(NOW - 1), true, NOW),
+            Session::NeedsRefresh
+        );
+        assert_eq!(
+            Session::from_tokens(Some(NOW + 5), true, NOW),
+            Session::NeedsRefresh
+        );
         assert_eq!(Session::from_tokens(None, true, NOW), Session::NeedsRefresh);
-        assert_eq!(Session::from_tokens(Some(NOW - 1), false, NOW), Session::SignedOut);
+        assert_eq!(
+            Session::from_tokens(Some(NOW - 1), false, NOW),
+            Session::SignedOut
+        );
         assert_eq!(Session::from_tokens(None, false, NOW), Session::SignedOut);
     }
 
@@ -89,7 +104,10 @@ mod tests {
     fn guest_pages_send_signed_in_users_home() {
         for route in [ClientRoute::Login, ClientRoute::Register] {
             assert_eq!(decide(route.access(), Session::Active), Decision::GoHome);
-            assert_eq!(decide(route.access(), Session::NeedsRefresh), Decision::GoHome);
+            assert_eq!(
+                decide(route.access(), Session::NeedsRefresh),
+                Decision::GoHome
+            );
             assert_eq!(decide(route.access(), Session::SignedOut), Decision::Render);
         }
     }

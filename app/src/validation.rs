@@ -13,8 +13,7 @@ pub const PASSWORD_MAX_CHARS: usize = 1024;
 pub const TITLE_MAX_CHARS: usize = 100;
 pub const CONTENT_MAX_CHARS: usize = 100_000;
 
-pub const USERNAME_INVALID: &str =
-    "Enter a valid username. This value may contain only letters, numbers, and @/./+/-/_ characters.";
+pub const USERNAME_INVALID: &str = "Enter a valid username. This value may contain only letters, numbers, and @/./+/-/_ characters.";
 pub const PASSWORD_TOO_SHORT: &str =
     "This password is too short. It must contain at least 8 characters.";
 pub const PASSWORD_TOO_COMMON: &str = "This password is too common.";
@@ -40,10 +39,17 @@ impl Username {
         if name.chars().count() > USERNAME_MAX_CHARS {
             errors.push(too_long(USERNAME_MAX_CHARS));
         }
-        if !name.chars().all(|c| c.is_alphanumeric() || "@.+-_".contains(c)) {
+        if !name
+            .chars()
+            .all(|c| c.is_alphanumeric() || "@.+-_".contains(c))
+        {
             errors.push(USERNAME_INVALID.into());
         }
-        if errors.is_empty() { Ok(Self(name)) } else { Err(errors) }
+        if errors.is_empty() {
+            Ok(Self(name))
+        } else {
+            Err(errors)
+        }
     }
 
     pub fn as_str(&self) -> &str {
@@ -88,7 +94,11 @@ impl Password {
         if raw.chars().all(|c| c.is_numeric()) {
             errors.push(PASSWORD_NUMERIC.into());
         }
-        if errors.is_empty() { Ok(Self(raw.to_owned())) } else { Err(errors) }
+        if errors.is_empty() {
+            Ok(Self(raw.to_owned()))
+        } else {
+            Err(errors)
+        }
     }
 
     pub fn expose(&self) -> &str {
@@ -136,7 +146,11 @@ fn quick_ratio(a: &str, b: &str) -> f64 {
         }
     }
     let total = a.chars().count() + b.chars().count();
-    if total == 0 { 1.0 } else { 2.0 * matches as f64 / total as f64 }
+    if total == 0 {
+        1.0
+    } else {
+        2.0 * matches as f64 / total as f64
+    }
 }
 
 /// A note's title: 1 to 100 characters once surrounding white space is trimmed.
@@ -186,19 +200,34 @@ mod tests {
 
     #[test]
     fn usernames_follow_djangos_rules() {
-        assert_eq!(Username::parse(" alice.b+c@x-y_z ").unwrap().as_str(), "alice.b+c@x-y_z");
+        assert_eq!(
+            Username::parse(" alice.b+c@x-y_z ").unwrap().as_str(),
+            "alice.b+c@x-y_z"
+        );
         assert_eq!(Username::parse("Zoë").unwrap().as_str(), "Zoë");
         assert_eq!(Username::parse("").unwrap_err(), [messages::BLANK]);
         assert_eq!(Username::parse("   ").unwrap_err(), [messages::BLANK]);
-        assert_eq!(Username::parse("no spaces").unwrap_err(), [USERNAME_INVALID]);
-        assert_eq!(Username::parse("semi;colon").unwrap_err(), [USERNAME_INVALID]);
+        assert_eq!(
+            Username::parse("no spaces").unwrap_err(),
+            [USERNAME_INVALID]
+        );
+        assert_eq!(
+            Username::parse("semi;colon").unwrap_err(),
+            [USERNAME_INVALID]
+        );
         assert!(Username::parse(&"a".repeat(150)).is_ok());
-        assert_eq!(Username::parse(&"a".repeat(151)).unwrap_err(), [too_long(150)]);
+        assert_eq!(
+            Username::parse(&"a".repeat(151)).unwrap_err(),
+            [too_long(150)]
+        );
     }
 
     #[test]
     fn usernames_are_case_sensitive_but_nfkc_normalised() {
-        assert_ne!(Username::parse("Alice").unwrap(), Username::parse("alice").unwrap());
+        assert_ne!(
+            Username::parse("Alice").unwrap(),
+            Username::parse("alice").unwrap()
+        );
         // Fullwidth letters are compatibility forms of ASCII ones.
         assert_eq!(Username::parse("ａｌｉｃｅ").unwrap().as_str(), "alice");
     }
@@ -207,14 +236,26 @@ mod tests {
     fn passwords_follow_djangos_default_validators() {
         assert!(Password::parse("correct horse battery", "alice").is_ok());
         assert_eq!(Password::parse("", "alice").unwrap_err(), [messages::BLANK]);
-        assert_eq!(Password::parse("xK9#qw", "alice").unwrap_err(), [PASSWORD_TOO_SHORT]);
-        assert_eq!(Password::parse("password", "alice").unwrap_err(), [PASSWORD_TOO_COMMON]);
-        assert_eq!(Password::parse("PassWord123", "bob").unwrap_err(), [PASSWORD_TOO_COMMON]);
+        assert_eq!(
+            Password::parse("xK9#qw", "alice").unwrap_err(),
+            [PASSWORD_TOO_SHORT]
+        );
+        assert_eq!(
+            Password::parse("password", "alice").unwrap_err(),
+            [PASSWORD_TOO_COMMON]
+        );
+        assert_eq!(
+            Password::parse("PassWord123", "bob").unwrap_err(),
+            [PASSWORD_TOO_COMMON]
+        );
         assert_eq!(
             Password::parse("1234", "alice").unwrap_err(),
             [PASSWORD_TOO_SHORT, PASSWORD_TOO_COMMON, PASSWORD_NUMERIC]
         );
-        assert_eq!(Password::parse("90817263545", "alice").unwrap_err(), [PASSWORD_NUMERIC]);
+        assert_eq!(
+            Password::parse("90817263545", "alice").unwrap_err(),
+            [PASSWORD_NUMERIC]
+        );
         assert_eq!(
             Password::parse("alice2024!", "alice2024").unwrap_err(),
             [PASSWORD_TOO_SIMILAR]
@@ -242,15 +283,24 @@ mod tests {
 
     #[test]
     fn note_titles_are_one_to_a_hundred_characters() {
-        assert_eq!(NoteTitle::parse("  Groceries ").unwrap().into_inner(), "Groceries");
+        assert_eq!(
+            NoteTitle::parse("  Groceries ").unwrap().into_inner(),
+            "Groceries"
+        );
         assert_eq!(NoteTitle::parse(" ").unwrap_err(), [messages::BLANK]);
         assert!(NoteTitle::parse(&"é".repeat(100)).is_ok());
-        assert_eq!(NoteTitle::parse(&"é".repeat(101)).unwrap_err(), [too_long(100)]);
+        assert_eq!(
+            NoteTitle::parse(&"é".repeat(101)).unwrap_err(),
+            [too_long(100)]
+        );
     }
 
     #[test]
     fn note_content_is_kept_verbatim_but_not_blank() {
-        assert_eq!(NoteContent::parse("  - milk\n").unwrap().into_inner(), "  - milk\n");
+        assert_eq!(
+            NoteContent::parse("  - milk\n").unwrap().into_inner(),
+            "  - milk\n"
+        );
         assert_eq!(NoteContent::parse("\n \t").unwrap_err(), [messages::BLANK]);
     }
 }
