@@ -57,6 +57,10 @@ async fn migrate(config: &Config) -> Result<(), String> {
     server::db::migrate(&db)
         .await
         .map_err(|e| format!("cannot apply database migrations: {e}"))?;
+    // Closing checkpoints SQLite's write-ahead log into the database file.
+    db.close()
+        .await
+        .map_err(|e| format!("closing the database: {e}"))?;
     tracing::info!("migrations applied");
     Ok(())
 }

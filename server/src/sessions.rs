@@ -106,7 +106,7 @@ pub async fn refresh(
     // moment, which gets a pair of its own; after it, someone is replaying a stolen token.
     let current = RefreshToken::find_by_id(record.jti.clone()).one(db).await?;
     match current {
-        Some(r) if !r.revoked && r.spent_at.is_some_and(|at| now - at <= tokens.reuse_grace) => {
+        Some(r) if !r.revoked && r.spent_at.is_some_and(|at| now - at < tokens.reuse_grace) => {
             issue(db, tokens, r.user_id, family).await
         }
         Some(r) => {

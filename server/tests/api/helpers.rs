@@ -1,0 +1,217 @@
+use app::api::TokenPair;
+use base64::Engine;
+use reqwest::{Method, Response, StatusCode};
+use sea_orm::{ConnectionTrait, Database};
+use serde_json::{Value, json};
+use server::config::Config;
+use server::startup::Application;
+use server::state::AppState;
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+pub const PASSWORD: &str = "correct horse battery";
+/// What `hosting` tests expect in the app shell.
+pub const SHELL: &str = "<!doctype html><html><head><script type=\"module\">boot()</script>\
+<script src=\"/app-0123456789abcdef.js\"></script></head><body></body></html>";
+
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    pub state: AppState,
+}
+
+pub struct TestUser {
+    pub id: i64,
+    pub tokens: TokenPair,
+}
+
+fn scratch_dir() -> PathBuf {
+    let dir = std::env::temp_dir()
+        .join("notes-tests")
+        .join(uuid::Uuid::new_v4().simple().to_string());
+    std::fs::create_dir_all(&dir).expect("a scratch directory");
+    dir
+}
+
+/// A new, empty database: a SQLite file, or a database on the test PostgreSQL server.
+async fn fresh_database(dir: &std::path::Path) -> String {
+    match std::env::var("TEST_POSTGRES_URL") {
+        Ok(admin_url) => {
+            let name = format!("notes_test_{}", uuid::Uuid::new_v4().simple());
+            let admin = Database::connect(&admin_url)
+                .await
+                .expect("the test PostgreSQL server");
+            admin
+                .execute_unprepared(&format!("CREATE DATABASE {name}"))
+                .await
+                .expect("CREATE DATABASE");
+            let (base, _) = admin_url.rsplit_once('/').expect("a URL with a database");
+            format!("{base}/{name}")
+        }
+        Err(_) => format!("sqlite://{}/notes.sqlite3?mode=rwc", dir.display()),
+    }
+}
+
+impl TestApp {
+    pub async fn spawn() -> Self {
+        Self::spawn_with(&[]).await
+    }
+
+    /// Starts the real application with these settings on top of the test defaults.
+    pub async fn spawn_with(settings: &[(&str, &str)]) -> Self {
+        let dir = scratch_dir();
+        let static_dir = dir.join("dist");
+        std::fs::create_dir_all(&static_dir).unwrap();
+        std::fs::write(static_dir.join("index.html"), SHELL).unwrap();
+        std::fs::write(
+            static_dir.join("app-0123456789abcdef.js"),
+            "boot = () => {};".repeat(50),
+        )
+        .unwrap();
+        std::fs::write(static_dir.join("robots.txt"), "User-agent: *\n").unwrap();
+
+        let mut vars: HashMap<String, String> = [
+            ("APP_ENV", "production"),
+            ("HOST", "127.0.0.1"),
+            ("PORT", "0"),
+            ("JWT_SECRET", "test-secret-test-secret-test-secret!"),
+            ("LOG_FORMAT", "text"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
+        vars.insert("DATABASE_URL".into(), fresh_database(&dir).await);
+        vars.insert("STATIC_DIR".into(), static_dir.display().to_string());
+        for (k, v) in settings {
+            vars.insert((*k).to_owned(), (*v).to_owned());
+        }
+        let config = Config::from_lookup(|k| vars.get(k).cloned()).expect("a valid test config");
+        if std::env::var("TEST_LOG").is_ok() {
+            server::telemetry::init(config.log_format);
+        }
+        let app = Application::build(&config).await.expect("the app starts");
+        let address = format!("http://{}", app.local_addr());
+        let state = app.state.clone();
+        tokio::spawn(app.run_until(std::future::pending()));
+        Self {
+            address,
+            client: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
+            state,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    pub async fn request(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> Response {
+        let mut request = self.client.request(method, self.url(path));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        request.send().await.expect("the server answers")
+    }
+
+    /// A POST not yet sent; `send()` on it is `'static`, so tests can race many at once.
+    pub fn post_request(&self, path: &str, body: &Value) -> reqwest::RequestBuilder {
+        self.client.post(self.url(path)).json(body)
+    }
+
+    pub async fn post(&self, path: &str, body: Value) -> Response {
+        self.request(Method::POST, path, None, Some(body)).await
+    }
+
+    pub async fn get_as(&self, token: &str, path: &str) -> Response {
+        self.request(Method::GET, path, Some(token), None).await
+    }
+
+    pub async fn send_as(&self, token: &str, method: Method, path: &str, body: Value) -> Response {
+        self.request(method, path, Some(token), Some(body)).await
+    }
+
+    pub async fn register(&self, username: &str, password: &str) -> Response {
+        self.post(
+            "/api/user/register/",
+            json!({"username": username, "password": password}),
+        )
+        .await
+    }
+
+    pub async fn sign_in(&self, username: &str, password: &str) -> Response {
+        self.post(
+            "/api/token/",
+            json!({"username": username, "password": password}),
+        )
+        .await
+    }
+
+    pub async fn refresh(&self, refresh: &str) -> Response {
+        self.post("/api/token/refresh/", json!({"refresh": refresh}))
+            .await
+    }
+
+    /// Registers `username` and signs in.
+    pub async fn user(&self, username: &str) -> TestUser {
+        let registered = self.register(username, PASSWORD).await;
+        assert_eq!(
+            registered.status(),
+            StatusCode::CREATED,
+            "registering {username}"
+        );
+        let id = registered.json::<Value>().await.unwrap()["id"]
+            .as_i64()
+            .unwrap();
+        let tokens = self.sign_in(username, PASSWORD).await.json().await.unwrap();
+        TestUser { id, tokens }
+    }
+
+    pub async fn create_note(&self, user: &TestUser, title: &str, content: &str) -> Value {
+        let response = self
+            .send_as(
+                &user.tokens.access,
+                Method::POST,
+                "/api/notes/",
+                json!({"title": title, "content": content}),
+            )
+            .await;
+        assert_eq!(response.status(), StatusCode::CREATED);
+        response.json().await.unwrap()
+    }
+}
+
+/// Status and JSON body, for one-line assertions.
+pub async fn status_json(response: Response) -> (StatusCode, Value) {
+    let status = response.status();
+    let text = response.text().await.unwrap();
+    let body = if text.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON: {text}"))
+    };
+    (status, body)
+}
+
+/// A JWT's claims, read without checking the signature.
+pub fn claims(token: &str) -> Value {
+    let payload = token.split('.').nth(1).expect("three parts");
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(payload)
+        .expect("base64url");
+    serde_json::from_slice(&bytes).expect("JSON claims")
+}
+
+pub fn field_errors(field: &str, messages: &[&str]) -> Value {
+    json!({ field: messages })
+}

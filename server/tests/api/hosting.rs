@@ -1,0 +1,124 @@
+use crate::helpers::{SHELL, TestApp, status_json};
+use base64::Engine;
+use reqwest::{StatusCode, header};
+use serde_json::json;
+use sha2::{Digest, Sha256};
+
+#[tokio::test]
+async fn client_routes_get_the_shell_and_other_paths_get_it_with_404() {
+    let app = TestApp::spawn().await;
+    for path in ["/", "/login", "/register", "/logout", "/login/"] {
+        let response = app.client.get(app.url(path)).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK, "{path}");
+        assert_eq!(
+            response.headers()[header::CACHE_CONTROL],
+            "no-cache",
+            "{path}"
+        );
+        assert_eq!(response.text().await.unwrap(), SHELL, "{path}");
+    }
+    for path in ["/nope", "/notes/1", "/app-0123456789abcdef.css"] {
+        let response = app.client.get(app.url(path)).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::NOT_FOUND, "{path}");
+        assert_eq!(response.text().await.unwrap(), SHELL, "{path}");
+    }
+}
+
+#[tokio::test]
+async fn hashed_assets_are_cached_for_good_and_compressed() {
+    let app = TestApp::spawn().await;
+    let response = app
+        .client
+        .get(app.url("/app-0123456789abcdef.js"))
+        .header(header::ACCEPT_ENCODING, "gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(
+        response.headers()[header::CACHE_CONTROL],
+        "public, max-age=31536000, immutable"
+    );
+    assert_eq!(response.headers()[header::CONTENT_ENCODING], "gzip");
+    let plain = app.client.get(app.url("/robots.txt")).send().await.unwrap();
+    assert_eq!(plain.headers()[header::CACHE_CONTROL], "no-cache");
+}
+
+#[tokio::test]
+async fn the_policy_allows_the_shells_own_scripts_and_nothing_inline_else() {
+    let app = TestApp::spawn().await;
+    let response = app.client.get(app.url("/")).send().await.unwrap();
+    let headers = response.headers();
+    let csp = headers[header::CONTENT_SECURITY_POLICY].to_str().unwrap();
+    let hash = base64::engine::general_purpose::STANDARD.encode(Sha256::digest(b"boot()"));
+    assert!(
+        csp.contains(&format!(
+            "script-src 'self' 'wasm-unsafe-eval' 'sha256-{hash}'"
+        )),
+        "{csp}"
+    );
+    assert!(!csp.contains("unsafe-inline"), "{csp}");
+    assert!(csp.contains("frame-ancestors 'none'"));
+    assert_eq!(headers[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
+    assert_eq!(headers[header::X_FRAME_OPTIONS], "DENY");
+    assert_eq!(headers[header::REFERRER_POLICY], "no-referrer");
+}
+
+#[tokio::test]
+async fn api_answers_are_never_cached_and_carry_a_request_id() {
+    let app = TestApp::spawn().await;
+    let response = app.post("/api/token/", json!({})).await;
+    assert_eq!(response.headers()[header::CACHE_CONTROL], "no-store");
+    let id = response.headers()["x-request-id"].to_str().unwrap();
+    assert_eq!(id.len(), 36);
+    let echoed = app
+        .client
+        .get(app.url("/healthz"))
+        .header("x-request-id", "trace-me-123")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(echoed.headers()["x-request-id"], "trace-me-123");
+}
+
+#[tokio::test]
+async fn probes_report_the_process_and_the_database() {
+    let app = TestApp::spawn().await;
+    let live = app.client.get(app.url("/healthz")).send().await.unwrap();
+    assert_eq!(
+        status_json(live).await,
+        (StatusCode::OK, json!({"status": "ok"}))
+    );
+    let ready = app.client.get(app.url("/readyz")).send().await.unwrap();
+    assert_eq!(
+        status_json(ready).await,
+        (StatusCode::OK, json!({"status": "ok"}))
+    );
+}
+
+#[tokio::test]
+async fn cross_origin_requests_are_allowed_only_from_configured_origins() {
+    let app = TestApp::spawn_with(&[("CORS_ALLOWED_ORIGINS", "https://spa.example.com")]).await;
+    let preflight = |origin: &'static str| {
+        app.client
+            .request(reqwest::Method::OPTIONS, app.url("/api/notes/"))
+            .header(header::ORIGIN, origin)
+            .header(header::ACCESS_CONTROL_REQUEST_METHOD, "POST")
+            .header(
+                header::ACCESS_CONTROL_REQUEST_HEADERS,
+                "authorization, content-type",
+            )
+            .send()
+    };
+    let allowed = preflight("https://spa.example.com").await.unwrap();
+    assert_eq!(
+        allowed.headers()[header::ACCESS_CONTROL_ALLOW_ORIGIN],
+        "https://spa.example.com"
+    );
+    let refused = preflight("https://evil.example.com").await.unwrap();
+    assert!(
+        !refused
+            .headers()
+            .contains_key(header::ACCESS_CONTROL_ALLOW_ORIGIN)
+    );
+}

@@ -1,0 +1,10 @@
+//! The HTTP API, spoken to over real HTTP on a random loopback port, each test with a
+//! fresh database: SQLite by default, PostgreSQL when `TEST_POSTGRES_URL` names a server
+//! (the test script starts one).
+
+mod errors;
+mod helpers;
+mod hosting;
+mod notes;
+mod tokens;
+mod users;
