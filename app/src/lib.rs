@@ -7,6 +7,7 @@ pub mod api;
 pub mod claims;
 pub mod errors;
 pub mod guard;
+pub mod refresh;
 pub mod routes;
 pub mod validation;
 

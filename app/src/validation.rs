@@ -31,7 +31,15 @@ pub struct Username(String);
 
 impl Username {
     pub fn parse(raw: &str) -> Result<Self, Vec<String>> {
-        let name: String = raw.trim().nfkc().collect();
+        Self::parse_normalized(raw.trim().nfkc().collect())
+    }
+
+    /// [`Username::parse`] for a name that is already trimmed and in NFKC, the checks
+    /// without the normalisation. The SPA normalises with the browser's
+    /// `String.prototype.normalize("NFKC")` (the same Unicode algorithm), so its wasm
+    /// does not carry this crate's normalisation tables, which would otherwise be a
+    /// large part of its download; the server still parses what it receives.
+    pub fn parse_normalized(name: String) -> Result<Self, Vec<String>> {
         if name.is_empty() {
             return Err(vec![messages::BLANK.into()]);
         }
@@ -220,6 +228,21 @@ mod tests {
             Username::parse(&"a".repeat(151)).unwrap_err(),
             [too_long(150)]
         );
+    }
+
+    #[test]
+    fn normalised_names_pass_the_same_checks() {
+        for raw in [
+            "alice",
+            "Zoë",
+            "",
+            "no spaces",
+            "semi;colon",
+            &"a".repeat(151),
+        ] {
+            let normalised: String = raw.trim().nfkc().collect();
+            assert_eq!(Username::parse(raw), Username::parse_normalized(normalised));
+        }
     }
 
     #[test]
