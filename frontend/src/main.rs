@@ -1,1 +1,13 @@
-fn main() {}
+//! The Notes browser app: a Leptos single-page application rendered in the browser.
+
+mod api;
+mod app_shell;
+mod components;
+mod guard;
+mod pages;
+mod renewal;
+mod session;
+
+fn main() {
+    leptos::mount::mount_to_body(app_shell::App);
+}

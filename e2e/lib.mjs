@@ -1,0 +1,125 @@
+// Shared by the browser tests: a fresh headless Chromium per test, and helpers that talk
+// to the real server the way the SPA does.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+
+export const BASE = process.env.NOTES_URL;
+export const SHORT = process.env.NOTES_SHORT_URL;
+if (!BASE || !SHORT) throw new Error('NOTES_URL and NOTES_SHORT_URL must be set (run e2e/run.sh)');
+
+// Every wait in the suite is bounded by these.
+export const WAIT = 10_000;
+
+const ARGS = [
+  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+];
+
+/** A browser with a fresh profile; `close()` removes it. */
+export async function openBrowser() {
+  const profile = await mkdtemp(join(tmpdir(), 'notes-chromium-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    headless: true,
+    args: ARGS,
+    timeout: 30_000,
+  });
+  context.setDefaultTimeout(WAIT);
+  context.setDefaultNavigationTimeout(WAIT);
+  const errors = [];
+  const watch = (page) => {
+    page.on('pageerror', (e) => errors.push(String(e)));
+    page.on('console', (m) => {
+      // CSP violations and wasm panics surface here.
+      if (m.type() === 'error' && !/Failed to load resource/.test(m.text())) errors.push(m.text());
+    });
+  };
+  context.pages().forEach(watch);
+  context.on('page', watch);
+  return {
+    context,
+    errors,
+    page: context.pages()[0] ?? (await context.newPage()),
+    async close() {
+      await context.close().catch(() => {});
+      await rm(profile, { recursive: true, force: true });
+    },
+  };
+}
+
+let counter = 0;
+/** A username no other test uses. */
+export function uniqueName(prefix = 'user') {
+  counter += 1;
+  return `${prefix}${Date.now().toString(36)}${process.pid}${counter}`;
+}
+export const PASSWORD = 'plum-orchard-42';
+
+async function post(base, path, body, token) {
+  const headers = { 'content-type': 'application/json' };
+  if (token) headers.authorization = `Bearer ${token}`;
+  const res = await fetch(base + path, {
+    method: 'POST', headers, body: JSON.stringify(body), signal: AbortSignal.timeout(WAIT),
+  });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : null };
+}
+
+/** Registers through the API and returns the sign-in pair. */
+export async function registerUser(base, username = uniqueName()) {
+  const reg = await post(base, '/api/user/register/', { username, password: PASSWORD });
+  if (reg.status !== 201) throw new Error(`register: ${reg.status} ${JSON.stringify(reg.body)}`);
+  const tok = await post(base, '/api/token/', { username, password: PASSWORD });
+  if (tok.status !== 200) throw new Error(`token: ${tok.status}`);
+  return { username, ...tok.body };
+}
+
+export async function createNoteApi(base, access, title, content) {
+  const res = await post(base, '/api/notes/', { title, content }, access);
+  if (res.status !== 201) throw new Error(`note: ${res.status}`);
+  return res.body;
+}
+
+export async function refreshApi(base, refresh) {
+  return post(base, '/api/token/refresh/', { refresh });
+}
+
+/** Signs in through the sign-in form of the page it is on. */
+export async function signInWithForm(page, username, password = PASSWORD) {
+  await page.getByLabel('Username').fill(username);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+}
+
+/** Puts a pair in the page's storage, as a signed-in tab would have it. */
+export async function storeTokens(page, pair) {
+  await page.evaluate(([a, r]) => {
+    localStorage.setItem('access', a);
+    localStorage.setItem('refresh', r);
+  }, [pair.access, pair.refresh]);
+}
+
+export async function tokens(page) {
+  return page.evaluate(() => ({
+    access: localStorage.getItem('access'),
+    refresh: localStorage.getItem('refresh'),
+  }));
+}
+
+/** The path and query of the page. */
+export function where(page) {
+  const url = new URL(page.url());
+  return url.pathname + url.search;
+}
+
+/** Waits (bounded) until the SPA has mounted and rendered the page's heading. */
+export async function ready(page) {
+  await page.locator('main h1, main h2').first().waitFor({ state: 'visible' });
+}
+
+/** Seconds since the epoch as the token's `exp` says, without checking it. */
+export function expiry(token) {
+  return JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString()).exp;
+}

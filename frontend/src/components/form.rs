@@ -1,0 +1,93 @@
+//! What every form shows besides its fields: each field's errors beside it, one
+//! form-level message, and whether a request is under way.
+
+use crate::api::ApiError;
+use app::errors::{FieldErrors, NON_FIELD_ERRORS};
+use leptos::prelude::*;
+
+#[derive(Debug, Clone, Copy)]
+pub struct FormState {
+    pub errors: RwSignal<FieldErrors>,
+    pub message: RwSignal<Option<String>>,
+    pub busy: RwSignal<bool>,
+}
+
+impl FormState {
+    pub fn new() -> Self {
+        Self {
+            errors: RwSignal::new(FieldErrors::default()),
+            message: RwSignal::new(None),
+            busy: RwSignal::new(false),
+        }
+    }
+
+    /// Shows what the form's own checks found. `true` when there was nothing, and the
+    /// form is then marked busy for its request.
+    pub fn begin(&self, found: FieldErrors) -> bool {
+        self.message.set(None);
+        let clean = found.is_empty();
+        self.errors.set(found);
+        self.busy.set(clean);
+        clean
+    }
+
+    /// Shows the server's refusal: field errors beside their fields, anything else in
+    /// the form-level message.
+    pub fn fail(&self, error: ApiError) {
+        self.busy.set(false);
+        match error {
+            ApiError::Fields(mut fields) => {
+                let general = fields.0.remove(NON_FIELD_ERRORS);
+                self.message.set(general.map(|m| m.join(" ")));
+                self.errors.set(fields);
+            }
+            other => self.message.set(Some(other.message())),
+        }
+    }
+
+    pub fn done(&self) {
+        self.busy.set(false);
+        self.errors.set(FieldErrors::default());
+        self.message.set(None);
+    }
+
+    pub fn has_error(&self, field: &str) -> bool {
+        self.errors.with(|e| !e.get(field).is_empty())
+    }
+
+    /// The value of `aria-invalid` for `field`.
+    pub fn invalid(self, field: &'static str) -> impl Fn() -> &'static str + Copy {
+        move || {
+            if self.has_error(field) {
+                "true"
+            } else {
+                "false"
+            }
+        }
+    }
+
+    /// The first field, in the order given, that has an error.
+    pub fn first_invalid<'a>(&self, order: &[&'a str]) -> Option<&'a str> {
+        order.iter().copied().find(|f| self.has_error(f))
+    }
+}
+
+/// The errors of one field, referenced by the field's `aria-describedby`.
+#[component]
+pub fn FieldError(form: FormState, field: &'static str, id: String) -> impl IntoView {
+    view! {
+        <p class="field-error" id=id>
+            {move || form.errors.with(|e| e.get(field).join(" "))}
+        </p>
+    }
+}
+
+/// The form-level message, announced when it appears.
+#[component]
+pub fn FormMessage(form: FormState) -> impl IntoView {
+    view! {
+        <p class="form-message" class:is-empty=move || form.message.with(Option::is_none) role="alert">
+            {move || form.message.get()}
+        </p>
+    }
+}

@@ -1,0 +1,9 @@
+//! Pieces the pages share.
+
+mod form;
+mod note_card;
+mod note_form;
+
+pub use form::{FieldError, FormMessage, FormState};
+pub use note_card::NoteCard;
+pub use note_form::NoteForm;

@@ -1,0 +1,100 @@
+//! The title-and-content form, used to write a note and to edit one.
+
+use super::{FieldError, FormMessage, FormState};
+use app::api::NoteInput;
+use app::errors::FieldErrors;
+use app::validation::{NoteContent, NoteTitle, TITLE_MAX_CHARS};
+use leptos::html::{Input, Textarea};
+use leptos::prelude::*;
+
+/// Checks the fields with the server's rules and hands a valid note to `on_submit`,
+/// which sends it and reports back through `form`.
+#[component]
+pub fn NoteForm(
+    form: FormState,
+    title: RwSignal<String>,
+    content: RwSignal<String>,
+    /// Makes the fields' ids unique on a page with several forms.
+    id_prefix: String,
+    submit_label: &'static str,
+    busy_label: &'static str,
+    on_submit: Callback<NoteInput>,
+    #[prop(optional)] on_cancel: Option<Callback<()>>,
+    #[prop(optional)] title_ref: Option<NodeRef<Input>>,
+) -> impl IntoView {
+    let title_ref = title_ref.unwrap_or_default();
+    let content_ref = NodeRef::<Textarea>::new();
+    let title_id = format!("{id_prefix}-title");
+    let content_id = format!("{id_prefix}-content");
+    let title_error = format!("{title_id}-error");
+    let content_error = format!("{content_id}-error");
+
+    Effect::new(move |_| match form.first_invalid(&["title", "content"]) {
+        Some("title") => drop(title_ref.get_untracked().map(|el| el.focus())),
+        Some("content") => drop(content_ref.get_untracked().map(|el| el.focus())),
+        _ => {}
+    });
+
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if form.busy.get_untracked() {
+            return;
+        }
+        let mut found = FieldErrors::default();
+        let title = NoteTitle::parse(&title.get_untracked())
+            .map_err(|e| found.extend("title", e))
+            .ok();
+        let content = NoteContent::parse(&content.get_untracked())
+            .map_err(|e| found.extend("content", e))
+            .ok();
+        if form.begin(found)
+            && let (Some(title), Some(content)) = (title, content)
+        {
+            on_submit.run(NoteInput {
+                title: title.into_inner(),
+                content: content.into_inner(),
+            });
+        }
+    };
+
+    view! {
+        <form class="note-form" on:submit=submit novalidate aria-busy=move || form.busy.get().to_string()>
+            <div class="field">
+                <label for=title_id.clone()>"Title"</label>
+                <input
+                    id=title_id
+                    name="title"
+                    type="text"
+                    maxlength=TITLE_MAX_CHARS.to_string()
+                    node_ref=title_ref
+                    bind:value=title
+                    aria-invalid=form.invalid("title")
+                    aria-describedby=title_error.clone()
+                />
+                <FieldError form field="title" id=title_error />
+            </div>
+            <div class="field">
+                <label for=content_id.clone()>"Content"</label>
+                <textarea
+                    id=content_id
+                    name="content"
+                    rows="5"
+                    node_ref=content_ref
+                    bind:value=content
+                    aria-invalid=form.invalid("content")
+                    aria-describedby=content_error.clone()
+                ></textarea>
+                <FieldError form field="content" id=content_error />
+            </div>
+            <FormMessage form />
+            <div class="actions">
+                <button type="submit" class="primary" disabled=move || form.busy.get()>
+                    {move || if form.busy.get() { busy_label } else { submit_label }}
+                </button>
+                {on_cancel.map(|cancel| view! {
+                    <button type="button" on:click=move |_| cancel.run(())>"Cancel"</button>
+                })}
+            </div>
+        </form>
+    }
+}

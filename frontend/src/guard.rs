@@ -1,0 +1,102 @@
+//! Applies `app::guard` to a route: decides once when the page opens (refreshing a
+//! stale access token first where the route needs one), and afterwards sends the person
+//! to sign in as soon as the tokens disappear, whether this tab or another one cleared
+//! them.
+
+use crate::{api, session};
+use app::guard::{Decision, Session, decide};
+use app::refresh::RefreshOutcome;
+use app::routes::{Access, ClientRoute, login_url};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_router::NavigateOptions;
+use leptos_router::hooks::use_navigate;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    Deciding,
+    Refreshing,
+    Unreachable,
+    Ready,
+}
+
+/// Renders `children` only once `route`'s guard allows it.
+#[component]
+pub fn Guarded(route: ClientRoute, children: ChildrenFn) -> impl IntoView {
+    let access = route.access();
+    let tokens = session::tokens();
+    let navigate = use_navigate();
+    let go = move |path: &str| {
+        navigate(
+            path,
+            NavigateOptions {
+                replace: true,
+                ..Default::default()
+            },
+        )
+    };
+
+    // Decided before the first paint, so an allowed page shows no flash of "checking".
+    let first = decide(access, session::read().session());
+    let phase = RwSignal::new(if first == Decision::Render {
+        Phase::Ready
+    } else {
+        Phase::Deciding
+    });
+
+    let refresh = move || {
+        phase.set(Phase::Refreshing);
+        let stale = session::read().access;
+        spawn_local(async move {
+            match api::renew(stale).await {
+                RefreshOutcome::Renewed => phase.set(Phase::Ready),
+                // The tokens are cleared; the effect below sends the person to sign in.
+                RefreshOutcome::SignedOut => {}
+                RefreshOutcome::TryLater => phase.set(Phase::Unreachable),
+            }
+        });
+    };
+
+    Effect::new(move |_| {
+        let session = tokens.with(|t| t.session());
+        match phase.get_untracked() {
+            // Decided already; only a sign-out, here or in another tab, changes it.
+            Phase::Ready | Phase::Refreshing | Phase::Unreachable => {
+                if access == Access::Protected && session == Session::SignedOut {
+                    go(&login_url(&here()));
+                }
+            }
+            Phase::Deciding => match decide(access, session) {
+                Decision::Render => phase.set(Phase::Ready),
+                Decision::RefreshFirst => refresh(),
+                Decision::SignIn => go(&login_url(&here())),
+                Decision::GoHome => go(ClientRoute::Notes.path()),
+            },
+        }
+    });
+
+    move || match phase.get() {
+        Phase::Ready => children().into_any(),
+        Phase::Deciding | Phase::Refreshing => view! {
+            <p class="checking" role="status" aria-live="polite">"Checking your session…"</p>
+        }
+        .into_any(),
+        Phase::Unreachable => view! {
+            <div class="panel" role="alert">
+                <p>"Could not reach the server to renew your session."</p>
+                <button type="button" on:click=move |_| refresh()>"Try again"</button>
+            </div>
+        }
+        .into_any(),
+    }
+}
+
+/// This page's path and query, for `/login?next=…`.
+fn here() -> String {
+    let location = window().location();
+    format!(
+        "{}{}",
+        location.pathname().unwrap_or_default(),
+        location.search().unwrap_or_default()
+    )
+}

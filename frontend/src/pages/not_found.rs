@@ -1,0 +1,15 @@
+use app::routes::ClientRoute;
+use leptos::prelude::*;
+use leptos_router::components::A;
+
+#[component]
+pub fn NotFoundPage() -> impl IntoView {
+    super::set_title("Page not found");
+    view! {
+        <section class="panel narrow not-found">
+            <h1>"Page not found"</h1>
+            <p>"There is no page at this address."</p>
+            <p><A href=ClientRoute::Notes.path()>"Go to your notes"</A></p>
+        </section>
+    }
+}
