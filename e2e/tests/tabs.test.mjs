@@ -1,0 +1,71 @@
+// Tabs share one session through localStorage and its `storage` event.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { BASE, openBrowser, registerUser, storeTokens, tokens, where } from '../lib.mjs';
+
+async function twoSignedInTabs(b, user) {
+  const a = b.page;
+  await a.goto(`${BASE}/login`);
+  await storeTokens(a, user);
+  await a.goto(`${BASE}/`);
+  await a.getByText('No notes yet.').waitFor();
+  const other = await b.context.newPage();
+  await other.goto(`${BASE}/`);
+  await other.getByText('No notes yet.').waitFor();
+  return [a, other];
+}
+
+test('signing out in one tab signs out the other', async () => {
+  const user = await registerUser(BASE);
+  const b = await openBrowser();
+  try {
+    const [a, other] = await twoSignedInTabs(b, user);
+    await a.getByRole('link', { name: 'Sign out' }).click();
+    await a.waitForURL(`${BASE}/login`);
+    // The other tab follows without being touched.
+    await other.waitForURL(/\/login\?next=/);
+    assert.equal(where(other), '/login?next=/');
+    await other.getByRole('button', { name: 'Sign in' }).waitFor();
+    assert.deepEqual(await tokens(other), { access: null, refresh: null });
+    assert.deepEqual(b.errors, []);
+  } finally {
+    await b.close();
+  }
+});
+
+test('a pair renewed in one tab is used by the other', async () => {
+  const user = await registerUser(BASE);
+  const b = await openBrowser();
+  try {
+    const [a, other] = await twoSignedInTabs(b, user);
+    const refreshesBy = (page) => {
+      const seen = [];
+      page.on('request', (r) => { if (r.url().endsWith('/api/token/refresh/')) seen.push(r.url()); });
+      return seen;
+    };
+    const byA = refreshesBy(a);
+    const byOther = refreshesBy(other);
+
+    // Tab A finds its access token refused and renews the pair.
+    await a.evaluate(() => {
+      const [h, p] = localStorage.getItem('access').split('.');
+      localStorage.setItem('access', `${h}.${p}.forged`);
+    });
+    await a.reload();
+    await a.getByText('No notes yet.').waitFor();
+    assert.equal(byA.length, 1);
+    const renewed = await tokens(a);
+    assert.notEqual(renewed.refresh, user.refresh);
+
+    // The other tab writes with that pair, without a refresh of its own.
+    await other.getByLabel('Title').fill('From the other tab');
+    await other.getByLabel('Content').fill('same session');
+    await other.getByRole('button', { name: 'Add note' }).click();
+    await other.locator('.note h3', { hasText: 'From the other tab' }).waitFor();
+    assert.equal(byOther.length, 0, 'the other tab did not refresh');
+    assert.deepEqual(await tokens(other), renewed);
+    assert.deepEqual(b.errors, []);
+  } finally {
+    await b.close();
+  }
+});

@@ -1,0 +1,121 @@
+// Token lifetimes: an expired or refused access token is renewed without the person
+// noticing; a refused refresh token ends the session on the sign-in page.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { BASE, SHORT, expiry, openBrowser, refreshApi, registerUser, storeTokens, tokens, where } from '../lib.mjs';
+
+/** Records the page's calls to the refresh endpoint and their statuses. */
+function watchRefreshes(page) {
+  const seen = [];
+  page.on('response', (r) => {
+    if (r.url().endsWith('/api/token/refresh/')) seen.push(r.status());
+  });
+  return seen;
+}
+
+/** A token whose payload (and so `exp`) reads fine but whose signature is wrong. */
+function forge(token) {
+  const [h, p, s] = token.split('.');
+  return `${h}.${p}.${s.slice(0, -4)}${s.slice(-4) === 'AAAA' ? 'BBBB' : 'AAAA'}`;
+}
+
+test('an expired access token is refreshed transparently', async () => {
+  const user = await registerUser(SHORT);
+  const b = await openBrowser();
+  try {
+    const { page } = b;
+    await page.goto(`${SHORT}/login`);
+    await storeTokens(page, user);
+    await page.goto(`${SHORT}/`);
+    await page.getByText('No notes yet.').waitFor();
+
+    // Let the 5-second access token expire while the page sits there.
+    const before = await tokens(page);
+    const wait = expiry(before.access) * 1000 - Date.now() + 1200;
+    assert.ok(wait < 8000, `access token lives ${wait} ms more`);
+    await sleep(Math.max(wait, 0));
+
+    const refreshes = watchRefreshes(page);
+    await page.getByLabel('Title').fill('After expiry');
+    await page.getByLabel('Content').fill('still signed in');
+    await page.getByRole('button', { name: 'Add note' }).click();
+    await page.locator('.note h3', { hasText: 'After expiry' }).waitFor();
+
+    assert.equal(where(page), '/');
+    const after = await tokens(page);
+    assert.notEqual(after.access, before.access, 'a new access token is stored');
+    assert.notEqual(after.refresh, before.refresh, 'the refresh token was rotated');
+    assert.ok(expiry(after.access) * 1000 > Date.now(), 'the new access token is alive');
+    assert.ok(refreshes.length >= 1 && refreshes.every((s) => s === 200), `refreshes: ${refreshes}`);
+    assert.deepEqual(b.errors, []);
+  } finally {
+    await b.close();
+  }
+});
+
+test('a 401 is answered by one refresh and one retry', async () => {
+  const user = await registerUser(BASE);
+  const b = await openBrowser();
+  try {
+    const { page } = b;
+    await page.goto(`${BASE}/login`);
+    // Good for ten minutes by its claims, refused by the server's signature check.
+    await storeTokens(page, { access: forge(user.access), refresh: user.refresh });
+    const refreshes = watchRefreshes(page);
+    const notes = [];
+    page.on('response', (r) => { if (r.url().endsWith('/api/notes/')) notes.push(r.status()); });
+    await page.goto(`${BASE}/`);
+    await page.getByText('No notes yet.').waitFor();
+    assert.deepEqual(notes, [401, 200], 'refused once, then retried with the new token');
+    assert.deepEqual(refreshes, [200], 'exactly one refresh');
+    const after = await tokens(page);
+    assert.notEqual(after.access, forge(user.access));
+    assert.notEqual(after.refresh, user.refresh);
+    assert.equal(where(page), '/');
+  } finally {
+    await b.close();
+  }
+});
+
+test('a bad refresh token ends on /login with the tokens cleared', async () => {
+  const user = await registerUser(BASE);
+  const b = await openBrowser();
+  try {
+    const { page } = b;
+    // No usable access token: the guard's own refresh is refused.
+    await page.goto(`${BASE}/login`);
+    await storeTokens(page, { access: 'garbage', refresh: 'not-a-refresh-token' });
+    await page.goto(`${BASE}/`);
+    await page.waitForURL(/\/login\?next=/);
+    assert.equal(where(page), '/login?next=/');
+    assert.deepEqual(await tokens(page), { access: null, refresh: null });
+    await page.getByRole('button', { name: 'Sign in' }).waitFor();
+
+    // A refused request whose refresh is refused too: the API client gives up.
+    await storeTokens(page, { access: forge(user.access), refresh: `${user.refresh}x` });
+    await page.goto(`${BASE}/`);
+    await page.waitForURL(/\/login\?next=/);
+    assert.deepEqual(await tokens(page), { access: null, refresh: null });
+    assert.deepEqual(b.errors, []);
+  } finally {
+    await b.close();
+  }
+});
+
+test('sign-out blacklists the refresh token on the server', async () => {
+  const user = await registerUser(BASE);
+  const b = await openBrowser();
+  try {
+    const { page } = b;
+    await page.goto(`${BASE}/login`);
+    await storeTokens(page, user);
+    await page.goto(`${BASE}/logout`);
+    await page.waitForURL(`${BASE}/login`);
+    assert.deepEqual(await tokens(page), { access: null, refresh: null });
+    const again = await refreshApi(BASE, user.refresh);
+    assert.equal(again.status, 401);
+  } finally {
+    await b.close();
+  }
+});
