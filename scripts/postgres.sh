@@ -2,8 +2,8 @@
 # Runs a command beside a throw-away PostgreSQL server on loopback:
 #   scripts/postgres.sh <command> [args...]
 # The server lives in a temporary directory and is removed afterwards. The command sees
-# TEST_POSTGRES_URL (a superuser URL to the `postgres` database) and PG_DATA_DIR/PG_PORT,
-# so a test can stop and restart the server.
+# TEST_POSTGRES_URL (a superuser URL to the `postgres` database) and PG_BIN, PG_DATA_DIR,
+# PG_PORT, PG_OPTS and PG_LOG, so a test can stop the server and start it again.
 set -euo pipefail
 
 PG_BIN=${PG_BIN:-$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)}
@@ -30,10 +30,10 @@ trap stop EXIT
 
 as_owner "$PG_BIN/initdb" -D "$work/data" -U postgres --auth=trust -E UTF8 >"$work/initdb.log" 2>&1 \
   || { cat "$work/initdb.log" >&2; exit 1; }
-as_owner "$PG_BIN/pg_ctl" -D "$work/data" -l "$work/server.log" -w -t 30 \
-  -o "-h 127.0.0.1 -p $port -k $work -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300" \
-  start >/dev/null || { cat "$work/server.log" >&2; exit 1; }
+opts="-h 127.0.0.1 -p $port -k $work -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300"
+as_owner "$PG_BIN/pg_ctl" -D "$work/data" -l "$work/server.log" -w -t 30 -o "$opts" start >/dev/null \
+  || { cat "$work/server.log" >&2; exit 1; }
 
 export TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:$port/postgres"
-export PG_DATA_DIR="$work/data" PG_PORT="$port" PG_BIN
+export PG_DATA_DIR="$work/data" PG_PORT="$port" PG_BIN PG_OPTS="$opts" PG_LOG="$work/server.log"
 "$@"

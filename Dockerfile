@@ -1,0 +1,65 @@
+# One image with the API server and the built SPA, as WSO2 Choreo (or any container
+# platform) runs it. Build: docker build -t notes .   Run: see README "Deploy".
+
+# ---- builder: the wasm toolchain, the SPA (release) and the server (release) ----
+FROM rust:1.95-slim-bookworm AS builder
+ARG TRUNK_VERSION=0.21.14
+ARG BINARYEN_VERSION=132
+# Set to build an SPA that calls an API on another origin (the server then needs
+# CORS_ALLOWED_ORIGINS); empty means the same origin, the usual case for this image.
+ARG API_BASE_URL=
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends nodejs npm ca-certificates \
+ && rm -rf /var/lib/apt/lists/*
+RUN rustup target add wasm32-unknown-unknown
+WORKDIR /src
+
+# Tools first: they change only when their versions do.
+COPY Cargo.lock ./
+RUN cargo install trunk@${TRUNK_VERSION} --locked \
+ && cargo install wasm-bindgen-cli@$(awk '/^name = "wasm-bindgen"$/ {getline; gsub(/[^0-9.]/, ""); print; exit}' Cargo.lock) \
+ && mkdir -p .tools && npm install --prefix .tools binaryen@${BINARYEN_VERSION}
+
+# Dependencies next, from the manifests alone, so a source edit does not rebuild them.
+COPY Cargo.toml ./
+COPY app/Cargo.toml app/
+COPY frontend/Cargo.toml frontend/
+COPY migrations/Cargo.toml migrations/
+COPY server/Cargo.toml server/
+RUN for crate in app migrations; do mkdir -p $crate/src && echo > $crate/src/lib.rs; done \
+ && mkdir -p server/src frontend/src && echo 'fn main() {}' > server/src/main.rs && echo > server/src/lib.rs \
+ && echo 'fn main() {}' > frontend/src/main.rs \
+ && cargo build --release -p server \
+ && cargo build --profile wasm-release -p frontend --target wasm32-unknown-unknown \
+ && rm -rf app/src migrations/src server/src frontend/src
+
+# The sources, then the real builds.
+COPY . .
+RUN touch app/src/lib.rs migrations/src/lib.rs server/src/main.rs server/src/lib.rs frontend/src/main.rs \
+ && CARGO_TARGET_DIR=/src/target API_BASE_URL=${API_BASE_URL} scripts/build-spa.sh \
+ && cargo build --release -p server
+
+# ---- runtime: the binary, the SPA, nothing else ----
+FROM debian:bookworm-slim
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends ca-certificates \
+ && rm -rf /var/lib/apt/lists/* \
+ && groupadd --gid 10014 notes \
+ && useradd --uid 10014 --gid 10014 --no-create-home --shell /usr/sbin/nologin notes \
+ && mkdir -p /app /data && chown 10014:10014 /data
+COPY --from=builder /src/target/release/server /app/server
+COPY --from=builder /src/dist /app/dist
+# All configuration comes from the environment: DB_HOST/DB_PORT/DB_NAME/DB_USER/DB_PWD
+# (or DATABASE_URL), JWT_SECRET, and the rest in the README. Without a database setting
+# the server keeps SQLite in /data, which is gone with the container.
+ENV APP_ENV=production \
+    HOST=0.0.0.0 \
+    PORT=8000 \
+    STATIC_DIR=/app/dist \
+    LOG_FORMAT=json
+WORKDIR /data
+EXPOSE 8000
+# Choreo requires a numeric non-root user with a UID between 10000 and 20000.
+USER 10014
+ENTRYPOINT ["/app/server"]
+CMD ["serve"]
