@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# The whole test suite, as CI runs it (.ci/run calls this):
+#   formatting and lints; unit and HTTP integration tests on SQLite; the same integration
+#   tests on a throw-away PostgreSQL server; the release server binary run as a container
+#   would run it; the release SPA driven in headless Chromium against the real server.
+# It installs what is missing first (scripts/setup.sh), so it works on a fresh machine.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$HOME/.cargo/bin:$PATH"
+step() { printf '\n== %s\n' "$*"; }
+
+step "tools (installs only what is missing)"
+scripts/setup.sh
+
+step "formatting and lints"
+cargo fmt --all -- --check
+cargo clippy -p app -p migrations -p server --all-targets -- -D warnings
+CARGO_TARGET_DIR=target/spa cargo clippy -p frontend --target wasm32-unknown-unknown -- -D warnings
+
+step "unit and integration tests on SQLite"
+cargo test -p app -p migrations -p server
+
+step "integration tests on PostgreSQL"
+scripts/postgres.sh cargo test -p server --test api
+
+step "release builds: the SPA and the server"
+scripts/build-spa.sh
+cargo build --release -p server
+
+step "the release server hosted as a container runs it (PostgreSQL from DB_*, SIGTERM)"
+SERVER_BIN="$PWD/target/release/server" SPA_DIST="$PWD/dist" \
+  scripts/postgres.sh cargo test -p server --test hosted -- --ignored --test-threads=1
+
+step "the SPA in headless Chromium against the release server"
+e2e/run.sh
