@@ -6,6 +6,8 @@ use serde::{Deserialize, Serialize};
 /// API paths, with the original's trailing slashes.
 pub mod paths {
     pub const REGISTER: &str = "/api/user/register/";
+    /// Not in the original: changing one's password, which ends every other session.
+    pub const PASSWORD: &str = "/api/user/password/";
     pub const TOKEN: &str = "/api/token/";
     pub const TOKEN_REFRESH: &str = "/api/token/refresh/";
     pub const TOKEN_VERIFY: &str = "/api/token/verify/";
@@ -27,6 +29,13 @@ pub mod paths {
 pub struct Credentials {
     pub username: String,
     pub password: String,
+}
+
+/// `POST /api/user/password/`; answered with a new [`TokenPair`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PasswordChange {
+    pub old_password: String,
+    pub new_password: String,
 }
 
 /// `201` answer to a registration.

@@ -21,6 +21,8 @@ pub mod messages {
     pub const TOKEN_INVALID: &str = "Token is invalid or expired";
     pub const TOKEN_BLACKLISTED: &str = "Token is blacklisted";
     pub const NOT_FOUND: &str = "Not found.";
+    pub const WRONG_OLD_PASSWORD: &str =
+        "Your old password was entered incorrectly. Please enter it again.";
 }
 
 /// `400 {"<field>": ["<message>", ...], ...}`. Ordered, so answers are stable.

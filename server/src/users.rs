@@ -3,9 +3,12 @@
 use crate::entities::user::{self, Entity as User};
 use crate::error::{ApiError, ApiResult};
 use crate::passwords::Passwords;
+use crate::sessions;
 use app::errors::{FieldErrors, messages};
 use app::validation::{Password, Username};
-use sea_orm::{ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, TransactionTrait,
+};
 
 pub async fn register(
     db: &DatabaseConnection,
@@ -59,4 +62,46 @@ pub async fn authenticate(
     } else {
         Err(ApiError::BadCredentials)
     }
+}
+
+/// A signed-in user's name, for rules that compare a password with it.
+pub async fn username(db: &DatabaseConnection, user_id: i64) -> ApiResult<String> {
+    User::find_by_id(user_id)
+        .one(db)
+        .await?
+        .map(|u| u.username)
+        .ok_or(ApiError::UserNotFound)
+}
+
+/// Replaces the password once the old one is proven, and ends every session of the user:
+/// whoever knew the old password must not stay signed in.
+pub async fn change_password(
+    db: &DatabaseConnection,
+    passwords: &Passwords,
+    user_id: i64,
+    old_password: &str,
+    new_password: Password,
+) -> ApiResult<()> {
+    let user = User::find_by_id(user_id)
+        .one(db)
+        .await?
+        .ok_or(ApiError::UserNotFound)?;
+    if !passwords
+        .verify(old_password.to_owned(), Some(user.password_hash))
+        .await?
+    {
+        return Err(FieldErrors::single("old_password", messages::WRONG_OLD_PASSWORD).into());
+    }
+    let password_hash = passwords.hash(new_password.expose().to_owned()).await?;
+    let txn = db.begin().await?;
+    User::update(user::ActiveModel {
+        id: Set(user_id),
+        password_hash: Set(password_hash),
+        ..Default::default()
+    })
+    .exec(&txn)
+    .await?;
+    sessions::revoke_all(&txn, user_id).await?;
+    txn.commit().await?;
+    Ok(())
 }

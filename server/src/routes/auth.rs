@@ -1,5 +1,5 @@
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{Fields, JsonObject};
+use crate::extract::{AuthUser, Fields, JsonObject};
 use crate::state::AppState;
 use crate::{sessions, users};
 use app::api::{TokenPair, User};
@@ -84,4 +84,36 @@ pub async fn blacklist(State(state): State<AppState>, body: JsonObject) -> ApiRe
     let token = fields.finish(token)?;
     sessions::blacklist(&state.db, &state.tokens, token).await?;
     Ok(Json(json!({})))
+}
+
+/// Answers a new pair: this session goes on, every other one ends.
+pub async fn change_password(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    user: AuthUser,
+    body: JsonObject,
+) -> ApiResult<Json<TokenPair>> {
+    let username = users::username(&state.db, user.id).await?;
+    let mut fields = Fields::new(&body);
+    let old = fields.required_text("old_password");
+    let new = fields.required("new_password");
+    let new = new.and_then(|p| fields.check("new_password", Password::parse(p, &username)));
+    let (old, new) = fields.finish(old.zip(new))?;
+
+    // Guessing the old password is throttled like guessing it at sign-in.
+    let ip = peer.ip();
+    state
+        .login_throttle
+        .check(ip, &username)
+        .map_err(|retry_after_secs| ApiError::TooManyAttempts { retry_after_secs })?;
+    match users::change_password(&state.db, &state.passwords, user.id, old, new).await {
+        Err(ApiError::Fields(errors)) if !errors.get("old_password").is_empty() => {
+            state.login_throttle.record_failure(ip, &username);
+            Err(ApiError::Fields(errors))
+        }
+        Err(other) => Err(other),
+        Ok(()) => Ok(Json(
+            sessions::start(&state.db, &state.tokens, user.id).await?,
+        )),
+    }
 }

@@ -17,6 +17,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 pub fn api() -> Router<AppState> {
     Router::new()
         .route(paths::REGISTER, post(auth::register))
+        .route(paths::PASSWORD, post(auth::change_password))
         .route(paths::TOKEN, post(auth::obtain_pair))
         .route(paths::TOKEN_REFRESH, post(auth::refresh))
         .route(paths::TOKEN_VERIFY, post(auth::verify))

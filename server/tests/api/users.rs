@@ -127,3 +127,55 @@ async fn fields_of_the_wrong_type_are_field_errors() {
         json!({"username": [messages::NOT_A_STRING], "password": [messages::NULL]})
     );
 }
+
+#[tokio::test]
+async fn changing_the_password_ends_every_other_session() {
+    use reqwest::Method;
+    let app = TestApp::spawn().await;
+    let alice = app.user("alice").await;
+    let laptop = app
+        .sign_in("alice", PASSWORD)
+        .await
+        .json::<serde_json::Value>()
+        .await
+        .unwrap();
+    let change = |old: &str, new: &str| {
+        app.send_as(
+            &alice.tokens.access,
+            Method::POST,
+            "/api/user/password/",
+            json!({"old_password": old, "new_password": new}),
+        )
+    };
+
+    let (status, body) = status_json(change("not it", "a brand new secret").await).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        body,
+        field_errors("old_password", &[messages::WRONG_OLD_PASSWORD])
+    );
+    let (status, body) = status_json(change(PASSWORD, "alice1").await).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(body["new_password"].as_array().unwrap().len(), 2, "{body}");
+
+    let (status, pair) = status_json(change(PASSWORD, "a brand new secret").await).await;
+    assert_eq!(status, StatusCode::OK);
+    for old_refresh in [&alice.tokens.refresh, laptop["refresh"].as_str().unwrap()] {
+        let (status, body) = status_json(app.refresh(old_refresh).await).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
+    }
+    assert_eq!(
+        app.refresh(pair["refresh"].as_str().unwrap())
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    assert_eq!(
+        app.sign_in("alice", PASSWORD).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        app.sign_in("alice", "a brand new secret").await.status(),
+        StatusCode::OK
+    );
+}
