@@ -56,25 +56,35 @@ pub async fn get(
     Ok(Json(notes::get(&state.db, user.id, note_id(&id)?).await?))
 }
 
+/// PUT: both fields, as on creation.
 pub async fn replace(
-    State(state): State<AppState>,
+    state: State<AppState>,
     user: AuthUser,
-    Path(id): Path<String>,
+    id: Path<String>,
     body: JsonObject,
 ) -> ApiResult<Json<Note>> {
-    let id = note_id(&id)?;
-    let changes = changes(&body, false)?;
-    Ok(Json(notes::update(&state.db, user.id, id, changes).await?))
+    update(state, user, id, body, false).await
 }
 
+/// PATCH: only the fields sent change.
 pub async fn patch(
+    state: State<AppState>,
+    user: AuthUser,
+    id: Path<String>,
+    body: JsonObject,
+) -> ApiResult<Json<Note>> {
+    update(state, user, id, body, true).await
+}
+
+async fn update(
     State(state): State<AppState>,
     user: AuthUser,
     Path(id): Path<String>,
     body: JsonObject,
+    partial: bool,
 ) -> ApiResult<Json<Note>> {
     let id = note_id(&id)?;
-    let changes = changes(&body, true)?;
+    let changes = changes(&body, partial)?;
     Ok(Json(notes::update(&state.db, user.id, id, changes).await?))
 }
 

@@ -117,12 +117,7 @@ async fn an_oversized_body_is_413_and_creates_nothing() {
     let (status, body) = status_json(response).await;
     assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
     assert!(body["detail"].is_string());
-    let list: serde_json::Value = app
-        .get_as(&alice.tokens.access, "/api/notes/")
-        .await
-        .json()
-        .await
-        .unwrap();
+    let list = app.notes(&alice.tokens.access).await;
     assert_eq!(list, json!([]));
 }
 

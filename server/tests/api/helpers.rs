@@ -162,6 +162,27 @@ impl TestApp {
             .await
     }
 
+    /// Signs in again: another session of the same user.
+    pub async fn session(&self, username: &str) -> TokenPair {
+        let response = self.sign_in(username, PASSWORD).await;
+        assert_eq!(response.status(), StatusCode::OK, "signing in {username}");
+        response.json().await.unwrap()
+    }
+
+    /// Exchanges a refresh token for the next pair, which must be granted.
+    pub async fn rotate(&self, refresh: &str) -> TokenPair {
+        let response = self.refresh(refresh).await;
+        assert_eq!(response.status(), StatusCode::OK, "refreshing");
+        response.json().await.unwrap()
+    }
+
+    /// The notes list `token`'s owner sees.
+    pub async fn notes(&self, token: &str) -> Value {
+        let response = self.get_as(token, "/api/notes/").await;
+        assert_eq!(response.status(), StatusCode::OK, "listing notes");
+        response.json().await.unwrap()
+    }
+
     /// Registers `username` and signs in.
     pub async fn user(&self, username: &str) -> TestUser {
         let registered = self.register(username, PASSWORD).await;
@@ -173,7 +194,7 @@ impl TestApp {
         let id = registered.json::<Value>().await.unwrap()["id"]
             .as_i64()
             .unwrap();
-        let tokens = self.sign_in(username, PASSWORD).await.json().await.unwrap();
+        let tokens = self.session(username).await;
         TestUser { id, tokens }
     }
 

@@ -1,7 +1,7 @@
 use crate::helpers::{TestApp, status_json};
 use app::errors::messages;
 use reqwest::{Method, StatusCode};
-use serde_json::{Value, json};
+use serde_json::json;
 
 #[tokio::test]
 async fn a_user_creates_reads_edits_and_deletes_a_note() {
@@ -115,7 +115,7 @@ async fn another_users_note_is_not_found_for_every_method() {
         .get_as(&alice.tokens.access, &format!("/api/notes/{id}/"))
         .await;
     assert_eq!(status_json(unchanged).await, (StatusCode::OK, note));
-    let mallorys: Value = app.get_as(token, "/api/notes/").await.json().await.unwrap();
+    let mallorys = app.notes(token).await;
     assert_eq!(mallorys, json!([]));
 }
 
@@ -129,12 +129,7 @@ async fn the_originals_delete_path_still_deletes() {
         .request(Method::DELETE, &path, Some(&alice.tokens.access), None)
         .await;
     assert_eq!(response.status(), StatusCode::NO_CONTENT);
-    let list: Value = app
-        .get_as(&alice.tokens.access, "/api/notes/")
-        .await
-        .json()
-        .await
-        .unwrap();
+    let list = app.notes(&alice.tokens.access).await;
     assert_eq!(list, json!([]));
 }
 
@@ -220,7 +215,7 @@ async fn invalid_notes_are_field_errors_and_change_nothing() {
         status_json(app.get_as(token, &path).await).await,
         (StatusCode::OK, note)
     );
-    let list: Value = app.get_as(token, "/api/notes/").await.json().await.unwrap();
+    let list = app.notes(token).await;
     assert_eq!(list.as_array().unwrap().len(), 1);
 }
 

@@ -83,21 +83,17 @@ async fn repeated_failures_are_throttled_with_retry_after_for_that_username_only
 async fn refreshing_rotates_the_refresh_token_without_extending_the_session() {
     let app = TestApp::spawn().await;
     let alice = app.user("alice").await;
-    let (status, first) = status_json(app.refresh(&alice.tokens.refresh).await).await;
-    assert_eq!(status, StatusCode::OK);
-    let rotated = first["refresh"].as_str().unwrap();
-    assert_ne!(rotated, alice.tokens.refresh);
-    assert_eq!(claims(rotated)["exp"], claims(&alice.tokens.refresh)["exp"]);
-    let access = first["access"].as_str().unwrap();
+    let first = app.rotate(&alice.tokens.refresh).await;
+    assert_ne!(first.refresh, alice.tokens.refresh);
     assert_eq!(
-        app.get_as(access, "/api/notes/").await.status(),
-        StatusCode::OK
+        claims(&first.refresh)["exp"],
+        claims(&alice.tokens.refresh)["exp"]
     );
-    let (status, second) = status_json(app.refresh(rotated).await).await;
-    assert_eq!(status, StatusCode::OK);
+    app.notes(&first.access).await;
+    let second = app.rotate(&first.refresh).await;
     assert_eq!(
-        claims(second["refresh"].as_str().unwrap())["exp"],
-        claims(rotated)["exp"]
+        claims(&second.refresh)["exp"],
+        claims(&first.refresh)["exp"]
     );
 }
 
@@ -105,27 +101,17 @@ async fn refreshing_rotates_the_refresh_token_without_extending_the_session() {
 async fn a_spent_refresh_token_replayed_after_the_grace_window_revokes_its_family() {
     let app = TestApp::spawn_with(&[("REFRESH_REUSE_GRACE", "0")]).await;
     let alice = app.user("alice").await;
-    let other_session = app
-        .sign_in("alice", PASSWORD)
-        .await
-        .json::<Value>()
-        .await
-        .unwrap();
-    let rotated = app
-        .refresh(&alice.tokens.refresh)
-        .await
-        .json::<Value>()
-        .await
-        .unwrap();
+    let other_session = app.session("alice").await;
+    let rotated = app.rotate(&alice.tokens.refresh).await;
 
     let (status, body) = status_json(app.refresh(&alice.tokens.refresh).await).await;
     assert!(is_token_not_valid(status, &body), "{status} {body}");
     assert_eq!(body["detail"], messages::TOKEN_BLACKLISTED);
     // The thief's replay also ends the legitimate holder's rotated token...
-    let (status, body) = status_json(app.refresh(rotated["refresh"].as_str().unwrap()).await).await;
+    let (status, body) = status_json(app.refresh(&rotated.refresh).await).await;
     assert!(is_token_not_valid(status, &body), "{status} {body}");
     // ...but not the user's other sessions.
-    let other = other_session["refresh"].as_str().unwrap();
+    let other = &other_session.refresh;
     assert_eq!(app.refresh(other).await.status(), StatusCode::OK);
 }
 
@@ -133,27 +119,15 @@ async fn a_spent_refresh_token_replayed_after_the_grace_window_revokes_its_famil
 async fn two_tabs_refreshing_at_once_both_get_a_valid_pair() {
     let app = TestApp::spawn().await;
     let alice = app.user("alice").await;
-    let first = app
-        .refresh(&alice.tokens.refresh)
-        .await
-        .json::<Value>()
-        .await
-        .unwrap();
-    let (status, second) = status_json(app.refresh(&alice.tokens.refresh).await).await;
-    assert_eq!(status, StatusCode::OK, "{second}");
+    let first = app.rotate(&alice.tokens.refresh).await;
+    // The second tab presents the token the first has just spent.
+    let second = app.rotate(&alice.tokens.refresh).await;
     for pair in [&first, &second] {
         assert_eq!(
-            app.get_as(pair["access"].as_str().unwrap(), "/api/notes/")
-                .await
-                .status(),
+            app.get_as(&pair.access, "/api/notes/").await.status(),
             StatusCode::OK
         );
-        assert_eq!(
-            app.refresh(pair["refresh"].as_str().unwrap())
-                .await
-                .status(),
-            StatusCode::OK
-        );
+        assert_eq!(app.refresh(&pair.refresh).await.status(), StatusCode::OK);
     }
 }
 
@@ -195,17 +169,8 @@ async fn expired_access_tokens_are_refused_and_a_refresh_restores_access() {
     tokio::time::sleep(Duration::from_millis(2100)).await;
     let (status, body) = status_json(app.get_as(&alice.tokens.access, "/api/notes/").await).await;
     assert!(is_token_not_valid(status, &body), "{status} {body}");
-    let pair = app
-        .refresh(&alice.tokens.refresh)
-        .await
-        .json::<Value>()
-        .await
-        .unwrap();
-    let access = pair["access"].as_str().unwrap();
-    assert_eq!(
-        app.get_as(access, "/api/notes/").await.status(),
-        StatusCode::OK
-    );
+    let pair = app.rotate(&alice.tokens.refresh).await;
+    app.notes(&pair.access).await;
 }
 
 #[tokio::test]
@@ -261,43 +226,22 @@ async fn verify_accepts_live_tokens_only() {
 async fn blacklisting_signs_out_that_session_and_its_rotations_only() {
     let app = TestApp::spawn_with(&[("REFRESH_REUSE_GRACE", "0")]).await;
     let alice = app.user("alice").await;
-    let laptop = app
-        .sign_in("alice", PASSWORD)
-        .await
-        .json::<Value>()
-        .await
-        .unwrap();
-    let rotated = app
-        .refresh(&alice.tokens.refresh)
-        .await
-        .json::<Value>()
-        .await
-        .unwrap();
+    let laptop = app.session("alice").await;
+    let rotated = app.rotate(&alice.tokens.refresh).await;
 
     let response = app
-        .post(
-            "/api/token/blacklist/",
-            json!({"refresh": rotated["refresh"]}),
-        )
+        .post("/api/token/blacklist/", json!({"refresh": rotated.refresh}))
         .await;
     assert_eq!(status_json(response).await, (StatusCode::OK, json!({})));
-    let (status, body) = status_json(app.refresh(rotated["refresh"].as_str().unwrap()).await).await;
+    let (status, body) = status_json(app.refresh(&rotated.refresh).await).await;
     assert!(is_token_not_valid(status, &body));
     let (status, _) = status_json(
-        app.post(
-            "/api/token/blacklist/",
-            json!({"refresh": rotated["refresh"]}),
-        )
-        .await,
+        app.post("/api/token/blacklist/", json!({"refresh": rotated.refresh}))
+            .await,
     )
     .await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
-    assert_eq!(
-        app.refresh(laptop["refresh"].as_str().unwrap())
-            .await
-            .status(),
-        StatusCode::OK
-    );
+    assert_eq!(app.refresh(&laptop.refresh).await.status(), StatusCode::OK);
 }
 
 #[tokio::test]

@@ -133,12 +133,7 @@ async fn changing_the_password_ends_every_other_session() {
     use reqwest::Method;
     let app = TestApp::spawn().await;
     let alice = app.user("alice").await;
-    let laptop = app
-        .sign_in("alice", PASSWORD)
-        .await
-        .json::<serde_json::Value>()
-        .await
-        .unwrap();
+    let laptop = app.session("alice").await;
     let change = |old: &str, new: &str| {
         app.send_as(
             &alice.tokens.access,
@@ -158,18 +153,14 @@ async fn changing_the_password_ends_every_other_session() {
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(body["new_password"].as_array().unwrap().len(), 2, "{body}");
 
-    let (status, pair) = status_json(change(PASSWORD, "a brand new secret").await).await;
-    assert_eq!(status, StatusCode::OK);
-    for old_refresh in [&alice.tokens.refresh, laptop["refresh"].as_str().unwrap()] {
+    let response = change(PASSWORD, "a brand new secret").await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let pair: app::api::TokenPair = response.json().await.unwrap();
+    for old_refresh in [&alice.tokens.refresh, &laptop.refresh] {
         let (status, body) = status_json(app.refresh(old_refresh).await).await;
         assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
     }
-    assert_eq!(
-        app.refresh(pair["refresh"].as_str().unwrap())
-            .await
-            .status(),
-        StatusCode::OK
-    );
+    assert_eq!(app.refresh(&pair.refresh).await.status(), StatusCode::OK);
     assert_eq!(
         app.sign_in("alice", PASSWORD).await.status(),
         StatusCode::UNAUTHORIZED
