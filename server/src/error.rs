@@ -137,6 +137,8 @@ impl IntoResponse for ApiError {
                     .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
                 response
             }
+            // The row went away between reading and writing it: a concurrent delete.
+            Self::Database(DbErr::RecordNotUpdated) => Self::NotFound.into_response(),
             Self::Database(err) => match err.sql_err() {
                 // The only unique column a request can collide on is `users.username`;
                 // the pre-check in `users` loses a race now and then, and this catches it.

@@ -6,8 +6,8 @@ use crate::error::{ApiError, ApiResult};
 use app::validation::{NoteContent, NoteTitle};
 use chrono::SecondsFormat;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, ModelTrait,
-    QueryFilter, QueryOrder,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryOrder,
 };
 
 /// What a change sets; `None` leaves a field as it is.
@@ -87,7 +87,16 @@ pub async fn update(
     Ok(to_api(active.update(db).await?))
 }
 
+/// One statement, so a note deleted twice at once is deleted once and the other caller
+/// hears 404.
 pub async fn delete(db: &DatabaseConnection, author: i64, id: i64) -> ApiResult<()> {
-    find(db, author, id).await?.delete(db).await?;
+    let deleted = Note::delete_many()
+        .filter(note::Column::Id.eq(id))
+        .filter(note::Column::AuthorId.eq(author))
+        .exec(db)
+        .await?;
+    if deleted.rows_affected == 0 {
+        return Err(ApiError::NotFound);
+    }
     Ok(())
 }

@@ -38,20 +38,24 @@ pub async fn obtain_pair(
     let password = fields.required_text("password");
     let (username, password) = fields.finish(username.zip(password))?;
 
+    // Counted under the name sign-in will look up, so " alice" or a full-width "ａｌｉｃｅ"
+    // is not a fresh set of guesses at alice's password.
+    let throttle_key =
+        Username::parse(username).map_or_else(|_| username.to_owned(), Username::into_inner);
     let ip = peer.ip();
     state
         .login_throttle
-        .check(ip, username)
+        .check(ip, &throttle_key)
         .map_err(|retry_after_secs| ApiError::TooManyAttempts { retry_after_secs })?;
     match users::authenticate(&state.db, &state.passwords, username, password).await {
         Ok(user_id) => {
-            state.login_throttle.record_success(ip, username);
+            state.login_throttle.record_success(ip, &throttle_key);
             Ok(Json(
                 sessions::start(&state.db, &state.tokens, user_id).await?,
             ))
         }
         Err(ApiError::BadCredentials) => {
-            state.login_throttle.record_failure(ip, username);
+            state.login_throttle.record_failure(ip, &throttle_key);
             Err(ApiError::BadCredentials)
         }
         Err(other) => Err(other),

@@ -134,6 +134,38 @@ async fn the_originals_delete_path_still_deletes() {
 }
 
 #[tokio::test]
+async fn a_note_deleted_twice_at_once_is_deleted_once() {
+    let app = TestApp::spawn().await;
+    let alice = app.user("alice").await;
+    let note = app.create_note(&alice, "Once", "only").await;
+    let path = app.url(&format!("/api/notes/{}/", note["id"]));
+    let deletes: Vec<_> = (0..4)
+        .map(|_| {
+            tokio::spawn(
+                app.client
+                    .delete(&path)
+                    .bearer_auth(&alice.tokens.access)
+                    .send(),
+            )
+        })
+        .collect();
+    let mut statuses = Vec::new();
+    for d in deletes {
+        statuses.push(d.await.unwrap().unwrap().status());
+    }
+    statuses.sort();
+    assert_eq!(
+        statuses,
+        [
+            StatusCode::NO_CONTENT,
+            StatusCode::NOT_FOUND,
+            StatusCode::NOT_FOUND,
+            StatusCode::NOT_FOUND
+        ]
+    );
+}
+
+#[tokio::test]
 async fn unknown_or_malformed_ids_are_not_found() {
     let app = TestApp::spawn().await;
     let alice = app.user("alice").await;

@@ -77,6 +77,15 @@ async fn repeated_failures_are_throttled_with_retry_after_for_that_username_only
     assert!((1..=15 * 60).contains(&wait));
     assert!(throttled.json::<Value>().await.unwrap()["detail"].is_string());
     assert_eq!(app.sign_in("bob", PASSWORD).await.status(), StatusCode::OK);
+    // Spellings that sign in as alice count as alice.
+    for alias in [" alice", "alice\t", "ａｌｉｃｅ"] {
+        let response = app.sign_in(alias, PASSWORD).await;
+        assert_eq!(
+            response.status(),
+            StatusCode::TOO_MANY_REQUESTS,
+            "{alias:?}"
+        );
+    }
 }
 
 #[tokio::test]
