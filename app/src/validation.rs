@@ -142,14 +142,14 @@ fn too_similar(password: &str, username: &str) -> bool {
 /// difflib's `SequenceMatcher.quick_ratio`: twice the size of the multiset intersection
 /// of the two strings' characters over their total length.
 fn quick_ratio(a: &str, b: &str) -> f64 {
-    let mut counts = std::collections::HashMap::<char, i64>::new();
-    for c in b.chars() {
-        *counts.entry(c).or_default() += 1;
-    }
+    // A sorted list rather than a hash map: the same multiset count, and the SPA's wasm
+    // (which runs these rules too) carries no hasher for it.
+    let mut unmatched: Vec<char> = b.chars().collect();
+    unmatched.sort_unstable();
     let mut matches = 0;
     for c in a.chars() {
-        if let Some(n) = counts.get_mut(&c).filter(|n| **n > 0) {
-            *n -= 1;
+        if let Ok(i) = unmatched.binary_search(&c) {
+            unmatched.remove(i);
             matches += 1;
         }
     }
@@ -302,6 +302,9 @@ mod tests {
         // difflib.SequenceMatcher(a="abcd", b="bcde").quick_ratio() == 0.75
         assert!((quick_ratio("abcd", "bcde") - 0.75).abs() < 1e-9);
         assert!((quick_ratio("", "") - 1.0).abs() < 1e-9);
+        // Repeated characters count as often as both strings have them.
+        // difflib.SequenceMatcher(a="aab", b="abbb").quick_ratio() == 4/7
+        assert!((quick_ratio("aab", "abbb") - 4.0 / 7.0).abs() < 1e-9);
     }
 
     #[test]

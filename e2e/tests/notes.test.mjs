@@ -49,7 +49,8 @@ test('register, sign in, create, edit and delete a note, reload keeps the sessio
     assert.equal(await page.evaluate(() => document.activeElement?.id), 'new-note-title');
 
     // Edit "Groceries" in place.
-    const groceries = page.locator('.note', { hasText: 'Groceries' });
+    // The card keeps its place while its text turns into fields.
+    const groceries = page.locator('.note').nth(1);
     await groceries.getByRole('button', { name: 'Edit' }).click();
     const editTitle = groceries.getByLabel('Title');
     assert.equal(await editTitle.inputValue(), 'Groceries');

@@ -8,7 +8,7 @@ use app::guard::Session;
 use app::routes::ClientRoute;
 use leptos::prelude::*;
 use leptos_router::StaticSegment;
-use leptos_router::components::{A, Route, Router, Routes};
+use leptos_router::components::{Route, Router, Routes};
 
 #[component]
 pub fn App() -> impl IntoView {
@@ -20,16 +20,16 @@ pub fn App() -> impl IntoView {
     view! {
         <Router>
             <header class="site-header">
-                <A href=ClientRoute::Notes.path() attr:class="brand">"Notes"</A>
+                <a href=ClientRoute::Notes.path() class="brand">"Notes"</a>
                 <nav aria-label="Account">
                     <Show
                         when=signed_in
                         fallback=|| view! {
-                            <A href=ClientRoute::Login.path()>"Sign in"</A>
-                            <A href=ClientRoute::Register.path()>"Register"</A>
+                            <a href=ClientRoute::Login.path()>"Sign in"</a>
+                            <a href=ClientRoute::Register.path()>"Register"</a>
                         }
                     >
-                        <A href=ClientRoute::Logout.path()>"Sign out"</A>
+                        <a href=ClientRoute::Logout.path()>"Sign out"</a>
                     </Show>
                 </nav>
             </header>

@@ -3,12 +3,12 @@
 //! to sign in as soon as the tokens disappear, whether this tab or another one cleared
 //! them.
 
+use crate::task::spawn;
 use crate::{api, session};
 use app::guard::{Decision, Session, decide};
 use app::refresh::RefreshOutcome;
 use app::routes::{Access, ClientRoute, login_url};
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use leptos_router::NavigateOptions;
 use leptos_router::hooks::use_navigate;
 
@@ -47,7 +47,7 @@ pub fn Guarded(route: ClientRoute, children: ChildrenFn) -> impl IntoView {
     let refresh = move || {
         phase.set(Phase::Refreshing);
         let stale = session::read().access;
-        spawn_local(async move {
+        spawn(async move {
             match api::renew(stale).await {
                 RefreshOutcome::Renewed => phase.set(Phase::Ready),
                 // The tokens are cleared; the effect below sends the person to sign in.
@@ -62,7 +62,11 @@ pub fn Guarded(route: ClientRoute, children: ChildrenFn) -> impl IntoView {
         match phase.get_untracked() {
             // Decided already; only a sign-out, here or in another tab, changes it.
             Phase::Ready | Phase::Refreshing | Phase::Unreachable => {
-                if access == Access::Protected && session == Session::SignedOut {
+                // The check for the path matters when this page is being left: `/logout`
+                // clears the tokens while this guard's effect still lives, and must not
+                // be answered with `/login?next=/logout`.
+                let still_here = ClientRoute::from_path(&path()) == Some(route);
+                if access == Access::Protected && session == Session::SignedOut && still_here {
                     go(&login_url(&here()));
                 }
             }
@@ -91,12 +95,12 @@ pub fn Guarded(route: ClientRoute, children: ChildrenFn) -> impl IntoView {
     }
 }
 
+fn path() -> String {
+    window().location().pathname().unwrap_or_default()
+}
+
 /// This page's path and query, for `/login?next=…`.
 fn here() -> String {
-    let location = window().location();
-    format!(
-        "{}{}",
-        location.pathname().unwrap_or_default(),
-        location.search().unwrap_or_default()
-    )
+    let search = window().location().search().unwrap_or_default();
+    format!("{}{search}", path())
 }

@@ -7,6 +7,7 @@ mod guard;
 mod pages;
 mod renewal;
 mod session;
+mod task;
 
 fn main() {
     leptos::mount::mount_to_body(app_shell::App);

@@ -2,11 +2,11 @@
 //! when the tab comes back into view (timers sleep in background tabs, and another tab
 //! may have signed out or renewed the pair meanwhile).
 
+use crate::task::spawn;
 use crate::{api, session};
 use app::guard::Session;
 use app::refresh::{MAX_JITTER_MS, proactive_delay_ms};
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use std::time::Duration;
 
 pub fn keep_fresh() {
@@ -22,7 +22,7 @@ pub fn keep_fresh() {
         let delay = proactive_delay_ms(expiry, session::now(), jitter)?;
         set_timeout_with_handle(
             move || {
-                spawn_local(async move {
+                spawn(async move {
                     let _ = api::renew(access).await;
                 })
             },
@@ -43,7 +43,7 @@ fn on_return() {
     session::sync();
     let tokens = session::read();
     if tokens.session() == Session::NeedsRefresh {
-        spawn_local(async move {
+        spawn(async move {
             let _ = api::renew(tokens.access).await;
         });
     }

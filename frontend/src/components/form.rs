@@ -3,6 +3,7 @@
 
 use crate::api::ApiError;
 use app::errors::{FieldErrors, NON_FIELD_ERRORS};
+use leptos::html::Input;
 use leptos::prelude::*;
 
 #[derive(Debug, Clone, Copy)]
@@ -89,5 +90,65 @@ pub fn FormMessage(form: FormState) -> impl IntoView {
         <p class="form-message" class:is-empty=move || form.message.with(Option::is_none) role="alert">
             {move || form.message.get()}
         </p>
+    }
+}
+
+/// A labelled one-line input with its hint and errors. Every such field of the app is
+/// this one component, which keeps the wasm small: each distinct view costs code.
+#[component]
+pub fn TextField(
+    form: FormState,
+    /// The field's key in the server's error body.
+    field: &'static str,
+    id: String,
+    label: &'static str,
+    value: RwSignal<String>,
+    #[prop(default = "text")] kind: &'static str,
+    #[prop(optional)] autocomplete: Option<&'static str>,
+    #[prop(default = None)] hint: Option<&'static str>,
+    #[prop(optional)] maxlength: Option<usize>,
+    #[prop(optional)] autofocus: bool,
+    #[prop(optional)] node_ref: NodeRef<Input>,
+) -> impl IntoView {
+    let hint_id = format!("{id}-hint");
+    let error_id = format!("{id}-error");
+    let described_by = match hint {
+        Some(_) => format!("{hint_id} {error_id}"),
+        None => error_id.clone(),
+    };
+    view! {
+        <div class="field">
+            <label for=id.clone()>{label}</label>
+            <input
+                id=id
+                name=field
+                type=kind
+                autocomplete=autocomplete
+                autocapitalize=(kind == "text").then_some("none")
+                spellcheck=(kind == "text").then_some("false")
+                maxlength=maxlength.map(|n| n.to_string())
+                autofocus=autofocus
+                node_ref=node_ref
+                bind:value=value
+                aria-invalid=form.invalid(field)
+                aria-describedby=described_by
+            />
+            {hint.map(|text| view! { <p class="hint" id=hint_id>{text}</p> })}
+            <FieldError form field id=error_id />
+        </div>
+    }
+}
+
+/// A form's submit button: disabled, with a progress label, while the request is out.
+#[component]
+pub fn SubmitButton(
+    form: FormState,
+    label: &'static str,
+    busy_label: &'static str,
+) -> impl IntoView {
+    view! {
+        <button type="submit" class="primary" disabled=move || form.busy.get()>
+            {move || if form.busy.get() { busy_label } else { label }}
+        </button>
     }
 }

@@ -4,6 +4,6 @@ mod form;
 mod note_card;
 mod note_form;
 
-pub use form::{FieldError, FormMessage, FormState};
+pub use form::{FieldError, FormMessage, FormState, SubmitButton, TextField};
 pub use note_card::NoteCard;
 pub use note_form::NoteForm;

@@ -1,12 +1,12 @@
 //! One note in the list: read it, edit it in place, or delete it after an in-page
 //! confirmation.
 
-use super::{FormState, NoteForm};
+use super::{FormMessage, FormState, NoteForm, SubmitButton};
 use crate::api::{self, ApiError};
+use crate::task::spawn;
 use app::api::{Note, NoteInput};
 use leptos::html::{Button, Input};
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use wasm_bindgen::JsValue;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -26,71 +26,80 @@ pub fn NoteCard(
 ) -> impl IntoView {
     let id = note.id;
     let mode = RwSignal::new(Mode::Reading);
-    let edit_button = NodeRef::<Button>::new();
-    let delete_button = NodeRef::<Button>::new();
-    let keep_button = NodeRef::<Button>::new();
+    // Whichever control should have focus once the card has re-rendered: the first
+    // field when editing, "Keep it" when confirming, the Edit button otherwise.
+    let focus_target = NodeRef::<Button>::new();
     let title_input = NodeRef::<Input>::new();
-    // Where focus goes when the card is back to reading: the button that left it.
-    let return_to = RwSignal::new(focus.then_some(Mode::Editing));
-
-    Effect::new(move |_| match mode.get() {
-        Mode::Editing => drop(title_input.get().map(|el| el.focus())),
-        Mode::ConfirmingDelete => drop(keep_button.get().map(|el| el.focus())),
-        Mode::Reading => match return_to.get_untracked() {
-            Some(Mode::Editing) => drop(edit_button.get().map(|el| el.focus())),
-            Some(Mode::ConfirmingDelete) => drop(delete_button.get().map(|el| el.focus())),
-            _ => {}
-        },
+    let wants_focus = StoredValue::new(focus);
+    Effect::new(move |_| {
+        let editing = mode.get() == Mode::Editing;
+        let (button, input) = (focus_target.get(), title_input.get());
+        if wants_focus.get_value() {
+            let _ = match editing {
+                true => input.map(|el| el.focus()),
+                false => button.map(|el| el.focus()),
+            };
+        }
     });
-    let back = move |from: Mode| {
-        return_to.set(Some(from));
-        mode.set(Mode::Reading);
+    let switch = move |to: Mode| {
+        wants_focus.set_value(true);
+        mode.set(to);
     };
 
     let form = FormState::new();
     let title = RwSignal::new(note.title.clone());
     let content = RwSignal::new(note.content.clone());
-    let save: Callback<NoteInput> = Callback::new(move |input: NoteInput| {
-        spawn_local(async move {
+    let save = Callback::new(move |input: NoteInput| {
+        spawn(async move {
             match api::update_note(id, &input).await {
                 Ok(saved) => on_saved.run(saved),
                 Err(error) => form.fail(error),
             }
         });
     });
-    let cancel: Callback<()> = Callback::new(move |()| {
+    let cancel = Callback::new(move |()| {
         form.done();
-        back(Mode::Editing);
+        switch(Mode::Reading);
     });
 
-    let deleting = RwSignal::new(false);
-    let delete_error = RwSignal::new(None::<String>);
-    let delete = move |_| {
-        deleting.set(true);
-        delete_error.set(None);
-        spawn_local(async move {
+    let deletion = FormState::new();
+    let delete = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        deletion.busy.set(true);
+        deletion.message.set(None);
+        spawn(async move {
             match api::delete_note(id).await {
                 Ok(()) => on_deleted.run(id),
+                // The guard is already on its way to the sign-in page.
                 Err(ApiError::SignedOut) => {}
-                Err(error) => {
-                    deleting.set(false);
-                    delete_error.set(Some(error.message()));
-                }
+                Err(error) => deletion.fail(error),
             }
         });
     };
 
     let heading_id = format!("note-{id}-heading");
     let labelled_by = heading_id.clone();
+    let editing_id = heading_id.clone();
+    let editing_title = note.title.clone();
     let created = local_time(&note.created_at);
     let updated = (note.updated_at != note.created_at).then(|| local_time(&note.updated_at));
-    let note_title = note.title.clone();
+    let reading = move || {
+        let note = note.clone();
+        view! {
+            <h3 id=heading_id.clone()>{note.title}</h3>
+            <p class="note-content">{note.content}</p>
+            <p class="note-meta">
+                "Written " <time datetime=note.created_at>{created.clone()}</time>
+                {updated.clone().map(|u| view! { ", edited " <time datetime=note.updated_at>{u}</time> })}
+            </p>
+        }
+    };
 
     view! {
         <li class="note" aria-labelledby=labelled_by>
             {move || match mode.get() {
                 Mode::Editing => view! {
-                    <h3 class="visually-hidden" id=heading_id.clone()>"Editing " {note.title.clone()}</h3>
+                    <h3 class="visually-hidden" id=editing_id.clone()>"Editing " {editing_title.clone()}</h3>
                     <NoteForm
                         form
                         title
@@ -104,43 +113,33 @@ pub fn NoteCard(
                     />
                 }
                 .into_any(),
-                Mode::Reading | Mode::ConfirmingDelete => view! {
-                    <h3 id=heading_id.clone()>{note.title.clone()}</h3>
-                    <p class="note-content">{note.content.clone()}</p>
-                    <p class="note-meta">
-                        "Written " <time datetime=note.created_at.clone()>{created.clone()}</time>
-                        {updated.clone().map(|u| view! { ", edited " <time datetime=note.updated_at.clone()>{u}</time> })}
-                    </p>
+                Mode::Reading => view! {
+                    {reading()}
+                    <div class="actions">
+                        <button type="button" node_ref=focus_target on:click=move |_| switch(Mode::Editing)>
+                            "Edit"
+                        </button>
+                        <button type="button" class="danger" on:click=move |_| switch(Mode::ConfirmingDelete)>
+                            "Delete"
+                        </button>
+                    </div>
+                }
+                .into_any(),
+                Mode::ConfirmingDelete => view! {
+                    {reading()}
+                    <form class="confirm" on:submit=delete aria-label="Confirm deletion">
+                        <p>"Delete this note? This cannot be undone."</p>
+                        <FormMessage form=deletion />
+                        <div class="actions">
+                            <SubmitButton form=deletion label="Delete note" busy_label="Deleting…" />
+                            <button type="button" node_ref=focus_target on:click=move |_| switch(Mode::Reading)>
+                                "Keep it"
+                            </button>
+                        </div>
+                    </form>
                 }
                 .into_any(),
             }}
-            <Show when=move || mode.get() == Mode::Reading>
-                <div class="actions">
-                    <button type="button" node_ref=edit_button on:click=move |_| mode.set(Mode::Editing)>
-                        "Edit"
-                    </button>
-                    <button type="button" class="danger" node_ref=delete_button on:click=move |_| mode.set(Mode::ConfirmingDelete)>
-                        "Delete"
-                    </button>
-                </div>
-            </Show>
-            <Show when=move || mode.get() == Mode::ConfirmingDelete>
-                <div class="confirm" role="group" aria-label="Confirm deletion">
-                    <p>"Delete “" {note_title.clone()} "”? This cannot be undone."</p>
-                    <p class="form-message" role="alert" class:is-empty=move || delete_error.with(Option::is_none)>
-                        {move || delete_error.get()}
-                    </p>
-                    <div class="actions">
-                        <button type="button" class="danger" disabled=move || deleting.get() on:click=delete>
-                            {move || if deleting.get() { "Deleting…" } else { "Delete note" }}
-                        </button>
-                        <button type="button" node_ref=keep_button disabled=move || deleting.get()
-                            on:click=move |_| back(Mode::ConfirmingDelete)>
-                            "Keep it"
-                        </button>
-                    </div>
-                </div>
-            </Show>
         </li>
     }
 }

@@ -1,6 +1,6 @@
 //! The title-and-content form, used to write a note and to edit one.
 
-use super::{FieldError, FormMessage, FormState};
+use super::{FieldError, FormMessage, FormState, SubmitButton, TextField};
 use app::api::NoteInput;
 use app::errors::FieldErrors;
 use app::validation::{NoteContent, NoteTitle, TITLE_MAX_CHARS};
@@ -26,13 +26,14 @@ pub fn NoteForm(
     let content_ref = NodeRef::<Textarea>::new();
     let title_id = format!("{id_prefix}-title");
     let content_id = format!("{id_prefix}-content");
-    let title_error = format!("{title_id}-error");
     let content_error = format!("{content_id}-error");
 
-    Effect::new(move |_| match form.first_invalid(&["title", "content"]) {
-        Some("title") => drop(title_ref.get_untracked().map(|el| el.focus())),
-        Some("content") => drop(content_ref.get_untracked().map(|el| el.focus())),
-        _ => {}
+    Effect::new(move |_| {
+        let _ = match form.first_invalid(&["title", "content"]) {
+            Some("title") => title_ref.get_untracked().map(|el| el.focus()),
+            Some("content") => content_ref.get_untracked().map(|el| el.focus()),
+            _ => None,
+        };
     });
 
     let submit = move |ev: leptos::ev::SubmitEvent| {
@@ -59,20 +60,15 @@ pub fn NoteForm(
 
     view! {
         <form class="note-form" on:submit=submit novalidate aria-busy=move || form.busy.get().to_string()>
-            <div class="field">
-                <label for=title_id.clone()>"Title"</label>
-                <input
-                    id=title_id
-                    name="title"
-                    type="text"
-                    maxlength=TITLE_MAX_CHARS.to_string()
-                    node_ref=title_ref
-                    bind:value=title
-                    aria-invalid=form.invalid("title")
-                    aria-describedby=title_error.clone()
-                />
-                <FieldError form field="title" id=title_error />
-            </div>
+            <TextField
+                form
+                field="title"
+                id=title_id
+                label="Title"
+                value=title
+                maxlength=TITLE_MAX_CHARS
+                node_ref=title_ref
+            />
             <div class="field">
                 <label for=content_id.clone()>"Content"</label>
                 <textarea
@@ -88,9 +84,7 @@ pub fn NoteForm(
             </div>
             <FormMessage form />
             <div class="actions">
-                <button type="submit" class="primary" disabled=move || form.busy.get()>
-                    {move || if form.busy.get() { busy_label } else { submit_label }}
-                </button>
+                <SubmitButton form label=submit_label busy_label />
                 {on_cancel.map(|cancel| view! {
                     <button type="button" on:click=move |_| cancel.run(())>"Cancel"</button>
                 })}

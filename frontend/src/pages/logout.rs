@@ -1,10 +1,10 @@
 //! Signing out: the tokens go first, so every open tab signs out at once through the
 //! `storage` event; then the server is told to stop honouring the refresh token.
 
+use crate::task::spawn;
 use crate::{api, session};
 use app::routes::ClientRoute;
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use leptos_router::NavigateOptions;
 use leptos_router::hooks::use_navigate;
 
@@ -14,7 +14,7 @@ pub fn LogoutPage() -> impl IntoView {
     let navigate = use_navigate();
     let refresh = session::read().refresh;
     session::clear();
-    spawn_local(async move {
+    spawn(async move {
         if let Some(refresh) = refresh {
             // Best effort: the tokens are gone from this browser either way.
             let _ = api::blacklist(refresh).await;

@@ -1,6 +1,5 @@
 use app::routes::ClientRoute;
 use leptos::prelude::*;
-use leptos_router::components::A;
 
 #[component]
 pub fn NotFoundPage() -> impl IntoView {
@@ -9,7 +8,7 @@ pub fn NotFoundPage() -> impl IntoView {
         <section class="panel narrow not-found">
             <h1>"Page not found"</h1>
             <p>"There is no page at this address."</p>
-            <p><A href=ClientRoute::Notes.path()>"Go to your notes"</A></p>
+            <p><a href=ClientRoute::Notes.path()>"Go to your notes"</a></p>
         </section>
     }
 }

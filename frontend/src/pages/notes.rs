@@ -3,10 +3,10 @@
 
 use crate::api::{self, ApiError};
 use crate::components::{FormState, NoteCard, NoteForm};
+use crate::task::spawn;
 use app::api::{Note, NoteInput};
 use leptos::html::{H2, Input};
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Listing {
@@ -26,7 +26,7 @@ pub fn NotesPage() -> impl IntoView {
 
     let load = move || {
         listing.set(Listing::Loading);
-        spawn_local(async move {
+        spawn(async move {
             match api::list_notes().await {
                 Ok(notes) => listing.set(Listing::Loaded(notes)),
                 // The guard is already on its way to the sign-in page.
@@ -49,7 +49,7 @@ pub fn NotesPage() -> impl IntoView {
     let title = RwSignal::new(String::new());
     let content = RwSignal::new(String::new());
     let create: Callback<NoteInput> = Callback::new(move |input: NoteInput| {
-        spawn_local(async move {
+        spawn(async move {
             match api::create_note(&input).await {
                 Ok(note) => {
                     edit_list(&|notes| notes.insert(0, note.clone()));

@@ -1,0 +1,166 @@
+//! The sign-in and registration pages: one form, since both send a username and a
+//! password and then store the pair they get.
+
+use crate::api;
+use crate::components::{FormMessage, FormState, SubmitButton, TextField};
+use crate::session;
+use crate::task::spawn;
+use app::api::Credentials;
+use app::errors::{FieldErrors, messages};
+use app::routes::{ClientRoute, login_url, safe_next};
+use app::validation::{Password, Username};
+use leptos::html::Input;
+use leptos::prelude::*;
+use leptos_router::hooks::{use_navigate, use_query_map};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Purpose {
+    SignIn,
+    Register,
+}
+
+#[component]
+pub fn LoginPage() -> impl IntoView {
+    credentials_page(Purpose::SignIn)
+}
+
+#[component]
+pub fn RegisterPage() -> impl IntoView {
+    credentials_page(Purpose::Register)
+}
+
+fn credentials_page(purpose: Purpose) -> impl IntoView {
+    let registering = purpose == Purpose::Register;
+    let (title, label, busy_label) = if registering {
+        ("Register", "Register", "Creating your account…")
+    } else {
+        ("Sign in", "Sign in", "Signing in…")
+    };
+    super::set_title(title);
+    let query = use_query_map();
+    let next = query.with_untracked(|q| q.get("next"));
+    let navigate = use_navigate();
+    let form = FormState::new();
+    let username = RwSignal::new(String::new());
+    let password = RwSignal::new(String::new());
+    let username_ref = NodeRef::<Input>::new();
+    let password_ref = NodeRef::<Input>::new();
+
+    Effect::new(move |_| {
+        let field = match form.first_invalid(&["username", "password"]) {
+            Some("username") => username_ref,
+            Some("password") => password_ref,
+            _ => return,
+        };
+        if let Some(input) = field.get_untracked() {
+            let _ = input.focus();
+        }
+    });
+
+    let destination = match safe_next(next.as_deref()) {
+        // Back to sign-out right after signing in would undo it.
+        next if next.starts_with(ClientRoute::Logout.path()) => ClientRoute::Notes.path(),
+        next => next,
+    }
+    .to_owned();
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if form.busy.get_untracked() {
+            return;
+        }
+        let mut found = FieldErrors::default();
+        let raw_name = username.get_untracked();
+        let name = parse_username(&raw_name)
+            .map_err(|e| found.extend("username", e))
+            .ok();
+        let raw_password = password.get_untracked();
+        if registering {
+            // The similarity rule compares with the name as the server will store it.
+            let similar_to = name.as_ref().map_or(raw_name.trim(), Username::as_str);
+            if let Err(e) = Password::parse(&raw_password, similar_to) {
+                found.extend("password", e);
+            }
+        } else if raw_password.is_empty() {
+            // Signing in checks only presence: an old password may predate today's rules.
+            found.add("password", messages::BLANK);
+        }
+        let (true, Some(name)) = (form.begin(found), name) else {
+            return;
+        };
+        let credentials = Credentials {
+            username: name.into_inner(),
+            password: raw_password,
+        };
+        let navigate = navigate.clone();
+        let destination = destination.clone();
+        spawn(async move {
+            // A new account signs straight in: nobody registers to see a sign-in form.
+            let registered = match registering {
+                true => api::register(&credentials).await.map(drop),
+                false => Ok(()),
+            };
+            let signed_in = match registered {
+                Ok(()) => api::sign_in(&credentials).await,
+                Err(error) => Err(error),
+            };
+            match signed_in {
+                Ok(pair) => {
+                    session::store(&pair);
+                    navigate(&destination, Default::default());
+                }
+                Err(error) => form.fail(error),
+            }
+        });
+    };
+
+    // The other page keeps the way back.
+    let (other, other_label, other_text) = if registering {
+        (ClientRoute::Login, "Sign in", "Already registered? ")
+    } else {
+        (ClientRoute::Register, "Register", "No account yet? ")
+    };
+    let other_href = match &next {
+        Some(next) => login_url(next).replacen(ClientRoute::Login.path(), other.path(), 1),
+        None => other.path().to_owned(),
+    };
+
+    view! {
+        <section class="panel narrow">
+            <h1>{title}</h1>
+            <form on:submit=submit novalidate aria-busy=move || form.busy.get().to_string()>
+                <TextField
+                    form
+                    field="username"
+                    id="username".to_owned()
+                    label="Username"
+                    value=username
+                    autocomplete="username"
+                    hint=registering.then_some("Letters, digits and @ . + - _ only.")
+                    autofocus=true
+                    node_ref=username_ref
+                />
+                <TextField
+                    form
+                    field="password"
+                    id="password".to_owned()
+                    label="Password"
+                    value=password
+                    kind="password"
+                    autocomplete=if registering { "new-password" } else { "current-password" }
+                    hint=registering.then_some("At least 8 characters, not only digits, not a common password.")
+                    node_ref=password_ref
+                />
+                <FormMessage form />
+                <SubmitButton form label busy_label />
+            </form>
+            <p class="aside">{other_text} <a href=other_href>{other_label}</a></p>
+        </section>
+    }
+}
+
+/// `app::validation::Username::parse`, normalising with the browser's own NFKC so that
+/// the wasm does not carry Unicode normalisation tables.
+fn parse_username(raw: &str) -> Result<Username, Vec<String>> {
+    let normalized: String = js_sys::JsString::from(raw.trim()).normalize("NFKC").into();
+    Username::parse_normalized(normalized)
+}
