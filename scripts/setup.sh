@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# Installs what building and testing the SPA needs, skipping whatever is already there
+# at the right version, so a second run takes seconds:
+#   - the wasm32-unknown-unknown Rust target
+#   - trunk 0.21.14 (0.22 needs a newer rustc than the workspace's)
+#   - wasm-bindgen-cli at the version of wasm-bindgen in Cargo.lock
+#   - wasm-opt (binaryen 132 from npm) in .tools/
+#   - Chromium, chromium-driver and wrk (apt), Node.js and npm if missing
+#   - the browser tests' npm packages (e2e/node_modules, from e2e/package-lock.json)
+# Nothing here downloads a browser through npm.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+export PATH="$HOME/.cargo/bin:$PATH"
+
+TRUNK_VERSION=0.21.14
+BINARYEN_VERSION=132
+
+say() { printf 'setup: %s\n' "$*"; }
+as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+
+# System packages first: cargo and npm need them on a bare machine.
+missing=()
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+dpkg -s chromium-driver >/dev/null 2>&1 || missing+=(chromium-driver)
+command -v wrk >/dev/null 2>&1 || missing+=(wrk)
+command -v node >/dev/null 2>&1 || missing+=(nodejs)
+command -v npm >/dev/null 2>&1 || missing+=(npm)
+command -v curl >/dev/null 2>&1 || missing+=(curl)
+if [ ${#missing[@]} -gt 0 ]; then
+  say "apt-get install ${missing[*]}"
+  as_root apt-get update
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}"
+else
+  say "chromium, chromium-driver, wrk, node, npm: present"
+fi
+
+if rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+  say "wasm32-unknown-unknown: present"
+else
+  rustup target add wasm32-unknown-unknown
+fi
+
+if [ "$(trunk --version 2>/dev/null || true)" = "trunk $TRUNK_VERSION" ]; then
+  say "trunk $TRUNK_VERSION: present"
+else
+  say "installing trunk $TRUNK_VERSION (about 12 minutes)"
+  cargo install "trunk@$TRUNK_VERSION" --locked
+fi
+
+# Trunk runs with --offline, so the CLI must match the library in Cargo.lock exactly.
+BINDGEN_VERSION=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/[^0-9.]/, ""); print; exit }' Cargo.lock)
+[ -n "$BINDGEN_VERSION" ] || { echo "setup: no wasm-bindgen in Cargo.lock" >&2; exit 1; }
+if [ "$(wasm-bindgen --version 2>/dev/null || true)" = "wasm-bindgen $BINDGEN_VERSION" ]; then
+  say "wasm-bindgen $BINDGEN_VERSION: present"
+else
+  say "installing wasm-bindgen-cli $BINDGEN_VERSION (about 4 minutes)"
+  # Not --locked: the CLI's own lock file pins dependencies this toolchain cannot build.
+  cargo install "wasm-bindgen-cli@$BINDGEN_VERSION"
+fi
+
+WASM_OPT="$ROOT/.tools/node_modules/.bin/wasm-opt"
+if "$WASM_OPT" --version 2>/dev/null | grep -q "version $BINARYEN_VERSION"; then
+  say "wasm-opt $BINARYEN_VERSION: present"
+else
+  say "installing binaryen $BINARYEN_VERSION into .tools/"
+  mkdir -p .tools
+  [ -f .tools/package.json ] || echo '{ "name": "notes-tools", "private": true }' >.tools/package.json
+  (cd .tools && npm install --no-audit --no-fund "binaryen@$BINARYEN_VERSION")
+fi
+
+# Reinstall the test packages only when the lock file changed since the last install.
+if [ -f e2e/node_modules/.package-lock.json ] && [ e2e/node_modules/.package-lock.json -nt e2e/package-lock.json ]; then
+  say "e2e packages: present"
+else
+  (cd e2e && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund)
+fi
+
+say "done"
