@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# The SPA's budgets: transfer size (wasm + JS + CSS, gzip -9, from dist/) and the time from
+# navigation to an interactive sign-in form in headless Chromium against the release
+# server (median of 5 cold and 5 warm loads of /login). Assumes dist/ and
+# target/release/server are built (scripts/build-spa.sh; cargo build --release -p server).
+#   bench/spa.sh [runs]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+RUNS=${1:-5}
+
+[ -f dist/index.html ] || { echo "bench: dist/ is not built (scripts/build-spa.sh)" >&2; exit 2; }
+[ -x target/release/server ] || { echo "bench: target/release/server is not built" >&2; exit 2; }
+
+echo "== transfer size (gzip -9; brotli -11 as the server sends it)"
+node - dist <<'JS'
+const fs = require('fs'), path = require('path'), zlib = require('zlib');
+const dir = process.argv[2];
+const files = fs.readdirSync(dir).filter((f) => /\.(wasm|js|css)$/.test(f)).sort();
+let gz = 0, br = 0;
+for (const f of files) {
+  const raw = fs.readFileSync(path.join(dir, f));
+  const g = zlib.gzipSync(raw, { level: 9 }).length;
+  const b = zlib.brotliCompressSync(raw, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 11 } }).length;
+  gz += g; br += b;
+  console.log(`  ${f.padEnd(44)} ${String(raw.length).padStart(8)} bytes ${String(g).padStart(8)} gzip ${String(b).padStart(8)} br`);
+}
+console.log(`  ${'total wasm + JS + CSS'.padEnd(44)} ${''.padStart(8)}       ${String(gz).padStart(8)} gzip ${String(br).padStart(8)} br`);
+console.log(`  = ${(gz / 1024).toFixed(1)} KiB gzip (budget 150 KB), ${(br / 1024).toFixed(1)} KiB brotli`);
+JS
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/notes-bench.XXXXXX")
+PID=
+cleanup() {
+  if [ -n "$PID" ]; then kill "$PID" 2>/dev/null || true; wait "$PID" 2>/dev/null || true; fi
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+PORT=$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')
+APP_ENV=development HOST=127.0.0.1 PORT="$PORT" STATIC_DIR="$ROOT/dist" \
+  DATABASE_URL="sqlite://$WORK/bench.db?mode=rwc" \
+  JWT_SECRET="$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')" \
+  target/release/server >"$WORK/server.log" 2>&1 &
+PID=$!
+for _ in $(seq 1 150); do
+  curl -fsS -o /dev/null --max-time 1 "http://127.0.0.1:$PORT/healthz" 2>/dev/null && break
+  sleep 0.2
+done
+curl -fsS -o /dev/null --max-time 1 "http://127.0.0.1:$PORT/healthz" || { cat "$WORK/server.log" >&2; exit 1; }
+
+echo "== time to an interactive sign-in form (budget 500 ms)"
+node bench/spa.mjs "http://127.0.0.1:$PORT" "$RUNS"
