@@ -20,6 +20,9 @@ pub const PASSWORD_TOO_COMMON: &str = "This password is too common.";
 pub const PASSWORD_NUMERIC: &str = "This password is entirely numeric.";
 pub const PASSWORD_TOO_SIMILAR: &str = "The password is too similar to the username.";
 
+/// Django's `ProhibitNullCharactersValidator`: PostgreSQL text cannot hold NUL.
+pub const NULL_CHARACTERS: &str = "Null characters are not allowed.";
+
 pub fn too_long(max: usize) -> String {
     format!("Ensure this field has no more than {max} characters.")
 }
@@ -170,6 +173,8 @@ impl NoteTitle {
         let title = raw.trim();
         if title.is_empty() {
             Err(vec![messages::BLANK.into()])
+        } else if title.contains('\0') {
+            Err(vec![NULL_CHARACTERS.into()])
         } else if title.chars().count() > TITLE_MAX_CHARS {
             Err(vec![too_long(TITLE_MAX_CHARS)])
         } else {
@@ -190,6 +195,8 @@ impl NoteContent {
     pub fn parse(raw: &str) -> Result<Self, Vec<String>> {
         if raw.trim().is_empty() {
             Err(vec![messages::BLANK.into()])
+        } else if raw.contains('\0') {
+            Err(vec![NULL_CHARACTERS.into()])
         } else if raw.chars().count() > CONTENT_MAX_CHARS {
             Err(vec![too_long(CONTENT_MAX_CHARS)])
         } else {
@@ -319,6 +326,12 @@ mod tests {
             NoteTitle::parse(&"é".repeat(101)).unwrap_err(),
             [too_long(100)]
         );
+    }
+
+    #[test]
+    fn notes_cannot_hold_nul_characters() {
+        assert_eq!(NoteTitle::parse("a\0b").unwrap_err(), [NULL_CHARACTERS]);
+        assert_eq!(NoteContent::parse("a\0b").unwrap_err(), [NULL_CHARACTERS]);
     }
 
     #[test]

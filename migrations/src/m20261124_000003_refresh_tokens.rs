@@ -13,6 +13,7 @@ enum RefreshTokens {
     IssuedAt,
     ExpiresAt,
     SpentAt,
+    GraceUsed,
     Revoked,
 }
 
@@ -30,6 +31,7 @@ impl MigrationTrait for Migration {
                     .col(big_integer(RefreshTokens::IssuedAt))
                     .col(big_integer(RefreshTokens::ExpiresAt))
                     .col(big_integer_null(RefreshTokens::SpentAt))
+                    .col(boolean(RefreshTokens::GraceUsed).default(false))
                     .col(boolean(RefreshTokens::Revoked).default(false))
                     .foreign_key(
                         ForeignKey::create()

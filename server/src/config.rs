@@ -157,7 +157,11 @@ impl Config {
                 "REFRESH_TOKEN_LIFETIME",
                 duration("REFRESH_TOKEN_LIFETIME", Duration::from_secs(24 * 60 * 60))?,
             )?,
-            reuse_grace: duration("REFRESH_REUSE_GRACE", Duration::from_secs(10))?,
+            reuse_grace: at_most(
+                "REFRESH_REUSE_GRACE",
+                duration("REFRESH_REUSE_GRACE", Duration::from_secs(10))?,
+                MAX_REUSE_GRACE,
+            )?,
         };
 
         let cors_allowed_origins = var("CORS_ALLOWED_ORIGINS")
@@ -219,8 +223,28 @@ impl Config {
                 .unwrap_or_else(|| "dist".into()),
             log_format,
             login_max_failures,
-            login_lockout: duration("LOGIN_LOCKOUT", Duration::from_secs(15 * 60))?,
+            login_lockout: positive(
+                "LOGIN_LOCKOUT",
+                duration("LOGIN_LOCKOUT", Duration::from_secs(15 * 60))?,
+            )?,
         })
+    }
+}
+
+/// Longer than two tabs need to refresh at once; a longer window would let a stolen
+/// token be replayed undetected.
+const MAX_REUSE_GRACE: Duration = Duration::from_secs(60);
+/// Ten years: beyond any sensible lifetime, and far from overflowing a timestamp.
+const MAX_DURATION_SECS: u64 = 10 * 365 * 24 * 60 * 60;
+
+fn at_most(var: &'static str, d: Duration, max: Duration) -> Result<Duration, ConfigError> {
+    if d > max {
+        Err(invalid(
+            var,
+            format!("must be at most {} seconds", max.as_secs()),
+        ))
+    } else {
+        Ok(d)
     }
 }
 
@@ -314,7 +338,9 @@ fn parse_duration(s: &str) -> Option<Duration> {
         "d" => 24 * 60 * 60,
         _ => return None,
     };
-    n.checked_mul(scale).map(Duration::from_secs)
+    n.checked_mul(scale)
+        .filter(|secs| *secs <= MAX_DURATION_SECS)
+        .map(Duration::from_secs)
 }
 
 fn random_secret() -> Vec<u8> {
@@ -373,6 +399,9 @@ mod tests {
             ("CORS_ALLOWED_ORIGINS", "example.com"),
             ("LOG_FORMAT", "xml"),
             ("LOGIN_MAX_FAILURES", "0"),
+            ("LOGIN_LOCKOUT", "0"),
+            ("REFRESH_REUSE_GRACE", "1d"),
+            ("ACCESS_TOKEN_LIFETIME", "99999999999d"),
             ("DB_SSLMODE", "sometimes"),
         ] {
             let mut vars = vec![SECRET, (var, value)];

@@ -22,9 +22,9 @@ pub enum ApiError {
     BadCredentials,
     #[error("no credentials")]
     NotAuthenticated,
-    /// An access token that cannot authenticate a request.
-    #[error("bad access token")]
-    BadAccessToken,
+    /// An access token that cannot authenticate a request, and why (a simplejwt message).
+    #[error("bad access token: {0}")]
+    BadAccessToken(&'static str),
     /// `Authorization: Bearer` without exactly one token after it.
     #[error("malformed Authorization header")]
     BadRequestAuthHeader,
@@ -85,7 +85,7 @@ impl IntoResponse for ApiError {
                 bearer_challenge(detail(StatusCode::UNAUTHORIZED, messages::NO_CREDENTIALS))
             }
             // simplejwt's answer for a bad `Authorization` header, `messages` included.
-            Self::BadAccessToken => bearer_challenge(
+            Self::BadAccessToken(message) => bearer_challenge(
                 (
                     StatusCode::UNAUTHORIZED,
                     Json(json!({
@@ -94,7 +94,7 @@ impl IntoResponse for ApiError {
                         "messages": [{
                             "token_class": "AccessToken",
                             "token_type": "access",
-                            "message": messages::TOKEN_INVALID,
+                            "message": message,
                         }],
                     })),
                 )
@@ -138,7 +138,9 @@ impl IntoResponse for ApiError {
                 response
             }
             // The row went away between reading and writing it: a concurrent delete.
-            Self::Database(DbErr::RecordNotUpdated) => Self::NotFound.into_response(),
+            Self::Database(DbErr::RecordNotUpdated | DbErr::RecordNotFound(_)) => {
+                Self::NotFound.into_response()
+            }
             Self::Database(err) => match err.sql_err() {
                 // The only unique column a request can collide on is `users.username`;
                 // the pre-check in `users` loses a race now and then, and this catches it.

@@ -5,9 +5,10 @@ use crate::error::{ApiError, non_field};
 use crate::state::AppState;
 use app::claims::TokenType;
 use app::errors::{FieldErrors, messages};
-use axum::extract::{FromRef, FromRequest, FromRequestParts, Request};
+use axum::extract::{FromRef, FromRequest, FromRequestParts, Path, Request};
 use axum::http::{header, request::Parts};
 use serde_json::{Map, Value};
+use std::borrow::Cow;
 
 /// Notes are text; a megabyte is far beyond the longest valid body.
 pub const MAX_BODY_BYTES: usize = 1 << 20;
@@ -72,8 +73,8 @@ fn json_type(value: &Value) -> &'static str {
     }
 }
 
-/// Reads string fields from a body, collecting every field's error before answering, as
-/// a DRF serializer does.
+/// Reads text fields from a body, collecting every field's error before answering, as
+/// a DRF serializer does. Like DRF's `CharField`, a number is taken as its text.
 pub struct Fields<'a> {
     body: &'a Map<String, Value>,
     pub errors: FieldErrors,
@@ -88,30 +89,37 @@ impl<'a> Fields<'a> {
     }
 
     /// A field that must be present.
-    pub fn required(&mut self, name: &str) -> Option<&'a str> {
-        match self.body.get(name) {
-            None => {
-                self.errors.add(name, messages::REQUIRED);
-                None
-            }
-            Some(_) => self.optional(name),
+    pub fn required(&mut self, name: &str) -> Option<Cow<'a, str>> {
+        if !self.body.contains_key(name) {
+            self.errors.add(name, messages::REQUIRED);
+            return None;
         }
+        self.optional(name)
     }
 
     /// A present, non-blank string, as simplejwt's serializers want their fields.
-    pub fn required_text(&mut self, name: &str) -> Option<&'a str> {
-        let value = self.required(name)?;
-        if value.trim().is_empty() {
-            self.errors.add(name, messages::BLANK);
-            return None;
-        }
-        Some(value)
+    pub fn required_text(&mut self, name: &str) -> Option<Cow<'a, str>> {
+        self.required(name)
+            .filter(|v| self.not_blank(name, v.trim()))
     }
 
-    /// A field that may be absent; if present it must be a string.
-    pub fn optional(&mut self, name: &str) -> Option<&'a str> {
+    /// A present, non-empty string whose white space counts, like a password.
+    pub fn required_nonempty(&mut self, name: &str) -> Option<Cow<'a, str>> {
+        self.required(name).filter(|v| self.not_blank(name, v))
+    }
+
+    fn not_blank(&mut self, name: &str, value: &str) -> bool {
+        if value.is_empty() {
+            self.errors.add(name, messages::BLANK);
+        }
+        !value.is_empty()
+    }
+
+    /// A field that may be absent; if present it must be text.
+    pub fn optional(&mut self, name: &str) -> Option<Cow<'a, str>> {
         match self.body.get(name)? {
-            Value::String(s) => Some(s),
+            Value::String(s) => Some(Cow::Borrowed(s)),
+            Value::Number(n) => Some(Cow::Owned(n.to_string())),
             Value::Null => {
                 self.errors.add(name, messages::NULL);
                 None
@@ -136,6 +144,29 @@ impl<'a> Fields<'a> {
     }
 }
 
+/// A note id from the path. Anything but plain digits naming a positive id (including
+/// bytes that are not UTF-8) names no note: `404`, as in the original's `<int:pk>` route.
+#[derive(Debug, Clone, Copy)]
+pub struct NoteId(pub i64);
+
+impl<S: Send + Sync> FromRequestParts<S> for NoteId {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        let Path(raw) = Path::<String>::from_request_parts(parts, state)
+            .await
+            .map_err(|_| ApiError::NotFound)?;
+        if raw.is_empty() || !raw.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(ApiError::NotFound);
+        }
+        raw.parse()
+            .ok()
+            .filter(|id| *id > 0)
+            .map(Self)
+            .ok_or(ApiError::NotFound)
+    }
+}
+
 /// The user an `Authorization: Bearer <access token>` header names. Like simplejwt, the
 /// token alone authenticates: no database read on the hot path.
 #[derive(Debug, Clone, Copy)]
@@ -154,7 +185,9 @@ where
         let Some(value) = parts.headers.get(header::AUTHORIZATION) else {
             return Err(ApiError::NotAuthenticated);
         };
-        let value = value.to_str().map_err(|_| ApiError::BadAccessToken)?;
+        let value = value
+            .to_str()
+            .map_err(|_| ApiError::BadAccessToken(messages::TOKEN_INVALID))?;
         let mut words = value.split_ascii_whitespace();
         match words.next() {
             Some(scheme) if scheme.eq_ignore_ascii_case("bearer") => {}
@@ -168,7 +201,7 @@ where
         let claims = state
             .tokens
             .verify(token, TokenType::Access)
-            .map_err(|_| ApiError::BadAccessToken)?;
+            .map_err(|rejection| ApiError::BadAccessToken(rejection.message()))?;
         Ok(Self { id: claims.user_id })
     }
 }

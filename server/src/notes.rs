@@ -58,7 +58,8 @@ pub async fn create(
     Ok(to_api(created))
 }
 
-async fn find(db: &DatabaseConnection, author: i64, id: i64) -> ApiResult<note::Model> {
+/// The author's note `id`; another user's note is `NotFound` like a missing one.
+pub async fn find(db: &DatabaseConnection, author: i64, id: i64) -> ApiResult<note::Model> {
     Note::find_by_id(id)
         .filter(note::Column::AuthorId.eq(author))
         .one(db)
@@ -72,11 +73,10 @@ pub async fn get(db: &DatabaseConnection, author: i64, id: i64) -> ApiResult<app
 
 pub async fn update(
     db: &DatabaseConnection,
-    author: i64,
-    id: i64,
+    note: note::Model,
     changes: NoteChanges,
 ) -> ApiResult<app::api::Note> {
-    let mut active: note::ActiveModel = find(db, author, id).await?.into();
+    let mut active: note::ActiveModel = note.into();
     if let Some(title) = changes.title {
         active.title = Set(title.into_inner());
     }

@@ -73,14 +73,20 @@ impl Passwords {
         &self,
         work: impl FnOnce() -> T + Send + 'static,
     ) -> Result<T, ApiError> {
-        let _permit = self
+        let permit = self
             .permits
-            .acquire()
+            .clone()
+            .acquire_owned()
             .await
             .map_err(|e| ApiError::Internal(e.to_string()))?;
-        tokio::task::spawn_blocking(work)
-            .await
-            .map_err(|e| ApiError::Internal(e.to_string()))
+        // The hash holds the permit, not the request: a client that hangs up mid-hash
+        // must not free a place while its 19 MiB are still in use.
+        tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            work()
+        })
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))
     }
 
     pub async fn hash(&self, password: String) -> Result<String, ApiError> {

@@ -1,10 +1,15 @@
 //! Sign-in sessions as families of refresh tokens. Every refresh spends the presented
 //! token and issues a new one in the same family, expiring when the family does; a spent
 //! token presented again after the grace window revokes the whole family.
+//!
+//! Revocation belongs to the family: a family is revoked once any of its rows is. A
+//! revoke marks the rows it can see; a token minted by a rotation racing it may not be
+//! among them, but the token that rotation spent is, so the new one is refused all the
+//! same, on SQLite and under PostgreSQL's READ COMMITTED alike.
 
-use crate::entities::refresh_token::{self, Entity as RefreshToken};
-use crate::error::{ApiError, ApiResult};
-use crate::tokens::{Tokens, new_jti, now};
+use crate::entities::refresh_token::{self, Column, Entity as RefreshToken};
+use crate::error::{ApiError, ApiResult, non_field};
+use crate::tokens::{TokenRejection, Tokens, new_jti, now};
 use app::api::TokenPair;
 use app::claims::{Claims, TokenType};
 use app::errors::messages;
@@ -15,8 +20,9 @@ use sea_orm::{
 };
 
 const BLACKLISTED: ApiError = ApiError::TokenNotValid(messages::TOKEN_BLACKLISTED);
+const NOT_ON_RECORD: ApiError = ApiError::TokenNotValid(messages::TOKEN_INVALID);
 
-fn rejected(rejection: crate::tokens::TokenRejection) -> ApiError {
+fn rejected(rejection: TokenRejection) -> ApiError {
     ApiError::TokenNotValid(rejection.message())
 }
 
@@ -38,6 +44,7 @@ async fn issue(
         issued_at: Set(now),
         expires_at: Set(expires_at),
         spent_at: Set(None),
+        grace_used: Set(false),
         revoked: Set(false),
     })
     .exec_without_returning(db)
@@ -60,17 +67,47 @@ pub async fn start(db: &DatabaseConnection, tokens: &Tokens, user_id: i64) -> Ap
     issue(db, tokens, user_id, None).await
 }
 
-/// The stored record of a signed, unexpired refresh token.
-async fn stored(
+async fn family_revoked(db: &impl ConnectionTrait, family_id: &str) -> ApiResult<bool> {
+    let revoked = RefreshToken::find()
+        .filter(Column::FamilyId.eq(family_id))
+        .filter(Column::Revoked.eq(true))
+        .one(db)
+        .await?;
+    Ok(revoked.is_some())
+}
+
+/// The record of a presented refresh token that is signed, unexpired, on record and of a
+/// family still live.
+async fn live_record(
     db: &DatabaseConnection,
     tokens: &Tokens,
     token: &str,
 ) -> ApiResult<refresh_token::Model> {
     let claims = tokens.verify(token, TokenType::Refresh).map_err(rejected)?;
-    RefreshToken::find_by_id(claims.jti)
+    let record = RefreshToken::find_by_id(claims.jti)
         .one(db)
         .await?
-        .ok_or(ApiError::TokenNotValid(messages::TOKEN_INVALID))
+        .ok_or(NOT_ON_RECORD)?;
+    if family_revoked(db, &record.family_id).await? {
+        return Err(BLACKLISTED);
+    }
+    Ok(record)
+}
+
+/// Sets a flag column on one token unless it is already set; one statement, so of any
+/// number of racing callers exactly one gets `true`.
+async fn claim(db: &impl ConnectionTrait, jti: &str, flag: Column, value: Expr) -> ApiResult<bool> {
+    let unclaimed = match flag {
+        Column::SpentAt => Column::SpentAt.is_null(),
+        _ => flag.eq(false),
+    };
+    let updated = RefreshToken::update_many()
+        .col_expr(flag, value)
+        .filter(Column::Jti.eq(jti))
+        .filter(unclaimed)
+        .exec(db)
+        .await?;
+    Ok(updated.rows_affected == 1)
 }
 
 pub async fn refresh(
@@ -78,64 +115,53 @@ pub async fn refresh(
     tokens: &Tokens,
     token: &str,
 ) -> ApiResult<TokenPair> {
-    let record = stored(db, tokens, token).await?;
-    if record.revoked {
-        return Err(BLACKLISTED);
-    }
+    let record = live_record(db, tokens, token).await?;
     let family = Some((record.family_id.clone(), record.expires_at));
     let now = now();
 
-    // Spending is one conditional update: of two racing requests exactly one sees a row
-    // change, so a token is never rotated twice.
     let txn = db.begin().await?;
-    let spent = RefreshToken::update_many()
-        .col_expr(refresh_token::Column::SpentAt, Expr::value(now))
-        .filter(refresh_token::Column::Jti.eq(&record.jti))
-        .filter(refresh_token::Column::SpentAt.is_null())
-        .filter(refresh_token::Column::Revoked.eq(false))
-        .exec(&txn)
-        .await?;
-    if spent.rows_affected == 1 {
+    if claim(&txn, &record.jti, Column::SpentAt, Expr::value(now)).await? {
         let pair = issue(&txn, tokens, record.user_id, family).await?;
         txn.commit().await?;
         return Ok(pair);
     }
-    txn.rollback().await?;
-
-    // Already spent. Within the grace window it is a second tab refreshing at the same
-    // moment, which gets a pair of its own; after it, someone is replaying a stolen token.
-    let current = RefreshToken::find_by_id(record.jti.clone()).one(db).await?;
-    match current {
-        Some(r) if !r.revoked && r.spent_at.is_some_and(|at| now - at < tokens.reuse_grace) => {
-            issue(db, tokens, r.user_id, family).await
-        }
-        Some(r) => {
-            if !r.revoked {
-                tracing::warn!(user_id = r.user_id, family = %r.family_id, "spent refresh token replayed; revoking its family");
-            }
-            revoke_family(db, &r.family_id).await?;
-            Err(BLACKLISTED)
-        }
-        None => Err(ApiError::TokenNotValid(messages::TOKEN_INVALID)),
+    // Already spent. Inside the grace window one late caller (a second tab refreshing at
+    // the same moment) gets a pair of its own; anyone else is replaying a stolen token.
+    let spent_at = RefreshToken::find_by_id(record.jti.clone())
+        .one(&txn)
+        .await?
+        .and_then(|r| r.spent_at);
+    let in_grace = spent_at.is_some_and(|at| now - at < tokens.reuse_grace);
+    if in_grace && claim(&txn, &record.jti, Column::GraceUsed, Expr::value(true)).await? {
+        let pair = issue(&txn, tokens, record.user_id, family).await?;
+        txn.commit().await?;
+        return Ok(pair);
     }
+    tracing::warn!(user_id = record.user_id, family = %record.family_id, "spent refresh token replayed; revoking its family");
+    revoke_family(&txn, &record.family_id).await?;
+    txn.commit().await?;
+    Err(BLACKLISTED)
 }
 
 /// Sign-out: the token's whole family stops working.
 pub async fn blacklist(db: &DatabaseConnection, tokens: &Tokens, token: &str) -> ApiResult<()> {
-    let record = stored(db, tokens, token).await?;
-    if record.revoked {
-        return Err(BLACKLISTED);
-    }
+    let record = live_record(db, tokens, token).await?;
     revoke_family(db, &record.family_id).await
 }
 
-/// `POST /api/token/verify/`: any valid token; a refresh token must also be live.
+/// `POST /api/token/verify/`: any valid token; a refresh token must also be unspent and
+/// of a live family. As in simplejwt, a blacklisted token is a validation error (400),
+/// not an authentication one.
 pub async fn verify(db: &DatabaseConnection, tokens: &Tokens, token: &str) -> ApiResult<()> {
     let claims = tokens.verify_any(token).map_err(rejected)?;
     if claims.token_type == TokenType::Refresh {
-        let record = stored(db, tokens, token).await?;
-        if record.revoked || record.spent_at.is_some() {
-            return Err(BLACKLISTED);
+        let blacklisted = || non_field(messages::TOKEN_BLACKLISTED);
+        let record = live_record(db, tokens, token).await.map_err(|e| match e {
+            ApiError::TokenNotValid(messages::TOKEN_BLACKLISTED) => blacklisted(),
+            other => other,
+        })?;
+        if record.spent_at.is_some() {
+            return Err(blacklisted());
         }
     }
     Ok(())
@@ -143,8 +169,8 @@ pub async fn verify(db: &DatabaseConnection, tokens: &Tokens, token: &str) -> Ap
 
 async fn revoke_family(db: &impl ConnectionTrait, family_id: &str) -> ApiResult<()> {
     RefreshToken::update_many()
-        .col_expr(refresh_token::Column::Revoked, Expr::value(true))
-        .filter(refresh_token::Column::FamilyId.eq(family_id))
+        .col_expr(Column::Revoked, Expr::value(true))
+        .filter(Column::FamilyId.eq(family_id))
         .exec(db)
         .await?;
     Ok(())
@@ -153,17 +179,18 @@ async fn revoke_family(db: &impl ConnectionTrait, family_id: &str) -> ApiResult<
 /// Ends every session of a user, as a password change must.
 pub async fn revoke_all(db: &impl ConnectionTrait, user_id: i64) -> ApiResult<()> {
     RefreshToken::update_many()
-        .col_expr(refresh_token::Column::Revoked, Expr::value(true))
-        .filter(refresh_token::Column::UserId.eq(user_id))
+        .col_expr(Column::Revoked, Expr::value(true))
+        .filter(Column::UserId.eq(user_id))
         .exec(db)
         .await?;
     Ok(())
 }
 
-/// Deletes records of tokens past their expiry: they can never be accepted again.
+/// Deletes records of tokens past their expiry: they can never be accepted again. A
+/// family's rows share one expiry, so a family goes whole.
 pub async fn prune_expired(db: &DatabaseConnection) -> ApiResult<u64> {
     let result = RefreshToken::delete_many()
-        .filter(refresh_token::Column::ExpiresAt.lt(now()))
+        .filter(Column::ExpiresAt.lt(now()))
         .exec(db)
         .await?;
     Ok(result.rows_affected)

@@ -1,8 +1,10 @@
-//! Failed sign-ins per client address and username. After too many in a window the
-//! answer is `429` until the window ends, without checking the password, so guessing is
-//! slow and costs the server nothing. Success does not count, so a busy honest user is
-//! never throttled.
+//! Sign-in attempts per client address and username. Each attempt is counted before its
+//! password is checked, so concurrent guesses cannot all slip in before the first
+//! failure is recorded; after too many in a window the answer is `429` until the window
+//! ends, without checking the password. Success forgets the count, so a busy honest user
+//! is never throttled.
 
+use crate::error::{ApiError, ApiResult};
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
@@ -36,23 +38,9 @@ impl LoginThrottle {
         self.failures.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// `Err(seconds to wait)` while this client is locked out of this username.
-    pub fn check(&self, ip: IpAddr, username: &str) -> Result<(), u64> {
-        let map = self.map();
-        match map.get(&(ip, username.to_owned())) {
-            Some((count, since)) if *count >= self.max_failures => {
-                let left = self.window.saturating_sub(since.elapsed());
-                if left.is_zero() {
-                    Ok(())
-                } else {
-                    Err(left.as_secs().max(1))
-                }
-            }
-            _ => Ok(()),
-        }
-    }
-
-    pub fn record_failure(&self, ip: IpAddr, username: &str) {
+    /// Counts an attempt, or `Err(seconds to wait)` when this client has used up its
+    /// attempts at this username.
+    pub fn attempt(&self, ip: IpAddr, username: &str) -> Result<(), u64> {
         let mut map = self.map();
         if map.len() >= SWEEP_AT {
             let window = self.window;
@@ -64,11 +52,34 @@ impl LoginThrottle {
         if entry.1.elapsed() >= self.window {
             *entry = (0, Instant::now());
         }
+        if entry.0 >= self.max_failures {
+            let left = self.window.saturating_sub(entry.1.elapsed());
+            return Err(left.as_secs().max(1));
+        }
         entry.0 += 1;
+        Ok(())
     }
 
-    pub fn record_success(&self, ip: IpAddr, username: &str) {
+    /// The attempt succeeded: the slate is clean.
+    pub fn succeeded(&self, ip: IpAddr, username: &str) {
         self.map().remove(&(ip, username.to_owned()));
+    }
+
+    /// Runs a password check as one counted attempt: refused with `429` when none are
+    /// left, forgotten when it succeeds.
+    pub async fn guard<T>(
+        &self,
+        ip: IpAddr,
+        username: &str,
+        check: impl Future<Output = ApiResult<T>>,
+    ) -> ApiResult<T> {
+        self.attempt(ip, username)
+            .map_err(|retry_after_secs| ApiError::TooManyAttempts { retry_after_secs })?;
+        let outcome = check.await;
+        if outcome.is_ok() {
+            self.succeeded(ip, username);
+        }
+        outcome
     }
 }
 
@@ -82,25 +93,24 @@ mod tests {
     fn locks_out_after_the_limit_and_only_that_username() {
         let t = LoginThrottle::new(3, Duration::from_secs(60));
         for _ in 0..3 {
-            assert!(t.check(IP, "alice").is_ok());
-            t.record_failure(IP, "alice");
+            assert!(t.attempt(IP, "alice").is_ok());
         }
-        let wait = t.check(IP, "alice").unwrap_err();
+        let wait = t.attempt(IP, "alice").unwrap_err();
         assert!((1..=60).contains(&wait));
-        assert!(t.check(IP, "bob").is_ok());
+        assert!(t.attempt(IP, "bob").is_ok());
     }
 
     #[test]
     fn success_clears_the_count_and_windows_end() {
         let t = LoginThrottle::new(2, Duration::from_secs(60));
-        t.record_failure(IP, "alice");
-        t.record_success(IP, "alice");
-        t.record_failure(IP, "alice");
-        assert!(t.check(IP, "alice").is_ok());
+        t.attempt(IP, "alice").unwrap();
+        t.succeeded(IP, "alice");
+        t.attempt(IP, "alice").unwrap();
+        assert!(t.attempt(IP, "alice").is_ok());
 
         let short = LoginThrottle::new(1, Duration::from_millis(1));
-        short.record_failure(IP, "alice");
+        short.attempt(IP, "alice").unwrap();
         std::thread::sleep(Duration::from_millis(5));
-        assert!(short.check(IP, "alice").is_ok());
+        assert!(short.attempt(IP, "alice").is_ok());
     }
 }

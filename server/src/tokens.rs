@@ -136,7 +136,28 @@ mod tests {
     }
 
     #[test]
-    fn the_header_algorithm_is_ignored() {
+    fn a_token_signed_with_another_algorithm_is_refused_even_with_the_right_secret() {
+        let secret = "s".repeat(32);
+        let t = tokens(&secret);
+        let claims = Claims {
+            token_type: TokenType::Access,
+            exp: now() + 60,
+            iat: now(),
+            jti: new_jti(),
+            user_id: 1,
+        };
+        let hs512 = jsonwebtoken::encode(
+            &Header::new(Algorithm::HS512),
+            &claims,
+            &EncodingKey::from_secret(secret.as_bytes()),
+        )
+        .unwrap();
+        assert_eq!(t.verify_any(&hs512), Err(TokenRejection::InvalidOrExpired));
+        assert_eq!(t.verify_any(&t.sign(&claims)).unwrap(), claims);
+    }
+
+    #[test]
+    fn an_unsigned_token_is_refused() {
         // An unsigned token claiming `alg: none` must not pass.
         use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
         let t = tokens("s".repeat(32).as_str());

@@ -13,7 +13,10 @@ pub struct Model {
     pub expires_at: i64,
     /// When it was exchanged for a new pair; a token is spent once.
     pub spent_at: Option<i64>,
-    /// Signed out, or its family was caught being replayed.
+    /// Whether a late second caller already got its one pair inside the grace window.
+    pub grace_used: bool,
+    /// Signed out, or its family was caught being replayed. One revoked row revokes the
+    /// whole family (see `sessions`).
     pub revoked: bool,
 }
 

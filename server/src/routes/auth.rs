@@ -1,4 +1,4 @@
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 use crate::extract::{AuthUser, Fields, JsonObject};
 use crate::state::AppState;
 use crate::{sessions, users};
@@ -17,12 +17,15 @@ pub async fn register(
     let mut fields = Fields::new(&body);
     let raw_username = fields.required("username");
     let raw_password = fields.required("password");
-    let username = raw_username.and_then(|u| fields.check("username", Username::parse(u)));
-    let similar_to = username
-        .as_ref()
-        .map_or(raw_username.unwrap_or_default(), Username::as_str);
+    let username = raw_username
+        .as_deref()
+        .and_then(|u| fields.check("username", Username::parse(u)));
+    let similar_to = username.as_ref().map_or(
+        raw_username.as_deref().unwrap_or_default(),
+        Username::as_str,
+    );
     let password =
-        raw_password.and_then(|p| fields.check("password", Password::parse(p, similar_to)));
+        raw_password.and_then(|p| fields.check("password", Password::parse(&p, similar_to)));
     let (username, password) = fields.finish(username.zip(password))?;
     let user = users::register(&state.db, &state.passwords, username, password).await?;
     Ok((StatusCode::CREATED, Json(user)))
@@ -35,31 +38,26 @@ pub async fn obtain_pair(
 ) -> ApiResult<Json<TokenPair>> {
     let mut fields = Fields::new(&body);
     let username = fields.required_text("username");
-    let password = fields.required_text("password");
+    // A password is never trimmed: "   " is a (wrong) password, not a blank field.
+    let password = fields.required_nonempty("password");
     let (username, password) = fields.finish(username.zip(password))?;
 
     // Counted under the name sign-in will look up, so " alice" or a full-width "ａｌｉｃｅ"
-    // is not a fresh set of guesses at alice's password.
+    // is not a fresh set of guesses at alice's password. Names that cannot exist share
+    // one count, so they cannot grow the throttle's memory either.
     let throttle_key =
-        Username::parse(username).map_or_else(|_| username.to_owned(), Username::into_inner);
-    let ip = peer.ip();
-    state
+        Username::parse(&username).map_or_else(|_| "\0invalid".to_owned(), Username::into_inner);
+    let user_id = state
         .login_throttle
-        .check(ip, &throttle_key)
-        .map_err(|retry_after_secs| ApiError::TooManyAttempts { retry_after_secs })?;
-    match users::authenticate(&state.db, &state.passwords, username, password).await {
-        Ok(user_id) => {
-            state.login_throttle.record_success(ip, &throttle_key);
-            Ok(Json(
-                sessions::start(&state.db, &state.tokens, user_id).await?,
-            ))
-        }
-        Err(ApiError::BadCredentials) => {
-            state.login_throttle.record_failure(ip, &throttle_key);
-            Err(ApiError::BadCredentials)
-        }
-        Err(other) => Err(other),
-    }
+        .guard(
+            peer.ip(),
+            &throttle_key,
+            users::authenticate(&state.db, &state.passwords, &username, &password),
+        )
+        .await?;
+    Ok(Json(
+        sessions::start(&state.db, &state.tokens, user_id).await?,
+    ))
 }
 
 pub async fn refresh(
@@ -70,7 +68,7 @@ pub async fn refresh(
     let token = fields.required_text("refresh");
     let token = fields.finish(token)?;
     Ok(Json(
-        sessions::refresh(&state.db, &state.tokens, token).await?,
+        sessions::refresh(&state.db, &state.tokens, &token).await?,
     ))
 }
 
@@ -78,7 +76,7 @@ pub async fn verify(State(state): State<AppState>, body: JsonObject) -> ApiResul
     let mut fields = Fields::new(&body);
     let token = fields.required_text("token");
     let token = fields.finish(token)?;
-    sessions::verify(&state.db, &state.tokens, token).await?;
+    sessions::verify(&state.db, &state.tokens, &token).await?;
     Ok(Json(json!({})))
 }
 
@@ -86,7 +84,7 @@ pub async fn blacklist(State(state): State<AppState>, body: JsonObject) -> ApiRe
     let mut fields = Fields::new(&body);
     let token = fields.required_text("refresh");
     let token = fields.finish(token)?;
-    sessions::blacklist(&state.db, &state.tokens, token).await?;
+    sessions::blacklist(&state.db, &state.tokens, &token).await?;
     Ok(Json(json!({})))
 }
 
@@ -99,25 +97,21 @@ pub async fn change_password(
 ) -> ApiResult<Json<TokenPair>> {
     let username = users::username(&state.db, user.id).await?;
     let mut fields = Fields::new(&body);
-    let old = fields.required_text("old_password");
+    let old = fields.required_nonempty("old_password");
     let new = fields.required("new_password");
-    let new = new.and_then(|p| fields.check("new_password", Password::parse(p, &username)));
+    let new = new.and_then(|p| fields.check("new_password", Password::parse(&p, &username)));
     let (old, new) = fields.finish(old.zip(new))?;
 
     // Guessing the old password is throttled like guessing it at sign-in.
-    let ip = peer.ip();
     state
         .login_throttle
-        .check(ip, &username)
-        .map_err(|retry_after_secs| ApiError::TooManyAttempts { retry_after_secs })?;
-    match users::change_password(&state.db, &state.passwords, user.id, old, new).await {
-        Err(ApiError::Fields(errors)) if !errors.get("old_password").is_empty() => {
-            state.login_throttle.record_failure(ip, &username);
-            Err(ApiError::Fields(errors))
-        }
-        Err(other) => Err(other),
-        Ok(()) => Ok(Json(
-            sessions::start(&state.db, &state.tokens, user.id).await?,
-        )),
-    }
+        .guard(
+            peer.ip(),
+            &username,
+            users::change_password(&state.db, &state.passwords, user.id, &old, new),
+        )
+        .await?;
+    Ok(Json(
+        sessions::start(&state.db, &state.tokens, user.id).await?,
+    ))
 }

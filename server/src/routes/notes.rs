@@ -1,20 +1,12 @@
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{AuthUser, Fields, JsonObject};
+use crate::extract::{AuthUser, Fields, JsonObject, NoteId};
 use crate::notes::{self, NoteChanges};
 use crate::state::AppState;
 use app::api::Note;
 use app::validation::{NoteContent, NoteTitle};
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
-
-/// A note id from the path; anything but a positive integer names no note.
-fn note_id(raw: &str) -> ApiResult<i64> {
-    raw.parse()
-        .ok()
-        .filter(|id| *id > 0)
-        .ok_or(ApiError::NotFound)
-}
 
 /// Title and content, each required unless `partial` (PATCH).
 fn changes(body: &JsonObject, partial: bool) -> ApiResult<NoteChanges> {
@@ -25,8 +17,8 @@ fn changes(body: &JsonObject, partial: bool) -> ApiResult<NoteChanges> {
         (fields.required("title"), fields.required("content"))
     };
     let changes = NoteChanges {
-        title: title.and_then(|t| fields.check("title", NoteTitle::parse(t))),
-        content: content.and_then(|c| fields.check("content", NoteContent::parse(c))),
+        title: title.and_then(|t| fields.check("title", NoteTitle::parse(&t))),
+        content: content.and_then(|c| fields.check("content", NoteContent::parse(&c))),
     };
     fields.finish(Some(changes))
 }
@@ -51,16 +43,16 @@ pub async fn create(
 pub async fn get(
     State(state): State<AppState>,
     user: AuthUser,
-    Path(id): Path<String>,
+    NoteId(id): NoteId,
 ) -> ApiResult<Json<Note>> {
-    Ok(Json(notes::get(&state.db, user.id, note_id(&id)?).await?))
+    Ok(Json(notes::get(&state.db, user.id, id).await?))
 }
 
 /// PUT: both fields, as on creation.
 pub async fn replace(
     state: State<AppState>,
     user: AuthUser,
-    id: Path<String>,
+    id: NoteId,
     body: JsonObject,
 ) -> ApiResult<Json<Note>> {
     update(state, user, id, body, false).await
@@ -70,7 +62,7 @@ pub async fn replace(
 pub async fn patch(
     state: State<AppState>,
     user: AuthUser,
-    id: Path<String>,
+    id: NoteId,
     body: JsonObject,
 ) -> ApiResult<Json<Note>> {
     update(state, user, id, body, true).await
@@ -79,20 +71,22 @@ pub async fn patch(
 async fn update(
     State(state): State<AppState>,
     user: AuthUser,
-    Path(id): Path<String>,
+    NoteId(id): NoteId,
     body: JsonObject,
     partial: bool,
 ) -> ApiResult<Json<Note>> {
-    let id = note_id(&id)?;
+    // Whose note it is comes before what the body says, as in DRF: another user's note
+    // is 404 whatever is sent.
+    let note = notes::find(&state.db, user.id, id).await?;
     let changes = changes(&body, partial)?;
-    Ok(Json(notes::update(&state.db, user.id, id, changes).await?))
+    Ok(Json(notes::update(&state.db, note, changes).await?))
 }
 
 pub async fn delete(
     State(state): State<AppState>,
     user: AuthUser,
-    Path(id): Path<String>,
+    NoteId(id): NoteId,
 ) -> ApiResult<StatusCode> {
-    notes::delete(&state.db, user.id, note_id(&id)?).await?;
+    notes::delete(&state.db, user.id, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

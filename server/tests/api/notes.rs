@@ -91,25 +91,29 @@ async fn another_users_note_is_not_found_for_every_method() {
     let note = app.create_note(&alice, "Diary", "private").await;
     let id = note["id"].as_i64().unwrap();
     let token = mallory.tokens.access.as_str();
-    let body = json!({"title": "pwned", "content": "pwned"});
-    for (method, path) in [
-        (Method::GET, format!("/api/notes/{id}/")),
-        (Method::PUT, format!("/api/notes/{id}/")),
-        (Method::PATCH, format!("/api/notes/{id}/")),
-        (Method::DELETE, format!("/api/notes/{id}/")),
-        (Method::DELETE, format!("/api/notes/delete/{id}/")),
+    for body in [
+        json!({"title": "pwned", "content": "pwned"}),
+        json!({"title": ""}),
     ] {
-        let response = app
-            .request(method.clone(), &path, Some(token), Some(body.clone()))
-            .await;
-        assert_eq!(
-            status_json(response).await,
-            (
-                StatusCode::NOT_FOUND,
-                json!({"detail": messages::NOT_FOUND})
-            ),
-            "{method} {path}"
-        );
+        for (method, path) in [
+            (Method::GET, format!("/api/notes/{id}/")),
+            (Method::PUT, format!("/api/notes/{id}/")),
+            (Method::PATCH, format!("/api/notes/{id}/")),
+            (Method::DELETE, format!("/api/notes/{id}/")),
+            (Method::DELETE, format!("/api/notes/delete/{id}/")),
+        ] {
+            let response = app
+                .request(method.clone(), &path, Some(token), Some(body.clone()))
+                .await;
+            assert_eq!(
+                status_json(response).await,
+                (
+                    StatusCode::NOT_FOUND,
+                    json!({"detail": messages::NOT_FOUND})
+                ),
+                "{method} {path} {body}"
+            );
+        }
     }
     let unchanged = app
         .get_as(&alice.tokens.access, &format!("/api/notes/{id}/"))
@@ -117,6 +121,26 @@ async fn another_users_note_is_not_found_for_every_method() {
     assert_eq!(status_json(unchanged).await, (StatusCode::OK, note));
     let mallorys = app.notes(token).await;
     assert_eq!(mallorys, json!([]));
+}
+
+#[tokio::test]
+async fn numbers_are_taken_as_text_as_drf_does() {
+    let app = TestApp::spawn().await;
+    let alice = app.user("alice").await;
+    let response = app
+        .send_as(
+            &alice.tokens.access,
+            Method::POST,
+            "/api/notes/",
+            json!({"title": 2024, "content": 1.5}),
+        )
+        .await;
+    let (status, note) = status_json(response).await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert_eq!(
+        (note["title"].as_str(), note["content"].as_str()),
+        (Some("2024"), Some("1.5"))
+    );
 }
 
 #[tokio::test]
@@ -169,9 +193,13 @@ async fn a_note_deleted_twice_at_once_is_deleted_once() {
 async fn unknown_or_malformed_ids_are_not_found() {
     let app = TestApp::spawn().await;
     let alice = app.user("alice").await;
+    app.create_note(&alice, "Five", "exists").await;
     for path in [
         "/api/notes/999/",
         "/api/notes/abc/",
+        "/api/notes/%FF/",
+        "/api/notes/+1/",
+        "/api/notes/0/",
         "/api/notes/-1/",
         "/api/notes/99999999999999999999999/",
     ] {
@@ -211,7 +239,15 @@ async fn invalid_notes_are_field_errors_and_change_nothing() {
             json!({"content": [messages::BLANK]}),
         ),
         (
-            json!({"title": 7, "content": ["x"]}),
+            json!({"title": "nul\0", "content": "x"}),
+            json!({"title": [app::validation::NULL_CHARACTERS]}),
+        ),
+        (
+            json!({"title": "x", "content": "a\0b"}),
+            json!({"content": [app::validation::NULL_CHARACTERS]}),
+        ),
+        (
+            json!({"title": true, "content": ["x"]}),
             json!({"title": [messages::NOT_A_STRING], "content": [messages::NOT_A_STRING]}),
         ),
     ] {

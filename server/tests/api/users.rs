@@ -117,7 +117,7 @@ async fn fields_of_the_wrong_type_are_field_errors() {
     let response = app
         .post(
             "/api/user/register/",
-            json!({"username": 42, "password": null}),
+            json!({"username": true, "password": null}),
         )
         .await;
     let (status, body) = status_json(response).await;
