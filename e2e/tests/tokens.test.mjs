@@ -54,6 +54,34 @@ test('an expired access token is refreshed transparently', async () => {
   }
 });
 
+test('a tab that regains focus renews a stale access token by itself', async () => {
+  const user = await registerUser(SHORT);
+  const b = await openBrowser();
+  try {
+    const { page } = b;
+    await page.goto(`${SHORT}/login`);
+    await storeTokens(page, user);
+    await page.goto(`${SHORT}/`);
+    await page.getByText('No notes yet.').waitFor();
+    const before = await tokens(page);
+    await sleep(Math.max(expiry(before.access) * 1000 - Date.now() + 1200, 0));
+
+    const refreshes = watchRefreshes(page);
+    await page.evaluate(() => window.dispatchEvent(new Event('focus')));
+    const deadline = Date.now() + 5000;
+    while (refreshes.length === 0 && Date.now() < deadline) await sleep(100);
+    assert.deepEqual(refreshes, [200], 'one refresh on focus, without any request of the page');
+    // The pair is stored once the answer's body has been read.
+    await page.waitForFunction((old) => localStorage.getItem('access') !== old, before.access);
+    const after = await tokens(page);
+    assert.notEqual(after.access, before.access);
+    assert.ok(expiry(after.access) * 1000 > Date.now());
+    assert.equal(where(page), '/');
+  } finally {
+    await b.close();
+  }
+});
+
 test('a 401 is answered by one refresh and one retry', async () => {
   const user = await registerUser(BASE);
   const b = await openBrowser();
