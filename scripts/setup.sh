@@ -35,6 +35,13 @@ else
   say "chromium, chromium-driver, wrk, node, npm: present"
 fi
 
+# playwright-core (e2e) needs Node.js 20 or newer; Debian's own package is older.
+node_major=$(node -p 'process.versions.node.split(".")[0]')
+if [ "$node_major" -lt 20 ]; then
+  echo "setup: Node.js $(node --version) is too old for the browser tests; install Node.js 20+ (e.g. from NodeSource)" >&2
+  exit 1
+fi
+
 if rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   say "wasm32-unknown-unknown: present"
 else
