@@ -33,6 +33,9 @@ pub struct Config {
     /// Failed sign-ins allowed per client and username before `429`.
     pub login_max_failures: u32,
     pub login_lockout: Duration,
+    /// Proxies in front of the server that append to `X-Forwarded-For` (0: none, the
+    /// peer address is the client's).
+    pub trusted_proxy_hops: usize,
 }
 
 #[derive(Clone)]
@@ -211,6 +214,16 @@ impl Config {
             })?,
         };
 
+        let trusted_proxy_hops = match var("TRUSTED_PROXY_HOPS") {
+            None => 0,
+            Some(n) => n.parse().ok().filter(|n| *n <= 10).ok_or_else(|| {
+                invalid(
+                    "TRUSTED_PROXY_HOPS",
+                    format!("{n:?} is not a whole number from 0 to 10"),
+                )
+            })?,
+        };
+
         Ok(Self {
             environment,
             host,
@@ -223,6 +236,7 @@ impl Config {
                 .unwrap_or_else(|| "dist".into()),
             log_format,
             login_max_failures,
+            trusted_proxy_hops,
             login_lockout: positive(
                 "LOGIN_LOCKOUT",
                 duration("LOGIN_LOCKOUT", Duration::from_secs(15 * 60))?,
@@ -400,6 +414,7 @@ mod tests {
             ("LOG_FORMAT", "xml"),
             ("LOGIN_MAX_FAILURES", "0"),
             ("LOGIN_LOCKOUT", "0"),
+            ("TRUSTED_PROXY_HOPS", "-1"),
             ("REFRESH_REUSE_GRACE", "1d"),
             ("ACCESS_TOKEN_LIFETIME", "99999999999d"),
             ("DB_SSLMODE", "sometimes"),

@@ -63,6 +63,7 @@ impl Application {
             tokens: Tokens::new(&config.jwt),
             passwords,
             login_throttle: LoginThrottle::new(config.login_max_failures, config.login_lockout),
+            trusted_proxy_hops: config.trusted_proxy_hops,
         };
         spawn_pruner(state.db.clone());
 

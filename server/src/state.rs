@@ -11,4 +11,5 @@ pub struct AppState {
     pub tokens: Tokens,
     pub passwords: Passwords,
     pub login_throttle: LoginThrottle,
+    pub trusted_proxy_hops: usize,
 }

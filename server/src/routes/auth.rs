@@ -1,14 +1,13 @@
 use crate::error::ApiResult;
-use crate::extract::{AuthUser, Fields, JsonObject};
+use crate::extract::{AuthUser, ClientIp, Fields, JsonObject};
 use crate::state::AppState;
 use crate::{sessions, users};
 use app::api::{TokenPair, User};
 use app::validation::{Password, Username};
 use axum::Json;
-use axum::extract::{ConnectInfo, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use serde_json::{Value, json};
-use std::net::SocketAddr;
 
 pub async fn register(
     State(state): State<AppState>,
@@ -33,7 +32,7 @@ pub async fn register(
 
 pub async fn obtain_pair(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientIp(client): ClientIp,
     body: JsonObject,
 ) -> ApiResult<Json<TokenPair>> {
     let mut fields = Fields::new(&body);
@@ -50,7 +49,7 @@ pub async fn obtain_pair(
     let user_id = state
         .login_throttle
         .guard(
-            peer.ip(),
+            client,
             &throttle_key,
             users::authenticate(&state.db, &state.passwords, &username, &password),
         )
@@ -91,7 +90,7 @@ pub async fn blacklist(State(state): State<AppState>, body: JsonObject) -> ApiRe
 /// Answers a new pair: this session goes on, every other one ends.
 pub async fn change_password(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientIp(client): ClientIp,
     user: AuthUser,
     body: JsonObject,
 ) -> ApiResult<Json<TokenPair>> {
@@ -106,7 +105,7 @@ pub async fn change_password(
     state
         .login_throttle
         .guard(
-            peer.ip(),
+            client,
             &username,
             users::change_password(&state.db, &state.passwords, user.id, &old, new),
         )

@@ -117,6 +117,34 @@ async fn repeated_failures_are_throttled_with_retry_after_for_that_username_only
 }
 
 #[tokio::test]
+async fn behind_a_trusted_proxy_each_client_has_its_own_attempts() {
+    let app =
+        TestApp::spawn_with(&[("LOGIN_MAX_FAILURES", "2"), ("TRUSTED_PROXY_HOPS", "1")]).await;
+    app.user("alice").await;
+    let sign_in_from = |client: &'static str, password: &'static str| {
+        app.client
+            .post(app.url("/api/token/"))
+            .header("x-forwarded-for", client)
+            .json(&json!({"username": "alice", "password": password}))
+            .send()
+    };
+    for _ in 0..2 {
+        let guess = sign_in_from("198.51.100.1", "wrong guess").await.unwrap();
+        assert_eq!(guess.status(), StatusCode::UNAUTHORIZED);
+    }
+    let locked = sign_in_from("198.51.100.1", PASSWORD).await.unwrap();
+    assert_eq!(locked.status(), StatusCode::TOO_MANY_REQUESTS);
+    // A forged left-hand entry does not make the attacker someone else...
+    let forged = sign_in_from("203.0.113.5, 198.51.100.1", PASSWORD)
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), StatusCode::TOO_MANY_REQUESTS);
+    // ...while the real owner, elsewhere, is not locked out by them.
+    let owner = sign_in_from("203.0.113.5", PASSWORD).await.unwrap();
+    assert_eq!(owner.status(), StatusCode::OK);
+}
+
+#[tokio::test]
 async fn refreshing_rotates_the_refresh_token_without_extending_the_session() {
     let app = TestApp::spawn().await;
     let alice = app.user("alice").await;
