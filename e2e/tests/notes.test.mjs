@@ -61,6 +61,12 @@ test('register, sign in, create, edit and delete a note, reload keeps the sessio
     await shopping.locator('.note-content', { hasText: 'milk, eggs, bread' }).waitFor();
     assert.deepEqual(await page.locator('.note h3').allTextContents(), ['Ideas', 'Shopping']);
 
+    // Saving without a change is fine too, and the card goes back to reading.
+    await shopping.getByRole('button', { name: 'Edit' }).click();
+    await shopping.getByRole('button', { name: 'Save' }).click();
+    await shopping.getByRole('button', { name: 'Edit' }).waitFor();
+    assert.equal(await shopping.locator('.note-content').textContent(), 'milk, eggs, bread');
+
     // Delete asks in the page first; keeping it changes nothing.
     page.on('dialog', (d) => assert.fail(`unexpected ${d.type()} dialog: ${d.message()}`));
     await shopping.getByRole('button', { name: 'Delete' }).click();

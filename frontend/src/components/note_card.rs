@@ -52,7 +52,13 @@ pub fn NoteCard(
     let save = Callback::new(move |input: NoteInput| {
         spawn(async move {
             match api::update_note(id, &input).await {
-                Ok(saved) => on_saved.run(saved),
+                Ok(saved) => {
+                    // Back to reading here too: a save that changed nothing the list
+                    // keys on leaves this card in place rather than replacing it.
+                    form.done();
+                    switch(Mode::Reading);
+                    on_saved.run(saved);
+                }
                 Err(error) => form.fail(error),
             }
         });
