@@ -6,6 +6,7 @@
 #   - wasm-bindgen-cli at the version of wasm-bindgen in Cargo.lock
 #   - wasm-opt (binaryen 132 from npm) in .tools/
 #   - Chromium, chromium-driver and wrk (apt), Node.js and npm if missing
+#   - the PostgreSQL server binaries for the PostgreSQL tests (apt), if missing
 #   - the browser tests' npm packages (e2e/node_modules, from e2e/package-lock.json)
 # Nothing here downloads a browser through npm.
 set -euo pipefail
@@ -27,12 +28,13 @@ command -v wrk >/dev/null 2>&1 || missing+=(wrk)
 command -v node >/dev/null 2>&1 || missing+=(nodejs)
 command -v npm >/dev/null 2>&1 || missing+=(npm)
 command -v curl >/dev/null 2>&1 || missing+=(curl)
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
 if [ ${#missing[@]} -gt 0 ]; then
   say "apt-get install ${missing[*]}"
   as_root apt-get update
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}"
 else
-  say "chromium, chromium-driver, wrk, node, npm: present"
+  say "chromium, chromium-driver, wrk, node, npm, postgresql: present"
 fi
 
 # playwright-core (e2e) needs Node.js 20 or newer; Debian's own package is older.
