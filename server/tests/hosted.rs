@@ -126,6 +126,14 @@ impl Hosted {
         request.send().await.unwrap()
     }
 
+    /// Registers alice, who must be new here.
+    async fn register_alice(&self) -> Value {
+        let alice: Value = serde_json::from_str(ALICE).unwrap();
+        let response = self.post("/api/user/register/", alice.clone(), None).await;
+        assert_eq!(response.status(), 201);
+        alice
+    }
+
     fn terminate(&self) {
         unsafe {
             libc::kill(self.child.id() as i32, libc::SIGTERM);
@@ -164,14 +172,7 @@ async fn a_hosted_server_serves_the_app_and_follows_its_database() {
     assert_eq!(server.status("/no/such/page").await, Some(404));
 
     // The API, on PostgreSQL.
-    let alice: Value = serde_json::from_str(ALICE).unwrap();
-    assert_eq!(
-        server
-            .post("/api/user/register/", alice.clone(), None)
-            .await
-            .status(),
-        201
-    );
+    let alice = server.register_alice().await;
     let pair: Value = server
         .post("/api/token/", alice, None)
         .await
@@ -211,14 +212,7 @@ async fn a_hosted_server_serves_the_app_and_follows_its_database() {
 async fn sigterm_lets_requests_in_flight_finish_then_exits() {
     use std::io::BufRead;
     let mut server = Hosted::start("notes_hosted_sigterm").await;
-    let alice: Value = serde_json::from_str(ALICE).unwrap();
-    assert_eq!(
-        server
-            .post("/api/user/register/", alice.clone(), None)
-            .await
-            .status(),
-        201
-    );
+    let alice = server.register_alice().await;
 
     // Sign-ins take tens of milliseconds of Argon2 each and queue for the cores, so
     // some are still being worked on when the signal arrives.
