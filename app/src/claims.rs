@@ -29,11 +29,33 @@ pub struct Claims {
 pub fn unverified_expiry(token: &str) -> Option<i64> {
     let payload = token.split('.').nth(1)?;
     let json = URL_SAFE_NO_PAD.decode(payload.trim_end_matches('=')).ok()?;
+    expiry_of_json(&json)
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn expiry_of_json(json: &[u8]) -> Option<i64> {
     #[derive(Deserialize)]
     struct Exp {
         exp: i64,
     }
-    serde_json::from_slice::<Exp>(&json).ok().map(|e| e.exp)
+    serde_json::from_slice::<Exp>(json).ok().map(|e| e.exp)
+}
+
+/// In the browser, `JSON.parse` reads the payload: the same answer as serde_json (an
+/// object whose `exp` is an integer), without a JSON parser in the wasm.
+#[cfg(target_arch = "wasm32")]
+fn expiry_of_json(json: &[u8]) -> Option<i64> {
+    let text = std::str::from_utf8(json).ok()?;
+    let payload = js_sys::JSON::parse(text).ok()?;
+    if !payload.is_object() || js_sys::Array::is_array(&payload) {
+        return None;
+    }
+    let exp = js_sys::Reflect::get(&payload, &"exp".into())
+        .ok()?
+        .as_f64()?;
+    // serde_json takes only an integer that fits an i64 (2^63 is exactly representable).
+    (exp.fract() == 0.0 && (-9.223_372_036_854_776e18..9.223_372_036_854_776e18).contains(&exp))
+        .then_some(exp as i64)
 }
 
 #[cfg(test)]

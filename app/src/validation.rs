@@ -117,8 +117,21 @@ impl Password {
     }
 }
 
+/// Unicode lower case (`str::to_lowercase`, final sigma included).
+#[cfg(not(target_arch = "wasm32"))]
+fn lowercase(text: &str) -> String {
+    text.to_lowercase()
+}
+
+/// In the browser, `String.prototype.toLowerCase`: the same Unicode default case
+/// conversion (final sigma included), without core's case tables in the wasm.
+#[cfg(target_arch = "wasm32")]
+fn lowercase(text: &str) -> String {
+    String::from(js_sys::JsString::from(text).to_lower_case())
+}
+
 fn is_common(password: &str) -> bool {
-    let lowered = password.trim().to_lowercase();
+    let lowered = lowercase(password.trim());
     COMMON_PASSWORDS.binary_search(&lowered.as_str()).is_ok()
 }
 
@@ -127,8 +140,8 @@ fn is_common(password: &str) -> bool {
 /// with difflib's `quick_ratio`, skipping parts far shorter than the password.
 fn too_similar(password: &str, username: &str) -> bool {
     const MAX_SIMILARITY: f64 = 0.7;
-    let password = password.to_lowercase();
-    let username = username.to_lowercase();
+    let password = lowercase(password);
+    let username = lowercase(username);
     let pwd_len = password.chars().count();
     username
         .split(|c: char| !(c.is_alphanumeric() || c == '_'))

@@ -6,13 +6,11 @@
 
 use crate::session;
 use app::api::{Credentials, Note, NoteInput, RefreshRequest, TokenPair, User, paths};
-use app::errors::{ErrorBody, FieldErrors};
+use app::errors::{Detail, ErrorBody, FieldErrors};
 use app::guard::Session;
 use app::refresh::{self, Next, RefreshOutcome, Rejected};
 use futures::FutureExt;
 use futures::future::{LocalBoxFuture, Shared};
-use serde::Serialize;
-use serde::de::DeserializeOwned;
 use std::cell::RefCell;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
@@ -53,18 +51,17 @@ impl ApiError {
 }
 
 pub async fn sign_in(credentials: &Credentials) -> Result<TokenPair, ApiError> {
-    decode(send("POST", paths::TOKEN, Some(json(credentials)), None).await?)
+    decode(send("POST", paths::TOKEN, Some(credentials.to_json()), None).await?)
 }
 
 pub async fn register(credentials: &Credentials) -> Result<User, ApiError> {
-    decode(send("POST", paths::REGISTER, Some(json(credentials)), None).await?)
+    decode(send("POST", paths::REGISTER, Some(credentials.to_json()), None).await?)
 }
 
 /// Sign-out on the server: this refresh token and its rotation family stop working.
 pub async fn blacklist(refresh: String) -> Result<(), ApiError> {
-    let body = json(&RefreshRequest { refresh });
-    decode::<serde::de::IgnoredAny>(send("POST", paths::TOKEN_BLACKLIST, Some(body), None).await?)
-        .map(drop)
+    let body = RefreshRequest { refresh }.to_json();
+    decode(send("POST", paths::TOKEN_BLACKLIST, Some(body), None).await?)
 }
 
 pub async fn list_notes() -> Result<Vec<Note>, ApiError> {
@@ -72,11 +69,11 @@ pub async fn list_notes() -> Result<Vec<Note>, ApiError> {
 }
 
 pub async fn create_note(input: &NoteInput) -> Result<Note, ApiError> {
-    authed("POST", paths::NOTES, Some(json(input))).await
+    authed("POST", paths::NOTES, Some(input.to_json())).await
 }
 
 pub async fn update_note(id: i64, input: &NoteInput) -> Result<Note, ApiError> {
-    authed("PUT", &paths::note(id), Some(json(input))).await
+    authed("PUT", &paths::note(id), Some(input.to_json())).await
 }
 
 pub async fn delete_note(id: i64) -> Result<(), ApiError> {
@@ -84,10 +81,10 @@ pub async fn delete_note(id: i64) -> Result<(), ApiError> {
 }
 
 /// A request on the signed-in user's behalf.
-async fn authed<T: DeserializeOwned>(
+async fn authed<T: FromJson>(
     method: &str,
     path: &str,
-    body: Option<String>,
+    body: Option<JsValue>,
 ) -> Result<T, ApiError> {
     // A token already known to be stale would only earn a 401: renew it first. If the
     // server cannot be reached for that, the request may still get through.
@@ -171,22 +168,21 @@ async fn refresh_once(stale: Option<String>) -> RefreshOutcome {
         session::clear();
         return RefreshOutcome::SignedOut;
     };
-    let body = json(&RefreshRequest {
+    let body = RefreshRequest {
         refresh: token.clone(),
-    });
+    }
+    .to_json();
     let answer = send("POST", paths::TOKEN_REFRESH, Some(body), None)
         .await
         .ok();
     match refresh::refresh_outcome(answer.as_ref().map(|a| a.status)) {
-        RefreshOutcome::Renewed => {
-            match answer.and_then(|a| serde_json::from_str::<TokenPair>(&a.body).ok()) {
-                Some(pair) => {
-                    session::store(&pair);
-                    RefreshOutcome::Renewed
-                }
-                None => RefreshOutcome::TryLater,
+        RefreshOutcome::Renewed => match answer.and_then(|a| from_json::<TokenPair>(&a.body)) {
+            Some(pair) => {
+                session::store(&pair);
+                RefreshOutcome::Renewed
             }
-        }
+            None => RefreshOutcome::TryLater,
+        },
         RefreshOutcome::SignedOut => {
             // Another tab may have rotated the token while ours was on its way: its
             // pair is good, so this tab is not signed out after all.
@@ -206,12 +202,7 @@ struct Answer {
     body: String,
 }
 
-fn json(value: &impl Serialize) -> String {
-    // The `app::api` types are plain structs of strings and numbers: they always encode.
-    serde_json::to_string(value).unwrap_or_default()
-}
-
-fn decode<T: DeserializeOwned>(answer: Answer) -> Result<T, ApiError> {
+fn decode<T: FromJson>(answer: Answer) -> Result<T, ApiError> {
     if (200..300).contains(&answer.status) {
         // `204 No Content` has no body; `null` reads as `()`.
         let body = if answer.body.is_empty() {
@@ -219,21 +210,169 @@ fn decode<T: DeserializeOwned>(answer: Answer) -> Result<T, ApiError> {
         } else {
             &answer.body
         };
-        return serde_json::from_str(body).map_err(|_| {
+        return from_json(body).ok_or_else(|| {
             ApiError::Detail("The server sent an answer this app cannot read.".into())
         });
     }
-    Err(match serde_json::from_str::<ErrorBody>(&answer.body) {
-        Ok(ErrorBody::Fields(fields)) => ApiError::Fields(fields),
-        Ok(ErrorBody::Detail(detail)) => ApiError::Detail(detail.detail),
-        Err(_) => ApiError::Detail(format!("The server answered {}.", answer.status)),
+    Err(match from_json::<ErrorBody>(&answer.body) {
+        Some(ErrorBody::Fields(fields)) => ApiError::Fields(fields),
+        Some(ErrorBody::Detail(detail)) => ApiError::Detail(detail.detail),
+        None => ApiError::Detail(format!("The server answered {}.", answer.status)),
     })
+}
+
+// JSON goes through the browser's own `JSON.parse` and `JSON.stringify`, and the
+// `app::api` types are read from and written to JS objects field by field, as serde
+// would (same field names, same types, unknown fields ignored): no JSON or serde code
+// in the wasm, which is a good part of its download.
+
+/// An answer body, parsed by the browser into one of the `app::api` types.
+fn from_json<T: FromJson>(text: &str) -> Option<T> {
+    T::from_js(&js_sys::JSON::parse(text).ok()?)
+}
+
+/// A request body: a JSON object of string fields, in the given order.
+fn to_json(fields: &[(&str, &str)]) -> JsValue {
+    let object = js_sys::Object::new();
+    for (key, value) in fields {
+        let _ = js_sys::Reflect::set(&object, &(*key).into(), &(*value).into());
+    }
+    js_sys::JSON::stringify(&object).map_or(JsValue::NULL, JsValue::from)
+}
+
+trait ToJson {
+    fn to_json(&self) -> JsValue;
+}
+
+impl ToJson for Credentials {
+    fn to_json(&self) -> JsValue {
+        to_json(&[("username", &self.username), ("password", &self.password)])
+    }
+}
+
+impl ToJson for NoteInput {
+    fn to_json(&self) -> JsValue {
+        to_json(&[("title", &self.title), ("content", &self.content)])
+    }
+}
+
+impl ToJson for RefreshRequest {
+    fn to_json(&self) -> JsValue {
+        to_json(&[("refresh", &self.refresh)])
+    }
+}
+
+trait FromJson: Sized {
+    fn from_js(value: &JsValue) -> Option<Self>;
+}
+
+/// `value[key]`, `undefined` when `value` is no object.
+fn field(value: &JsValue, key: &str) -> JsValue {
+    if value.is_object() {
+        js_sys::Reflect::get(value, &key.into()).unwrap_or(JsValue::UNDEFINED)
+    } else {
+        JsValue::UNDEFINED
+    }
+}
+
+fn string(value: &JsValue, key: &str) -> Option<String> {
+    field(value, key).as_string()
+}
+
+/// An integer that fits an `i64`, as serde reads one (JSON numbers are `f64` in JS;
+/// ids are far below 2^53).
+fn integer(value: &JsValue, key: &str) -> Option<i64> {
+    let number = field(value, key).as_f64()?;
+    (number.fract() == 0.0 && number.abs() < 9.2e18).then_some(number as i64)
+}
+
+/// Any answer will do where none is expected (`204`, or a body that is ignored).
+impl FromJson for () {
+    fn from_js(_: &JsValue) -> Option<Self> {
+        Some(())
+    }
+}
+
+impl FromJson for TokenPair {
+    fn from_js(value: &JsValue) -> Option<Self> {
+        Some(Self {
+            access: string(value, "access")?,
+            refresh: string(value, "refresh")?,
+        })
+    }
+}
+
+impl FromJson for User {
+    fn from_js(value: &JsValue) -> Option<Self> {
+        Some(Self {
+            id: integer(value, "id")?,
+            username: string(value, "username")?,
+        })
+    }
+}
+
+impl FromJson for Note {
+    fn from_js(value: &JsValue) -> Option<Self> {
+        Some(Self {
+            id: integer(value, "id")?,
+            title: string(value, "title")?,
+            content: string(value, "content")?,
+            created_at: string(value, "created_at")?,
+            updated_at: string(value, "updated_at")?,
+            author: integer(value, "author")?,
+        })
+    }
+}
+
+impl FromJson for Vec<Note> {
+    fn from_js(value: &JsValue) -> Option<Self> {
+        if !js_sys::Array::is_array(value) {
+            return None;
+        }
+        js_sys::Array::from(value)
+            .iter()
+            .map(|note| Note::from_js(&note))
+            .collect()
+    }
+}
+
+/// `{"detail": "...", "code"?: "..."}`, else `{"<field>": ["<message>", ...], ...}`, in
+/// the order serde's untagged `ErrorBody` tries them.
+impl FromJson for ErrorBody {
+    fn from_js(value: &JsValue) -> Option<Self> {
+        if !value.is_object() || js_sys::Array::is_array(value) {
+            return None;
+        }
+        let code = field(value, "code");
+        if let Some(detail) = string(value, "detail")
+            && (code.is_null() || code.is_undefined() || code.is_string())
+        {
+            return Some(Self::Detail(Detail {
+                detail,
+                code: code.as_string(),
+            }));
+        }
+        let mut fields = FieldErrors::default();
+        for entry in js_sys::Object::entries(value.unchecked_ref()).iter() {
+            let entry = js_sys::Array::from(&entry);
+            let messages = entry.get(1);
+            if !js_sys::Array::is_array(&messages) {
+                return None;
+            }
+            let messages = js_sys::Array::from(&messages)
+                .iter()
+                .map(|message| message.as_string())
+                .collect::<Option<Vec<_>>>()?;
+            fields.0.insert(entry.get(0).as_string()?, messages);
+        }
+        Some(Self::Fields(fields))
+    }
 }
 
 async fn send(
     method: &str,
     path: &str,
-    body: Option<String>,
+    body: Option<JsValue>,
     bearer: Option<&str>,
 ) -> Result<Answer, ApiError> {
     fetch(method, path, body, bearer)
@@ -244,7 +383,7 @@ async fn send(
 async fn fetch(
     method: &str,
     path: &str,
-    body: Option<String>,
+    body: Option<JsValue>,
     bearer: Option<&str>,
 ) -> Result<Answer, JsValue> {
     let headers = Headers::new()?;
@@ -255,13 +394,13 @@ async fn fetch(
     init.set_cache(RequestCache::NoStore);
     if let Some(body) = body {
         headers.set("Content-Type", "application/json")?;
-        init.set_body(&JsValue::from_str(&body));
+        init.set_body(&body);
     }
     if let Some(token) = bearer {
-        headers.set("Authorization", &format!("Bearer {token}"))?;
+        headers.set("Authorization", &["Bearer ", token].concat())?;
     }
     init.set_headers(&headers);
-    let request = Request::new_with_str_and_init(&format!("{API_BASE}{path}"), &init)?;
+    let request = Request::new_with_str_and_init(&[API_BASE, path].concat(), &init)?;
     let response: Response = JsFuture::from(leptos::prelude::window().fetch_with_request(&request))
         .await?
         .dyn_into()?;
