@@ -52,7 +52,7 @@ impl Username {
         }
         if !name
             .chars()
-            .all(|c| c.is_alphanumeric() || "@.+-_".contains(c))
+            .all(|c| is_alphanumeric(c) || "@.+-_".contains(c))
         {
             errors.push(USERNAME_INVALID.into());
         }
@@ -102,7 +102,7 @@ impl Password {
         if is_common(raw) {
             errors.push(PASSWORD_TOO_COMMON.into());
         }
-        if raw.chars().all(|c| c.is_numeric()) {
+        if raw.chars().all(is_numeric) {
             errors.push(PASSWORD_NUMERIC.into());
         }
         if errors.is_empty() {
@@ -115,6 +115,44 @@ impl Password {
     pub fn expose(&self) -> &str {
         &self.0
     }
+}
+
+// Character classes and case. Natively, Rust's own (`char::is_alphanumeric` is the
+// Unicode `Alphabetic` property or a number, `N*`; `char::is_numeric` is a number). In
+// the browser, the same Unicode properties through `RegExp` and `toLowerCase`: the
+// same answers (up to the Unicode versions of the two), without core's Unicode tables
+// in the wasm.
+
+#[cfg(not(target_arch = "wasm32"))]
+fn is_alphanumeric(c: char) -> bool {
+    c.is_alphanumeric()
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn is_numeric(c: char) -> bool {
+    c.is_numeric()
+}
+
+#[cfg(target_arch = "wasm32")]
+thread_local! {
+    static ALPHANUMERIC: js_sys::RegExp = js_sys::RegExp::new(r"^[\p{Alphabetic}\p{N}]$", "u");
+    static NUMERIC: js_sys::RegExp = js_sys::RegExp::new(r"^\p{N}$", "u");
+}
+
+#[cfg(target_arch = "wasm32")]
+fn is_alphanumeric(c: char) -> bool {
+    if c.is_ascii() {
+        return c.is_ascii_alphanumeric();
+    }
+    ALPHANUMERIC.with(|class| class.test(c.encode_utf8(&mut [0; 4])))
+}
+
+#[cfg(target_arch = "wasm32")]
+fn is_numeric(c: char) -> bool {
+    if c.is_ascii() {
+        return c.is_ascii_digit();
+    }
+    NUMERIC.with(|class| class.test(c.encode_utf8(&mut [0; 4])))
 }
 
 /// Unicode lower case (`str::to_lowercase`, final sigma included).
@@ -144,7 +182,7 @@ fn too_similar(password: &str, username: &str) -> bool {
     let username = lowercase(username);
     let pwd_len = password.chars().count();
     username
-        .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .split(|c: char| !(is_alphanumeric(c) || c == '_'))
         .chain(std::iter::once(username.as_str()))
         .filter(|part| !part.is_empty())
         .any(|part| {

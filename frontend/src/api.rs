@@ -40,7 +40,14 @@ impl ApiError {
     /// One line for a person.
     pub fn message(&self) -> String {
         match self {
-            Self::Fields(fields) => ErrorBody::Fields(fields.clone()).summary(),
+            // `ErrorBody::summary`, without copying the map.
+            Self::Fields(fields) => fields
+                .0
+                .values()
+                .flatten()
+                .next()
+                .cloned()
+                .unwrap_or_default(),
             Self::Detail(detail) => detail.clone(),
             Self::SignedOut => "Your session has ended. Please sign in again.".into(),
             Self::Network => {

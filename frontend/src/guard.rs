@@ -102,5 +102,5 @@ fn path() -> String {
 /// This page's path and query, for `/login?next=…`.
 fn here() -> String {
     let search = window().location().search().unwrap_or_default();
-    format!("{}{search}", path())
+    path() + &search
 }

@@ -37,9 +37,11 @@ impl FormState {
     pub fn fail(&self, error: ApiError) {
         self.busy.set(false);
         match error {
-            ApiError::Fields(mut fields) => {
-                let general = fields.0.remove(NON_FIELD_ERRORS);
-                self.message.set(general.map(|m| m.join(" ")));
+            ApiError::Fields(fields) => {
+                // `non_field_errors` may stay in the map: no field is named so.
+                let general = fields.get(NON_FIELD_ERRORS);
+                self.message
+                    .set((!general.is_empty()).then(|| general.join(" ")));
                 self.errors.set(fields);
             }
             other => self.message.set(Some(other.message())),
@@ -110,10 +112,10 @@ pub fn TextField(
     #[prop(optional)] autofocus: bool,
     #[prop(optional)] node_ref: NodeRef<Input>,
 ) -> impl IntoView {
-    let hint_id = format!("{id}-hint");
-    let error_id = format!("{id}-error");
+    let hint_id = [&id, "-hint"].concat();
+    let error_id = [&id, "-error"].concat();
     let described_by = match hint {
-        Some(_) => format!("{hint_id} {error_id}"),
+        Some(_) => [&hint_id, " ", &error_id].concat(),
         None => error_id.clone(),
     };
     view! {

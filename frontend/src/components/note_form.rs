@@ -24,9 +24,9 @@ pub fn NoteForm(
 ) -> impl IntoView {
     let title_ref = title_ref.unwrap_or_default();
     let content_ref = NodeRef::<Textarea>::new();
-    let title_id = format!("{id_prefix}-title");
-    let content_id = format!("{id_prefix}-content");
-    let content_error = format!("{content_id}-error");
+    let title_id = [&id_prefix, "-title"].concat();
+    let content_id = [&id_prefix, "-content"].concat();
+    let content_error = [&content_id, "-error"].concat();
 
     Effect::new(move |_| {
         let _ = match form.first_invalid(&["title", "content"]) {

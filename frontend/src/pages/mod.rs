@@ -11,5 +11,5 @@ pub use not_found::NotFoundPage;
 pub use notes::NotesPage;
 
 fn set_title(title: &str) {
-    leptos::prelude::document().set_title(&format!("{title} · Notes"));
+    leptos::prelude::document().set_title(&[title, " · Notes"].concat());
 }
