@@ -4,13 +4,11 @@
 //! them.
 
 use crate::task::spawn;
-use crate::{api, session};
+use crate::{api, router, session};
 use app::guard::{Decision, Session, decide};
 use app::refresh::RefreshOutcome;
 use app::routes::{Access, ClientRoute, login_url};
 use leptos::prelude::*;
-use leptos_router::NavigateOptions;
-use leptos_router::hooks::use_navigate;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Phase {
@@ -25,16 +23,7 @@ enum Phase {
 pub fn Guarded(route: ClientRoute, children: ChildrenFn) -> impl IntoView {
     let access = route.access();
     let tokens = session::tokens();
-    let navigate = use_navigate();
-    let go = move |path: &str| {
-        navigate(
-            path,
-            NavigateOptions {
-                replace: true,
-                ..Default::default()
-            },
-        )
-    };
+    let go = |path: &str| router::navigate(path, true);
 
     // Decided before the first paint, so an allowed page shows no flash of "checking".
     let first = decide(access, session::read().session());

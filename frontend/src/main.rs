@@ -6,6 +6,7 @@ mod components;
 mod guard;
 mod pages;
 mod renewal;
+mod router;
 mod session;
 mod task;
 

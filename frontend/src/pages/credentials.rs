@@ -3,15 +3,14 @@
 
 use crate::api;
 use crate::components::{FormMessage, FormState, SubmitButton, TextField};
-use crate::session;
 use crate::task::spawn;
+use crate::{router, session};
 use app::api::Credentials;
 use app::errors::{FieldErrors, messages};
 use app::routes::{ClientRoute, login_url, safe_next};
 use app::validation::{Password, Username};
 use leptos::html::Input;
 use leptos::prelude::*;
-use leptos_router::hooks::{use_navigate, use_query_map};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Purpose {
@@ -37,9 +36,7 @@ fn credentials_page(purpose: Purpose) -> impl IntoView {
         ("Sign in", "Sign in", "Signing in…")
     };
     super::set_title(title);
-    let query = use_query_map();
-    let next = query.with_untracked(|q| q.get("next"));
-    let navigate = use_navigate();
+    let next = router::query("next");
     let form = FormState::new();
     let username = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
@@ -91,7 +88,6 @@ fn credentials_page(purpose: Purpose) -> impl IntoView {
             username: name.into_inner(),
             password: raw_password,
         };
-        let navigate = navigate.clone();
         let destination = destination.clone();
         spawn(async move {
             // A new account signs straight in: nobody registers to see a sign-in form.
@@ -106,7 +102,7 @@ fn credentials_page(purpose: Purpose) -> impl IntoView {
             match signed_in {
                 Ok(pair) => {
                     session::store(&pair);
-                    navigate(&destination, Default::default());
+                    router::navigate(&destination, false);
                 }
                 Err(error) => form.fail(error),
             }

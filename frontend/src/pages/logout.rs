@@ -2,16 +2,13 @@
 //! `storage` event; then the server is told to stop honouring the refresh token.
 
 use crate::task::spawn;
-use crate::{api, session};
+use crate::{api, router, session};
 use app::routes::ClientRoute;
 use leptos::prelude::*;
-use leptos_router::NavigateOptions;
-use leptos_router::hooks::use_navigate;
 
 #[component]
 pub fn LogoutPage() -> impl IntoView {
     super::set_title("Signing out");
-    let navigate = use_navigate();
     let refresh = session::read().refresh;
     session::clear();
     spawn(async move {
@@ -19,13 +16,7 @@ pub fn LogoutPage() -> impl IntoView {
             // Best effort: the tokens are gone from this browser either way.
             let _ = api::blacklist(refresh).await;
         }
-        navigate(
-            ClientRoute::Login.path(),
-            NavigateOptions {
-                replace: true,
-                ..Default::default()
-            },
-        );
+        router::navigate(ClientRoute::Login.path(), true);
     });
     view! {
         <section class="panel narrow">
