@@ -72,6 +72,11 @@ pub struct Detail {
     pub code: Option<String>,
 }
 
+impl Detail {
+    /// The JSON field names, as `api`'s types have them (and checked the same way).
+    pub const FIELDS: [&'static str; 2] = ["detail", "code"];
+}
+
 /// Any error body the API sends, as a client reads it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(untagged)]
@@ -93,6 +98,17 @@ impl ErrorBody {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn detail_field_names_are_the_ones_serde_writes() {
+        let body = Detail {
+            detail: "d".into(),
+            code: Some("c".into()),
+        };
+        let json = serde_json::to_value(body).unwrap();
+        let [detail, code] = Detail::FIELDS;
+        assert_eq!(json, serde_json::json!({detail: "d", code: "c"}));
+    }
 
     #[test]
     fn error_bodies_round_trip_in_the_original_shapes() {

@@ -251,21 +251,31 @@ trait ToJson {
     fn to_json(&self) -> JsValue;
 }
 
+// Each mapping destructures both the type and its `FIELDS` (checked against serde in
+// `app`), so a field added, removed or renamed there stops this from compiling or fails
+// `app`'s tests.
+
 impl ToJson for Credentials {
     fn to_json(&self) -> JsValue {
-        to_json(&[("username", &self.username), ("password", &self.password)])
+        let Self { username, password } = self;
+        let [username_key, password_key] = Self::FIELDS;
+        to_json(&[(username_key, username), (password_key, password)])
     }
 }
 
 impl ToJson for NoteInput {
     fn to_json(&self) -> JsValue {
-        to_json(&[("title", &self.title), ("content", &self.content)])
+        let Self { title, content } = self;
+        let [title_key, content_key] = Self::FIELDS;
+        to_json(&[(title_key, title), (content_key, content)])
     }
 }
 
 impl ToJson for RefreshRequest {
     fn to_json(&self) -> JsValue {
-        to_json(&[("refresh", &self.refresh)])
+        let Self { refresh } = self;
+        let [refresh_key] = Self::FIELDS;
+        to_json(&[(refresh_key, refresh)])
     }
 }
 
@@ -302,31 +312,34 @@ impl FromJson for () {
 
 impl FromJson for TokenPair {
     fn from_js(value: &JsValue) -> Option<Self> {
+        let [access, refresh] = Self::FIELDS;
         Some(Self {
-            access: string(value, "access")?,
-            refresh: string(value, "refresh")?,
+            access: string(value, access)?,
+            refresh: string(value, refresh)?,
         })
     }
 }
 
 impl FromJson for User {
     fn from_js(value: &JsValue) -> Option<Self> {
+        let [id, username] = Self::FIELDS;
         Some(Self {
-            id: integer(value, "id")?,
-            username: string(value, "username")?,
+            id: integer(value, id)?,
+            username: string(value, username)?,
         })
     }
 }
 
 impl FromJson for Note {
     fn from_js(value: &JsValue) -> Option<Self> {
+        let [id, title, content, created_at, updated_at, author] = Self::FIELDS;
         Some(Self {
-            id: integer(value, "id")?,
-            title: string(value, "title")?,
-            content: string(value, "content")?,
-            created_at: string(value, "created_at")?,
-            updated_at: string(value, "updated_at")?,
-            author: integer(value, "author")?,
+            id: integer(value, id)?,
+            title: string(value, title)?,
+            content: string(value, content)?,
+            created_at: string(value, created_at)?,
+            updated_at: string(value, updated_at)?,
+            author: integer(value, author)?,
         })
     }
 }
@@ -350,8 +363,9 @@ impl FromJson for ErrorBody {
         if !value.is_object() || js_sys::Array::is_array(value) {
             return None;
         }
-        let code = field(value, "code");
-        if let Some(detail) = string(value, "detail")
+        let [detail_key, code_key] = Detail::FIELDS;
+        let code = field(value, code_key);
+        if let Some(detail) = string(value, detail_key)
             && (code.is_null() || code.is_undefined() || code.is_string())
         {
             return Some(Self::Detail(Detail {
