@@ -20,7 +20,8 @@ RUN cargo install trunk@${TRUNK_VERSION} --locked \
  && cargo install wasm-bindgen-cli@$(awk '/^name = "wasm-bindgen"$/ {getline; gsub(/[^0-9.]/, ""); print; exit}' Cargo.lock) \
  && mkdir -p .tools && npm install --prefix .tools binaryen@${BINARYEN_VERSION}
 
-# Dependencies next, from the manifests alone, so a source edit does not rebuild them.
+# Dependencies next, from the manifests alone, so a source edit does not rebuild them
+# (the wasm ones with scripts/build-spa.sh's RUSTFLAGS, or they would not be reused).
 COPY Cargo.toml ./
 COPY app/Cargo.toml app/
 COPY frontend/Cargo.toml frontend/
@@ -30,7 +31,8 @@ RUN for crate in app migrations; do mkdir -p $crate/src && echo > $crate/src/lib
  && mkdir -p server/src frontend/src && echo 'fn main() {}' > server/src/main.rs && echo > server/src/lib.rs \
  && echo 'fn main() {}' > frontend/src/main.rs \
  && cargo build --release -p server \
- && cargo build --profile wasm-release -p frontend --target wasm32-unknown-unknown \
+ && RUSTFLAGS="--cfg erase_components" \
+    cargo build --profile wasm-release -p frontend --target wasm32-unknown-unknown \
  && rm -rf app/src migrations/src server/src frontend/src
 
 # The sources, then the real builds.
