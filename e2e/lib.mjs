@@ -49,6 +49,16 @@ export async function openBrowser() {
   };
 }
 
+/** Runs `story` in a fresh browser, closed afterwards whatever happens. */
+export async function inBrowser(story) {
+  const b = await openBrowser();
+  try {
+    await story(b);
+  } finally {
+    await b.close();
+  }
+}
+
 let counter = 0;
 /** A username no other test uses. */
 export function uniqueName(prefix = 'user') {

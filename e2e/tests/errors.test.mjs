@@ -2,12 +2,11 @@
 // sending; other refusals in the form-level message.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { BASE, PASSWORD, openBrowser, registerUser, signInWithForm } from '../lib.mjs';
+import { BASE, PASSWORD, inBrowser, registerUser, signInWithForm } from '../lib.mjs';
 
 test('the server\'s field errors appear beside their fields', async () => {
   const taken = await registerUser(BASE);
-  const b = await openBrowser();
-  try {
+  await inBrowser(async (b) => {
     const { page } = b;
     await page.goto(`${BASE}/register`);
     await page.getByLabel('Username').fill(taken.username);
@@ -22,14 +21,11 @@ test('the server\'s field errors appear beside their fields', async () => {
     assert.equal(await page.evaluate(() => document.activeElement?.id), 'username');
     assert.equal(await page.getByRole('button', { name: 'Register' }).isEnabled(), true);
     assert.equal(new URL(page.url()).pathname, '/register');
-  } finally {
-    await b.close();
-  }
+  });
 });
 
 test('the server\'s rules are checked before sending', async () => {
-  const b = await openBrowser();
-  try {
+  await inBrowser(async (b) => {
     const { page } = b;
     const requests = [];
     page.on('request', (r) => { if (r.url().includes('/api/')) requests.push(r.url()); });
@@ -42,15 +38,12 @@ test('the server\'s rules are checked before sending', async () => {
     assert.match(password, /This password is too common\./);
     assert.match(password, /This password is entirely numeric\./);
     assert.deepEqual(requests, [], 'nothing was sent');
-  } finally {
-    await b.close();
-  }
+  });
 });
 
 test('wrong credentials are a form-level message', async () => {
   const user = await registerUser(BASE);
-  const b = await openBrowser();
-  try {
+  await inBrowser(async (b) => {
     const { page } = b;
     await page.goto(`${BASE}/login`);
     await signInWithForm(page, user.username, 'not-the-password');
@@ -58,7 +51,5 @@ test('wrong credentials are a form-level message', async () => {
     await message.waitFor();
     assert.equal(new URL(page.url()).pathname, '/login');
     assert.equal(await page.locator('#username-error').textContent(), '');
-  } finally {
-    await b.close();
-  }
+  });
 });

@@ -2,13 +2,12 @@
 // signed-in people home, and unknown paths get the not-found page with a 404.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { BASE, openBrowser, registerUser, signInWithForm, storeTokens, createNoteApi, where } from '../lib.mjs';
+import { BASE, inBrowser, registerUser, signInWithForm, storeTokens, createNoteApi, where } from '../lib.mjs';
 
 test('a protected URL without tokens lands on /login?next=… and returns there after sign-in', async () => {
   const user = await registerUser(BASE);
   await createNoteApi(BASE, user.access, 'Kept', 'across sign-ins');
-  const b = await openBrowser();
-  try {
+  await inBrowser(async (b) => {
     const { page } = b;
     await page.goto(`${BASE}/?view=all`);
     await page.waitForURL(/\/login\?/);
@@ -17,29 +16,23 @@ test('a protected URL without tokens lands on /login?next=… and returns there 
     await page.waitForURL(`${BASE}/?view=all`);
     await page.locator('.note h3', { hasText: 'Kept' }).waitFor();
     assert.deepEqual(b.errors, []);
-  } finally {
-    await b.close();
-  }
+  });
 });
 
 test('sign-in ignores a next that leaves the site', async () => {
   const user = await registerUser(BASE);
-  const b = await openBrowser();
-  try {
+  await inBrowser(async (b) => {
     const { page } = b;
     await page.goto(`${BASE}/login?next=//evil.example/`);
     await signInWithForm(page, user.username);
     await page.waitForURL(`${BASE}/`);
     await page.getByText('No notes yet.').waitFor();
-  } finally {
-    await b.close();
-  }
+  });
 });
 
 test('signed-in people who open /login or /register go to their notes', async () => {
   const user = await registerUser(BASE);
-  const b = await openBrowser();
-  try {
+  await inBrowser(async (b) => {
     const { page } = b;
     await page.goto(`${BASE}/login`);
     await storeTokens(page, user);
@@ -48,14 +41,11 @@ test('signed-in people who open /login or /register go to their notes', async ()
       await page.waitForURL(`${BASE}/`);
       await page.getByText('No notes yet.').waitFor();
     }
-  } finally {
-    await b.close();
-  }
+  });
 });
 
 test('an unknown path shows the not-found page with a 404 status', async () => {
-  const b = await openBrowser();
-  try {
+  await inBrowser(async (b) => {
     const { page } = b;
     const response = await page.goto(`${BASE}/no/such/page`);
     assert.equal(response.status(), 404);
@@ -67,7 +57,5 @@ test('an unknown path shows the not-found page with a 404 status', async () => {
       assert.equal((await page.goto(`${BASE}${path}`)).status(), 200);
     }
     assert.deepEqual(b.errors, []);
-  } finally {
-    await b.close();
-  }
+  });
 });

@@ -2,14 +2,13 @@
 // loading it again (a marker left on `window` survives only if the page never reloads).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { BASE, openBrowser, registerUser, signInWithForm, where } from '../lib.mjs';
+import { BASE, inBrowser, registerUser, signInWithForm, where } from '../lib.mjs';
 
 const heading = (page, name) => page.getByRole('heading', { name, level: 1 }).waitFor();
 
 test('links and the back and forward buttons move inside the app without a page load', async () => {
   const user = await registerUser(BASE);
-  const b = await openBrowser();
-  try {
+  await inBrowser(async (b) => {
     const { page } = b;
     await page.goto(`${BASE}/login`);
     await heading(page, 'Sign in');
@@ -45,7 +44,5 @@ test('links and the back and forward buttons move inside the app without a page 
     await page.getByText('No notes yet.').waitFor();
     assert.equal(await marker(), 'still here');
     assert.deepEqual(b.errors, []);
-  } finally {
-    await b.close();
-  }
+  });
 });

@@ -2,11 +2,10 @@
 // the session across a reload.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { BASE, PASSWORD, WAIT, openBrowser, signInWithForm, tokens, uniqueName, where } from '../lib.mjs';
+import { BASE, PASSWORD, WAIT, inBrowser, signInWithForm, tokens, uniqueName, where } from '../lib.mjs';
 
 test('register, sign in, create, edit and delete a note, reload keeps the session', async () => {
-  const b = await openBrowser();
-  try {
+  await inBrowser(async (b) => {
     const { page } = b;
     const username = uniqueName('reader');
 
@@ -90,7 +89,5 @@ test('register, sign in, create, edit and delete a note, reload keeps the sessio
     await page.getByText('No notes yet.').waitFor({ timeout: WAIT });
 
     assert.deepEqual(b.errors, [], 'no errors in the console');
-  } finally {
-    await b.close();
-  }
+  });
 });

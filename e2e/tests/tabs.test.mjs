@@ -1,7 +1,7 @@
 // Tabs share one session through localStorage and its `storage` event.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { BASE, openBrowser, registerUser, storeTokens, tokens, where } from '../lib.mjs';
+import { BASE, inBrowser, registerUser, storeTokens, tokens, where } from '../lib.mjs';
 
 async function twoSignedInTabs(b, user) {
   const a = b.page;
@@ -17,8 +17,7 @@ async function twoSignedInTabs(b, user) {
 
 test('signing out in one tab signs out the other', async () => {
   const user = await registerUser(BASE);
-  const b = await openBrowser();
-  try {
+  await inBrowser(async (b) => {
     const [a, other] = await twoSignedInTabs(b, user);
     await a.getByRole('link', { name: 'Sign out' }).click();
     await a.waitForURL(`${BASE}/login`);
@@ -28,15 +27,12 @@ test('signing out in one tab signs out the other', async () => {
     await other.getByRole('button', { name: 'Sign in' }).waitFor();
     assert.deepEqual(await tokens(other), { access: null, refresh: null });
     assert.deepEqual(b.errors, []);
-  } finally {
-    await b.close();
-  }
+  });
 });
 
 test('a pair renewed in one tab is used by the other', async () => {
   const user = await registerUser(BASE);
-  const b = await openBrowser();
-  try {
+  await inBrowser(async (b) => {
     const [a, other] = await twoSignedInTabs(b, user);
     const refreshesBy = (page) => {
       const seen = [];
@@ -65,7 +61,5 @@ test('a pair renewed in one tab is used by the other', async () => {
     assert.equal(byOther.length, 0, 'the other tab did not refresh');
     assert.deepEqual(await tokens(other), renewed);
     assert.deepEqual(b.errors, []);
-  } finally {
-    await b.close();
-  }
+  });
 });

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { BASE, SHORT, expiry, openBrowser, refreshApi, registerUser, storeTokens, tokens, where } from '../lib.mjs';
+import { BASE, SHORT, expiry, inBrowser, refreshApi, registerUser, storeTokens, tokens, where } from '../lib.mjs';
 
 /** Records the page's calls to the refresh endpoint and their statuses. */
 function watchRefreshes(page) {
@@ -22,8 +22,7 @@ function forge(token) {
 
 test('an expired access token is refreshed transparently', async () => {
   const user = await registerUser(SHORT);
-  const b = await openBrowser();
-  try {
+  await inBrowser(async (b) => {
     const { page } = b;
     await page.goto(`${SHORT}/login`);
     await storeTokens(page, user);
@@ -49,15 +48,12 @@ test('an expired access token is refreshed transparently', async () => {
     assert.ok(expiry(after.access) * 1000 > Date.now(), 'the new access token is alive');
     assert.ok(refreshes.length >= 1 && refreshes.every((s) => s === 200), `refreshes: ${refreshes}`);
     assert.deepEqual(b.errors, []);
-  } finally {
-    await b.close();
-  }
+  });
 });
 
 test('a tab that regains focus renews a stale access token by itself', async () => {
   const user = await registerUser(SHORT);
-  const b = await openBrowser();
-  try {
+  await inBrowser(async (b) => {
     const { page } = b;
     await page.goto(`${SHORT}/login`);
     await storeTokens(page, user);
@@ -77,15 +73,12 @@ test('a tab that regains focus renews a stale access token by itself', async () 
     assert.notEqual(after.access, before.access);
     assert.ok(expiry(after.access) * 1000 > Date.now());
     assert.equal(where(page), '/');
-  } finally {
-    await b.close();
-  }
+  });
 });
 
 test('a 401 is answered by one refresh and one retry', async () => {
   const user = await registerUser(BASE);
-  const b = await openBrowser();
-  try {
+  await inBrowser(async (b) => {
     const { page } = b;
     await page.goto(`${BASE}/login`);
     // Good for ten minutes by its claims, refused by the server's signature check.
@@ -101,15 +94,12 @@ test('a 401 is answered by one refresh and one retry', async () => {
     assert.notEqual(after.access, forge(user.access));
     assert.notEqual(after.refresh, user.refresh);
     assert.equal(where(page), '/');
-  } finally {
-    await b.close();
-  }
+  });
 });
 
 test('a bad refresh token ends on /login with the tokens cleared', async () => {
   const user = await registerUser(BASE);
-  const b = await openBrowser();
-  try {
+  await inBrowser(async (b) => {
     const { page } = b;
     // No usable access token: the guard's own refresh is refused.
     await page.goto(`${BASE}/login`);
@@ -126,15 +116,12 @@ test('a bad refresh token ends on /login with the tokens cleared', async () => {
     await page.waitForURL(/\/login\?next=/);
     assert.deepEqual(await tokens(page), { access: null, refresh: null });
     assert.deepEqual(b.errors, []);
-  } finally {
-    await b.close();
-  }
+  });
 });
 
 test('sign-out blacklists the refresh token on the server', async () => {
   const user = await registerUser(BASE);
-  const b = await openBrowser();
-  try {
+  await inBrowser(async (b) => {
     const { page } = b;
     await page.goto(`${BASE}/login`);
     await storeTokens(page, user);
@@ -143,7 +130,5 @@ test('sign-out blacklists the refresh token on the server', async () => {
     assert.deepEqual(await tokens(page), { access: null, refresh: null });
     const again = await refreshApi(BASE, user.refresh);
     assert.equal(again.status, 401);
-  } finally {
-    await b.close();
-  }
+  });
 });
