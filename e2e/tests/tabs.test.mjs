@@ -1,7 +1,7 @@
 // Tabs share one session through localStorage and its `storage` event.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { BASE, inBrowser, registerUser, storeTokens, tokens, where } from '../lib.mjs';
+import { BASE, inBrowser, registerUser, signInWithForm, storeTokens, tokens, where } from '../lib.mjs';
 
 async function twoSignedInTabs(b, user) {
   const a = b.page;
@@ -60,6 +60,22 @@ test('a pair renewed in one tab is used by the other', async () => {
     await other.locator('.note h3', { hasText: 'From the other tab' }).waitFor();
     assert.equal(byOther.length, 0, 'the other tab did not refresh');
     assert.deepEqual(await tokens(other), renewed);
+    assert.deepEqual(b.errors, []);
+  });
+});
+
+test('signing in in one tab moves another tab off the sign-in page', async () => {
+  const user = await registerUser(BASE);
+  await inBrowser(async (b) => {
+    const waiting = b.page;
+    await waiting.goto(`${BASE}/login`);
+    await waiting.getByRole('button', { name: 'Sign in' }).waitFor();
+    const other = await b.context.newPage();
+    await other.goto(`${BASE}/login`);
+    await signInWithForm(other, user.username);
+    await other.getByText('No notes yet.').waitFor();
+    await waiting.getByText('No notes yet.').waitFor();
+    assert.equal(where(waiting), '/');
     assert.deepEqual(b.errors, []);
   });
 });

@@ -1,13 +1,13 @@
 //! Applies `app::guard` to a route: decides once when the page opens (refreshing a
-//! stale access token first where the route needs one), and afterwards sends the person
-//! to sign in as soon as the tokens disappear, whether this tab or another one cleared
-//! them.
+//! stale access token first where the route needs one), and afterwards follows the
+//! tokens, whichever tab changed them: a protected page goes to sign-in when they
+//! disappear, a guest page moves on when they appear.
 
 use crate::task::spawn;
 use crate::{api, router, session};
 use app::guard::{Decision, Session, decide};
 use app::refresh::RefreshOutcome;
-use app::routes::{Access, ClientRoute, login_url};
+use app::routes::{Access, ClientRoute, login_url, safe_next};
 use leptos::prelude::*;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -57,6 +57,11 @@ pub fn Guarded(route: ClientRoute, children: ChildrenFn) -> impl IntoView {
                 let still_here = ClientRoute::from_path(&path()) == Some(route);
                 if access == Access::Protected && session == Session::SignedOut && still_here {
                     go(&login_url(&here()));
+                }
+                // Signed in, here or in another tab, while a guest page is open: on to
+                // where signing in here would have led.
+                if access == Access::GuestsOnly && session == Session::Active && still_here {
+                    go(safe_next(router::query("next").as_deref()));
                 }
             }
             Phase::Deciding => match decide(access, session) {
