@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Loads the release server over loopback with wrk and prints requests/s and p50/p99
 # latency for: list notes (a user with 20 notes), create note, refresh, sign-in; plus
-# start-up time (migrations included) and idle memory.
+# start-up time (migrations included) and idle memory. Refresh and sign-in run one
+# connection per session or user, as many clients would.
 #   bench/api.sh [seconds per run, default 10] [connections, default 32]
 # Needs wrk (scripts/setup.sh installs it). Every run is bounded by its duration.
 set -euo pipefail
@@ -60,6 +61,9 @@ for i in $(seq 1 "$CONNECTIONS"); do
 done >"$work/refresh-tokens"
 REFRESH_TOKENS_FILE="$work/refresh-tokens" wrk -t"$CONNECTIONS" -c"$CONNECTIONS" -d"${DURATION}s" --latency \
   -s bench/refresh.lua "$base" | summary "refresh (rotating)"
-API_PATH=/api/token/ ACCESS_TOKEN= BODY='{"username":"bench","password":"correct horse battery"}' \
-  run "sign-in (Argon2id)" -s bench/post.lua "$base"
+for i in $(seq 1 "$CONNECTIONS"); do
+  json -d "{\"username\":\"bench$i\",\"password\":\"correct horse battery\"}" "$base/api/user/register/" >/dev/null
+done
+wrk -t"$CONNECTIONS" -c"$CONNECTIONS" -d"${DURATION}s" --latency -s bench/signin.lua "$base" \
+  | summary "sign-in (Argon2id)"
 echo "memory after load (RSS): $(awk '/VmRSS/ {printf "%.1f MB", $2/1024}' /proc/$pid/status)"

@@ -6,6 +6,25 @@ use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr};
 use std::time::Duration;
 
 pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
+    connect_with(url, 8).await
+}
+
+/// Where writes go. SQLite takes one writer at a time: with several pooled connections,
+/// writers would wait in SQLite's busy handler, which sleeps in growing steps (long tails
+/// under a write load), so SQLite gets one writer connection of its own and writers
+/// queue for it in order. PostgreSQL locks rows, and writes share the main pool.
+pub async fn connect_writer(
+    url: &str,
+    main: &DatabaseConnection,
+) -> Result<DatabaseConnection, DbErr> {
+    if url.starts_with("sqlite:") {
+        connect_with(url, 1).await
+    } else {
+        Ok(main.clone())
+    }
+}
+
+async fn connect_with(url: &str, sqlite_connections: u32) -> Result<DatabaseConnection, DbErr> {
     let mut options = ConnectOptions::new(url);
     options
         .sqlx_logging(false)
@@ -15,7 +34,7 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
         // WAL lets readers run beside the one writer; NORMAL is durable under WAL except
         // on power loss; foreign keys make deleting a user delete their notes.
         options
-            .max_connections(8)
+            .max_connections(sqlite_connections)
             .min_connections(1)
             .map_sqlx_sqlite_opts(|o| {
                 o.journal_mode(SqliteJournalMode::Wal)

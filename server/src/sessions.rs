@@ -110,8 +110,10 @@ async fn claim(db: &impl ConnectionTrait, jti: &str, flag: Column, value: Expr) 
     Ok(updated.rows_affected == 1)
 }
 
+/// Reads through `db`; spends and issues through `writer` (see `db::connect_writer`).
 pub async fn refresh(
     db: &DatabaseConnection,
+    writer: &DatabaseConnection,
     tokens: &Tokens,
     token: &str,
 ) -> ApiResult<TokenPair> {
@@ -119,7 +121,7 @@ pub async fn refresh(
     let family = Some((record.family_id.clone(), record.expires_at));
     let now = now();
 
-    let txn = db.begin().await?;
+    let txn = writer.begin().await?;
     if claim(&txn, &record.jti, Column::SpentAt, Expr::value(now)).await? {
         let pair = issue(&txn, tokens, record.user_id, family).await?;
         txn.commit().await?;
@@ -144,9 +146,14 @@ pub async fn refresh(
 }
 
 /// Sign-out: the token's whole family stops working.
-pub async fn blacklist(db: &DatabaseConnection, tokens: &Tokens, token: &str) -> ApiResult<()> {
+pub async fn blacklist(
+    db: &DatabaseConnection,
+    writer: &DatabaseConnection,
+    tokens: &Tokens,
+    token: &str,
+) -> ApiResult<()> {
     let record = live_record(db, tokens, token).await?;
-    revoke_family(db, &record.family_id).await
+    revoke_family(writer, &record.family_id).await
 }
 
 /// `POST /api/token/verify/`: any valid token; a refresh token must also be unspent and

@@ -55,17 +55,21 @@ impl Application {
             .await
             .map_err(StartupError::Connect)?;
         db::migrate(&db).await.map_err(StartupError::Migrate)?;
+        let writer = db::connect_writer(&config.database_url, &db)
+            .await
+            .map_err(StartupError::Connect)?;
         let passwords = Passwords::new()
             .await
             .map_err(|e| StartupError::Other(e.to_string()))?;
         let state = AppState {
             db,
+            writer,
             tokens: Tokens::new(&config.jwt),
             passwords,
             login_throttle: LoginThrottle::new(config.login_max_failures, config.login_lockout),
             trusted_proxy_hops: config.trusted_proxy_hops,
         };
-        spawn_pruner(state.db.clone());
+        spawn_pruner(state.writer.clone());
 
         let address = SocketAddr::new(config.host, config.port);
         let listener = TcpListener::bind(address)

@@ -7,7 +7,10 @@ use sea_orm::DatabaseConnection;
 
 #[derive(Clone)]
 pub struct AppState {
+    /// Reads, and PostgreSQL's writes.
     pub db: DatabaseConnection,
+    /// Writes (see `db::connect_writer`).
+    pub writer: DatabaseConnection,
     pub tokens: Tokens,
     pub passwords: Passwords,
     pub login_throttle: LoginThrottle,

@@ -26,7 +26,7 @@ pub async fn register(
     let password =
         raw_password.and_then(|p| fields.check("password", Password::parse(&p, similar_to)));
     let (username, password) = fields.finish(username.zip(password))?;
-    let user = users::register(&state.db, &state.passwords, username, password).await?;
+    let user = users::register(&state.writer, &state.passwords, username, password).await?;
     Ok((StatusCode::CREATED, Json(user)))
 }
 
@@ -55,7 +55,7 @@ pub async fn obtain_pair(
         )
         .await?;
     Ok(Json(
-        sessions::start(&state.db, &state.tokens, user_id).await?,
+        sessions::start(&state.writer, &state.tokens, user_id).await?,
     ))
 }
 
@@ -67,7 +67,7 @@ pub async fn refresh(
     let token = fields.required_text("refresh");
     let token = fields.finish(token)?;
     Ok(Json(
-        sessions::refresh(&state.db, &state.tokens, &token).await?,
+        sessions::refresh(&state.db, &state.writer, &state.tokens, &token).await?,
     ))
 }
 
@@ -83,7 +83,7 @@ pub async fn blacklist(State(state): State<AppState>, body: JsonObject) -> ApiRe
     let mut fields = Fields::new(&body);
     let token = fields.required_text("refresh");
     let token = fields.finish(token)?;
-    sessions::blacklist(&state.db, &state.tokens, &token).await?;
+    sessions::blacklist(&state.db, &state.writer, &state.tokens, &token).await?;
     Ok(Json(json!({})))
 }
 
@@ -107,10 +107,10 @@ pub async fn change_password(
         .guard(
             client,
             &username,
-            users::change_password(&state.db, &state.passwords, user.id, &old, new),
+            users::change_password(&state.writer, &state.passwords, user.id, &old, new),
         )
         .await?;
     Ok(Json(
-        sessions::start(&state.db, &state.tokens, user.id).await?,
+        sessions::start(&state.writer, &state.tokens, user.id).await?,
     ))
 }

@@ -36,7 +36,7 @@ pub async fn create(
     let (title, content) = title
         .zip(content)
         .ok_or_else(|| ApiError::Internal("a full note without its fields".into()))?;
-    let note = notes::create(&state.db, user.id, title, content).await?;
+    let note = notes::create(&state.writer, user.id, title, content).await?;
     Ok((StatusCode::CREATED, Json(note)))
 }
 
@@ -79,7 +79,7 @@ async fn update(
     // is 404 whatever is sent.
     let note = notes::find(&state.db, user.id, id).await?;
     let changes = changes(&body, partial)?;
-    Ok(Json(notes::update(&state.db, note, changes).await?))
+    Ok(Json(notes::update(&state.writer, note, changes).await?))
 }
 
 pub async fn delete(
@@ -87,6 +87,6 @@ pub async fn delete(
     user: AuthUser,
     NoteId(id): NoteId,
 ) -> ApiResult<StatusCode> {
-    notes::delete(&state.db, user.id, id).await?;
+    notes::delete(&state.writer, user.id, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
