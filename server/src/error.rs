@@ -35,6 +35,8 @@ pub enum ApiError {
     UserNotFound,
     #[error("not found")]
     NotFound,
+    #[error("method {0} not allowed")]
+    MethodNotAllowed(axum::http::Method),
     #[error("too many attempts")]
     TooManyAttempts { retry_after_secs: u64 },
     #[error("database: {0}")]
@@ -125,6 +127,10 @@ impl IntoResponse for ApiError {
                     .into_response(),
             ),
             Self::NotFound => detail(StatusCode::NOT_FOUND, messages::NOT_FOUND),
+            Self::MethodNotAllowed(method) => detail(
+                StatusCode::METHOD_NOT_ALLOWED,
+                &format!("Method \"{method}\" not allowed."),
+            ),
             Self::TooManyAttempts { retry_after_secs } => {
                 let mut response = detail(
                     StatusCode::TOO_MANY_REQUESTS,

@@ -105,11 +105,7 @@ fn is_hashed_asset(path: &str) -> bool {
 /// Everything outside `/api/`: a built file if there is one, else the shell.
 pub async fn serve(State(spa): State<Spa>, request: Request) -> Response {
     if request.method() != Method::GET && request.method() != Method::HEAD {
-        let body = app::errors::Detail {
-            detail: format!("Method \"{}\" not allowed.", request.method()),
-            code: None,
-        };
-        return (StatusCode::METHOD_NOT_ALLOWED, axum::Json(body)).into_response();
+        return crate::error::ApiError::MethodNotAllowed(request.method().clone()).into_response();
     }
     let path = request.uri().path().to_owned();
     if ClientRoute::from_path(&path).is_some() || path == "/index.html" {

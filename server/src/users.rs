@@ -64,12 +64,11 @@ pub async fn authenticate(
     }
 }
 
-/// A signed-in user's name, for rules that compare a password with it.
-pub async fn username(db: &DatabaseConnection, user_id: i64) -> ApiResult<String> {
+/// A signed-in user's record.
+pub async fn by_id(db: &DatabaseConnection, user_id: i64) -> ApiResult<user::Model> {
     User::find_by_id(user_id)
         .one(db)
         .await?
-        .map(|u| u.username)
         .ok_or(ApiError::UserNotFound)
 }
 
@@ -78,14 +77,11 @@ pub async fn username(db: &DatabaseConnection, user_id: i64) -> ApiResult<String
 pub async fn change_password(
     db: &DatabaseConnection,
     passwords: &Passwords,
-    user_id: i64,
+    user: user::Model,
     old_password: &str,
     new_password: Password,
 ) -> ApiResult<()> {
-    let user = User::find_by_id(user_id)
-        .one(db)
-        .await?
-        .ok_or(ApiError::UserNotFound)?;
+    let user_id = user.id;
     if !passwords
         .verify(old_password.to_owned(), Some(user.password_hash))
         .await?

@@ -94,7 +94,8 @@ pub async fn change_password(
     user: AuthUser,
     body: JsonObject,
 ) -> ApiResult<Json<TokenPair>> {
-    let username = users::username(&state.db, user.id).await?;
+    let account = users::by_id(&state.db, user.id).await?;
+    let username = account.username.clone();
     let mut fields = Fields::new(&body);
     let old = fields.required_nonempty("old_password");
     let new = fields.required("new_password");
@@ -107,7 +108,7 @@ pub async fn change_password(
         .guard(
             client,
             &username,
-            users::change_password(&state.writer, &state.passwords, user.id, &old, new),
+            users::change_password(&state.writer, &state.passwords, account, &old, new),
         )
         .await?;
     Ok(Json(

@@ -9,8 +9,7 @@ use crate::error::ApiError;
 use crate::state::AppState;
 use app::api::paths;
 use axum::Router;
-use axum::http::{HeaderValue, Method, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::{HeaderValue, Method, header};
 use axum::routing::{delete, get, post};
 use tower_http::set_header::SetResponseHeaderLayer;
 
@@ -41,12 +40,8 @@ pub fn api() -> Router<AppState> {
         .route("/readyz", get(health::ready))
 }
 
-async fn method_not_allowed(method: Method) -> Response {
-    let body = app::errors::Detail {
-        detail: format!("Method \"{method}\" not allowed."),
-        code: None,
-    };
-    (StatusCode::METHOD_NOT_ALLOWED, axum::Json(body)).into_response()
+async fn method_not_allowed(method: Method) -> ApiError {
+    ApiError::MethodNotAllowed(method)
 }
 
 /// Any other `/api/...` path.
