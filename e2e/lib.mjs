@@ -111,6 +111,12 @@ export async function storeTokens(page, pair) {
   }, [pair.access, pair.refresh]);
 }
 
+/** Opens the app at `base` and stores `pair` as a signed-in tab holds it. */
+export async function holdSession(page, base, pair) {
+  await page.goto(`${base}/login`);
+  await storeTokens(page, pair);
+}
+
 export async function tokens(page) {
   return page.evaluate(() => ({
     access: localStorage.getItem('access'),

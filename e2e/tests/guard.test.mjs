@@ -2,7 +2,7 @@
 // signed-in people home, and unknown paths get the not-found page with a 404.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { BASE, inBrowser, registerUser, signInWithForm, storeTokens, createNoteApi, where } from '../lib.mjs';
+import { BASE, holdSession, inBrowser, registerUser, signInWithForm, createNoteApi, where } from '../lib.mjs';
 
 test('a protected URL without tokens lands on /login?next=… and returns there after sign-in', async () => {
   const user = await registerUser(BASE);
@@ -34,8 +34,7 @@ test('signed-in people who open /login or /register go to their notes', async ()
   const user = await registerUser(BASE);
   await inBrowser(async (b) => {
     const { page } = b;
-    await page.goto(`${BASE}/login`);
-    await storeTokens(page, user);
+    await holdSession(page, BASE, user);
     for (const path of ['/login', '/register']) {
       await page.goto(`${BASE}${path}`);
       await page.waitForURL(`${BASE}/`);

@@ -1,12 +1,11 @@
 // Tabs share one session through localStorage and its `storage` event.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { BASE, inBrowser, registerUser, signInWithForm, storeTokens, tokens, where } from '../lib.mjs';
+import { BASE, holdSession, inBrowser, registerUser, signInWithForm, tokens, where } from '../lib.mjs';
 
 async function twoSignedInTabs(b, user) {
   const a = b.page;
-  await a.goto(`${BASE}/login`);
-  await storeTokens(a, user);
+  await holdSession(a, BASE, user);
   await a.goto(`${BASE}/`);
   await a.getByText('No notes yet.').waitFor();
   const other = await b.context.newPage();

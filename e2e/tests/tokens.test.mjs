@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { BASE, SHORT, expiry, inBrowser, refreshApi, registerUser, storeTokens, tokens, where } from '../lib.mjs';
+import { BASE, SHORT, expiry, holdSession, inBrowser, refreshApi, registerUser, storeTokens, tokens, where } from '../lib.mjs';
 
 /** Records the page's calls to the refresh endpoint and their statuses. */
 function watchRefreshes(page) {
@@ -24,8 +24,7 @@ test('an expired access token is refreshed transparently', async () => {
   const user = await registerUser(SHORT);
   await inBrowser(async (b) => {
     const { page } = b;
-    await page.goto(`${SHORT}/login`);
-    await storeTokens(page, user);
+    await holdSession(page, SHORT, user);
     await page.goto(`${SHORT}/`);
     await page.getByText('No notes yet.').waitFor();
 
@@ -55,8 +54,7 @@ test('a tab that regains focus renews a stale access token by itself', async () 
   const user = await registerUser(SHORT);
   await inBrowser(async (b) => {
     const { page } = b;
-    await page.goto(`${SHORT}/login`);
-    await storeTokens(page, user);
+    await holdSession(page, SHORT, user);
     await page.goto(`${SHORT}/`);
     await page.getByText('No notes yet.').waitFor();
     const before = await tokens(page);
@@ -102,8 +100,7 @@ test('a bad refresh token ends on /login with the tokens cleared', async () => {
   await inBrowser(async (b) => {
     const { page } = b;
     // No usable access token: the guard's own refresh is refused.
-    await page.goto(`${BASE}/login`);
-    await storeTokens(page, { access: 'garbage', refresh: 'not-a-refresh-token' });
+    await holdSession(page, BASE, { access: 'garbage', refresh: 'not-a-refresh-token' });
     await page.goto(`${BASE}/`);
     await page.waitForURL(/\/login\?next=/);
     assert.equal(where(page), '/login?next=/');
@@ -123,8 +120,7 @@ test('sign-out blacklists the refresh token on the server', async () => {
   const user = await registerUser(BASE);
   await inBrowser(async (b) => {
     const { page } = b;
-    await page.goto(`${BASE}/login`);
-    await storeTokens(page, user);
+    await holdSession(page, BASE, user);
     await page.goto(`${BASE}/logout`);
     await page.waitForURL(`${BASE}/login`);
     assert.deepEqual(await tokens(page), { access: null, refresh: null });
