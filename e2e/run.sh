@@ -66,7 +66,7 @@ export NOTES_URL NOTES_SHORT_URL
 echo "e2e: servers at $NOTES_URL and $NOTES_SHORT_URL (access tokens 5 s)"
 
 status=0
-node --test --test-concurrency=1 --test-timeout=120000 e2e/tests/*.test.mjs || status=$?
+node --test --test-concurrency=1 --test-timeout=120000 ${E2E_TESTS:-e2e/tests/*.test.mjs} || status=$?
 if [ "$status" -ne 0 ]; then
   for log in "$WORK"/*.log; do
     echo "---- $(basename "$log") (last 40 lines)"

@@ -24,28 +24,6 @@ pub mod paths {
     }
 }
 
-/// Each type's JSON field names, in the order its fields are declared: for a client that
-/// maps the types without serde (the SPA keeps serde's code out of its wasm). The tests
-/// below check them against what serde writes, so such a client cannot drift from the
-/// server either.
-macro_rules! json_fields {
-    ($($ty:ident: [$($name:literal),+];)+) => {$(
-        impl $ty {
-            pub const FIELDS: [&'static str; [$($name),+].len()] = [$($name),+];
-        }
-    )+};
-}
-
-json_fields! {
-    Credentials: ["username", "password"];
-    User: ["id", "username"];
-    TokenPair: ["access", "refresh"];
-    RefreshRequest: ["refresh"];
-    VerifyRequest: ["token"];
-    Note: ["id", "title", "content", "created_at", "updated_at", "author"];
-    NoteInput: ["title", "content"];
-}
-
 /// `POST /api/user/register/` and `POST /api/token/`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Credentials {
@@ -111,74 +89,4 @@ pub struct NotePatch {
     pub title: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub content: Option<String>,
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use serde::Serialize;
-    use serde_json::{Value, json};
-
-    /// `value` serialises to exactly `fields`, each holding the matching `expected`
-    /// value, so a name can be neither missing, extra nor paired with another field.
-    fn assert_fields(value: impl Serialize, fields: &[&str], expected: &[Value]) {
-        let json = serde_json::to_value(value).unwrap();
-        let object = json.as_object().unwrap();
-        assert_eq!(object.len(), fields.len(), "{json}");
-        for (name, value) in fields.iter().zip(expected) {
-            assert_eq!(object.get(*name), Some(value), "{name} in {json}");
-        }
-    }
-
-    #[test]
-    fn field_names_are_the_ones_serde_writes() {
-        let (a, b) = (String::from("a"), String::from("b"));
-        let credentials = Credentials {
-            username: a.clone(),
-            password: b.clone(),
-        };
-        assert_fields(credentials, &Credentials::FIELDS, &[json!("a"), json!("b")]);
-        let user = User {
-            id: 1,
-            username: a.clone(),
-        };
-        assert_fields(user, &User::FIELDS, &[json!(1), json!("a")]);
-        let pair = TokenPair {
-            access: a.clone(),
-            refresh: b.clone(),
-        };
-        assert_fields(pair, &TokenPair::FIELDS, &[json!("a"), json!("b")]);
-        assert_fields(
-            RefreshRequest { refresh: a.clone() },
-            &RefreshRequest::FIELDS,
-            &[json!("a")],
-        );
-        assert_fields(
-            VerifyRequest { token: a.clone() },
-            &VerifyRequest::FIELDS,
-            &[json!("a")],
-        );
-        let input = NoteInput {
-            title: a.clone(),
-            content: b.clone(),
-        };
-        assert_fields(input, &NoteInput::FIELDS, &[json!("a"), json!("b")]);
-        let note = Note {
-            id: 1,
-            title: "t".into(),
-            content: "c".into(),
-            created_at: "ca".into(),
-            updated_at: "ua".into(),
-            author: 2,
-        };
-        let expected = [
-            json!(1),
-            json!("t"),
-            json!("c"),
-            json!("ca"),
-            json!("ua"),
-            json!(2),
-        ];
-        assert_fields(note, &Note::FIELDS, &expected);
-    }
 }

@@ -54,6 +54,11 @@ impl FieldErrors {
         self.0.is_empty()
     }
 
+    /// The first message of the first field: one line for a person.
+    pub fn first(&self) -> Option<&str> {
+        self.0.values().flatten().next().map(String::as_str)
+    }
+
     pub fn get(&self, field: &str) -> &[String] {
         self.0.get(field).map(Vec::as_slice).unwrap_or_default()
     }
@@ -72,58 +77,23 @@ pub struct Detail {
     pub code: Option<String>,
 }
 
-impl Detail {
-    /// The JSON field names, as `api`'s types have them (and checked the same way).
-    pub const FIELDS: [&'static str; 2] = ["detail", "code"];
-}
-
-/// Any error body the API sends, as a client reads it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(untagged)]
-pub enum ErrorBody {
-    Detail(Detail),
-    Fields(FieldErrors),
-}
-
-impl ErrorBody {
-    /// One line for a person: the detail, or the first message of the first field.
-    pub fn summary(&self) -> String {
-        match self {
-            Self::Detail(d) => d.detail.clone(),
-            Self::Fields(f) => f.0.values().flatten().next().cloned().unwrap_or_default(),
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn detail_field_names_are_the_ones_serde_writes() {
-        let body = Detail {
-            detail: "d".into(),
-            code: Some("c".into()),
-        };
-        let json = serde_json::to_value(body).unwrap();
-        let [detail, code] = Detail::FIELDS;
-        assert_eq!(json, serde_json::json!({detail: "d", code: "c"}));
-    }
-
-    #[test]
-    fn error_bodies_round_trip_in_the_original_shapes() {
-        let fields: ErrorBody =
+    fn error_bodies_read_in_the_original_shapes() {
+        let fields: FieldErrors =
             serde_json::from_str(r#"{"username":["A user with that username already exists."]}"#)
                 .unwrap();
-        let ErrorBody::Fields(f) = &fields else {
-            panic!("read as {fields:?}")
-        };
-        assert_eq!(f.get("username"), [messages::USERNAME_TAKEN]);
+        assert_eq!(fields.get("username"), [messages::USERNAME_TAKEN]);
+        assert_eq!(fields.first(), Some(messages::USERNAME_TAKEN));
 
-        let detail: ErrorBody = serde_json::from_str(
-            r#"{"detail":"Token is invalid or expired","code":"token_not_valid"}"#,
+        let detail: Detail = serde_json::from_str(
+            r#"{"detail":"Token is invalid or expired","code":"token_not_valid","messages":[]}"#,
         )
         .unwrap();
-        assert_eq!(detail.summary(), messages::TOKEN_INVALID);
+        assert_eq!(detail.detail, messages::TOKEN_INVALID);
+        assert_eq!(detail.code.as_deref(), Some(TOKEN_NOT_VALID));
     }
 }

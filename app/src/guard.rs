@@ -1,11 +1,24 @@
-//! The route guard's decision, pure so that it is tested natively; the SPA's router
-//! applies it.
+//! The route guard's decision, pure so that it is tested natively; `protect` applies it
+//! to the route tree.
 
+use crate::claims::Lifetime;
 use crate::routes::Access;
 
 /// An access token this close to expiry is treated as expired, so a request does not
 /// leave with a token that dies on the way.
 pub const EXPIRY_MARGIN_SECS: i64 = 30;
+
+/// When an access token stops counting as good: [`EXPIRY_MARGIN_SECS`] before it expires,
+/// or halfway through its life if that is shorter than twice the margin, so that a token
+/// the server has just issued is always good (renewing it would only bring another like
+/// it).
+pub fn stale_at(lifetime: Lifetime) -> i64 {
+    let margin = match lifetime.iat {
+        Some(iat) => EXPIRY_MARGIN_SECS.min((lifetime.exp - iat) / 2),
+        None => EXPIRY_MARGIN_SECS,
+    };
+    lifetime.exp - margin.max(0)
+}
 
 /// What the browser holds, reduced to what the guard needs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -19,11 +32,11 @@ pub enum Session {
 }
 
 impl Session {
-    /// `access_expiry` is the access token's `exp` (None when there is none or it is
+    /// `access` is the access token's lifetime (None when there is none or it is
     /// unreadable); `has_refresh` whether a refresh token is stored.
-    pub fn from_tokens(access_expiry: Option<i64>, has_refresh: bool, now: i64) -> Self {
-        match access_expiry {
-            Some(exp) if exp - EXPIRY_MARGIN_SECS > now => Self::Active,
+    pub fn from_tokens(access: Option<Lifetime>, has_refresh: bool, now: i64) -> Self {
+        match access {
+            Some(lifetime) if stale_at(lifetime) > now => Self::Active,
             _ if has_refresh => Self::NeedsRefresh,
             _ => Self::SignedOut,
         }
@@ -37,7 +50,7 @@ pub enum Decision {
     RefreshFirst,
     /// Go to `/login?next=<this page>`.
     SignIn,
-    /// Go to `/`.
+    /// Go on to where signing in leads (`/`, or the page that sent the person to sign in).
     GoHome,
 }
 
@@ -62,39 +75,73 @@ pub fn refresh_due_in(access_expiry: i64, now: i64) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::routes::ClientRoute;
 
     const NOW: i64 = 1_000_000;
+
+    /// A 30-minute token expiring at `exp`.
+    fn expiring(exp: i64) -> Option<Lifetime> {
+        Some(Lifetime {
+            iat: Some(exp - 1800),
+            exp,
+        })
+    }
 
     #[test]
     fn session_follows_the_tokens() {
         assert_eq!(
-            Session::from_tokens(Some(NOW + 600), true, NOW),
+            Session::from_tokens(expiring(NOW + 600), true, NOW),
             Session::Active
         );
         assert_eq!(
-            Session::from_tokens(Some(NOW + 600), false, NOW),
+            Session::from_tokens(expiring(NOW + 600), false, NOW),
             Session::Active
         );
         assert_eq!(
-            Session::from_tokens(Some(NOW - 1), true, NOW),
+            Session::from_tokens(expiring(NOW - 1), true, NOW),
             Session::NeedsRefresh
         );
         assert_eq!(
-            Session::from_tokens(Some(NOW + 5), true, NOW),
+            Session::from_tokens(expiring(NOW + 5), true, NOW),
             Session::NeedsRefresh
         );
         assert_eq!(Session::from_tokens(None, true, NOW), Session::NeedsRefresh);
         assert_eq!(
-            Session::from_tokens(Some(NOW - 1), false, NOW),
+            Session::from_tokens(expiring(NOW - 1), false, NOW),
             Session::SignedOut
         );
         assert_eq!(Session::from_tokens(None, false, NOW), Session::SignedOut);
     }
 
     #[test]
+    fn a_token_shorter_lived_than_the_margin_is_good_for_half_its_life() {
+        let five_seconds = |iat| {
+            Some(Lifetime {
+                iat: Some(iat),
+                exp: iat + 5,
+            })
+        };
+        assert_eq!(
+            Session::from_tokens(five_seconds(NOW), true, NOW),
+            Session::Active
+        );
+        assert_eq!(
+            Session::from_tokens(five_seconds(NOW - 3), true, NOW),
+            Session::NeedsRefresh
+        );
+        // Without `iat`, the margin is all there is to go by.
+        let no_iat = Some(Lifetime {
+            iat: None,
+            exp: NOW + 5,
+        });
+        assert_eq!(
+            Session::from_tokens(no_iat, true, NOW),
+            Session::NeedsRefresh
+        );
+    }
+
+    #[test]
     fn protected_routes_render_refresh_or_send_to_sign_in() {
-        let notes = ClientRoute::Notes.access();
+        let notes = Access::Protected;
         assert_eq!(decide(notes, Session::Active), Decision::Render);
         assert_eq!(decide(notes, Session::NeedsRefresh), Decision::RefreshFirst);
         assert_eq!(decide(notes, Session::SignedOut), Decision::SignIn);
@@ -102,20 +149,16 @@ mod tests {
 
     #[test]
     fn guest_pages_send_signed_in_users_home() {
-        for route in [ClientRoute::Login, ClientRoute::Register] {
-            assert_eq!(decide(route.access(), Session::Active), Decision::GoHome);
-            assert_eq!(
-                decide(route.access(), Session::NeedsRefresh),
-                Decision::GoHome
-            );
-            assert_eq!(decide(route.access(), Session::SignedOut), Decision::Render);
-        }
+        let guests = Access::GuestsOnly;
+        assert_eq!(decide(guests, Session::Active), Decision::GoHome);
+        assert_eq!(decide(guests, Session::NeedsRefresh), Decision::GoHome);
+        assert_eq!(decide(guests, Session::SignedOut), Decision::Render);
     }
 
     #[test]
     fn logout_always_renders() {
         for s in [Session::Active, Session::NeedsRefresh, Session::SignedOut] {
-            assert_eq!(decide(ClientRoute::Logout.access(), s), Decision::Render);
+            assert_eq!(decide(Access::Anyone, s), Decision::Render);
         }
     }
 

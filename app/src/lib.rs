@@ -1,14 +1,23 @@
-//! What the Notes server and its browser app must agree on: the JSON that crosses the
-//! wire, the rules a valid username, password or note obeys, the JWT claims, and which
-//! client routes exist and who may see them. It builds for native and for
-//! `wasm32-unknown-unknown`, so the two sides cannot drift.
+//! What the Notes server and its browser app share: the JSON that crosses the wire, the
+//! rules a valid username, password or note obeys, the JWT claims, and the SPA itself:
+//! its route tree, guards and pages. It builds for `wasm32-unknown-unknown` (feature
+//! `csr`, mounted by the frontend crate) and natively (feature `ssr`: the server lists
+//! the client routes from the same tree), so the two sides cannot drift.
 
 pub mod api;
 pub mod claims;
+pub mod client;
 pub mod errors;
 pub mod guard;
 pub mod refresh;
 pub mod routes;
+pub mod shell;
+pub mod task;
 pub mod validation;
 
 mod common_passwords;
+mod components;
+mod pages;
+mod protect;
+
+pub use shell::App;

@@ -1,13 +1,17 @@
-//! The SPA's routes. The router in `frontend` renders them and the server answers
-//! exactly these paths with the app shell and `200` (any other non-API path gets the
-//! shell with `404`), so both read the table from here.
+//! The SPA's paths, and where sign-in leads. The route tree itself is `shell::App`'s
+//! `<Routes>`; the server answers exactly the paths leptos_axum lists from it.
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ClientRoute {
-    Notes,
-    Login,
-    Register,
-    Logout,
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+
+/// The client routes' paths, for links and redirects.
+pub mod paths {
+    pub const NOTES: &str = "/";
+    pub const LOGIN: &str = "/login";
+    pub const REGISTER: &str = "/register";
+    pub const LOGOUT: &str = "/logout";
+
+    /// Every client route, as the tree declares them.
+    pub const ALL: [&str; 4] = [NOTES, LOGIN, REGISTER, LOGOUT];
 }
 
 /// Who may see a route.
@@ -15,61 +19,38 @@ pub enum ClientRoute {
 pub enum Access {
     /// Signed-in users only; others go to `/login?next=…`.
     Protected,
-    /// Signed-out users only; signed-in users go to `/`.
+    /// Signed-out users only; signed-in users go on to where signing in leads.
     GuestsOnly,
     Anyone,
 }
 
-impl ClientRoute {
-    pub const ALL: [ClientRoute; 4] = [Self::Notes, Self::Login, Self::Register, Self::Logout];
-
-    pub const fn path(self) -> &'static str {
-        match self {
-            Self::Notes => "/",
-            Self::Login => "/login",
-            Self::Register => "/register",
-            Self::Logout => "/logout",
-        }
-    }
-
-    pub const fn access(self) -> Access {
-        match self {
-            Self::Notes => Access::Protected,
-            Self::Login | Self::Register => Access::GuestsOnly,
-            Self::Logout => Access::Anyone,
-        }
-    }
-
-    /// The route a request path names; a trailing slash is tolerated.
-    pub fn from_path(path: &str) -> Option<Self> {
-        let path = match path.strip_suffix('/') {
-            Some("") | None => path,
-            Some(trimmed) => trimmed,
-        };
-        Self::ALL.into_iter().find(|r| r.path() == path)
-    }
-}
-
 /// Where the sign-in page sends a user afterwards: only a path of this site, so a
-/// crafted `?next=https://evil.example` cannot turn sign-in into an open redirect.
+/// crafted `?next=https://evil.example` cannot turn sign-in into an open redirect, and
+/// never back to sign-out, which would undo it.
 pub fn safe_next(next: Option<&str>) -> &str {
     match next {
+        Some(n) if n.starts_with(paths::LOGOUT) => paths::NOTES,
         Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n,
-        _ => ClientRoute::Notes.path(),
+        _ => paths::NOTES,
     }
 }
+
+/// What `next` keeps as it is: unreserved characters and the path separator.
+const NEXT_KEEPS: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~')
+    .remove(b'/');
 
 /// `/login?next=<path>` with the path percent-encoded.
 pub fn login_url(next: &str) -> String {
-    let mut url = String::from("/login?next=");
-    for byte in next.bytes() {
-        if byte.is_ascii_alphanumeric() || b"-._~/".contains(&byte) {
-            url.push(byte as char);
-        } else {
-            url.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    url
+    [
+        paths::LOGIN,
+        "?next=",
+        &utf8_percent_encode(next, NEXT_KEEPS).to_string(),
+    ]
+    .concat()
 }
 
 #[cfg(test)]
@@ -77,21 +58,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_route_is_found_by_its_path() {
-        for route in ClientRoute::ALL {
-            assert_eq!(ClientRoute::from_path(route.path()), Some(route));
-        }
-        assert_eq!(ClientRoute::from_path("/login/"), Some(ClientRoute::Login));
-        assert_eq!(ClientRoute::from_path("/nope"), None);
-        assert_eq!(ClientRoute::from_path("/api/notes/"), None);
-    }
-
-    #[test]
     fn next_must_stay_on_this_site() {
         assert_eq!(safe_next(Some("/?q=1")), "/?q=1");
         assert_eq!(safe_next(Some("//evil.example")), "/");
         assert_eq!(safe_next(Some("https://evil.example")), "/");
         assert_eq!(safe_next(Some("/\\evil.example")), "/");
+        assert_eq!(safe_next(Some("/logout")), "/");
         assert_eq!(safe_next(None), "/");
     }
 
@@ -99,5 +71,6 @@ mod tests {
     fn login_url_encodes_the_return_path() {
         assert_eq!(login_url("/"), "/login?next=/");
         assert_eq!(login_url("/?a=1&b=2"), "/login?next=/%3Fa%3D1%26b%3D2");
+        assert_eq!(login_url("/?q=ü"), "/login?next=/%3Fq%3D%C3%BC");
     }
 }

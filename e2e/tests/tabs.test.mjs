@@ -25,6 +25,9 @@ test('signing out in one tab signs out the other', async () => {
     assert.equal(where(other), '/login?next=/');
     await other.getByRole('button', { name: 'Sign in' }).waitFor();
     assert.deepEqual(await tokens(other), { access: null, refresh: null });
+    // And the tab that signed out stays signed out: nothing the other did brought it back.
+    assert.equal(where(a), '/login');
+    assert.deepEqual(await tokens(a), { access: null, refresh: null });
     assert.deepEqual(b.errors, []);
   });
 });

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { BASE, SHORT, expiry, holdSession, inBrowser, refreshApi, registerUser, storeTokens, tokens, where } from '../lib.mjs';
+import { BASE, SHORT, createNoteApi, expiry, holdSession, inBrowser, refreshApi, registerUser, storeTokens, tokens, where } from '../lib.mjs';
 
 /** Records the page's calls to the refresh endpoint and their statuses. */
 function watchRefreshes(page) {
@@ -46,6 +46,23 @@ test('an expired access token is refreshed transparently', async () => {
     assert.notEqual(after.refresh, before.refresh, 'the refresh token was rotated');
     assert.ok(expiry(after.access) * 1000 > Date.now(), 'the new access token is alive');
     assert.ok(refreshes.length >= 1 && refreshes.every((s) => s === 200), `refreshes: ${refreshes}`);
+    assert.deepEqual(b.errors, []);
+  });
+});
+
+test('a deep link opened with an expired access token lands there after one refresh', async () => {
+  const user = await registerUser(SHORT);
+  await createNoteApi(SHORT, user.access, 'Deep', 'linked');
+  await inBrowser(async (b) => {
+    const { page } = b;
+    await holdSession(page, SHORT, user);
+    await sleep(Math.max(expiry(user.access) * 1000 - Date.now() + 1200, 0));
+
+    const refreshes = watchRefreshes(page);
+    await page.goto(`${SHORT}/?view=all`);
+    await page.locator('.note h3', { hasText: 'Deep' }).waitFor();
+    assert.equal(where(page), '/?view=all');
+    assert.deepEqual(refreshes, [200], 'one refresh, then the page');
     assert.deepEqual(b.errors, []);
   });
 });

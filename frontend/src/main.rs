@@ -1,19 +1,22 @@
-//! The Notes browser app: a Leptos single-page application rendered in the browser.
+//! The Notes browser app: mounts `app`'s route tree and gives it the browser, through the
+//! `app::client::Client` context: the token store in `localStorage` and the HTTP client.
 
 mod api;
-mod app_shell;
-mod components;
-mod guard;
-mod pages;
 mod renewal;
-mod router;
 mod session;
-mod task;
+
+use app::client::Client;
+use leptos::prelude::*;
 
 // Talc instead of Rust's default dlmalloc: the same job for a few kilobytes less wasm.
 #[global_allocator]
 static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
 
 fn main() {
-    leptos::mount::mount_to_body(app_shell::App);
+    leptos::mount::mount_to_body(|| {
+        provide_context(Client::new(&api::Browser));
+        session::follow_other_tabs();
+        renewal::keep_fresh();
+        view! { <app::App /> }
+    });
 }

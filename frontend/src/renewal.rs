@@ -2,10 +2,10 @@
 //! when the tab comes back into view (timers sleep in background tabs, and another tab
 //! may have signed out or renewed the pair meanwhile).
 
-use crate::task::spawn;
 use crate::{api, session};
 use app::guard::Session;
 use app::refresh::{MAX_JITTER_MS, proactive_delay_ms};
+use app::task::spawn;
 use leptos::prelude::*;
 use std::time::Duration;
 

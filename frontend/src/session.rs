@@ -4,7 +4,7 @@
 //! when it changed, in this tab or (through the `storage` event) in another one.
 
 use app::api::TokenPair;
-use app::claims::unverified_expiry;
+use app::claims::unverified_lifetime;
 use app::guard::Session;
 use gloo_storage::{LocalStorage, Storage};
 use leptos::prelude::*;
@@ -21,14 +21,17 @@ pub struct Tokens {
 impl Tokens {
     pub fn session(&self) -> Session {
         Session::from_tokens(
-            self.access.as_deref().and_then(unverified_expiry),
+            self.access.as_deref().and_then(unverified_lifetime),
             self.refresh.is_some(),
             now(),
         )
     }
 
     pub fn access_expiry(&self) -> Option<i64> {
-        self.access.as_deref().and_then(unverified_expiry)
+        self.access
+            .as_deref()
+            .and_then(unverified_lifetime)
+            .map(|l| l.exp)
     }
 }
 
@@ -68,8 +71,10 @@ pub fn store(pair: &TokenPair) {
 }
 
 pub fn clear() {
-    LocalStorage::delete(ACCESS_KEY);
+    // Refresh first: a tab woken by its removal still holds a good access token, not a
+    // stale-looking session that it would set out to refresh.
     LocalStorage::delete(REFRESH_KEY);
+    LocalStorage::delete(ACCESS_KEY);
     sync();
 }
 

@@ -1,12 +1,13 @@
 //! Serving the built SPA from `dist/`: hashed assets cached for a year, the app shell
-//! never cached, `200` for the client routes `app` lists and `404` (still the shell, which
-//! shows its not-found page) for any other path.
+//! never cached, `200` for the client routes of `app`'s route tree (as leptos_axum lists
+//! them) and `404` (still the shell, which shows its not-found page) for any other path.
 
-use app::routes::ClientRoute;
+use axum::Router;
 use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
+use axum::routing::any;
 use base64::Engine;
 use sha2::{Digest, Sha256};
 use std::path::Path;
@@ -102,15 +103,43 @@ fn is_hashed_asset(path: &str) -> bool {
         .is_some_and(|(_, hash)| hash.len() == 16 && hash.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
-/// Everything outside `/api/`: a built file if there is one, else the shell.
-pub async fn serve(State(spa): State<Spa>, request: Request) -> Response {
-    if request.method() != Method::GET && request.method() != Method::HEAD {
-        return crate::error::ApiError::MethodNotAllowed(request.method().clone()).into_response();
+/// The paths of the SPA's client routes: leptos_axum walks `app`'s route tree, built
+/// natively, and lists each route as axum writes a path.
+pub fn client_routes() -> Vec<String> {
+    leptos_axum::generate_route_list(app::App)
+        .iter()
+        .map(|route| route.path().to_owned())
+        .collect()
+}
+
+/// Everything outside `/api/`: each client route, with and without a trailing slash,
+/// gets the shell with `200`; any other path a built file if there is one, else the
+/// shell with `404`.
+pub fn routes(spa: Spa) -> Router {
+    let mut router = Router::new().route("/index.html", any(shell));
+    for path in client_routes() {
+        if path != "/" {
+            router = router.route(&format!("{path}/"), any(shell));
+        }
+        router = router.route(&path, any(shell));
+    }
+    router.fallback(file).with_state(spa)
+}
+
+fn method_not_allowed(method: &Method) -> Option<Response> {
+    (method != Method::GET && method != Method::HEAD)
+        .then(|| crate::error::ApiError::MethodNotAllowed(method.clone()).into_response())
+}
+
+async fn shell(State(spa): State<Spa>, method: Method) -> Response {
+    method_not_allowed(&method).unwrap_or_else(|| spa.shell(StatusCode::OK))
+}
+
+async fn file(State(spa): State<Spa>, request: Request) -> Response {
+    if let Some(refused) = method_not_allowed(request.method()) {
+        return refused;
     }
     let path = request.uri().path().to_owned();
-    if ClientRoute::from_path(&path).is_some() || path == "/index.html" {
-        return spa.shell(StatusCode::OK);
-    }
     let response = match spa.assets.clone().oneshot(request).await {
         Ok(response) => response.map(Body::new),
         Err(never) => match never {},

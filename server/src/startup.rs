@@ -122,7 +122,7 @@ fn spawn_pruner(db: sea_orm::DatabaseConnection) {
 pub fn router(config: &Config, state: AppState) -> Router {
     let spa = Spa::load(&config.static_dir);
     let csp = spa.csp.clone();
-    let site = Router::new().fallback(spa::serve).with_state(spa);
+    let site = spa::routes(spa);
     let api = routes::api()
         .route("/api/{*rest}", axum::routing::any(routes::api_not_found))
         .with_state(state);

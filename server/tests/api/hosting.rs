@@ -4,11 +4,22 @@ use reqwest::{StatusCode, header};
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
+#[test]
+fn the_server_routes_exactly_the_route_trees_paths() {
+    let mut listed = server::spa::client_routes();
+    listed.sort();
+    let mut declared = app::routes::paths::ALL.map(String::from).to_vec();
+    declared.sort();
+    assert_eq!(listed, declared);
+}
+
 #[tokio::test]
 async fn client_routes_get_the_shell_and_other_paths_get_it_with_404() {
     let app = TestApp::spawn().await;
-    for path in ["/", "/login", "/register", "/logout", "/login/"] {
-        let response = app.client.get(app.url(path)).send().await.unwrap();
+    let routes = server::spa::client_routes();
+    let with_slash = routes.iter().filter(|p| *p != "/").map(|p| format!("{p}/"));
+    for path in routes.iter().cloned().chain(with_slash) {
+        let response = app.client.get(app.url(&path)).send().await.unwrap();
         assert_eq!(response.status(), StatusCode::OK, "{path}");
         assert_eq!(
             response.headers()[header::CACHE_CONTROL],
@@ -17,8 +28,10 @@ async fn client_routes_get_the_shell_and_other_paths_get_it_with_404() {
         );
         assert_eq!(response.text().await.unwrap(), SHELL, "{path}");
     }
-    for path in ["/nope", "/notes/1", "/app-0123456789abcdef.css"] {
-        let response = app.client.get(app.url(path)).send().await.unwrap();
+    let near_misses = routes.iter().map(|p| format!("{p}x"));
+    let others = ["/nope", "/notes/1", "/app-0123456789abcdef.css", "/login//"];
+    for path in near_misses.chain(others.map(String::from)) {
+        let response = app.client.get(app.url(&path)).send().await.unwrap();
         assert_eq!(response.status(), StatusCode::NOT_FOUND, "{path}");
         assert_eq!(response.text().await.unwrap(), SHELL, "{path}");
     }

@@ -1,9 +1,9 @@
 //! The title-and-content form, used to write a note and to edit one.
 
 use super::{FieldError, FormMessage, FormState, SubmitButton, TextField};
-use app::api::NoteInput;
-use app::errors::FieldErrors;
-use app::validation::{NoteContent, NoteTitle, TITLE_MAX_CHARS};
+use crate::api::NoteInput;
+use crate::errors::FieldErrors;
+use crate::validation::{NoteContent, NoteTitle, TITLE_MAX_CHARS};
 use leptos::html::{Input, Textarea};
 use leptos::prelude::*;
 

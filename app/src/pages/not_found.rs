@@ -1,4 +1,4 @@
-use app::routes::ClientRoute;
+use crate::routes::paths;
 use leptos::prelude::*;
 
 #[component]
@@ -8,7 +8,7 @@ pub fn NotFoundPage() -> impl IntoView {
         <section class="panel narrow not-found">
             <h1>"Page not found"</h1>
             <p>"There is no page at this address."</p>
-            <p><a href=ClientRoute::Notes.path()>"Go to your notes"</a></p>
+            <p><a href=paths::NOTES>"Go to your notes"</a></p>
         </section>
     }
 }

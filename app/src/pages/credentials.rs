@@ -1,16 +1,17 @@
 //! The sign-in and registration pages: one form, since both send a username and a
-//! password and then store the pair they get.
+//! password and then store the pair they get. Storing it is what moves the person on:
+//! the page's guard sends the signed-in on to where signing in leads.
 
-use crate::api;
+use crate::api::Credentials;
+use crate::client::use_client;
 use crate::components::{FormMessage, FormState, SubmitButton, TextField};
+use crate::errors::{FieldErrors, messages};
+use crate::routes::{login_url, paths};
 use crate::task::spawn;
-use crate::{router, session};
-use app::api::Credentials;
-use app::errors::{FieldErrors, messages};
-use app::routes::{ClientRoute, login_url, safe_next};
-use app::validation::{Password, Username};
+use crate::validation::{Password, Username};
 use leptos::html::Input;
 use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Purpose {
@@ -36,7 +37,8 @@ fn credentials_page(purpose: Purpose) -> impl IntoView {
         ("Sign in", "Sign in", "Signing in…")
     };
     super::set_title(title);
-    let next = router::query("next");
+    let client = use_client();
+    let next = use_query_map().with_untracked(|q| q.get("next"));
     let form = FormState::new();
     let username = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
@@ -54,12 +56,6 @@ fn credentials_page(purpose: Purpose) -> impl IntoView {
         }
     });
 
-    let destination = match safe_next(next.as_deref()) {
-        // Back to sign-out right after signing in would undo it.
-        next if next.starts_with(ClientRoute::Logout.path()) => ClientRoute::Notes.path(),
-        next => next,
-    }
-    .to_owned();
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         if form.busy.get_untracked() {
@@ -67,7 +63,7 @@ fn credentials_page(purpose: Purpose) -> impl IntoView {
         }
         let mut found = FieldErrors::default();
         let raw_name = username.get_untracked();
-        let name = parse_username(&raw_name)
+        let name = Username::parse(&raw_name)
             .map_err(|e| found.extend("username", e))
             .ok();
         let raw_password = password.get_untracked();
@@ -88,36 +84,31 @@ fn credentials_page(purpose: Purpose) -> impl IntoView {
             username: name.into_inner(),
             password: raw_password,
         };
-        let destination = destination.clone();
         spawn(async move {
             // A new account signs straight in: nobody registers to see a sign-in form.
             let registered = match registering {
-                true => api::register(&credentials).await.map(drop),
+                true => client.register(credentials.clone()).await.map(drop),
                 false => Ok(()),
             };
             let signed_in = match registered {
-                Ok(()) => api::sign_in(&credentials).await,
+                Ok(()) => client.sign_in(credentials).await,
                 Err(error) => Err(error),
             };
-            match signed_in {
-                Ok(pair) => {
-                    session::store(&pair);
-                    router::navigate(&destination, false);
-                }
-                Err(error) => form.fail(error),
+            if let Err(error) = signed_in {
+                form.fail(error);
             }
         });
     };
 
     // The other page keeps the way back.
     let (other, other_label, other_text) = if registering {
-        (ClientRoute::Login, "Sign in", "Already registered? ")
+        (paths::LOGIN, "Sign in", "Already registered? ")
     } else {
-        (ClientRoute::Register, "Register", "No account yet? ")
+        (paths::REGISTER, "Register", "No account yet? ")
     };
     let other_href = match &next {
-        Some(next) => login_url(next).replacen(ClientRoute::Login.path(), other.path(), 1),
-        None => other.path().to_owned(),
+        Some(next) => login_url(next).replacen(paths::LOGIN, other, 1),
+        None => other.to_owned(),
     };
 
     view! {
@@ -152,11 +143,4 @@ fn credentials_page(purpose: Purpose) -> impl IntoView {
             <p class="aside">{other_text} <a href=other_href>{other_label}</a></p>
         </section>
     }
-}
-
-/// `app::validation::Username::parse`, normalising with the browser's own NFKC so that
-/// the wasm does not carry Unicode normalisation tables.
-fn parse_username(raw: &str) -> Result<Username, Vec<String>> {
-    let normalized: String = js_sys::JsString::from(raw.trim()).normalize("NFKC").into();
-    Username::parse_normalized(normalized)
 }

@@ -1,4 +1,4 @@
-//! One module per route of `app::routes`, plus the page for every other path.
+//! One module per route of the tree in `shell`, plus the page for every other path.
 
 mod credentials;
 mod logout;

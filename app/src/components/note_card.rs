@@ -2,12 +2,12 @@
 //! confirmation.
 
 use super::{FormMessage, FormState, NoteForm, SubmitButton};
-use crate::api::{self, ApiError};
+use crate::api::{Note, NoteInput};
+use crate::client::{ClientError, use_client};
 use crate::task::spawn;
-use app::api::{Note, NoteInput};
 use leptos::html::{Button, Input};
 use leptos::prelude::*;
-use wasm_bindgen::JsValue;
+use leptos::wasm_bindgen::JsValue;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Mode {
@@ -25,6 +25,7 @@ pub fn NoteCard(
     on_deleted: Callback<i64>,
 ) -> impl IntoView {
     let id = note.id;
+    let client = use_client();
     let mode = RwSignal::new(Mode::Reading);
     // Whichever control should have focus once the card has re-rendered: the first
     // field when editing, "Keep it" when confirming, the Edit button otherwise.
@@ -51,7 +52,7 @@ pub fn NoteCard(
     let content = RwSignal::new(note.content.clone());
     let save = Callback::new(move |input: NoteInput| {
         spawn(async move {
-            match api::update_note(id, &input).await {
+            match client.update_note(id, input).await {
                 Ok(saved) => {
                     // Back to reading here too: a save that changed nothing the list
                     // keys on leaves this card in place rather than replacing it.
@@ -74,10 +75,10 @@ pub fn NoteCard(
         deletion.busy.set(true);
         deletion.message.set(None);
         spawn(async move {
-            match api::delete_note(id).await {
+            match client.delete_note(id).await {
                 Ok(()) => on_deleted.run(id),
                 // The guard is already on its way to the sign-in page.
-                Err(ApiError::SignedOut) => {}
+                Err(ClientError::SignedOut) => {}
                 Err(error) => deletion.fail(error),
             }
         });

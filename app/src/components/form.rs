@@ -1,8 +1,8 @@
 //! What every form shows besides its fields: each field's errors beside it, one
 //! form-level message, and whether a request is under way.
 
-use crate::api::ApiError;
-use app::errors::{FieldErrors, NON_FIELD_ERRORS};
+use crate::client::ClientError;
+use crate::errors::{FieldErrors, NON_FIELD_ERRORS};
 use leptos::html::Input;
 use leptos::prelude::*;
 
@@ -34,10 +34,10 @@ impl FormState {
 
     /// Shows the server's refusal: field errors beside their fields, anything else in
     /// the form-level message.
-    pub fn fail(&self, error: ApiError) {
+    pub fn fail(&self, error: ClientError) {
         self.busy.set(false);
         match error {
-            ApiError::Fields(fields) => {
+            ClientError::Fields(fields) => {
                 // `non_field_errors` may stay in the map: no field is named so.
                 let general = fields.get(NON_FIELD_ERRORS);
                 self.message

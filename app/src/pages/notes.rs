@@ -1,10 +1,10 @@
 //! The signed-in home: write a note, and read, edit or delete the ones written, newest
 //! first.
 
-use crate::api::{self, ApiError};
+use crate::api::{Note, NoteInput};
+use crate::client::{ClientError, use_client};
 use crate::components::{FormState, NoteCard, NoteForm};
 use crate::task::spawn;
-use app::api::{Note, NoteInput};
 use leptos::html::{H2, Input};
 use leptos::prelude::*;
 
@@ -18,6 +18,7 @@ enum Listing {
 #[component]
 pub fn NotesPage() -> impl IntoView {
     super::set_title("Your notes");
+    let client = use_client();
     let listing = RwSignal::new(Listing::Loading);
     let status = RwSignal::new(String::new());
     let just_saved = RwSignal::new(None::<i64>);
@@ -27,10 +28,10 @@ pub fn NotesPage() -> impl IntoView {
     let load = move || {
         listing.set(Listing::Loading);
         spawn(async move {
-            match api::list_notes().await {
+            match client.notes().await {
                 Ok(notes) => listing.set(Listing::Loaded(notes)),
                 // The guard is already on its way to the sign-in page.
-                Err(ApiError::SignedOut) => {}
+                Err(ClientError::SignedOut) => {}
                 Err(error) => listing.set(Listing::Failed(error.message())),
             }
         });
@@ -50,7 +51,7 @@ pub fn NotesPage() -> impl IntoView {
     let content = RwSignal::new(String::new());
     let create: Callback<NoteInput> = Callback::new(move |input: NoteInput| {
         spawn(async move {
-            match api::create_note(&input).await {
+            match client.create_note(input).await {
                 Ok(note) => {
                     edit_list(&|notes| notes.insert(0, note.clone()));
                     title.set(String::new());

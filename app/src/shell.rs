@@ -1,0 +1,89 @@
+//! The application: its header and the route tree. The frontend mounts [`App`] with a
+//! [`Client`] in context; the server builds the same tree natively, without one, only to
+//! list its routes with leptos_axum.
+
+use crate::client::Client;
+use crate::guard::Session;
+use crate::pages::{LoginPage, LogoutPage, NotFoundPage, NotesPage, RegisterPage};
+use crate::protect::{self, Renewing};
+use crate::routes::{Access, paths};
+use leptos::prelude::*;
+use leptos_router::components::{ProtectedRoute, Route, Router, Routes};
+use leptos_router::{MatchNestedRoutes, StaticSegment};
+
+#[component]
+pub fn App() -> impl IntoView {
+    view! {
+        <Router>
+            <Shell />
+        </Router>
+    }
+}
+
+#[component]
+fn Shell() -> impl IntoView {
+    protect::replace_on_redirect();
+    view! {
+        <Header />
+        <main id="main" class="site-main">
+            <Routes fallback=NotFoundPage>
+                <Guarded path=paths::NOTES access=Access::Protected page=|| NotesPage().into_any() />
+                <Guarded path=paths::LOGIN access=Access::GuestsOnly page=|| LoginPage().into_any() />
+                <Guarded
+                    path=paths::REGISTER
+                    access=Access::GuestsOnly
+                    page=|| RegisterPage().into_any()
+                />
+                <Route path=segment(paths::LOGOUT) view=LogoutPage />
+            </Routes>
+        </main>
+    }
+}
+
+/// A page and how it is reached.
+type Page = fn() -> AnyView;
+
+/// The tree's segment for one of `paths` (all of them one segment deep).
+fn segment(path: &'static str) -> StaticSegment<&'static str> {
+    StaticSegment(path.trim_start_matches('/'))
+}
+
+/// A route behind its guard. Every guarded route is this one `ProtectedRoute` type, so
+/// its machinery is compiled into the wasm once rather than once per page.
+#[component(transparent)]
+fn Guarded(path: &'static str, access: Access, page: Page) -> impl MatchNestedRoutes + Clone {
+    view! {
+        <ProtectedRoute
+            path=segment(path)
+            view=page
+            condition=protect::allows(access, path)
+            redirect_path=protect::redirect(access)
+            fallback=Renewing
+        />
+    }
+    .into_inner()
+}
+
+#[component]
+fn Header() -> impl IntoView {
+    // Absent only in the server's native build of the tree, which shows the signed-out
+    // header to no one.
+    let client = use_context::<Client>();
+    let signed_in = move || client.is_some_and(|c| c.session() != Session::SignedOut);
+    view! {
+        <header class="site-header">
+            <a href=paths::NOTES class="brand">"Notes"</a>
+            <nav aria-label="Account">
+                <Show
+                    when=signed_in
+                    fallback=|| view! {
+                        <a href=paths::LOGIN>"Sign in"</a>
+                        <a href=paths::REGISTER>"Register"</a>
+                    }
+                >
+                    <a href=paths::LOGOUT>"Sign out"</a>
+                </Show>
+            </nav>
+        </header>
+    }
+}
