@@ -1,35 +1,39 @@
-//! `server` serves the app; `server migrate` only brings the database schema up to date
-//! (the original's `python manage.py migrate`).
+//! The `server` command: `serve` (the default) serves the app, and `migrate` only brings
+//! the database schema up to date (the original's `python manage.py migrate`).
 
-use server::config::Config;
+use clap::{Parser, Subcommand};
+use server::config::{self, Config};
 use server::startup::{self, Application};
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: server [serve | migrate]";
+/// The Notes server: the JSON API of the Django REST framework + simplejwt notes app, and
+/// its web app. Configured from the environment (and `.env`); see the README.
+#[derive(Parser)]
+#[command(name = "server", version)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Apply pending migrations, then serve the API and the web app (the default)
+    Serve,
+    /// Apply pending database migrations and exit
+    Migrate,
+}
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let command = std::env::args().nth(1);
-    if matches!(command.as_deref(), Some("-h" | "--help")) {
-        println!("{USAGE}");
-        return ExitCode::SUCCESS;
-    }
+    let command = Cli::parse().command.unwrap_or(Command::Serve);
     let config = match Config::from_env() {
         Ok(config) => config,
-        Err(e) => {
-            eprintln!("error: invalid configuration: {e}");
-            return ExitCode::from(2);
-        }
+        Err(e) => return config_error(e),
     };
     server::telemetry::init(config.log_format);
-
-    let outcome = match command.as_deref() {
-        None | Some("serve") => serve(&config).await,
-        Some("migrate") => migrate(&config).await,
-        Some(other) => {
-            eprintln!("error: unknown command {other:?}; {USAGE}");
-            return ExitCode::from(2);
-        }
+    let outcome = match command {
+        Command::Serve => serve(&config).await,
+        Command::Migrate => migrate(&config).await,
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
@@ -38,6 +42,11 @@ async fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+fn config_error(e: config::ConfigError) -> ExitCode {
+    eprintln!("error: invalid configuration: {e}");
+    ExitCode::from(2)
 }
 
 async fn serve(config: &Config) -> Result<(), String> {
