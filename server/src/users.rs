@@ -24,6 +24,8 @@ pub async fn register(
         username: Set(username.as_str().to_owned()),
         password_hash: Set(password_hash),
         date_joined: Set(chrono::Utc::now()),
+        is_active: Set(true),
+        last_login: Set(None),
         ..Default::default()
     })
     .exec(db)
@@ -41,8 +43,8 @@ async fn find(db: &DatabaseConnection, username: &Username) -> ApiResult<Option<
         .await?)
 }
 
-/// The user's id if the password is theirs. Costs one Argon2 check whether or not the
-/// username exists.
+/// The user's id if the password is theirs and the account is active. Costs one Argon2
+/// check whether or not the username exists.
 pub async fn authenticate(
     db: &DatabaseConnection,
     passwords: &Passwords,
@@ -53,14 +55,13 @@ pub async fn authenticate(
         Ok(name) => find(db, &name).await?,
         Err(_) => None,
     };
-    let (id, hash) = match user {
-        Some(u) => (Some(u.id), Some(u.password_hash)),
-        None => (None, None),
-    };
-    if passwords.verify(password.to_owned(), hash).await? {
-        id.ok_or(ApiError::BadCredentials)
-    } else {
-        Err(ApiError::BadCredentials)
+    let hash = user.as_ref().map(|u| u.password_hash.clone());
+    let matches = passwords.verify(password.to_owned(), hash).await?;
+    // Django checks the password first and the flag after, so an inactive account costs
+    // the same and answers the same as a wrong password.
+    match user {
+        Some(user) if matches && user.is_active => Ok(user.id),
+        _ => Err(ApiError::BadCredentials),
     }
 }
 
