@@ -246,6 +246,23 @@ impl Config {
     }
 }
 
+/// Only the database setting (`DATABASE_URL` or `DB_*`), for a command that needs
+/// nothing else: `import-django` signs no tokens, so it asks for no `JWT_SECRET`.
+pub fn database_url_from_env() -> Result<String, ConfigError> {
+    let _ = dotenvy::dotenv();
+    database_url_from_lookup(|name| std::env::var(name).ok())
+}
+
+pub fn database_url_from_lookup(
+    get: impl Fn(&str) -> Option<String>,
+) -> Result<String, ConfigError> {
+    database_url(&|name: &str| {
+        get(name)
+            .map(|v| v.trim().to_owned())
+            .filter(|v| !v.is_empty())
+    })
+}
+
 /// Longer than two tabs need to refresh at once; a longer window would let a stolen
 /// token be replayed undetected.
 const MAX_REUSE_GRACE: Duration = Duration::from_secs(60);
@@ -499,5 +516,20 @@ mod tests {
     fn database_names_are_escaped_in_the_url() {
         assert_eq!(percent_encode("a-b.c_d~e"), "a-b.c_d~e");
         assert_eq!(percent_encode("p w#?%ü"), "p%20w%23%3F%25%C3%BC");
+    }
+
+    #[test]
+    fn the_database_url_alone_needs_no_secret() {
+        let vars: HashMap<&str, &str> = [("DB_HOST", "db"), ("DB_NAME", "n"), ("DB_USER", "u")]
+            .into_iter()
+            .collect();
+        assert_eq!(
+            database_url_from_lookup(|k| vars.get(k).map(|v| v.to_string())).unwrap(),
+            "postgres://u:@db:5432/n"
+        );
+        assert_eq!(
+            database_url_from_lookup(|_| None).unwrap(),
+            "sqlite://notes.sqlite3?mode=rwc"
+        );
     }
 }
