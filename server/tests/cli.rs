@@ -292,3 +292,14 @@ fn an_unreachable_target_stops_with_one_line_and_exit_code_2() {
         "{stderr}"
     );
 }
+
+#[test]
+fn the_original_is_never_the_target() {
+    let dir = scratch();
+    let source = django_source(&dir, &[], &[]);
+    let output = import_django(Path::new(&source), &[&source]);
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("is also the target"), "{stderr}");
+}

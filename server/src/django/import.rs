@@ -84,6 +84,7 @@ pub enum Outcome {
 #[derive(Debug, Clone)]
 pub struct Summary {
     pub source: String,
+    pub target: String,
     pub outcome: Outcome,
     /// Migrations applied to the target first (pending ones, in a dry run).
     pub migrations: usize,
@@ -115,6 +116,7 @@ impl fmt::Display for Summary {
             Outcome::DryRun | Outcome::StoppedByConflicts => "would import",
         };
         writeln!(f, "source:     {}", self.source)?;
+        writeln!(f, "target:     {}", self.target)?;
         if self.migrations > 0 {
             let state = match self.outcome {
                 Outcome::DryRun => "pending",
@@ -167,6 +169,16 @@ pub async fn run(
 ) -> Result<Summary, ImportError> {
     let started = Instant::now();
     let origin = Source::open(source).await?;
+    // Migrating the target would otherwise write this server's tables into the original.
+    let same_file = |a: &std::path::Path, b: &std::path::Path| matches!((a.canonicalize(), b.canonicalize()), (Ok(a), Ok(b)) if a == b);
+    if let (Some(from), Some(to)) = (origin.sqlite_path(), db::sqlite_file(target_url))
+        && same_file(from, &to)
+    {
+        return Err(ImportError::BadSource(format!(
+            "{} is also the target (DATABASE_URL): import into another database",
+            from.display()
+        )));
+    }
     let target = Target::open(target_url, options.dry_run).await?;
 
     let snapshot = origin.snapshot().await?;
@@ -189,6 +201,7 @@ pub async fn run(
     let plan = Plan::make(&users, &notes, &existing);
     let mut summary = Summary {
         source: describe(source),
+        target: describe(target_url),
         outcome: Outcome::Imported,
         migrations: target.migrations,
         users: plan.users,

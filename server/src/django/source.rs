@@ -98,12 +98,18 @@ fn locate(source: &str) -> Result<Location, ImportError> {
 
 pub struct Source {
     conn: DatabaseConnection,
+    sqlite_path: Option<PathBuf>,
 }
 
 impl Source {
     /// Opens SOURCE read-only and checks that it is the original's database.
     pub async fn open(source: &str) -> Result<Self, ImportError> {
-        let conn = match locate(source)? {
+        let location = locate(source)?;
+        let sqlite_path = match &location {
+            Location::Sqlite(path) => Some(path.clone()),
+            Location::Postgres(_) => None,
+        };
+        let conn = match location {
             Location::Sqlite(path) => db::open_sqlite_read_only(&path)
                 .await
                 .map_err(|e| ImportError::SourceUnreachable(format!("{}: {e}", path.display())))?,
@@ -120,7 +126,7 @@ impl Source {
                     .map_err(|e| ImportError::SourceUnreachable(e.to_string()))?
             }
         };
-        let source = Self { conn };
+        let source = Self { conn, sqlite_path };
         source.check_schema().await?;
         Ok(source)
     }
@@ -143,6 +149,11 @@ impl Source {
             }
         }
         Ok(())
+    }
+
+    /// The file, when the source is a SQLite database.
+    pub fn sqlite_path(&self) -> Option<&std::path::Path> {
+        self.sqlite_path.as_deref()
     }
 
     /// One consistent snapshot of the source for every read that follows.
