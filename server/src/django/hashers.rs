@@ -331,8 +331,10 @@ fn fields<const N: usize>(rest: &str) -> Result<[&str; N], UnusableHash> {
 #[cfg(test)]
 mod tests {
     //! Vectors from Django's own test suite (`tests/auth_tests/test_hashers.py`) where it
-    //! publishes them; the bcrypt ones were made with Python's `bcrypt` package the way
-    //! Django's hashers call it (cross-checked when these tests were written).
+    //! publishes them (PBKDF2, scrypt and three Argon2 ones, all re-derived with Python's
+    //! hashlib or argon2-cffi when these tests were written). Django publishes no fixed
+    //! bcrypt vector, so the bcrypt ones and the cheap argon2id one were made with
+    //! Python's `bcrypt` and `argon2-cffi` packages, called as Django's hashers call them.
     use super::*;
 
     const LETMEIN: &str = "lètmein";
