@@ -4,6 +4,7 @@
 
 use axum::http::HeaderValue;
 use jsonwebtoken::Algorithm;
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use std::net::{IpAddr, Ipv4Addr};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -245,6 +246,23 @@ impl Config {
     }
 }
 
+/// Only the database setting (`DATABASE_URL` or `DB_*`), for a command that needs
+/// nothing else: `import-django` signs no tokens, so it asks for no `JWT_SECRET`.
+pub fn database_url_from_env() -> Result<String, ConfigError> {
+    let _ = dotenvy::dotenv();
+    database_url_from_lookup(|name| std::env::var(name).ok())
+}
+
+pub fn database_url_from_lookup(
+    get: impl Fn(&str) -> Option<String>,
+) -> Result<String, ConfigError> {
+    database_url(&|name: &str| {
+        get(name)
+            .map(|v| v.trim().to_owned())
+            .filter(|v| !v.is_empty())
+    })
+}
+
 /// Longer than two tabs need to refresh at once; a longer window would let a stolen
 /// token be replayed undetected.
 const MAX_REUSE_GRACE: Duration = Duration::from_secs(60);
@@ -326,35 +344,39 @@ fn database_url(var: &impl Fn(&str) -> Option<String>) -> Result<String, ConfigE
     Ok(url)
 }
 
+/// RFC 3986's unreserved characters stay as they are; everything else in a user name,
+/// password or database name is escaped, so `@`, `:` or `/` in `DB_PWD` cannot change
+/// which server the URL names.
+const URL_COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
 fn percent_encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
+    utf8_percent_encode(s, URL_COMPONENT).to_string()
 }
 
-/// `90`, `90s`, `15m`, `12h`, `1d`.
+/// `90` (seconds), `90s`, `15m`, `12h`, `1d`, or a sum such as `1h 30m`: whole seconds, up
+/// to ten years.
 fn parse_duration(s: &str) -> Option<Duration> {
-    let (number, unit) = match s.find(|c: char| !c.is_ascii_digit()) {
-        Some(i) => s.split_at(i),
-        None => (s, "s"),
+    let s = s.trim();
+    let duration = if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) {
+        // humantime wants a unit; a bare number has always meant seconds here.
+        Duration::from_secs(s.parse().ok()?)
+    } else {
+        // humantime also reads `M` (months), `w`, `y` and `ms`: holding to the four units
+        // this setting documents keeps `15M` from meaning fifteen months.
+        let units_known = s
+            .split(|c: char| c.is_ascii_digit() || c.is_whitespace())
+            .filter(|unit| !unit.is_empty())
+            .all(|unit| matches!(unit, "s" | "m" | "h" | "d"));
+        if !units_known {
+            return None;
+        }
+        humantime::parse_duration(s).ok()?
     };
-    let n: u64 = number.parse().ok()?;
-    let scale = match unit.trim() {
-        "s" => 1,
-        "m" => 60,
-        "h" => 60 * 60,
-        "d" => 24 * 60 * 60,
-        _ => return None,
-    };
-    n.checked_mul(scale)
-        .filter(|secs| *secs <= MAX_DURATION_SECS)
-        .map(Duration::from_secs)
+    (duration.subsec_nanos() == 0 && duration.as_secs() <= MAX_DURATION_SECS).then_some(duration)
 }
 
 fn random_secret() -> Vec<u8> {
@@ -460,5 +482,54 @@ mod tests {
         assert_eq!(parse_duration("1d"), Some(Duration::from_secs(86400)));
         assert_eq!(parse_duration("m"), None);
         assert_eq!(parse_duration("1w"), None);
+    }
+
+    #[test]
+    fn durations_add_up_and_stay_in_bounds() {
+        assert_eq!(parse_duration("12h"), Some(Duration::from_secs(43200)));
+        assert_eq!(parse_duration("1h 30m"), Some(Duration::from_secs(5400)));
+        assert_eq!(parse_duration("1h30m"), Some(Duration::from_secs(5400)));
+        assert_eq!(parse_duration(" 45s "), Some(Duration::from_secs(45)));
+        assert_eq!(parse_duration("0"), Some(Duration::ZERO));
+        assert_eq!(
+            parse_duration("3650d"),
+            Some(Duration::from_secs(MAX_DURATION_SECS))
+        );
+        for refused in [
+            "",
+            "3651d",
+            "99999999999999999999",
+            "99999999999999999999d",
+            "15M",
+            "1y",
+            "500ms",
+            "-5s",
+            "1.5h",
+            "5 minutes",
+            "soon",
+        ] {
+            assert_eq!(parse_duration(refused), None, "{refused:?}");
+        }
+    }
+
+    #[test]
+    fn database_names_are_escaped_in_the_url() {
+        assert_eq!(percent_encode("a-b.c_d~e"), "a-b.c_d~e");
+        assert_eq!(percent_encode("p w#?%ü"), "p%20w%23%3F%25%C3%BC");
+    }
+
+    #[test]
+    fn the_database_url_alone_needs_no_secret() {
+        let vars: HashMap<&str, &str> = [("DB_HOST", "db"), ("DB_NAME", "n"), ("DB_USER", "u")]
+            .into_iter()
+            .collect();
+        assert_eq!(
+            database_url_from_lookup(|k| vars.get(k).map(|v| v.to_string())).unwrap(),
+            "postgres://u:@db:5432/n"
+        );
+        assert_eq!(
+            database_url_from_lookup(|_| None).unwrap(),
+            "sqlite://notes.sqlite3?mode=rwc"
+        );
     }
 }

@@ -1,7 +1,9 @@
 //! Argon2id password hashing with OWASP's parameters (19 MiB, 2 passes, 1 lane), run off
 //! the async runtime and at most a few at a time, so sign-in floods neither stall other
-//! requests nor exhaust memory.
+//! requests nor exhaust memory. Hashes moved from the Django original are checked the
+//! same way (see `django::hashers`).
 
+use crate::django::hashers::DjangoHash;
 use crate::error::ApiError;
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
@@ -38,6 +40,44 @@ fn verify_blocking(password: &str, hash: &str) -> bool {
                 .is_ok()
         })
         .unwrap_or(false)
+}
+
+/// What checking a password against a stored hash found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Checked {
+    pub matches: bool,
+    /// The password matched a hash moved from Django: it should now be re-hashed with
+    /// this server's Argon2id, as Django re-hashes when its preferred hasher changes.
+    pub needs_rehash: bool,
+}
+
+fn check_blocking(password: &str, hash: &str, decoy: &str) -> Checked {
+    // This server's own hashes are PHC strings (`$argon2id$…`); Django's start with the
+    // hasher's name.
+    if hash.starts_with('$') {
+        return Checked {
+            matches: verify_blocking(password, hash),
+            needs_rehash: false,
+        };
+    }
+    match DjangoHash::parse(hash) {
+        Ok(django) => {
+            let matches = django.matches(password);
+            Checked {
+                matches,
+                needs_rehash: matches,
+            }
+        }
+        Err(_) => {
+            // An unusable password must not answer faster than a wrong one: that would
+            // tell which accounts have one.
+            verify_blocking(password, decoy);
+            Checked {
+                matches: false,
+                needs_rehash: false,
+            }
+        }
+    }
 }
 
 /// glibc serves a large block from `mmap` and unmaps it when freed, until the first such
@@ -95,9 +135,22 @@ impl Passwords {
 
     /// Checks `password` against `hash`, or against the decoy when there is no user.
     pub async fn verify(&self, password: String, hash: Option<String>) -> Result<bool, ApiError> {
+        Ok(self.check(password, hash).await?.matches)
+    }
+
+    /// [`Passwords::verify`], also telling whether a matching hash should be replaced.
+    pub async fn check(&self, password: String, hash: Option<String>) -> Result<Checked, ApiError> {
         let known = hash.is_some();
-        let hash = hash.unwrap_or_else(|| self.decoy.to_string());
-        let matches = self.run(move || verify_blocking(&password, &hash)).await?;
-        Ok(known && matches)
+        let decoy = self.decoy.clone();
+        let checked = self
+            .run(move || match hash {
+                Some(hash) => check_blocking(&password, &hash, &decoy),
+                None => check_blocking(&password, &decoy, &decoy),
+            })
+            .await?;
+        Ok(Checked {
+            matches: known && checked.matches,
+            needs_rehash: known && checked.needs_rehash,
+        })
     }
 }

@@ -6,6 +6,7 @@ use crate::passwords::Passwords;
 use crate::sessions;
 use app::errors::{FieldErrors, messages};
 use app::validation::{Password, Username};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, TransactionTrait,
 };
@@ -24,6 +25,8 @@ pub async fn register(
         username: Set(username.as_str().to_owned()),
         password_hash: Set(password_hash),
         date_joined: Set(chrono::Utc::now()),
+        is_active: Set(true),
+        last_login: Set(None),
         ..Default::default()
     })
     .exec(db)
@@ -41,27 +44,62 @@ async fn find(db: &DatabaseConnection, username: &Username) -> ApiResult<Option<
         .await?)
 }
 
-/// The user's id if the password is theirs. Costs one Argon2 check whether or not the
-/// username exists.
+/// The user's id if the password is theirs and the account is active. Costs one password
+/// check whether or not the username exists. A hash moved from Django is replaced by this
+/// server's Argon2id once the password has matched it, as Django does when its hasher
+/// changes.
 pub async fn authenticate(
     db: &DatabaseConnection,
+    writer: &DatabaseConnection,
     passwords: &Passwords,
     username: &str,
     password: &str,
 ) -> ApiResult<i64> {
-    let user = match Username::parse(username) {
-        Ok(name) => find(db, &name).await?,
-        Err(_) => None,
+    let user = find_for_sign_in(db, username).await?;
+    let hash = user.as_ref().map(|u| u.password_hash.clone());
+    let checked = passwords.check(password.to_owned(), hash).await?;
+    // Django checks the password first and the flag after, so an inactive account costs
+    // the same and answers the same as a wrong password.
+    let user = match user {
+        Some(user) if checked.matches && user.is_active => user,
+        _ => return Err(ApiError::BadCredentials),
     };
-    let (id, hash) = match user {
-        Some(u) => (Some(u.id), Some(u.password_hash)),
-        None => (None, None),
-    };
-    if passwords.verify(password.to_owned(), hash).await? {
-        id.ok_or(ApiError::BadCredentials)
-    } else {
-        Err(ApiError::BadCredentials)
+    if checked.needs_rehash {
+        let new_hash = passwords.hash(password.to_owned()).await?;
+        // Only over the hash that was checked: a password changed meanwhile stays changed.
+        User::update_many()
+            .col_expr(user::Column::PasswordHash, Expr::value(new_hash))
+            .filter(user::Column::Id.eq(user.id))
+            .filter(user::Column::PasswordHash.eq(user.password_hash))
+            .exec(writer)
+            .await?;
     }
+    Ok(user.id)
+}
+
+/// The user a sign-in names: by the name as sign-up normalises it or else, for a name
+/// moved from Django that this server's rules refuse or normalise differently, by the
+/// name exactly as given (Django looks names up exactly).
+async fn find_for_sign_in(db: &DatabaseConnection, raw: &str) -> ApiResult<Option<user::Model>> {
+    let raw = raw.trim();
+    let normalized = Username::parse(raw).ok().map(Username::into_inner);
+    let mut names: Vec<&str> = normalized.iter().map(String::as_str).collect();
+    // No stored name holds NUL (PostgreSQL text cannot), and PostgreSQL refuses to
+    // compare with one.
+    if !raw.contains('\0') {
+        names.push(raw);
+    }
+    if names.is_empty() {
+        return Ok(None);
+    }
+    let mut found = User::find()
+        .filter(user::Column::Username.is_in(names))
+        .all(db)
+        .await?;
+    // Both can exist only if the original held two names that normalise alike; the
+    // normalised one is the name sign-up would have given.
+    found.sort_by_key(|u| Some(&u.username) != normalized.as_ref());
+    Ok(found.into_iter().next())
 }
 
 /// A signed-in user's record.

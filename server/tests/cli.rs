@@ -1,7 +1,13 @@
 //! The `server` binary as an operator meets it: bad configuration stops it with one line
-//! that names the variable, and `migrate` prepares a database.
+//! that names the variable, `migrate` prepares a database, and `import-django` moves the
+//! original's database in with one command.
 
-use std::process::Command;
+#[path = "support/django.rs"]
+mod django_fixture;
+
+use django_fixture::{Note, User};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
 
 fn server() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_server"));
@@ -76,4 +82,224 @@ fn an_unknown_command_is_refused() {
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(2));
+}
+
+#[test]
+fn help_lists_the_commands() {
+    let output = server().arg("--help").output().unwrap();
+    assert!(output.status.success());
+    let help = String::from_utf8(output.stdout).unwrap();
+    for command in ["serve", "migrate", "import-django"] {
+        assert!(help.contains(command), "{help}");
+    }
+}
+
+fn scratch() -> PathBuf {
+    let dir = std::env::temp_dir()
+        .join("notes-tests")
+        .join(uuid::Uuid::new_v4().simple().to_string());
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// `server import-django <args>` into the SQLite file `target`, with no other setting:
+/// the import needs no JWT_SECRET.
+fn import_django(target: &Path, args: &[&str]) -> Output {
+    server()
+        .arg("import-django")
+        .args(args)
+        .env(
+            "DATABASE_URL",
+            format!("sqlite://{}?mode=rwc", target.display()),
+        )
+        .output()
+        .unwrap()
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8(bytes.to_vec()).unwrap()
+}
+
+fn django_source(dir: &Path, users: &[User], notes: &[Note]) -> String {
+    let path = dir.join("db.sqlite3");
+    tokio::runtime::Runtime::new()
+        .unwrap()
+        .block_on(django_fixture::sqlite(&path, users, notes));
+    path.display().to_string()
+}
+
+#[test]
+fn import_django_moves_a_sqlite_database_with_one_command() {
+    let dir = scratch();
+    let hash = django_fixture::pbkdf2_sha256("correct horse battery", "Zk3vQx9TbLm2", 2_000);
+    let source = django_source(
+        &dir,
+        &[User::new(1, "alice", &hash), User::new(2, "bob", &hash)],
+        &[
+            Note::new(1, 1, "a"),
+            Note::new(2, 2, "b"),
+            Note::new(3, 1, &"c".repeat(101)),
+        ],
+    );
+    let target = dir.join("notes.sqlite3");
+
+    let dry = import_django(&target, &[&source, "--dry-run"]);
+    assert!(dry.status.success(), "{}", text(&dry.stderr));
+    assert!(
+        text(&dry.stdout).contains("users:      would import 2"),
+        "{}",
+        text(&dry.stdout)
+    );
+    assert!(text(&dry.stdout).contains("dry run: nothing was written."));
+    assert!(!target.exists(), "a dry run creates no database");
+
+    let first = import_django(&target, &[&source]);
+    let stdout = text(&first.stdout);
+    assert!(first.status.success(), "{}", text(&first.stderr));
+    assert!(
+        stdout.contains("users:      imported 2, skipped 0 (already there), 0 in conflict"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("notes:      imported 3, skipped 0 (already there), 0 in conflict"),
+        "{stdout}"
+    );
+    assert!(
+        stdout
+            .contains("report: note 3: title: Ensure this field has no more than 100 characters."),
+        "{stdout}"
+    );
+    assert!(stdout.contains("time:"), "{stdout}");
+    // Not a terminal: plain progress lines, no bar.
+    let stderr = text(&first.stderr);
+    assert!(stderr.contains("reading: 5/5 rows, done"), "{stderr}");
+    assert!(stderr.contains("writing: 5/5 rows, done"), "{stderr}");
+    assert!(!stderr.contains('\u{1b}'), "{stderr:?}");
+
+    let again = import_django(&target, &[&format!("sqlite://{source}")]);
+    assert!(again.status.success());
+    assert!(
+        text(&again.stdout).contains("users:      imported 0, skipped 2 (already there)"),
+        "{}",
+        text(&again.stdout)
+    );
+}
+
+#[test]
+fn import_django_stops_on_conflicts_with_exit_code_1() {
+    let dir = scratch();
+    let target = dir.join("notes.sqlite3");
+    let hash = django_fixture::pbkdf2_sha256("correct horse battery", "Zk3vQx9TbLm2", 2_000);
+    let first = django_source(&dir, &[User::new(1, "alice", &hash)], &[]);
+    assert!(import_django(&target, &[&first]).status.success());
+
+    let other = scratch();
+    let second = django_source(
+        &other,
+        &[User::new(1, "mallory", &hash), User::new(2, "bob", &hash)],
+        &[],
+    );
+    let stopped = import_django(&target, &[&second]);
+    assert_eq!(stopped.status.code(), Some(1));
+    let stdout = text(&stopped.stdout);
+    assert!(
+        stdout.contains(
+            "conflict: user 1 \"mallory\": its id belongs to the target's user \"alice\""
+        ),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("stopped: 1 row in conflict, nothing was written"),
+        "{stdout}"
+    );
+
+    let skipped = import_django(&target, &[&second, "--skip-conflicts"]);
+    assert!(skipped.status.success());
+    assert!(
+        text(&skipped.stdout)
+            .contains("users:      imported 1, skipped 0 (already there), 1 in conflict")
+    );
+}
+
+#[test]
+fn a_bad_source_stops_with_one_line_and_exit_code_2() {
+    let dir = scratch();
+    let target = dir.join("notes.sqlite3");
+    let not_sqlite = dir.join("notes.txt");
+    std::fs::write(
+        &not_sqlite,
+        "these are not the tables you are looking for\n".repeat(100),
+    )
+    .unwrap();
+    // A real SQLite database, but this server's own rather than the original's.
+    let ours = dir.join("ours.sqlite3");
+    let migrated = server()
+        .arg("migrate")
+        .env("APP_ENV", "development")
+        .env(
+            "DATABASE_URL",
+            format!("sqlite://{}?mode=rwc", ours.display()),
+        )
+        .status()
+        .unwrap();
+    assert!(migrated.success());
+
+    for (source, says) in [
+        (
+            dir.join("missing.sqlite3").display().to_string(),
+            "no such file",
+        ),
+        (
+            "mysql://root@127.0.0.1/notes".to_owned(),
+            "neither a SQLite file",
+        ),
+        (
+            not_sqlite.display().to_string(),
+            "not the Django notes app's database",
+        ),
+        (ours.display().to_string(), "it has no auth_user table"),
+        (
+            "postgres://nobody:secret@127.0.0.1:1/notes".to_owned(),
+            "cannot open the source database",
+        ),
+    ] {
+        let output = import_django(&target, &[&source]);
+        let stderr = text(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{source}: {stderr}");
+        assert_eq!(stderr.lines().count(), 1, "{source}: {stderr}");
+        assert!(stderr.contains(says), "{source}: {stderr}");
+        assert!(
+            !stderr.contains("secret"),
+            "the password stays hidden: {stderr}"
+        );
+    }
+}
+
+#[test]
+fn an_unreachable_target_stops_with_one_line_and_exit_code_2() {
+    let dir = scratch();
+    let source = django_source(&dir, &[], &[]);
+    let output = server()
+        .args(["import-django", &source])
+        .env("DATABASE_URL", "postgres://nobody:secret@127.0.0.1:1/notes")
+        .output()
+        .unwrap();
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains("cannot connect to the target database"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn the_original_is_never_the_target() {
+    let dir = scratch();
+    let source = django_source(&dir, &[], &[]);
+    let output = import_django(Path::new(&source), &[&source]);
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("is also the target"), "{stderr}");
 }

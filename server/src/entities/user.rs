@@ -9,6 +9,11 @@ pub struct Model {
     pub username: String,
     pub password_hash: String,
     pub date_joined: DateTimeUtc,
+    /// Django's flag: an inactive user cannot sign in.
+    pub is_active: bool,
+    /// Kept from the original app; this server does not update it (simplejwt's
+    /// `UPDATE_LAST_LOGIN` is off by default).
+    pub last_login: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

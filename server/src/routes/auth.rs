@@ -51,7 +51,13 @@ pub async fn obtain_pair(
         .guard(
             client,
             &throttle_key,
-            users::authenticate(&state.db, &state.passwords, &username, &password),
+            users::authenticate(
+                &state.db,
+                &state.writer,
+                &state.passwords,
+                &username,
+                &password,
+            ),
         )
         .await?;
     Ok(Json(

@@ -16,6 +16,8 @@ pub const SHELL: &str = "<!doctype html><html><head><script type=\"module\">boot
 
 pub struct TestApp {
     pub address: String,
+    /// The app's database, for a test that works on it beside the app.
+    pub database_url: String,
     pub client: reqwest::Client,
     pub state: AppState,
 }
@@ -95,6 +97,7 @@ impl TestApp {
         tokio::spawn(app.run_until(std::future::pending()));
         Self {
             address,
+            database_url: config.database_url.clone(),
             client: reqwest::Client::builder()
                 .redirect(reqwest::redirect::Policy::none())
                 .build()

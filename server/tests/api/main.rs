@@ -2,6 +2,9 @@
 //! fresh database: SQLite by default, PostgreSQL when `TEST_POSTGRES_URL` names a server
 //! (the test script starts one).
 
+mod django;
+#[path = "../support/django.rs"]
+mod django_fixture;
 mod errors;
 mod helpers;
 mod hosting;
