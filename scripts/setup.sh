@@ -4,7 +4,7 @@
 #   - the wasm32-unknown-unknown Rust target
 #   - trunk 0.21.14 (0.22 needs a newer rustc than the workspace's)
 #   - wasm-bindgen-cli at the version of wasm-bindgen in Cargo.lock
-#   - wasm-opt (binaryen 132 from npm) in .tools/
+#   - wasm-opt (binaryen 132) and terser 5 from npm, in .tools/
 #   - Chromium, chromium-driver and wrk (apt), Node.js and npm if missing
 #   - the PostgreSQL server binaries for the PostgreSQL tests (apt), if missing
 #   - the browser tests' npm packages (e2e/node_modules, from e2e/package-lock.json)
@@ -16,6 +16,7 @@ export PATH="$HOME/.cargo/bin:$PATH"
 
 TRUNK_VERSION=0.21.14
 BINARYEN_VERSION=132
+TERSER_VERSION=5.51.4
 
 say() { printf 'setup: %s\n' "$*"; }
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
@@ -68,14 +69,17 @@ else
   cargo install "wasm-bindgen-cli@$BINDGEN_VERSION"
 fi
 
-WASM_OPT="$ROOT/.tools/node_modules/.bin/wasm-opt"
-if "$WASM_OPT" --version 2>/dev/null | grep -q "version $BINARYEN_VERSION"; then
-  say "wasm-opt $BINARYEN_VERSION: present"
+# The SPA build's npm tools, in .tools/: wasm-opt, and terser for the JS glue (Trunk's
+# post-build hook, scripts/minify-js.mjs).
+BIN="$ROOT/.tools/node_modules/.bin"
+if "$BIN/wasm-opt" --version 2>/dev/null | grep -q "version $BINARYEN_VERSION" &&
+  [ "$("$BIN/terser" --version 2>/dev/null || true)" = "terser $TERSER_VERSION" ]; then
+  say "wasm-opt $BINARYEN_VERSION, terser $TERSER_VERSION: present"
 else
-  say "installing binaryen $BINARYEN_VERSION into .tools/"
+  say "installing binaryen $BINARYEN_VERSION and terser $TERSER_VERSION into .tools/"
   mkdir -p .tools
   [ -f .tools/package.json ] || echo '{ "name": "notes-tools", "private": true }' >.tools/package.json
-  (cd .tools && npm install --no-audit --no-fund "binaryen@$BINARYEN_VERSION")
+  (cd .tools && npm install --no-audit --no-fund "binaryen@$BINARYEN_VERSION" "terser@$TERSER_VERSION")
 fi
 
 # Reinstall the test packages only when the lock file changed since the last install.

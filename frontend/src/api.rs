@@ -91,6 +91,16 @@ async fn authed<T: DeserializeOwned>(
     path: String,
     body: Option<String>,
 ) -> Result<T, ClientError> {
+    decode(authorized(method, &path, body).await?)
+}
+
+/// [`authed`]'s answer before it is decoded: the one copy of the retry loop, whatever
+/// type the answer decodes to.
+async fn authorized(
+    method: &'static str,
+    path: &str,
+    body: Option<String>,
+) -> Result<Answer, ClientError> {
     // A token already known to be stale would only earn a 401: renew it first. If the
     // server cannot be reached for that, the request may still get through.
     let before = session::read();
@@ -104,9 +114,9 @@ async fn authed<T: DeserializeOwned>(
     loop {
         // Read on every attempt: another tab may have renewed the pair meanwhile.
         let sent = session::read().access;
-        let answer = send(method, &path, body.clone(), sent.as_deref()).await?;
+        let answer = send(method, path, body.clone(), sent.as_deref()).await?;
         if answer.status != 401 {
-            return decode(answer);
+            return Ok(answer);
         }
         let stored = session::read();
         let next = refresh::on_unauthorized(Rejected {
