@@ -9,6 +9,7 @@ pub mod claims;
 pub mod client;
 pub mod errors;
 pub mod guard;
+pub mod json;
 pub mod refresh;
 pub mod routes;
 pub mod shell;

@@ -8,8 +8,8 @@ use crate::pages::{LoginPage, LogoutPage, NotFoundPage, NotesPage, RegisterPage}
 use crate::protect::{self, Renewing};
 use crate::routes::{Access, paths};
 use leptos::prelude::*;
+use leptos_router::StaticSegment;
 use leptos_router::components::{ProtectedRoute, Route, Router, Routes};
-use leptos_router::{MatchNestedRoutes, StaticSegment};
 
 #[component]
 pub fn App() -> impl IntoView {
@@ -51,7 +51,11 @@ fn segment(path: &'static str) -> StaticSegment<&'static str> {
 /// A route behind its guard. Every guarded route is this one `ProtectedRoute` type, so
 /// its machinery is compiled into the wasm once rather than once per page.
 #[component(transparent)]
-fn Guarded(path: &'static str, access: Access, page: Page) -> impl MatchNestedRoutes + Clone {
+fn Guarded(
+    path: &'static str,
+    access: Access,
+    page: Page,
+) -> impl leptos_router::MatchNestedRoutes + Clone {
     view! {
         <ProtectedRoute
             path=segment(path)

@@ -10,6 +10,7 @@ use app::api::{Credentials, Note, NoteInput, RefreshRequest, TokenPair, User, pa
 use app::client::{Backend, ClientError, Reply};
 use app::errors::{Detail, FieldErrors};
 use app::guard::Session;
+use app::json;
 use app::refresh::{self, Next, RefreshOutcome, Rejected};
 use futures::FutureExt;
 use futures::future::{LocalBoxFuture, Shared};
@@ -189,8 +190,7 @@ async fn refresh_once(stale: Option<String>) -> RefreshOutcome {
     let answer = send("POST", paths::TOKEN_REFRESH, request, None).await.ok();
     match refresh::refresh_outcome(answer.as_ref().map(|a| a.status)) {
         RefreshOutcome::Renewed => {
-            let Some(pair) = answer.and_then(|a| serde_json::from_str::<TokenPair>(&a.body).ok())
-            else {
+            let Some(pair) = answer.and_then(|a| json::from_str::<TokenPair>(&a.body)) else {
                 return RefreshOutcome::TryLater;
             };
             match session::read().refresh {
@@ -235,24 +235,24 @@ fn decode<T: DeserializeOwned>(answer: Answer) -> Result<T, ClientError> {
         } else {
             &answer.body
         };
-        return serde_json::from_str(body).map_err(|_| {
+        return json::from_str(body).ok_or_else(|| {
             ClientError::Detail("The server sent an answer this app cannot read.".into())
         });
     }
     // `{"detail": ...}`, else `{"<field>": [...]}`: the shapes every error has.
-    if let Ok(detail) = serde_json::from_str::<Detail>(&answer.body) {
+    if let Some(detail) = json::from_str::<Detail>(&answer.body) {
         return Err(ClientError::Detail(detail.detail));
     }
-    Err(match serde_json::from_str::<FieldErrors>(&answer.body) {
-        Ok(fields) => ClientError::Fields(fields),
-        Err(_) => ClientError::Detail(format!("The server answered {}.", answer.status)),
+    Err(match json::from_str::<FieldErrors>(&answer.body) {
+        Some(fields) => ClientError::Fields(fields),
+        None => ClientError::Detail(format!("The server answered {}.", answer.status)),
     })
 }
 
-/// A JSON request body.
+/// A JSON request body. The `app::api` types are plain structs of strings and numbers:
+/// they always encode.
 fn body(value: &impl Serialize) -> Option<String> {
-    // The `app::api` types are plain structs of strings and numbers: they always encode.
-    serde_json::to_string(value).ok()
+    json::to_string(value)
 }
 
 async fn send(
