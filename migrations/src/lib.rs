@@ -6,6 +6,9 @@ pub use sea_orm_migration::prelude::*;
 mod m20261124_000001_users;
 mod m20261124_000002_notes;
 mod m20261124_000003_refresh_tokens;
+mod m20261125_000004_note_versions;
+mod m20261125_000005_note_search;
+pub mod search;
 
 pub struct Migrator;
 
@@ -16,6 +19,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000001_users::Migration),
             Box::new(m20261124_000002_notes::Migration),
             Box::new(m20261124_000003_refresh_tokens::Migration),
+            Box::new(m20261125_000004_note_versions::Migration),
+            Box::new(m20261125_000005_note_search::Migration),
         ]
     }
 }
