@@ -165,12 +165,7 @@ impl Links<'_> {
             .map(str::trim)
             .collect();
         entries
-            .get(
-                entries
-                    .len()
-                    .checked_sub(self.trusted_proxy_hops)
-                    .unwrap_or(0),
-            )
+            .get(entries.len().saturating_sub(self.trusted_proxy_hops))
             .copied()
             .filter(|e| !e.is_empty())
     }
