@@ -2,9 +2,13 @@
 //! fresh database: SQLite by default, PostgreSQL when `TEST_POSTGRES_URL` names a server
 //! (the test script starts one).
 
+mod account;
 mod errors;
 mod helpers;
 mod hosting;
 mod notes;
+mod paging;
+mod search;
 mod tokens;
 mod users;
+mod versions;
