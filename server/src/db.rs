@@ -43,7 +43,15 @@ async fn connect_with(url: &str, sqlite_connections: u32) -> Result<DatabaseConn
                     .busy_timeout(Duration::from_secs(5))
             });
     } else {
-        options.max_connections(16).min_connections(1);
+        // Statements are prepared once per connection; after five runs PostgreSQL may
+        // settle on one generic plan for all of them. For a search that would be one
+        // plan for every term: the trigram index for a term in every note, or a full
+        // scan for one in a handful. Planning each run costs a fraction of a
+        // millisecond and lets the planner see the term.
+        options
+            .max_connections(16)
+            .min_connections(1)
+            .map_sqlx_postgres_opts(|o| o.options([("plan_cache_mode", "force_custom_plan")]));
     }
     Database::connect(options).await
 }
