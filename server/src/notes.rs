@@ -5,7 +5,7 @@ use crate::entities::note::{self, Column, Entity as Note};
 use crate::error::{ApiError, ApiResult};
 use crate::paging::{PageRequest, last_page};
 use crate::preconditions::Precondition;
-use crate::search::Terms;
+use crate::search::{Plan, Terms};
 use crate::users;
 use app::validation::{NoteContent, NoteTitle};
 use chrono::SecondsFormat;
@@ -64,12 +64,8 @@ fn versioned(n: impl Into<note::Shown>) -> Versioned {
 }
 
 /// The author's notes that hold every search term.
-fn matching(author: i64, search: &Terms, backend: DbBackend) -> Select<Note> {
-    let mut select = Note::find().filter(Column::AuthorId.eq(author));
-    if !search.is_empty() {
-        select = select.filter(search.condition(backend));
-    }
-    select
+fn matching(author: i64, plan: &Plan, backend: DbBackend) -> Select<Note> {
+    Note::find().filter(plan.condition(author, backend))
 }
 
 fn newest_first(select: Select<Note>) -> Select<Note> {
@@ -90,7 +86,8 @@ pub async fn list(
     author: i64,
     search: &Terms,
 ) -> ApiResult<Vec<app::api::Note>> {
-    let notes = newest_first(matching(author, search, db.get_database_backend()))
+    let plan = search.plan(db).await?;
+    let notes = newest_first(matching(author, &plan, db.get_database_backend()))
         .into_partial_model::<note::Shown>()
         .all(db)
         .await?;
@@ -120,12 +117,13 @@ pub async fn page(
             .await?
         }
     };
-    let count = matching(author, search, backend).count(&txn).await?;
+    let plan = search.plan(&txn).await?;
+    let count = matching(author, &plan, backend).count(&txn).await?;
     if count == 0 {
         nothing_found(&txn, author).await?;
     }
     let number = request.resolve(count)?;
-    let results = newest_first(matching(author, search, backend))
+    let results = newest_first(matching(author, &plan, backend))
         .limit(request.size)
         .offset((number - 1) * request.size)
         .into_partial_model::<note::Shown>()

@@ -253,6 +253,41 @@ impl TestApp {
         }
     }
 
+    /// Notes written straight into the database, a second apart, oldest first: for
+    /// lists longer than is quick to create over HTTP.
+    pub async fn insert_notes(
+        &self,
+        user: &TestUser,
+        notes: impl IntoIterator<Item = (String, String)>,
+    ) {
+        use sea_orm::{ActiveValue::Set, EntityTrait};
+        use server::entities::note;
+        let start = chrono::Utc::now() - chrono::Duration::days(1);
+        let rows: Vec<note::ActiveModel> = notes
+            .into_iter()
+            .enumerate()
+            .map(|(n, (title, content))| {
+                let at = start + chrono::Duration::seconds(n as i64);
+                note::ActiveModel {
+                    search_text: Set(migrations::search::searchable(&title, &content)),
+                    title: Set(title),
+                    content: Set(content),
+                    created_at: Set(at),
+                    updated_at: Set(at),
+                    author_id: Set(user.id),
+                    version: Set(1),
+                    ..Default::default()
+                }
+            })
+            .collect();
+        for chunk in rows.chunks(500) {
+            note::Entity::insert_many(chunk.to_vec())
+                .exec_without_returning(&self.state.writer)
+                .await
+                .expect("the notes are written");
+        }
+    }
+
     /// A write with `If-Match: {if_match}`.
     pub async fn send_if_match(
         &self,

@@ -133,6 +133,56 @@ async fn short_terms_of_one_or_two_characters_are_found_too() {
     assert!(app.search(&alice, "z").await.is_empty());
 }
 
+/// Past 1,000 matches in the table, SQLite walks the author's notes instead of asking the
+/// FTS5 index for them all; either way the answer is the same.
+#[tokio::test]
+async fn a_term_in_over_a_thousand_notes_is_found_the_same_without_the_index() {
+    let app = TestApp::spawn().await;
+    let alice = app.user("alice").await;
+    let content = |n: usize| match n {
+        n if n % 201 == 0 => "common and Rare",
+        n if n % 10 == 0 => "other words",
+        _ => "common",
+    };
+    app.insert_notes(
+        &alice,
+        (1..=1200).map(|n| (format!("note {n}"), content(n).to_owned())),
+    )
+    .await;
+    let newest_first = |keep: &dyn Fn(usize) -> bool| -> Vec<String> {
+        (1..=1200)
+            .rev()
+            .filter(|n| keep(*n))
+            .map(|n| format!("note {n}"))
+            .collect()
+    };
+    let rare = newest_first(&|n| n % 201 == 0);
+    assert_eq!(app.search(&alice, "rare").await, rare);
+    assert_eq!(app.search(&alice, "COMMON rare").await, rare);
+    assert_eq!(app.search(&alice, "ommo ar").await, rare);
+    let common = newest_first(&|n| n % 10 != 0 || n % 201 == 0);
+    assert_eq!(common.len(), 1080, "more than the index is asked for");
+    for (terms, expected) in [
+        ("common", &common),
+        ("OMMO", &common),
+        ("common n", &common),
+        ("e", &newest_first(&|_| true)),
+    ] {
+        let (status, last) = app
+            .page(
+                &alice,
+                &[("search", terms), ("page", "last"), ("page_size", "100")],
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{terms}");
+        assert_eq!(last["count"], expected.len(), "{terms}");
+        let tail = &expected[(expected.len() - 1) / 100 * 100..];
+        assert_eq!(crate::helpers::titles(&last), tail, "{terms}");
+        assert_eq!(app.search(&alice, terms).await, *expected, "{terms}");
+    }
+    app.assert_search_index_in_step().await;
+}
+
 #[tokio::test]
 async fn search_follows_edits_and_deletions() {
     let app = TestApp::spawn().await;
