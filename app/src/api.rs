@@ -171,6 +171,32 @@ mod tests {
     }
 
     #[test]
+    fn a_page_reads_as_drfs_page_number_pagination() {
+        let body = r#"{"count":3,"next":"http://h/api/notes/?page=2","previous":null,
+            "results":[{"id":1,"title":"t","content":"c","created_at":"a","updated_at":"u","author":2}]}"#;
+        let page: Page<Note> = serde_json::from_str(body).unwrap();
+        assert_eq!((page.count, page.previous.as_deref()), (3, None));
+        assert_eq!(page.results[0].author, 2);
+        let written = serde_json::to_string(&page).unwrap();
+        let keys: Vec<usize> = ["count", "next", "previous", "results"]
+            .iter()
+            .map(|k| written.find(&format!("\"{k}\"")).unwrap())
+            .collect();
+        assert!(keys.is_sorted(), "DRF's key order: {written}");
+        let account = Account {
+            id: 1,
+            username: "alice".into(),
+            date_joined: "2026-11-24T19:30:22.123456Z".into(),
+        };
+        assert_eq!(
+            serde_json::to_value(&account).unwrap(),
+            json!({"id": 1, "username": "alice", "date_joined": "2026-11-24T19:30:22.123456Z"})
+        );
+        let deletion: AccountDeletion = serde_json::from_str(r#"{"password":"p"}"#).unwrap();
+        assert_eq!(deletion.password, "p");
+    }
+
+    #[test]
     fn field_names_are_the_ones_serde_writes() {
         let (a, b) = (String::from("a"), String::from("b"));
         let credentials = Credentials {

@@ -98,10 +98,14 @@ async fn deleting_the_account_takes_its_notes_and_sessions_and_leaves_no_rows() 
         app.sign_in("alice", PASSWORD).await.status(),
         StatusCode::UNAUTHORIZED
     );
-    // The name is free again.
+    // The name is free again, for a new account that the old token does not reach.
+    let (status, again) = status_json(app.register("alice", PASSWORD).await).await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert_ne!(again["id"], alice.id, "ids are never reused");
+    let (status, body) = status_json(app.get_as(&alice.tokens.access, "/api/user/").await).await;
     assert_eq!(
-        app.register("alice", PASSWORD).await.status(),
-        StatusCode::CREATED
+        (status, &body["code"]),
+        (StatusCode::UNAUTHORIZED, &json!("user_not_found"))
     );
 }
 
