@@ -123,12 +123,31 @@ pub async fn page(
         nothing_found(&txn, author).await?;
     }
     let number = request.resolve(count)?;
-    let results = newest_first(matching(author, &plan, backend))
-        .limit(request.size)
-        .offset((number - 1) * request.size)
-        .into_partial_model::<note::Shown>()
-        .all(&txn)
-        .await?;
+    let before = (number - 1) * request.size;
+    let take = std::cmp::min(request.size, count - before);
+    let after = count - before - take;
+    // An OFFSET is walked, so a page past the middle is read from the other end: the
+    // last of 1,000 pages costs what the first does. The count and the page come from
+    // one snapshot, so both ends agree on where the page lies.
+    let results = if after < before {
+        let mut oldest_first = matching(author, &plan, backend)
+            .order_by_asc(Column::CreatedAt)
+            .order_by_asc(Column::Id)
+            .limit(take)
+            .offset(after)
+            .into_partial_model::<note::Shown>()
+            .all(&txn)
+            .await?;
+        oldest_first.reverse();
+        oldest_first
+    } else {
+        newest_first(matching(author, &plan, backend))
+            .limit(take)
+            .offset(before)
+            .into_partial_model::<note::Shown>()
+            .all(&txn)
+            .await?
+    };
     txn.commit().await?;
     Ok(Page {
         count,
