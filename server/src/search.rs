@@ -37,7 +37,8 @@ pub struct Terms(Vec<String>);
 pub enum Plan {
     /// No terms: every note of the author.
     All,
-    /// The author's notes, each compared with every term.
+    /// The author's notes, each compared with every term. On PostgreSQL the planner
+    /// still narrows them by the trigram index where that pays.
     Scan(Vec<String>),
     /// SQLite: the few notes the FTS5 query names, each compared with every term.
     Indexed {
