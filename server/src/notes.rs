@@ -126,6 +126,11 @@ pub async fn page(
     let before = (number - 1) * request.size;
     let take = std::cmp::min(request.size, count - before);
     let after = count - before - take;
+    if backend == DbBackend::Postgres && plan.reads_every_note() {
+        // Only for this read-only transaction; see `Plan::reads_every_note`.
+        txn.execute_unprepared("SET LOCAL enable_sort = off")
+            .await?;
+    }
     // An OFFSET is walked, so a page past the middle is read from the other end: the
     // last of 1,000 pages costs what the first does. The count and the page come from
     // one snapshot, so both ends agree on where the page lies.

@@ -100,6 +100,17 @@ impl Terms {
 }
 
 impl Plan {
+    /// Whether every term is too short for a trigram index: such a search can only be
+    /// answered by reading the author's notes, so reading them newest first and stopping
+    /// after a page beats reading them all and sorting the matches. PostgreSQL cannot
+    /// see that: it has no statistics for a `LIKE '%qz%'` and guesses a handful of rows.
+    pub fn reads_every_note(&self) -> bool {
+        match self {
+            Self::Scan(terms) => terms.iter().all(|t| t.chars().count() < TRIGRAM),
+            _ => false,
+        }
+    }
+
     /// The author's notes that hold every term, as SQL for `backend`.
     pub fn condition(&self, author: i64, backend: DbBackend) -> Condition {
         match self {

@@ -178,6 +178,13 @@ async fn a_term_in_over_a_thousand_notes_is_found_the_same_without_the_index() {
         assert_eq!(last["count"], expected.len(), "{terms}");
         let tail = &expected[(expected.len() - 1) / 100 * 100..];
         assert_eq!(crate::helpers::titles(&last), tail, "{terms}");
+        let (_, first) = app
+            .page(
+                &alice,
+                &[("search", terms), ("page", "1"), ("page_size", "100")],
+            )
+            .await;
+        assert_eq!(crate::helpers::titles(&first), &expected[..100], "{terms}");
         assert_eq!(app.search(&alice, terms).await, *expected, "{terms}");
     }
     app.assert_search_index_in_step().await;
