@@ -23,6 +23,13 @@ pub mod messages {
     pub const NOT_FOUND: &str = "Not found.";
     pub const WRONG_OLD_PASSWORD: &str =
         "Your old password was entered incorrectly. Please enter it again.";
+    pub const WRONG_PASSWORD: &str =
+        "Your password was entered incorrectly. Please enter it again.";
+    /// `404` for a page number that is not a number from 1 to the last page, as DRF.
+    pub const INVALID_PAGE: &str = "Invalid page.";
+    /// `412`: `If-Match` does not name the note's current version.
+    pub const PRECONDITION_FAILED: &str =
+        "The note has changed: If-Match does not name its current version.";
 }
 
 /// `400 {"<field>": ["<message>", ...], ...}`. Ordered, so answers are stable.

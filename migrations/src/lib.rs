@@ -6,8 +6,11 @@ pub use sea_orm_migration::prelude::*;
 mod m20261124_000001_users;
 mod m20261124_000002_notes;
 mod m20261124_000003_refresh_tokens;
+mod m20261125_000004_note_versions;
+mod m20261125_000005_note_search;
 mod m20261125_000010_users_active_and_last_login;
 mod m20261125_000011_legacy_lengths;
+pub mod search;
 
 pub struct Migrator;
 
@@ -18,6 +21,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000001_users::Migration),
             Box::new(m20261124_000002_notes::Migration),
             Box::new(m20261124_000003_refresh_tokens::Migration),
+            Box::new(m20261125_000004_note_versions::Migration),
+            Box::new(m20261125_000005_note_search::Migration),
             Box::new(m20261125_000010_users_active_and_last_login::Migration),
             Box::new(m20261125_000011_legacy_lengths::Migration),
         ]

@@ -35,6 +35,12 @@ pub enum ApiError {
     UserNotFound,
     #[error("not found")]
     NotFound,
+    /// A page number that is not a number, below 1 or past the last page.
+    #[error("invalid page")]
+    InvalidPage,
+    /// `If-Match` does not name the note's current version; nothing was changed.
+    #[error("precondition failed")]
+    PreconditionFailed,
     #[error("method {0} not allowed")]
     MethodNotAllowed(axum::http::Method),
     #[error("too many attempts")]
@@ -127,6 +133,11 @@ impl IntoResponse for ApiError {
                     .into_response(),
             ),
             Self::NotFound => detail(StatusCode::NOT_FOUND, messages::NOT_FOUND),
+            Self::InvalidPage => detail(StatusCode::NOT_FOUND, messages::INVALID_PAGE),
+            Self::PreconditionFailed => detail(
+                StatusCode::PRECONDITION_FAILED,
+                messages::PRECONDITION_FAILED,
+            ),
             Self::MethodNotAllowed(method) => detail(
                 StatusCode::METHOD_NOT_ALLOWED,
                 &format!("Method \"{method}\" not allowed."),

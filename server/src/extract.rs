@@ -2,7 +2,11 @@
 //! the authenticated user.
 
 use crate::error::{ApiError, non_field};
+use crate::paging::PageRequest;
+use crate::preconditions::Precondition;
+use crate::search::Terms;
 use crate::state::AppState;
+use app::api::query;
 use app::claims::TokenType;
 use app::errors::{FieldErrors, messages};
 use axum::extract::{ConnectInfo, FromRef, FromRequest, FromRequestParts, Path, Request};
@@ -165,6 +169,46 @@ impl<S: Send + Sync> FromRequestParts<S> for NoteId {
             .filter(|id| *id > 0)
             .map(Self)
             .ok_or(ApiError::NotFound)
+    }
+}
+
+/// `If-Match`, as the precondition of a write.
+pub struct IfMatch(pub Precondition);
+
+impl<S: Send + Sync> FromRequestParts<S> for IfMatch {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        Ok(Self(Precondition::from_headers(&parts.headers)))
+    }
+}
+
+/// `GET /api/notes/`'s parameters. A parameter given twice counts by its last value, as
+/// Django's `QueryDict.get` reads it; bytes that are not UTF-8 read as U+FFFD, as there.
+pub struct ListQuery {
+    pub search: Terms,
+    /// `None` unless `page` or `page_size` was sent: the original's plain list.
+    pub paging: Option<PageRequest>,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for ListQuery {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        let (mut search, mut page, mut page_size) = (None, None, None);
+        let raw = parts.uri.query().unwrap_or("");
+        for (key, value) in url::form_urlencoded::parse(raw.as_bytes()) {
+            match key.as_ref() {
+                query::SEARCH => search = Some(value),
+                query::PAGE => page = Some(value),
+                query::PAGE_SIZE => page_size = Some(value),
+                _ => {}
+            }
+        }
+        Ok(Self {
+            search: Terms::parse(search.as_deref().unwrap_or(""))?,
+            paging: PageRequest::parse(page.as_deref(), page_size.as_deref()),
+        })
     }
 }
 

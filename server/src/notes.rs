@@ -1,14 +1,25 @@
 //! A user's notes. Every query is scoped to the author, so another user's note is
 //! indistinguishable from one that does not exist.
 
-use crate::entities::note::{self, Entity as Note};
+use crate::entities::note::{self, Column, Entity as Note};
 use crate::error::{ApiError, ApiResult};
+use crate::paging::{PageRequest, last_page};
+use crate::preconditions::Precondition;
+use crate::search::{Plan, Terms};
+use crate::users;
 use app::validation::{NoteContent, NoteTitle};
 use chrono::SecondsFormat;
+use migrations::search::searchable;
+use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder,
+    AccessMode, ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait,
+    DatabaseConnection, DbBackend, EntityTrait, IsolationLevel, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, Select, TransactionTrait,
 };
+
+/// How often a conditional write re-reads a note that changed under it before giving up
+/// with `412`; only a list of tags naming a later version can need more than one.
+const CONDITIONAL_ATTEMPTS: usize = 3;
 
 /// What a change sets; `None` leaves a field as it is.
 #[derive(Debug, Default)]
@@ -17,7 +28,23 @@ pub struct NoteChanges {
     pub content: Option<NoteContent>,
 }
 
-fn to_api(n: note::Model) -> app::api::Note {
+/// A note and the version it was read or written at (its `ETag`).
+#[derive(Debug)]
+pub struct Versioned {
+    pub note: app::api::Note,
+    pub version: i64,
+}
+
+/// One page of a list and where it stands.
+#[derive(Debug)]
+pub struct Page {
+    pub count: u64,
+    pub number: u64,
+    pub pages: u64,
+    pub results: Vec<app::api::Note>,
+}
+
+fn to_api(n: note::Shown) -> app::api::Note {
     app::api::Note {
         id: n.id,
         title: n.title,
@@ -28,14 +55,111 @@ fn to_api(n: note::Model) -> app::api::Note {
     }
 }
 
-pub async fn list(db: &DatabaseConnection, author: i64) -> ApiResult<Vec<app::api::Note>> {
-    let notes = Note::find()
-        .filter(note::Column::AuthorId.eq(author))
-        .order_by_desc(note::Column::CreatedAt)
-        .order_by_desc(note::Column::Id)
+fn versioned(n: impl Into<note::Shown>) -> Versioned {
+    let n = n.into();
+    Versioned {
+        version: n.version,
+        note: to_api(n),
+    }
+}
+
+/// The author's notes that hold every search term.
+fn matching(author: i64, plan: &Plan, backend: DbBackend) -> Select<Note> {
+    Note::find().filter(plan.condition(author, backend))
+}
+
+fn newest_first(select: Select<Note>) -> Select<Note> {
+    select
+        .order_by_desc(Column::CreatedAt)
+        .order_by_desc(Column::Id)
+}
+
+/// No notes may mean no user: one whose account was deleted while their access token
+/// lives on hears so, rather than an empty list.
+async fn nothing_found(db: &impl ConnectionTrait, author: i64) -> ApiResult<()> {
+    users::by_id(db, author).await.map(drop)
+}
+
+/// The original's list: every matching note, newest first.
+pub async fn list(
+    db: &DatabaseConnection,
+    author: i64,
+    search: &Terms,
+) -> ApiResult<Vec<app::api::Note>> {
+    let plan = search.plan(db).await?;
+    let notes = newest_first(matching(author, &plan, db.get_database_backend()))
+        .into_partial_model::<note::Shown>()
         .all(db)
         .await?;
+    if notes.is_empty() {
+        nothing_found(db, author).await?;
+    }
     Ok(notes.into_iter().map(to_api).collect())
+}
+
+/// One page of the matching notes. The count and the page are read from one snapshot,
+/// so they agree however many notes are written meanwhile.
+pub async fn page(
+    db: &DatabaseConnection,
+    author: i64,
+    search: &Terms,
+    request: &PageRequest,
+) -> ApiResult<Page> {
+    let backend = db.get_database_backend();
+    let txn = match backend {
+        // A deferred SQLite transaction reads one WAL snapshot from its first read on.
+        DbBackend::Sqlite => db.begin().await?,
+        _ => {
+            db.begin_with_config(
+                Some(IsolationLevel::RepeatableRead),
+                Some(AccessMode::ReadOnly),
+            )
+            .await?
+        }
+    };
+    let plan = search.plan(&txn).await?;
+    let count = matching(author, &plan, backend).count(&txn).await?;
+    if count == 0 {
+        nothing_found(&txn, author).await?;
+    }
+    let number = request.resolve(count)?;
+    let before = (number - 1) * request.size;
+    let take = std::cmp::min(request.size, count - before);
+    let after = count - before - take;
+    if backend == DbBackend::Postgres && plan.reads_every_note() {
+        // Only for this read-only transaction; see `Plan::reads_every_note`.
+        txn.execute_unprepared("SET LOCAL enable_sort = off")
+            .await?;
+    }
+    // An OFFSET is walked, so a page past the middle is read from the other end: the
+    // last of 1,000 pages costs what the first does. The count and the page come from
+    // one snapshot, so both ends agree on where the page lies.
+    let results = if after < before {
+        let mut oldest_first = matching(author, &plan, backend)
+            .order_by_asc(Column::CreatedAt)
+            .order_by_asc(Column::Id)
+            .limit(take)
+            .offset(after)
+            .into_partial_model::<note::Shown>()
+            .all(&txn)
+            .await?;
+        oldest_first.reverse();
+        oldest_first
+    } else {
+        newest_first(matching(author, &plan, backend))
+            .limit(take)
+            .offset(before)
+            .into_partial_model::<note::Shown>()
+            .all(&txn)
+            .await?
+    };
+    txn.commit().await?;
+    Ok(Page {
+        count,
+        number,
+        pages: last_page(count, request.size),
+        results: results.into_iter().map(to_api).collect(),
+    })
 }
 
 pub async fn create(
@@ -43,60 +167,103 @@ pub async fn create(
     author: i64,
     title: NoteTitle,
     content: NoteContent,
-) -> ApiResult<app::api::Note> {
+) -> ApiResult<Versioned> {
     let now = chrono::Utc::now();
+    let (title, content) = (title.into_inner(), content.into_inner());
     let created = note::ActiveModel {
-        title: Set(title.into_inner()),
-        content: Set(content.into_inner()),
+        search_text: Set(searchable(&title, &content)),
+        title: Set(title),
+        content: Set(content),
         created_at: Set(now),
         updated_at: Set(now),
         author_id: Set(author),
+        version: Set(1),
         ..Default::default()
     }
     .insert(db)
     .await?;
-    Ok(to_api(created))
+    Ok(versioned(created))
 }
 
 /// The author's note `id`; another user's note is `NotFound` like a missing one.
 pub async fn find(db: &DatabaseConnection, author: i64, id: i64) -> ApiResult<note::Model> {
     Note::find_by_id(id)
-        .filter(note::Column::AuthorId.eq(author))
+        .filter(Column::AuthorId.eq(author))
         .one(db)
         .await?
         .ok_or(ApiError::NotFound)
 }
 
-pub async fn get(db: &DatabaseConnection, author: i64, id: i64) -> ApiResult<app::api::Note> {
-    find(db, author, id).await.map(to_api)
+pub async fn get(db: &DatabaseConnection, author: i64, id: i64) -> ApiResult<Versioned> {
+    find(db, author, id).await.map(versioned)
 }
 
+/// Writes the note as `current` with `changes` applied, the whole row as Django's
+/// `save()` does. Under `If-Match` the write also requires the version `current` was
+/// read at, in the same statement that bumps it, so of two writers holding one version
+/// exactly one wins; the other re-reads and hears `412` (or `404` if it is gone).
 pub async fn update(
     db: &DatabaseConnection,
-    note: note::Model,
+    mut current: note::Model,
     changes: NoteChanges,
-) -> ApiResult<app::api::Note> {
-    let mut active: note::ActiveModel = note.into();
-    if let Some(title) = changes.title {
-        active.title = Set(title.into_inner());
+    precondition: &Precondition,
+) -> ApiResult<Versioned> {
+    let new_title = changes.title.map(NoteTitle::into_inner);
+    let new_content = changes.content.map(NoteContent::into_inner);
+    for _ in 0..CONDITIONAL_ATTEMPTS {
+        if !precondition.is_met_by(current.version) {
+            return Err(ApiError::PreconditionFailed);
+        }
+        let title = new_title.as_deref().unwrap_or(&current.title);
+        let content = new_content.as_deref().unwrap_or(&current.content);
+        let mut write = Note::update_many()
+            .col_expr(Column::Title, Expr::value(title))
+            .col_expr(Column::Content, Expr::value(content))
+            .col_expr(Column::SearchText, Expr::value(searchable(title, content)))
+            .col_expr(Column::UpdatedAt, Expr::value(chrono::Utc::now()))
+            .col_expr(Column::Version, Expr::col(Column::Version).add(1))
+            .filter(Column::Id.eq(current.id))
+            .filter(Column::AuthorId.eq(current.author_id));
+        if precondition.is_conditional() {
+            write = write.filter(Column::Version.eq(current.version));
+        }
+        if let Some(written) = write.exec_with_returning(db).await?.pop() {
+            return Ok(versioned(written));
+        }
+        current = find(db, current.author_id, current.id).await?;
     }
-    if let Some(content) = changes.content {
-        active.content = Set(content.into_inner());
-    }
-    active.updated_at = Set(chrono::Utc::now());
-    Ok(to_api(active.update(db).await?))
+    Err(ApiError::PreconditionFailed)
 }
 
 /// One statement, so a note deleted twice at once is deleted once and the other caller
-/// hears 404.
-pub async fn delete(db: &DatabaseConnection, author: i64, id: i64) -> ApiResult<()> {
-    let deleted = Note::delete_many()
-        .filter(note::Column::Id.eq(id))
-        .filter(note::Column::AuthorId.eq(author))
-        .exec(db)
-        .await?;
-    if deleted.rows_affected == 0 {
-        return Err(ApiError::NotFound);
+/// hears 404. Under `If-Match`, the statement also requires the version checked.
+pub async fn delete(
+    db: &DatabaseConnection,
+    author: i64,
+    id: i64,
+    precondition: &Precondition,
+) -> ApiResult<()> {
+    let mut version = None;
+    for _ in 0..CONDITIONAL_ATTEMPTS {
+        if precondition.is_conditional() {
+            let current = find(db, author, id).await?;
+            if !precondition.is_met_by(current.version) {
+                return Err(ApiError::PreconditionFailed);
+            }
+            version = Some(current.version);
+        }
+        let mut delete = Note::delete_many()
+            .filter(Column::Id.eq(id))
+            .filter(Column::AuthorId.eq(author));
+        if let Some(version) = version {
+            delete = delete.filter(Column::Version.eq(version));
+        }
+        if delete.exec(db).await?.rows_affected == 1 {
+            return Ok(());
+        }
+        if version.is_none() {
+            return Err(ApiError::NotFound);
+        }
     }
-    Ok(())
+    Err(ApiError::PreconditionFailed)
 }

@@ -162,7 +162,13 @@ pub fn router(config: &Config, state: AppState) -> Router {
                     Method::PATCH,
                     Method::DELETE,
                 ])
-                .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE])
+                .allow_headers([
+                    header::AUTHORIZATION,
+                    header::CONTENT_TYPE,
+                    header::IF_MATCH,
+                ])
+                // A script on another origin may read a response header only when told.
+                .expose_headers([header::ETAG])
                 .max_age(Duration::from_secs(3600)),
         );
     }

@@ -1,14 +1,17 @@
 //! Registering and authenticating users.
 
 use crate::entities::user::{self, Entity as User};
+use crate::entities::{note, refresh_token};
 use crate::error::{ApiError, ApiResult};
 use crate::passwords::Passwords;
 use crate::sessions;
 use app::errors::{FieldErrors, messages};
 use app::validation::{Password, Username};
+use chrono::SecondsFormat;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, TransactionTrait,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    TransactionTrait,
 };
 
 pub async fn register(
@@ -102,8 +105,9 @@ async fn find_for_sign_in(db: &DatabaseConnection, raw: &str) -> ApiResult<Optio
     Ok(found.into_iter().next())
 }
 
-/// A signed-in user's record.
-pub async fn by_id(db: &DatabaseConnection, user_id: i64) -> ApiResult<user::Model> {
+/// A signed-in user's record; `UserNotFound` once the account is deleted, though the
+/// access token lives on until it expires.
+pub async fn by_id(db: &impl ConnectionTrait, user_id: i64) -> ApiResult<user::Model> {
     User::find_by_id(user_id)
         .one(db)
         .await?
@@ -136,6 +140,50 @@ pub async fn change_password(
     .exec(&txn)
     .await?;
     sessions::revoke_all(&txn, user_id).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// `GET /api/user/`.
+pub async fn account(db: &DatabaseConnection, user_id: i64) -> ApiResult<app::api::Account> {
+    let user = by_id(db, user_id).await?;
+    Ok(app::api::Account {
+        id: user.id,
+        username: user.username,
+        date_joined: user
+            .date_joined
+            .to_rfc3339_opts(SecondsFormat::Micros, true),
+    })
+}
+
+/// Deletes the account once its password is proven: its sessions, its notes and the user,
+/// in one transaction, so a failure leaves the account whole.
+pub async fn delete(
+    db: &DatabaseConnection,
+    passwords: &Passwords,
+    user: user::Model,
+    password: &str,
+) -> ApiResult<()> {
+    if !passwords
+        .verify(password.to_owned(), Some(user.password_hash))
+        .await?
+    {
+        return Err(FieldErrors::single("password", messages::WRONG_PASSWORD).into());
+    }
+    let txn = db.begin().await?;
+    refresh_token::Entity::delete_many()
+        .filter(refresh_token::Column::UserId.eq(user.id))
+        .exec(&txn)
+        .await?;
+    note::Entity::delete_many()
+        .filter(note::Column::AuthorId.eq(user.id))
+        .exec(&txn)
+        .await?;
+    let deleted = User::delete_by_id(user.id).exec(&txn).await?;
+    if deleted.rows_affected == 0 {
+        // Deleted by a racing request meanwhile.
+        return Err(ApiError::UserNotFound);
+    }
     txn.commit().await?;
     Ok(())
 }

@@ -442,6 +442,9 @@ impl Plan {
                 created_at: Set(n.created_at),
                 updated_at: Set(n.created_at),
                 author_id: Set(n.author_id),
+                version: Set(1),
+                // What search matches, as every note written here has it.
+                search_text: Set(migrations::search::searchable(&n.title, &n.content)),
             });
         }
         plan

@@ -11,6 +11,39 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
     pub author_id: i64,
+    /// Bumped by every write; the note's `ETag`.
+    pub version: i64,
+    /// Folded title and content (`migrations::search::searchable`), what search matches.
+    #[sea_orm(column_type = "Text")]
+    pub search_text: String,
+}
+
+/// A note as the API shows it: everything but `search_text`, which would double what a
+/// list reads.
+#[derive(Clone, Debug, PartialEq, Eq, DerivePartialModel)]
+#[sea_orm(entity = "Entity")]
+pub struct Shown {
+    pub id: i64,
+    pub title: String,
+    pub content: String,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+    pub author_id: i64,
+    pub version: i64,
+}
+
+impl From<Model> for Shown {
+    fn from(m: Model) -> Self {
+        Self {
+            id: m.id,
+            title: m.title,
+            content: m.content,
+            created_at: m.created_at,
+            updated_at: m.updated_at,
+            author_id: m.author_id,
+            version: m.version,
+        }
+    }
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -1,6 +1,7 @@
 //! The HTTP API's routes: thin handlers that parse, call the function that does the
 //! work, and map its result.
 
+mod account;
 mod auth;
 mod health;
 mod notes;
@@ -17,6 +18,8 @@ pub fn api() -> Router<AppState> {
     Router::new()
         .route(paths::REGISTER, post(auth::register))
         .route(paths::PASSWORD, post(auth::change_password))
+        .route(paths::ACCOUNT, get(account::show).delete(account::delete))
+        .route(paths::SESSIONS, delete(account::end_sessions))
         .route(paths::TOKEN, post(auth::obtain_pair))
         .route(paths::TOKEN_REFRESH, post(auth::refresh))
         .route(paths::TOKEN_VERIFY, post(auth::verify))

@@ -225,6 +225,24 @@ async fn users_and_notes_keep_their_ids_authors_and_times_and_new_ids_follow() {
         ])
     );
 
+    // Search finds imported notes as it finds notes written here, by title or content.
+    for (terms, ids) in [("SECOND", vec![12]), ("content indented", vec![12, 5])] {
+        let path = format!("/api/notes/?search={}", terms.replace(' ', "%20"));
+        let found = app
+            .get_as(&pair.access, &path)
+            .await
+            .json::<Value>()
+            .await
+            .unwrap();
+        let found: Vec<i64> = found
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|n| n["id"].as_i64().unwrap())
+            .collect();
+        assert_eq!(found, ids, "searching {terms:?}");
+    }
+
     // New rows continue after the imported ids (PostgreSQL's sequences were moved on).
     let carol = app.user("carol").await;
     assert!(carol.id > 7, "{}", carol.id);

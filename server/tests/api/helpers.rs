@@ -1,7 +1,7 @@
 use app::api::TokenPair;
 use base64::Engine;
 use reqwest::{Method, Response, StatusCode};
-use sea_orm::{ConnectionTrait, Database};
+use sea_orm::{ConnectionTrait, Database, DbBackend, Statement};
 use serde_json::{Value, json};
 use server::config::Config;
 use server::startup::Application;
@@ -27,7 +27,7 @@ pub struct TestUser {
     pub tokens: TokenPair,
 }
 
-fn scratch_dir() -> PathBuf {
+pub fn scratch_dir() -> PathBuf {
     let dir = std::env::temp_dir()
         .join("notes-tests")
         .join(uuid::Uuid::new_v4().simple().to_string());
@@ -36,7 +36,7 @@ fn scratch_dir() -> PathBuf {
 }
 
 /// A new, empty database: a SQLite file, or a database on the test PostgreSQL server.
-async fn fresh_database(dir: &std::path::Path) -> String {
+pub async fn fresh_database(dir: &std::path::Path) -> String {
     match std::env::var("TEST_POSTGRES_URL") {
         Ok(admin_url) => {
             let name = format!("notes_test_{}", uuid::Uuid::new_v4().simple());
@@ -213,6 +213,151 @@ impl TestApp {
         assert_eq!(response.status(), StatusCode::CREATED);
         response.json().await.unwrap()
     }
+}
+
+/// Listing notes with query parameters, and the conditional writes of `If-Match`.
+impl TestApp {
+    pub fn backend(&self) -> DbBackend {
+        self.state.db.get_database_backend()
+    }
+
+    /// `GET /api/notes/` with these query parameters (encoded as a browser would).
+    pub async fn list_with(&self, token: &str, params: &[(&str, &str)]) -> Response {
+        self.client
+            .get(self.url("/api/notes/"))
+            .query(params)
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("the server answers")
+    }
+
+    /// The titles a search finds, in the order the plain list gives them.
+    pub async fn search(&self, user: &TestUser, terms: &str) -> Vec<String> {
+        let (status, body) = status_json(
+            self.list_with(&user.tokens.access, &[("search", terms)])
+                .await,
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "searching {terms:?}: {body}");
+        titles(&body)
+    }
+
+    /// A page of `GET /api/notes/`: status and body.
+    pub async fn page(&self, user: &TestUser, params: &[(&str, &str)]) -> (StatusCode, Value) {
+        status_json(self.list_with(&user.tokens.access, params).await).await
+    }
+
+    /// Notes `first..=last` titled `"{prefix} {n}"`, created oldest first.
+    pub async fn create_numbered(&self, user: &TestUser, prefix: &str, count: usize) {
+        for n in 1..=count {
+            self.create_note(user, &format!("{prefix} {n}"), "numbered")
+                .await;
+        }
+    }
+
+    /// Notes written straight into the database, a second apart, oldest first: for
+    /// lists longer than is quick to create over HTTP.
+    pub async fn insert_notes(
+        &self,
+        user: &TestUser,
+        notes: impl IntoIterator<Item = (String, String)>,
+    ) {
+        use sea_orm::{ActiveValue::Set, EntityTrait};
+        use server::entities::note;
+        let start = chrono::Utc::now() - chrono::Duration::days(1);
+        let rows: Vec<note::ActiveModel> = notes
+            .into_iter()
+            .enumerate()
+            .map(|(n, (title, content))| {
+                let at = start + chrono::Duration::seconds(n as i64);
+                note::ActiveModel {
+                    search_text: Set(migrations::search::searchable(&title, &content)),
+                    title: Set(title),
+                    content: Set(content),
+                    created_at: Set(at),
+                    updated_at: Set(at),
+                    author_id: Set(user.id),
+                    version: Set(1),
+                    ..Default::default()
+                }
+            })
+            .collect();
+        for chunk in rows.chunks(500) {
+            note::Entity::insert_many(chunk.to_vec())
+                .exec_without_returning(&self.state.writer)
+                .await
+                .expect("the notes are written");
+        }
+    }
+
+    /// A write with `If-Match: {if_match}`.
+    pub async fn send_if_match(
+        &self,
+        token: &str,
+        method: Method,
+        path: &str,
+        if_match: &str,
+        body: Option<Value>,
+    ) -> Response {
+        let mut request = self
+            .client
+            .request(method, self.url(path))
+            .bearer_auth(token)
+            .header("if-match", if_match);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        request.send().await.expect("the server answers")
+    }
+
+    /// A number the database answers, e.g. `SELECT COUNT(*) ...`.
+    pub async fn count_rows(&self, sql: &str) -> i64 {
+        let row = self
+            .state
+            .db
+            .query_one_raw(Statement::from_string(self.backend(), sql))
+            .await
+            .expect("the query runs")
+            .expect("a row");
+        row.try_get_by_index::<i64>(0).expect("a number")
+    }
+
+    /// On SQLite, FTS5's own check that its index matches the notes table exactly (it
+    /// fails otherwise); PostgreSQL maintains its index itself.
+    pub async fn assert_search_index_in_step(&self) {
+        if self.backend() == DbBackend::Sqlite {
+            self.state
+                .db
+                .execute_unprepared(
+                    "INSERT INTO notes_fts (notes_fts, rank) VALUES ('integrity-check', 1)",
+                )
+                .await
+                .expect("the FTS5 index matches the notes");
+        }
+    }
+}
+
+/// A note's `ETag` header.
+pub fn etag(response: &Response) -> String {
+    response
+        .headers()
+        .get("etag")
+        .expect("an ETag")
+        .to_str()
+        .unwrap()
+        .to_owned()
+}
+
+/// The titles of a list or of a page's results.
+pub fn titles(list: &Value) -> Vec<String> {
+    let notes = list.get("results").unwrap_or(list);
+    notes
+        .as_array()
+        .unwrap_or_else(|| panic!("a list: {list}"))
+        .iter()
+        .map(|n| n["title"].as_str().unwrap().to_owned())
+        .collect()
 }
 
 /// Status and JSON body, for one-line assertions.

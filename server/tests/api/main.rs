@@ -2,6 +2,7 @@
 //! fresh database: SQLite by default, PostgreSQL when `TEST_POSTGRES_URL` names a server
 //! (the test script starts one).
 
+mod account;
 mod django;
 #[path = "../support/django.rs"]
 mod django_fixture;
@@ -9,5 +10,8 @@ mod errors;
 mod helpers;
 mod hosting;
 mod notes;
+mod paging;
+mod search;
 mod tokens;
 mod users;
+mod versions;

@@ -1,0 +1,117 @@
+#!/usr/bin/env bash
+# Search and paging at 20,000 notes of one user, on SQLite and on PostgreSQL: the release
+# server on loopback with a fresh database, the notes seeded by SQL in one statement, then
+# wrk per case. Prints requests/s and p50/p99 latency.
+#   bench/search.sh [seconds per run, default 10] [connections, default 8]
+# PostgreSQL runs on a throw-away server (scripts/postgres.sh). Needs wrk, sqlite3, psql.
+# Every load run is bounded by its duration; the servers listen on 127.0.0.1 only.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+DURATION=${1:-10}
+CONNECTIONS=${2:-8}
+NOTES=20000
+for tool in wrk sqlite3 psql; do
+  command -v $tool >/dev/null || { echo "bench: $tool is not installed" >&2; exit 1; }
+done
+
+if [ -z "${BENCH_BACKEND:-}" ]; then
+  cargo build --release -p server --quiet
+  BENCH_BACKEND=sqlite "$0" "$DURATION" "$CONNECTIONS"
+  BENCH_BACKEND=postgres scripts/postgres.sh "$0" "$DURATION" "$CONNECTIONS"
+  exit 0
+fi
+
+work=$(mktemp -d /tmp/notes-bench-search.XXXXXX)
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+base="http://127.0.0.1:$port"
+case "$BENCH_BACKEND" in
+  sqlite) database_url="sqlite://$work/bench.sqlite3?mode=rwc" ;;
+  postgres)
+    psql -q "$TEST_POSTGRES_URL" -c "CREATE DATABASE notes_bench"
+    database_url="${TEST_POSTGRES_URL%/*}/notes_bench"
+    ;;
+esac
+
+APP_ENV=production JWT_SECRET=bench-secret-bench-secret-bench-secret HOST=127.0.0.1 PORT=$port \
+  DATABASE_URL="$database_url" STATIC_DIR="$work/none" RUST_LOG=warn \
+  target/release/server >"$work/server.log" 2>&1 &
+pid=$!
+trap 'kill $pid 2>/dev/null || true; wait $pid 2>/dev/null || true; rm -rf "$work"' EXIT
+for _ in $(seq 1 1000); do
+  curl -fs "$base/readyz" >/dev/null 2>&1 && break
+  sleep 0.01
+done
+
+json() { curl -fs -H 'Content-Type: application/json' "$@"; }
+field() { python3 -c "import json,sys; print(json.load(sys.stdin)['$1'])"; }
+user_id=$(json -d '{"username":"bench","password":"correct horse battery"}' "$base/api/user/register/" | field id)
+access=$(json -d '{"username":"bench","password":"correct horse battery"}' "$base/api/token/" | field access)
+
+# Every note holds "ordinary"; one in 1,000 "zeppelin"; one in 100 "qz"; one in 7
+# "apple" and one in 11 "river" (one in 77 both). The text is ASCII, so SQL's lower()
+# is the server's case folding and search_text can be written by SQL.
+seed_sqlite() {
+  sqlite3 "$work/bench.sqlite3" <<SQL
+WITH RECURSIVE seq(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM seq WHERE i < $NOTES),
+note(i, title, content, at) AS (
+  SELECT i, 'Note ' || i,
+    'A line about ' || (CASE i % 3 WHEN 0 THEN 'green' WHEN 1 THEN 'blue' ELSE 'red' END)
+      || ' things and some ordinary filler text to give the note a realistic length'
+      || (CASE WHEN i % 1000 = 0 THEN ', zeppelin' ELSE '' END)
+      || (CASE WHEN i % 100 = 0 THEN ', qz' ELSE '' END)
+      || (CASE WHEN i % 7 = 0 THEN ', apple' ELSE '' END)
+      || (CASE WHEN i % 11 = 0 THEN ', river' ELSE '' END) || '.',
+    strftime('%Y-%m-%dT%H:%M:%f+00:00', '2026-01-01', '+' || i || ' seconds')
+  FROM seq)
+INSERT INTO notes (title, content, created_at, updated_at, author_id, version, search_text)
+SELECT title, content, at, at, $user_id, 1, lower(title) || char(10) || lower(content) FROM note;
+SQL
+}
+seed_postgres() {
+  psql -q "$database_url" <<SQL
+INSERT INTO notes (title, content, created_at, updated_at, author_id, version, search_text)
+SELECT title, content, at, at, $user_id, 1, lower(title) || E'\n' || lower(content) FROM (
+  SELECT 'Note ' || i AS title,
+    'A line about ' || (CASE i % 3 WHEN 0 THEN 'green' WHEN 1 THEN 'blue' ELSE 'red' END)
+      || ' things and some ordinary filler text to give the note a realistic length'
+      || (CASE WHEN i % 1000 = 0 THEN ', zeppelin' ELSE '' END)
+      || (CASE WHEN i % 100 = 0 THEN ', qz' ELSE '' END)
+      || (CASE WHEN i % 7 = 0 THEN ', apple' ELSE '' END)
+      || (CASE WHEN i % 11 = 0 THEN ', river' ELSE '' END) || '.' AS content,
+    timestamptz '2026-01-01 00:00:00+00' + i * interval '1 second' AS at
+  FROM generate_series(1, $NOTES) AS i) AS note;
+-- What autovacuum does soon after a load of this size (PostgreSQL 13 and later vacuum
+-- after inserts too): statistics for the planner, and the visibility map that lets a
+-- count read the author index alone.
+VACUUM ANALYZE notes;
+SQL
+}
+start=$(date +%s%N)
+"seed_$BENCH_BACKEND"
+echo "$BENCH_BACKEND: seeded $NOTES notes in $(( ($(date +%s%N) - start) / 1000000 )) ms"
+
+summary() { # name, then wrk's output on stdin
+  awk -v name="$1" '
+    /Requests\/sec/ {rps=$2}
+    /^ +50%/ {p50=$2} /^ +99%/ {p99=$2}
+    /Non-2xx or 3xx responses/ {bad=$NF}
+    END {printf "%-34s %8.0f req/s   p50 %-9s p99 %-9s%s\n", name, rps, p50, p99, (bad ? "  NON-2xx: " bad : "")}'
+}
+run() { # name, path and query
+  local count
+  count=$(curl -fs -H "Authorization: Bearer $access" "$base$2" | python3 -c 'import json,sys; print(json.load(sys.stdin)["count"])')
+  wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --latency -H "Authorization: Bearer $access" "$base$2" \
+    | summary "$1 ($count)"
+}
+
+load() { awk '{print $1, $2, $3}' /proc/loadavg; }
+echo "wrk, ${DURATION}s per run, $CONNECTIONS connections, $BENCH_BACKEND, $NOTES notes of one user (matches in brackets); load average $(load):"
+run "search common term, page 1" "/api/notes/?search=ordinary&page=1"
+run "search rare term, page 1" "/api/notes/?search=zeppelin&page=1"
+run "search 2-character term, page 1" "/api/notes/?search=qz&page=1"
+run "search two terms, page 1" "/api/notes/?search=apple+river&page=1"
+run "search common term, last page" "/api/notes/?search=ordinary&page=last"
+run "list page 1" "/api/notes/?page=1"
+run "list deep page (last)" "/api/notes/?page=last"
+run "list middle page (500 of 1,000)" "/api/notes/?page=500"
+echo "load average after: $(load)"
