@@ -1,5 +1,5 @@
-//! Request extractors that answer bad input in the API's shapes: a JSON object body, and
-//! the authenticated user.
+//! Request extractors that answer bad input in the API's shapes: a JSON object body, the
+//! authenticated user, a note id, `If-Match`, and the notes list's query parameters.
 
 use crate::error::{ApiError, non_field};
 use crate::paging::PageRequest;

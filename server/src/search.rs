@@ -1,8 +1,8 @@
 //! `GET /api/notes/?search=`: Django REST framework's `SearchFilter` over a note's title
 //! and content. The search is split on white space; a note matches when, for every
 //! term, its title or its content contains the term ignoring case. Every character is
-//! taken literally (`%`, `_`, quotes, backslashes): terms are compared with `instr` or
-//! an escaped `LIKE` over the folded `search_text`, never interpreted.
+//! taken literally (`%`, `_`, quotes, backslashes): terms are compared with an escaped
+//! `LIKE` over the folded `search_text`, never interpreted.
 //!
 //! The indexes only narrow the candidates; the exact comparison above decides, so the
 //! answer is the same with or without them. On SQLite, terms of three characters or
@@ -27,6 +27,15 @@ const TRIGRAM: usize = 3;
 /// past it, walking the author's own notes is cheaper than gathering the index's
 /// matches (a term in every one of 20,000 notes costs the index about twice the walk).
 const INDEX_AT_MOST: u64 = 1000;
+
+/// Each term is one more condition; thousands would pass SQLite's expression depth and
+/// cost a scan each, so a search has at most this many (DRF sets no limit).
+const MAX_TERMS: usize = 32;
+
+/// An index is asked about at most this many characters of a term: enough to narrow the
+/// notes down, and a 50,000-character term does not become 50,000 index lookups. The
+/// whole term is still compared with each note the index names.
+const INDEXED_CHARS: usize = 64;
 
 /// The folded terms of a search; none means no filter, as an empty `?search=`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -56,6 +65,10 @@ impl Terms {
         let mut terms: Vec<String> = raw.split_whitespace().map(fold).collect();
         terms.sort_unstable();
         terms.dedup();
+        if terms.len() > MAX_TERMS {
+            let message = format!("Ensure this field has no more than {MAX_TERMS} terms.");
+            return Err(FieldErrors::single(app::api::query::SEARCH, message).into());
+        }
         Ok(Self(terms))
     }
 
@@ -75,7 +88,7 @@ impl Terms {
         let indexable: Vec<String> = terms
             .iter()
             .filter(|t| t.chars().count() >= TRIGRAM)
-            .map(|t| fts5_phrase(t))
+            .map(|t| fts5_phrase(indexed_part(t)))
             .collect();
         if db.get_database_backend() != DbBackend::Sqlite || indexable.is_empty() {
             return Ok(Plan::Scan(terms));
@@ -143,18 +156,45 @@ impl Plan {
     }
 }
 
-/// The exact test of one folded term against a note's folded text.
+/// SQLite refuses a `LIKE` pattern longer than this (`SQLITE_MAX_LIKE_PATTERN_LENGTH`).
+const SQLITE_LIKE_MAX_BYTES: usize = 50_000;
+
+/// The exact test of one folded term against a note's folded text: an escaped `LIKE`.
+/// Over folded text SQLite's ASCII-only case folding in `LIKE` changes nothing, and its
+/// `LIKE` finds a missing term in half the time `instr` takes. A term too long for a
+/// SQLite pattern is compared with `instr`; on PostgreSQL, a long term's `LIKE` (which
+/// the trigram index reads) is only its first characters, and `strpos` (which it does
+/// not) compares the whole.
 fn contains(term: &str, backend: DbBackend) -> Condition {
-    let condition = Condition::all();
-    if backend == DbBackend::Sqlite {
-        condition.add(Expr::cust_with_values(
-            r#"instr("notes"."search_text", ?) > 0"#,
+    let like = |part: &str| {
+        let pattern = format!("%{}%", escape_like(part));
+        Column::SearchText.like(LikeExpr::new(pattern).escape('\\'))
+    };
+    // sea-query's placeholder for a custom expression is the backend's own.
+    let exactly = |function: &str, placeholder: &str| {
+        Expr::cust_with_values(
+            format!(r#"{function}("notes"."search_text", {placeholder}) > 0"#),
             [term.to_owned()],
-        ))
-    } else {
-        let pattern = format!("%{}%", escape_like(term));
-        condition.add(Column::SearchText.like(LikeExpr::new(pattern).escape('\\')))
+        )
+    };
+    let condition = Condition::all();
+    match backend {
+        DbBackend::Sqlite if escape_like(term).len() + 2 > SQLITE_LIKE_MAX_BYTES => {
+            condition.add(exactly("instr", "?"))
+        }
+        DbBackend::Sqlite => condition.add(like(term)),
+        _ if term.chars().count() > INDEXED_CHARS => condition
+            .add(like(indexed_part(term)))
+            .add(exactly("strpos", "$1")),
+        _ => condition.add(like(term)),
     }
+}
+
+/// The first characters of a term, as many as an index is asked about.
+fn indexed_part(term: &str) -> &str {
+    term.char_indices()
+        .nth(INDEXED_CHARS)
+        .map_or(term, |(end, _)| &term[..end])
 }
 
 /// An FTS5 string: every character literal, a quote doubled.
@@ -184,6 +224,16 @@ mod tests {
         assert_eq!(terms.0, ["\"q\"", "50%", "a_b", "café", "x"]);
         assert!(Terms::parse(" \n ").unwrap().is_empty());
         assert!(Terms::parse("a\0b").is_err());
+    }
+
+    #[test]
+    fn searches_are_bounded() {
+        let many: Vec<String> = (0..=MAX_TERMS).map(|n| n.to_string()).collect();
+        assert!(Terms::parse(&many.join(" ")).is_err());
+        assert!(Terms::parse(&many[1..].join(" ")).is_ok());
+        let long = "é".repeat(100);
+        assert_eq!(indexed_part(&long).chars().count(), INDEXED_CHARS);
+        assert_eq!(indexed_part("short"), "short");
     }
 
     #[test]

@@ -1,4 +1,4 @@
-//! Registering and authenticating users.
+//! Registering, authenticating and deleting users, and showing their account.
 
 use crate::entities::user::{self, Entity as User};
 use crate::entities::{note, refresh_token};

@@ -115,6 +115,20 @@ async fn case_is_ignored_beyond_ascii_for_long_and_short_terms() {
     }
 }
 
+/// SQLite refuses `LIKE` patterns over 50,000 bytes; such a term is compared otherwise.
+/// (A URI holds at most 64 KiB, so this is about as long as a term can get.)
+#[tokio::test]
+async fn a_term_as_long_as_a_long_note_is_found() {
+    let app = TestApp::spawn().await;
+    let long = "ab".repeat(25_001);
+    let alice = user_with(&app, "alice", &[("Long", &long), ("Short", "ab")]).await;
+    let found = app.search(&alice, &long.to_uppercase()).await;
+    assert!(found == ["Long"], "{found:?}");
+    let found = app.search(&alice, &format!("{long}x")).await;
+    assert!(found.is_empty(), "{found:?}");
+    assert_eq!(app.search(&alice, "AB").await, ["Short", "Long"]);
+}
+
 #[tokio::test]
 async fn short_terms_of_one_or_two_characters_are_found_too() {
     let app = TestApp::spawn().await;
@@ -256,6 +270,19 @@ async fn an_empty_search_is_the_plain_list_and_a_nul_is_a_field_error() {
         (
             StatusCode::BAD_REQUEST,
             json!({"search": [NULL_CHARACTERS]})
+        )
+    );
+    let many: Vec<String> = (1..=33).map(|n| format!("t{n}")).collect();
+    let (status, body) = status_json(
+        app.list_with(&alice.tokens.access, &[("search", &many.join(" "))])
+            .await,
+    )
+    .await;
+    assert_eq!(
+        (status, body),
+        (
+            StatusCode::BAD_REQUEST,
+            json!({"search": ["Ensure this field has no more than 32 terms."]})
         )
     );
     // Given twice, the last value counts, as Django's `QueryDict.get` reads it.
