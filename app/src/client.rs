@@ -3,7 +3,7 @@
 //! only this trait, so the native build of the tree (the server lists its routes from it)
 //! never reaches `localStorage` or `fetch`.
 
-use crate::api::{Credentials, Note, NoteInput, User};
+use crate::api::{Account, Credentials, Note, NoteInput, Page, PasswordChange, User};
 use crate::errors::FieldErrors;
 use crate::guard::Session;
 use crate::refresh::RefreshOutcome;
@@ -13,8 +13,18 @@ use leptos::prelude::*;
 /// An answer from the API, decoded.
 pub type Reply<T> = LocalBoxFuture<'static, Result<T, ClientError>>;
 
-/// The browser side of the app. Every method that talks to the server retries once after
-/// refreshing a refused access token (see `crate::refresh`).
+/// How many notes the SPA asks for at a time.
+pub const PAGE_SIZE: u64 = 20;
+
+/// A value and the version it was read or written at (its `ETag`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Versioned<T> {
+    pub value: T,
+    pub etag: Option<String>,
+}
+
+/// The browser side of the app. Every method that talks to the server as the signed-in
+/// person retries once after refreshing a refused access token (see `crate::refresh`).
 pub trait Backend: Send + Sync {
     /// The session the stored tokens make, in this tab or another; reading it in a
     /// reactive closure tracks it.
@@ -26,10 +36,29 @@ pub trait Backend: Send + Sync {
     fn register(&self, credentials: Credentials) -> Reply<User>;
     /// Forgets the tokens in every tab at once, then asks the server to end the session.
     fn sign_out(&self) -> LocalBoxFuture<'static, ()>;
-    fn notes(&self) -> Reply<Vec<Note>>;
+    /// Page `page` (from 1, [`PAGE_SIZE`] notes each) of the person's notes, newest first,
+    /// holding every term of `search` in their title or content.
+    fn notes(&self, search: String, page: u64) -> Reply<Page<Note>>;
+    /// A note as it is now.
+    fn note(&self, id: i64) -> Reply<Versioned<Note>>;
     fn create_note(&self, input: NoteInput) -> Reply<Note>;
-    fn update_note(&self, id: i64, input: NoteInput) -> Reply<Note>;
+    /// Saves over the version `etag` names, or over whatever is there without one:
+    /// [`ClientError::Changed`] when someone saved the note since.
+    fn update_note(
+        &self,
+        id: i64,
+        input: NoteInput,
+        etag: Option<String>,
+    ) -> Reply<Versioned<Note>>;
     fn delete_note(&self, id: i64) -> Reply<()>;
+    fn account(&self) -> Reply<Account>;
+    /// Changes the password and stores the new pair: this session goes on, every other
+    /// one ends.
+    fn change_password(&self, change: PasswordChange) -> Reply<()>;
+    /// Ends every session of the person on the server, this one included.
+    fn end_sessions(&self) -> Reply<()>;
+    /// Deletes the account, its notes and its sessions.
+    fn delete_account(&self, password: String) -> Reply<()>;
 }
 
 /// The context the pages reach the browser through. The backend lives as long as the
@@ -63,6 +92,10 @@ pub enum ClientError {
     Fields(FieldErrors),
     /// Any other refusal, with the server's `detail`.
     Detail(String),
+    /// `404`: what was asked for is not there (any more).
+    NotFound,
+    /// `412`: someone saved the note since the version the request named.
+    Changed,
     /// The session is over and the tokens are cleared; the route guard takes the
     /// person to the sign-in page.
     SignedOut,
@@ -76,6 +109,8 @@ impl ClientError {
         match self {
             Self::Fields(fields) => fields.first().unwrap_or_default().to_owned(),
             Self::Detail(detail) => detail.clone(),
+            Self::NotFound => "It is not there any more.".into(),
+            Self::Changed => "It was changed elsewhere in the meantime.".into(),
             Self::SignedOut => "Your session has ended. Please sign in again.".into(),
             Self::Network => {
                 "Could not reach the server. Check your connection and try again.".into()

@@ -20,5 +20,6 @@ mod common_passwords;
 mod components;
 mod pages;
 mod protect;
+mod unsaved;
 
 pub use shell::App;

@@ -2,6 +2,7 @@
 //! `ProtectedRoute` whose condition, redirect and pending view come from here.
 
 use crate::client::use_client;
+use crate::components::RetryPanel;
 use crate::guard::{Decision, decide};
 use crate::refresh::RefreshOutcome;
 use crate::routes::{Access, login_url, safe_next};
@@ -63,17 +64,34 @@ pub fn redirect(access: Access) -> impl Fn() -> String + Clone + Send + Sync + '
 
 /// leptos_router's `<Redirect/>`, which `ProtectedRoute` renders, adds a history entry;
 /// the one hook it offers is the redirect function a server integration provides. The
-/// browser build provides one that replaces the entry instead, so Back never returns to
-/// a page whose guard would only send the person off again. Call it inside `<Router>`.
+/// browser build provides one that takes the refused page's own entry instead, so Back
+/// never returns to a page whose guard would only send the person off again. A page
+/// reached by a link in the app has no entry yet when its guard refuses it (the router
+/// adds it once the page is ready): then the redirect adds one, after the page the link
+/// was on. Call it inside `<Router>`.
 pub fn replace_on_redirect() {
     #[cfg(feature = "csr")]
     {
         use leptos_router::NavigateOptions;
         use leptos_router::components::provide_server_redirect;
         let navigate = leptos_router::hooks::use_navigate();
+        let location = use_location();
         provide_server_redirect(move |path| {
+            let refused = [
+                location.pathname.get_untracked(),
+                location.search.get_untracked(),
+            ];
+            let address = window().location();
+            let shown = [
+                address.pathname().unwrap_or_default(),
+                address
+                    .search()
+                    .unwrap_or_default()
+                    .trim_start_matches('?')
+                    .to_owned(),
+            ];
             let options = NavigateOptions {
-                replace: true,
+                replace: shown == refused,
                 ..Default::default()
             };
             navigate(path, options)
@@ -110,10 +128,10 @@ pub fn Renewing() -> impl IntoView {
         }
         .into_any(),
         Phase::Unreachable => view! {
-            <div class="panel" role="alert">
-                <p>"Could not reach the server to renew your session."</p>
-                <button type="button" on:click=move |_| renew()>"Try again"</button>
-            </div>
+            <RetryPanel
+                message="Could not reach the server to renew your session.".to_owned()
+                on_retry=Callback::new(move |()| renew())
+            />
         }
         .into_any(),
     }

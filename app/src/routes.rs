@@ -6,12 +6,13 @@ use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 /// The client routes' paths, for links and redirects.
 pub mod paths {
     pub const NOTES: &str = "/";
+    pub const ACCOUNT: &str = "/account";
     pub const LOGIN: &str = "/login";
     pub const REGISTER: &str = "/register";
     pub const LOGOUT: &str = "/logout";
 
     /// Every client route, as the tree declares them.
-    pub const ALL: [&str; 4] = [NOTES, LOGIN, REGISTER, LOGOUT];
+    pub const ALL: [&str; 5] = [NOTES, ACCOUNT, LOGIN, REGISTER, LOGOUT];
 }
 
 /// Who may see a route.

@@ -4,15 +4,18 @@
 
 use crate::client::Client;
 use crate::guard::Session;
-use crate::pages::{LoginPage, LogoutPage, NotFoundPage, NotesPage, RegisterPage};
+use crate::pages::{AccountPage, LoginPage, LogoutPage, Me, NotFoundPage, NotesPage, RegisterPage};
 use crate::protect::{self, Renewing};
 use crate::routes::{Access, paths};
+use crate::task::spawn;
+use crate::unsaved::{self, LeaveDialog};
 use leptos::prelude::*;
 use leptos_router::StaticSegment;
-use leptos_router::components::{ProtectedRoute, Route, Router, Routes};
+use leptos_router::components::{FlatRoutes, ProtectedRoute, Route, Router};
 
 #[component]
 pub fn App() -> impl IntoView {
+    unsaved::provide();
     view! {
         <Router>
             <Shell />
@@ -23,11 +26,17 @@ pub fn App() -> impl IntoView {
 #[component]
 fn Shell() -> impl IntoView {
     protect::replace_on_redirect();
+    provide_context(Me(RwSignal::new(None)));
     view! {
         <Header />
         <main id="main" class="site-main">
-            <Routes fallback=NotFoundPage>
+            <FlatRoutes fallback=NotFoundPage>
                 <Guarded path=paths::NOTES access=Access::Protected page=|| NotesPage().into_any() />
+                <Guarded
+                    path=paths::ACCOUNT
+                    access=Access::Protected
+                    page=|| AccountPage().into_any()
+                />
                 <Guarded path=paths::LOGIN access=Access::GuestsOnly page=|| LoginPage().into_any() />
                 <Guarded
                     path=paths::REGISTER
@@ -35,8 +44,9 @@ fn Shell() -> impl IntoView {
                     page=|| RegisterPage().into_any()
                 />
                 <Route path=segment(paths::LOGOUT) view=LogoutPage />
-            </Routes>
+            </FlatRoutes>
         </main>
+        <LeaveDialog />
     }
 }
 
@@ -74,19 +84,39 @@ fn Header() -> impl IntoView {
     // header to no one.
     let client = use_context::<Client>();
     let signed_in = move || client.is_some_and(|c| c.session() != Session::SignedOut);
+    let me = expect_context::<Me>().0;
+    // Who is signed in, fetched once per sign-in (here or in another tab).
+    Effect::new(move |_| match (signed_in(), client) {
+        (true, Some(client)) if me.with_untracked(Option::is_none) => spawn(async move {
+            if let Ok(account) = client.account().await {
+                me.set(Some(account));
+            }
+        }),
+        (true, _) => {}
+        (false, _) => me.set(None),
+    });
+    let name = move || {
+        me.with(|a| {
+            a.as_ref()
+                .map_or_else(|| "Account".to_owned(), |a| a.username.clone())
+        })
+    };
     view! {
         <header class="site-header">
             <a href=paths::NOTES class="brand">"Notes"</a>
             <nav aria-label="Account">
-                <Show
-                    when=signed_in
-                    fallback=|| view! {
+                {move || match signed_in() {
+                    true => view! {
+                        <a href=paths::ACCOUNT class="who" title="Your account">{name}</a>
+                        <a href=paths::LOGOUT>"Sign out"</a>
+                    }
+                    .into_any(),
+                    false => view! {
                         <a href=paths::LOGIN>"Sign in"</a>
                         <a href=paths::REGISTER>"Register"</a>
                     }
-                >
-                    <a href=paths::LOGOUT>"Sign out"</a>
-                </Show>
+                    .into_any(),
+                }}
             </nav>
         </header>
     }

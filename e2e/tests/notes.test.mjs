@@ -46,6 +46,8 @@ test('register, sign in, create, edit and delete a note, reload keeps the sessio
     await page.locator('#new-note-title-error', { hasText: 'This field may not be blank.' }).waitFor();
     assert.equal(await page.locator('#new-note-title').getAttribute('aria-invalid'), 'true');
     assert.equal(await page.evaluate(() => document.activeElement?.id), 'new-note-title');
+    await page.getByLabel('Title').fill('');
+    await page.getByLabel('Content').fill('');
 
     // Edit "Groceries" in place.
     // The card keeps its place while its text turns into fields.

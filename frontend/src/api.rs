@@ -6,8 +6,11 @@
 //! where they are unit-tested; this module only carries them out.
 
 use crate::session;
-use app::api::{Credentials, Note, NoteInput, RefreshRequest, TokenPair, User, paths};
-use app::client::{Backend, ClientError, Reply};
+use app::api::{
+    Account, AccountDeletion, Credentials, Note, NoteInput, Page, PasswordChange, RefreshRequest,
+    TokenPair, User, paths,
+};
+use app::client::{Backend, ClientError, PAGE_SIZE, Reply, Versioned};
 use app::errors::{Detail, FieldErrors};
 use app::guard::Session;
 use app::json;
@@ -42,18 +45,17 @@ impl Backend for Browser {
     }
 
     fn sign_in(&self, credentials: Credentials) -> Reply<()> {
+        let call = Call::new("POST", paths::TOKEN).body(&credentials);
         async move {
-            let pair: TokenPair =
-                decode(send("POST", paths::TOKEN, body(&credentials), None).await?)?;
-            session::store(&pair);
+            session::store(&decode::<TokenPair>(send(&call, None).await?)?);
             Ok(())
         }
         .boxed_local()
     }
 
     fn register(&self, credentials: Credentials) -> Reply<User> {
-        async move { decode(send("POST", paths::REGISTER, body(&credentials), None).await?) }
-            .boxed_local()
+        let call = Call::new("POST", paths::REGISTER).body(&credentials);
+        async move { decode(send(&call, None).await?) }.boxed_local()
     }
 
     fn sign_out(&self) -> LocalBoxFuture<'static, ()> {
@@ -62,46 +64,126 @@ impl Backend for Browser {
         async move {
             // Best effort: the tokens are gone from this browser either way.
             if let Some(refresh) = refresh {
-                let request = body(&RefreshRequest { refresh });
-                let _ = send("POST", paths::TOKEN_BLACKLIST, request, None).await;
+                let call =
+                    Call::new("POST", paths::TOKEN_BLACKLIST).body(&RefreshRequest { refresh });
+                let _ = send(&call, None).await;
             }
         }
         .boxed_local()
     }
 
-    fn notes(&self) -> Reply<Vec<Note>> {
-        authed("GET", paths::NOTES.into(), None).boxed_local()
+    fn notes(&self, search: String, page: u64) -> Reply<Page<Note>> {
+        let mut path = [
+            paths::NOTES,
+            "?page=",
+            &page.to_string(),
+            "&page_size=",
+            &PAGE_SIZE.to_string(),
+        ]
+        .concat();
+        if !search.trim().is_empty() {
+            path += "&search=";
+            path += &String::from(js_sys::encode_uri_component(&search));
+        }
+        authed(Call::new("GET", path)).boxed_local()
+    }
+
+    fn note(&self, id: i64) -> Reply<Versioned<Note>> {
+        versioned(Call::new("GET", paths::note(id))).boxed_local()
     }
 
     fn create_note(&self, input: NoteInput) -> Reply<Note> {
-        authed("POST", paths::NOTES.into(), body(&input)).boxed_local()
+        authed(Call::new("POST", paths::NOTES).body(&input)).boxed_local()
     }
 
-    fn update_note(&self, id: i64, input: NoteInput) -> Reply<Note> {
-        authed("PUT", paths::note(id), body(&input)).boxed_local()
+    fn update_note(
+        &self,
+        id: i64,
+        input: NoteInput,
+        etag: Option<String>,
+    ) -> Reply<Versioned<Note>> {
+        let call = Call::new("PUT", paths::note(id)).body(&input);
+        versioned(Call {
+            if_match: etag,
+            ..call
+        })
+        .boxed_local()
     }
 
     fn delete_note(&self, id: i64) -> Reply<()> {
-        authed("DELETE", paths::note(id), None).boxed_local()
+        authed(Call::new("DELETE", paths::note(id))).boxed_local()
+    }
+
+    fn account(&self) -> Reply<Account> {
+        authed(Call::new("GET", paths::ACCOUNT)).boxed_local()
+    }
+
+    fn change_password(&self, change: PasswordChange) -> Reply<()> {
+        let call = Call::new("POST", paths::PASSWORD).body(&change);
+        async move {
+            session::store(&authed::<TokenPair>(call).await?);
+            Ok(())
+        }
+        .boxed_local()
+    }
+
+    fn end_sessions(&self) -> Reply<()> {
+        authed(Call::new("DELETE", paths::SESSIONS)).boxed_local()
+    }
+
+    fn delete_account(&self, password: String) -> Reply<()> {
+        authed(Call::new("DELETE", paths::ACCOUNT).body(&AccountDeletion { password }))
+            .boxed_local()
+    }
+}
+
+/// One request to the API.
+struct Call {
+    method: &'static str,
+    path: String,
+    body: Option<String>,
+    /// `If-Match`: the version of a note that a write is meant for.
+    if_match: Option<String>,
+}
+
+impl Call {
+    fn new(method: &'static str, path: impl Into<String>) -> Self {
+        Self {
+            method,
+            path: path.into(),
+            body: None,
+            if_match: None,
+        }
+    }
+
+    /// A JSON body. The `app::api` types are plain structs of strings and numbers: they
+    /// always encode.
+    fn body(self, value: &impl Serialize) -> Self {
+        Self {
+            body: json::to_string(value),
+            ..self
+        }
     }
 }
 
 /// A request on the signed-in user's behalf.
-async fn authed<T: DeserializeOwned>(
-    method: &'static str,
-    path: String,
-    body: Option<String>,
-) -> Result<T, ClientError> {
-    decode(authorized(method, &path, body).await?)
+async fn authed<T: DeserializeOwned>(call: Call) -> Result<T, ClientError> {
+    decode(authorized(&call).await?)
+}
+
+/// [`authed`], with the version of the note the answer holds.
+async fn versioned(call: Call) -> Result<Versioned<Note>, ClientError> {
+    let answer = authorized(&call).await?;
+    let etag = answer.etag.clone();
+    Ok(Versioned {
+        value: decode(answer)?,
+        etag,
+    })
 }
 
 /// [`authed`]'s answer before it is decoded: the one copy of the retry loop, whatever
 /// type the answer decodes to.
-async fn authorized(
-    method: &'static str,
-    path: &str,
-    body: Option<String>,
-) -> Result<Answer, ClientError> {
+async fn authorized(call: &Call) -> Result<Answer, ClientError> {
     // A token already known to be stale would only earn a 401: renew it first. If the
     // server cannot be reached for that, the request may still get through.
     let before = session::read();
@@ -115,7 +197,7 @@ async fn authorized(
     loop {
         // Read on every attempt: another tab may have renewed the pair meanwhile.
         let sent = session::read().access;
-        let answer = send(method, path, body.clone(), sent.as_deref()).await?;
+        let answer = send(call, sent.as_deref()).await?;
         if answer.status != 401 {
             return Ok(answer);
         }
@@ -184,10 +266,10 @@ async fn refresh_once(stale: Option<String>) -> RefreshOutcome {
         session::clear();
         return RefreshOutcome::SignedOut;
     };
-    let request = body(&RefreshRequest {
+    let call = Call::new("POST", paths::TOKEN_REFRESH).body(&RefreshRequest {
         refresh: token.clone(),
     });
-    let answer = send("POST", paths::TOKEN_REFRESH, request, None).await.ok();
+    let answer = send(&call, None).await.ok();
     match refresh::refresh_outcome(answer.as_ref().map(|a| a.status)) {
         RefreshOutcome::Renewed => {
             let Some(pair) = answer.and_then(|a| json::from_str::<TokenPair>(&a.body)) else {
@@ -225,19 +307,23 @@ async fn refresh_once(stale: Option<String>) -> RefreshOutcome {
 struct Answer {
     status: u16,
     body: String,
+    etag: Option<String>,
 }
 
 fn decode<T: DeserializeOwned>(answer: Answer) -> Result<T, ClientError> {
-    if (200..300).contains(&answer.status) {
-        // `204 No Content` has no body; `null` reads as `()`.
-        let body = if answer.body.is_empty() {
-            "null"
-        } else {
-            &answer.body
-        };
-        return json::from_str(body).ok_or_else(|| {
-            ClientError::Detail("The server sent an answer this app cannot read.".into())
-        });
+    // `204 No Content` has no body; `null` reads as `()`.
+    let body = success(answer)?;
+    json::from_str(if body.is_empty() { "null" } else { &body }).ok_or_else(unreadable)
+}
+
+/// The body of a successful answer, or the error any other answer says: the part of
+/// [`decode`] that is the same whatever type it decodes to, so it exists once.
+fn success(answer: Answer) -> Result<String, ClientError> {
+    match answer.status {
+        200..=299 => return Ok(answer.body),
+        404 => return Err(ClientError::NotFound),
+        412 => return Err(ClientError::Changed),
+        _ => {}
     }
     // `{"detail": ...}`, else `{"<field>": [...]}`: the shapes every error has.
     if let Some(detail) = json::from_str::<Detail>(&answer.body) {
@@ -249,44 +335,33 @@ fn decode<T: DeserializeOwned>(answer: Answer) -> Result<T, ClientError> {
     })
 }
 
-/// A JSON request body. The `app::api` types are plain structs of strings and numbers:
-/// they always encode.
-fn body(value: &impl Serialize) -> Option<String> {
-    json::to_string(value)
+fn unreadable() -> ClientError {
+    ClientError::Detail("The server sent an answer this app cannot read.".into())
 }
 
-async fn send(
-    method: &str,
-    path: &str,
-    body: Option<String>,
-    bearer: Option<&str>,
-) -> Result<Answer, ClientError> {
-    fetch(method, path, body, bearer)
-        .await
-        .map_err(|_| ClientError::Network)
+async fn send(call: &Call, bearer: Option<&str>) -> Result<Answer, ClientError> {
+    fetch(call, bearer).await.map_err(|_| ClientError::Network)
 }
 
-async fn fetch(
-    method: &str,
-    path: &str,
-    body: Option<String>,
-    bearer: Option<&str>,
-) -> Result<Answer, wasm_bindgen::JsValue> {
+async fn fetch(call: &Call, bearer: Option<&str>) -> Result<Answer, wasm_bindgen::JsValue> {
     let headers = Headers::new()?;
     headers.set("Accept", "application/json")?;
     let init = RequestInit::new();
-    init.set_method(method);
+    init.set_method(call.method);
     // Notes are private and change under other tabs: never answer from the HTTP cache.
     init.set_cache(RequestCache::NoStore);
-    if let Some(body) = body {
+    if let Some(body) = &call.body {
         headers.set("Content-Type", "application/json")?;
         init.set_body(&body.into());
     }
     if let Some(token) = bearer {
         headers.set("Authorization", &["Bearer ", token].concat())?;
     }
+    if let Some(etag) = &call.if_match {
+        headers.set("If-Match", etag)?;
+    }
     init.set_headers(&headers);
-    let request = Request::new_with_str_and_init(&[API_BASE, path].concat(), &init)?;
+    let request = Request::new_with_str_and_init(&[API_BASE, &call.path].concat(), &init)?;
     let response: Response = JsFuture::from(leptos::prelude::window().fetch_with_request(&request))
         .await?
         .dyn_into()?;
@@ -297,5 +372,6 @@ async fn fetch(
     Ok(Answer {
         status: response.status(),
         body,
+        etag: response.headers().get("ETag")?,
     })
 }

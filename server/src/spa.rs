@@ -93,14 +93,16 @@ fn inline_scripts(html: &str) -> Vec<&str> {
     scripts
 }
 
-/// Trunk names built files `<name>-<16 hex digits>[_bg].<ext>`: their content never
-/// changes under that name.
+/// Trunk names built files `<name>-<hash>[_bg].<ext>`, the hash a 64-bit number in hex
+/// without leading zeros (so one name in sixteen has 15 digits or fewer): their content
+/// never changes under that name.
 fn is_hashed_asset(path: &str) -> bool {
     let file = path.rsplit('/').next().unwrap_or(path);
     let stem = file.split('.').next().unwrap_or(file);
     let stem = stem.strip_suffix("_bg").unwrap_or(stem);
-    stem.rsplit_once('-')
-        .is_some_and(|(_, hash)| hash.len() == 16 && hash.bytes().all(|b| b.is_ascii_hexdigit()))
+    stem.rsplit_once('-').is_some_and(|(_, hash)| {
+        (12..=16).contains(&hash.len()) && hash.bytes().all(|b| b.is_ascii_hexdigit())
+    })
 }
 
 /// The paths of the SPA's client routes: leptos_axum walks `app`'s route tree, built
@@ -144,7 +146,9 @@ async fn file(State(spa): State<Spa>, request: Request) -> Response {
         Ok(response) => response.map(Body::new),
         Err(never) => match never {},
     };
-    if response.status() != StatusCode::OK {
+    // Only a missing file gets the shell: `304 Not Modified` for a revalidated file, or a
+    // range answer, is the file's own.
+    if response.status() == StatusCode::NOT_FOUND {
         return spa.shell(StatusCode::NOT_FOUND);
     }
     let mut response = response;
@@ -187,6 +191,8 @@ mod tests {
         assert!(is_hashed_asset("/frontend-0123456789abcdef.js"));
         assert!(is_hashed_asset("/frontend-0123456789abcdef_bg.wasm"));
         assert!(is_hashed_asset("/main-0123456789abcdef.css"));
+        // A hash with a leading zero digit, as Trunk writes it.
+        assert!(is_hashed_asset("/frontend-4173783b6c5add6.js"));
         assert!(!is_hashed_asset("/favicon.ico"));
         assert!(!is_hashed_asset("/my-notes.txt"));
     }

@@ -147,10 +147,55 @@ pub fn SubmitButton(
     form: FormState,
     label: &'static str,
     busy_label: &'static str,
+    #[prop(default = "primary")] class: &'static str,
 ) -> impl IntoView {
     view! {
-        <button type="submit" class="primary" disabled=move || form.busy.get()>
+        <button type="submit" class=class disabled=move || form.busy.get()>
             {move || if form.busy.get() { busy_label } else { label }}
         </button>
+    }
+}
+
+/// "Are you sure?" inside the page, for what cannot be undone: the question, the button
+/// that does it, and the one that does not (`cancel_ref` lets the caller focus it).
+#[component]
+pub fn ConfirmForm(
+    form: FormState,
+    question: &'static str,
+    label: &'static str,
+    busy_label: &'static str,
+    cancel_label: &'static str,
+    on_confirm: Callback<()>,
+    on_cancel: Callback<()>,
+    #[prop(optional)] cancel_ref: NodeRef<leptos::html::Button>,
+) -> impl IntoView {
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if form.begin(FieldErrors::default()) {
+            on_confirm.run(());
+        }
+    };
+    view! {
+        <form class="confirm" on:submit=submit aria-label=question>
+            <p>{question}</p>
+            <FormMessage form />
+            <div class="actions">
+                <SubmitButton form label busy_label />
+                <button type="button" node_ref=cancel_ref on:click=move |_| on_cancel.run(())>
+                    {cancel_label}
+                </button>
+            </div>
+        </form>
+    }
+}
+
+/// A request that failed, and a way to send it again.
+#[component]
+pub fn RetryPanel(message: String, on_retry: Callback<()>) -> impl IntoView {
+    view! {
+        <div class="panel" role="alert">
+            <p>{message}</p>
+            <button type="button" on:click=move |_| on_retry.run(())>"Try again"</button>
+        </div>
     }
 }

@@ -1,10 +1,13 @@
 //! One note in the list: read it, edit it in place, or delete it after an in-page
-//! confirmation.
+//! confirmation. Editing starts from the note as the server has it now and saves over
+//! exactly that version; if someone saved it elsewhere meanwhile, the person sees their
+//! version and chooses between keeping their own text and taking theirs.
 
-use super::{FormMessage, FormState, NoteForm, SubmitButton};
+use super::{ConfirmForm, FormMessage, FormState, NoteForm};
 use crate::api::{Note, NoteInput};
-use crate::client::{ClientError, use_client};
+use crate::client::{ClientError, Versioned, use_client};
 use crate::task::spawn;
+use crate::unsaved::warn_before_losing;
 use leptos::html::{Button, Input};
 use leptos::prelude::*;
 use leptos::wasm_bindgen::JsValue;
@@ -12,6 +15,8 @@ use leptos::wasm_bindgen::JsValue;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Mode {
     Reading,
+    /// Fetching the note as it is now, to edit that.
+    Opening,
     Editing,
     ConfirmingDelete,
 }
@@ -27,6 +32,9 @@ pub fn NoteCard(
     let id = note.id;
     let client = use_client();
     let mode = RwSignal::new(Mode::Reading);
+    // Errors of the card's own requests (opening for edit, deleting).
+    let deletion = FormState::new();
+    let deletion_message = move |error: ClientError| deletion.fail(error);
     // Whichever control should have focus once the card has re-rendered: the first
     // field when editing, "Keep it" when confirming, the Edit button otherwise.
     let focus_target = NodeRef::<Button>::new();
@@ -47,42 +55,106 @@ pub fn NoteCard(
         mode.set(to);
     };
 
+    let shown = note.clone();
     let form = FormState::new();
     let title = RwSignal::new(note.title.clone());
     let content = RwSignal::new(note.content.clone());
-    let save = Callback::new(move |input: NoteInput| {
+    // The version being edited: what the fields held when editing began, and its `ETag`.
+    let base = RwSignal::new(Versioned {
+        value: note.clone(),
+        etag: None,
+    });
+    // Someone else's version, saved while this person was editing.
+    let theirs = RwSignal::new(None::<Versioned<Note>>);
+    warn_before_losing(move || {
+        mode.get() == Mode::Editing
+            && base.with(|b| {
+                title.with(|t| *t != b.value.title) || content.with(|c| *c != b.value.content)
+            })
+    });
+    let start_from = move |version: Versioned<Note>| {
+        title.set(version.value.title.clone());
+        content.set(version.value.content.clone());
+        base.set(version);
+    };
+
+    let open = move |_| {
+        mode.set(Mode::Opening);
         spawn(async move {
-            match client.update_note(id, input).await {
-                Ok(saved) => {
-                    // Back to reading here too: a save that changed nothing the list
-                    // keys on leaves this card in place rather than replacing it.
-                    form.done();
-                    switch(Mode::Reading);
-                    on_saved.run(saved);
+            match client.note(id).await {
+                Ok(current) => {
+                    start_from(current);
+                    theirs.set(None);
+                    switch(Mode::Editing);
                 }
+                Err(ClientError::NotFound) => drop(on_deleted.try_run(id)),
+                Err(ClientError::SignedOut) => {}
+                Err(error) => {
+                    mode.set(Mode::Reading);
+                    deletion_message(error);
+                }
+            }
+        });
+    };
+
+    // Saved, or the saved version taken: the card reads it, the list shows it.
+    let settle = move |version: Versioned<Note>| {
+        form.done();
+        theirs.set(None);
+        start_from(version.clone());
+        switch(Mode::Reading);
+        on_saved.try_run(version.value);
+    };
+    let save = Callback::new(move |input: NoteInput| {
+        let etag = base.with_untracked(|b| b.etag.clone());
+        spawn(async move {
+            match client.update_note(id, input, etag).await {
+                // Back to reading here too: a save that changed nothing the list keys
+                // on leaves this card in place rather than replacing it.
+                Ok(saved) => settle(saved),
+                // Saving again goes over the version shown, and no other.
+                Err(ClientError::Changed) => match client.note(id).await {
+                    Ok(current) => {
+                        form.done();
+                        base.update(|b| b.etag.clone_from(&current.etag));
+                        theirs.set(Some(current));
+                    }
+                    Err(error) => form.fail(error),
+                },
+                Err(ClientError::NotFound) => form.fail(ClientError::Detail(
+                    "This note was deleted elsewhere. Your text is still here: copy it, or add it as a new note above.".into(),
+                )),
                 Err(error) => form.fail(error),
             }
         });
     });
+    let take_theirs = move |_| {
+        if let Some(current) = theirs.get_untracked() {
+            settle(current);
+        }
+    };
     let cancel = Callback::new(move |()| {
         form.done();
+        theirs.set(None);
         switch(Mode::Reading);
+        // Opening fetched a newer version than the list showed: show that one now.
+        let opened = base.with_untracked(|b| b.value.clone());
+        if opened != shown {
+            on_saved.try_run(opened);
+        }
     });
 
-    let deletion = FormState::new();
-    let delete = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        deletion.busy.set(true);
-        deletion.message.set(None);
+    let delete = Callback::new(move |()| {
         spawn(async move {
             match client.delete_note(id).await {
-                Ok(()) => on_deleted.run(id),
+                Ok(()) => drop(on_deleted.try_run(id)),
                 // The guard is already on its way to the sign-in page.
                 Err(ClientError::SignedOut) => {}
                 Err(error) => deletion.fail(error),
             }
         });
-    };
+    });
+    let keep = Callback::new(move |()| switch(Mode::Reading));
 
     let heading_id = format!("note-{id}-heading");
     let labelled_by = heading_id.clone();
@@ -107,12 +179,26 @@ pub fn NoteCard(
             {move || match mode.get() {
                 Mode::Editing => view! {
                     <h3 class="visually-hidden" id=editing_id.clone()>"Editing " {editing_title.clone()}</h3>
+                    {move || theirs.get().map(|current| view! {
+                        <div class="conflict" role="alert">
+                            <p><strong>"This note was changed elsewhere while you were editing it."</strong></p>
+                            <p>"The version saved now:"</p>
+                            <blockquote>
+                                <p class="conflict-title">{current.value.title}</p>
+                                <p class="note-content">{current.value.content}</p>
+                            </blockquote>
+                            <p>"Your text is still in the form below. Save it over that version, or take that version instead."</p>
+                            <div class="actions">
+                                <button type="button" on:click=take_theirs>"Take the saved version"</button>
+                            </div>
+                        </div>
+                    })}
                     <NoteForm
                         form
                         title
                         content
                         id_prefix=format!("note-{id}")
-                        submit_label="Save"
+                        submit_label=if theirs.with(Option::is_some) { "Save mine over it" } else { "Save" }
                         busy_label="Saving…"
                         on_submit=save
                         on_cancel=cancel
@@ -120,11 +206,12 @@ pub fn NoteCard(
                     />
                 }
                 .into_any(),
-                Mode::Reading => view! {
+                Mode::Reading | Mode::Opening => view! {
                     {reading()}
+                    <FormMessage form=deletion />
                     <div class="actions">
-                        <button type="button" node_ref=focus_target on:click=move |_| switch(Mode::Editing)>
-                            "Edit"
+                        <button type="button" node_ref=focus_target on:click=open disabled=move || mode.get() == Mode::Opening>
+                            {move || if mode.get() == Mode::Opening { "Opening…" } else { "Edit" }}
                         </button>
                         <button type="button" class="danger" on:click=move |_| switch(Mode::ConfirmingDelete)>
                             "Delete"
@@ -134,16 +221,16 @@ pub fn NoteCard(
                 .into_any(),
                 Mode::ConfirmingDelete => view! {
                     {reading()}
-                    <form class="confirm" on:submit=delete aria-label="Confirm deletion">
-                        <p>"Delete this note? This cannot be undone."</p>
-                        <FormMessage form=deletion />
-                        <div class="actions">
-                            <SubmitButton form=deletion label="Delete note" busy_label="Deleting…" />
-                            <button type="button" node_ref=focus_target on:click=move |_| switch(Mode::Reading)>
-                                "Keep it"
-                            </button>
-                        </div>
-                    </form>
+                    <ConfirmForm
+                        form=deletion
+                        question="Delete this note? This cannot be undone."
+                        label="Delete note"
+                        busy_label="Deleting…"
+                        cancel_label="Keep it"
+                        on_confirm=delete
+                        on_cancel=keep
+                        cancel_ref=focus_target
+                    />
                 }
                 .into_any(),
             }}

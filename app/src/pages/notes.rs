@@ -1,17 +1,28 @@
-//! The signed-in home: write a note, and read, edit or delete the ones written, newest
-//! first.
+//! The signed-in home: write a note, find one by what it says (`/?q=`), and read, edit or
+//! delete the ones written, newest first, a page at a time.
 
 use crate::api::{Note, NoteInput};
-use crate::client::{ClientError, use_client};
-use crate::components::{FormState, NoteCard, NoteForm};
+use crate::client::{ClientError, PAGE_SIZE, use_client};
+use crate::components::{FormState, NoteCard, NoteForm, RetryPanel};
 use crate::task::spawn;
+use crate::unsaved::warn_before_losing;
 use leptos::html::{H2, Input};
 use leptos::prelude::*;
+use leptos_router::NavigateOptions;
+use leptos_router::hooks::{use_navigate, use_query_map};
+use std::time::Duration;
+
+/// How long typing must pause before the search goes out.
+const SEARCH_DELAY: Duration = Duration::from_millis(300);
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Listing {
     Loading,
-    Loaded(Vec<Note>),
+    /// What is shown so far, newest first, and how many notes match in all.
+    Loaded {
+        notes: Vec<Note>,
+        count: u64,
+    },
     Failed(String),
 }
 
@@ -19,29 +30,145 @@ enum Listing {
 pub fn NotesPage() -> impl IntoView {
     super::set_title("Your notes");
     let client = use_client();
+    let query = use_query_map();
+    // The search is the URL's `q`, so a reload or Back brings it back.
+    let search = Memo::new(move |_| query.with(|q| q.get("q").unwrap_or_default()));
+    let typed = RwSignal::new(search.get_untracked());
     let listing = RwSignal::new(Listing::Loading);
+    let loading_more = RwSignal::new(false);
     let status = RwSignal::new(String::new());
     let just_saved = RwSignal::new(None::<i64>);
     let list_heading = NodeRef::<H2>::new();
     let new_title = NodeRef::<Input>::new();
+    // Answers to a search that has since changed are dropped.
+    let generation = StoredValue::new(0u32);
 
     let load = move || {
+        let search = search.get_untracked();
+        let this = generation.get_value() + 1;
+        generation.set_value(this);
         listing.set(Listing::Loading);
         spawn(async move {
-            match client.notes().await {
-                Ok(notes) => listing.set(Listing::Loaded(notes)),
+            let page = client.notes(search, 1).await;
+            // Also when the page has gone meanwhile (signed out, say): its state with it.
+            if generation.try_get_value() != Some(this) {
+                return;
+            }
+            match page {
+                Ok(page) => listing.set(Listing::Loaded {
+                    notes: page.results,
+                    count: page.count,
+                }),
                 // The guard is already on its way to the sign-in page.
                 Err(ClientError::SignedOut) => {}
                 Err(error) => listing.set(Listing::Failed(error.message())),
             }
         });
     };
-    load();
+    // Whenever the search in the URL changes: typed here, or Back and Forward.
+    Effect::new(move |_| {
+        let search = search.get();
+        if typed.get_untracked() != search {
+            typed.set(search);
+        }
+        load();
+    });
 
-    let edit_list = move |change: &dyn Fn(&mut Vec<Note>)| {
+    // The URL follows the box once typing pauses, replacing the entry: Back leaves the
+    // search rather than stepping through every keystroke.
+    let navigate = use_navigate();
+    let pending = StoredValue::new(None::<TimeoutHandle>);
+    let on_search_input = move |text: String| {
+        typed.set(text);
+        if let Some(timer) = pending.get_value() {
+            timer.clear();
+        }
+        let navigate = navigate.clone();
+        let timer = set_timeout_with_handle(
+            move || {
+                let (Some(text), Some(search)) =
+                    (typed.try_get_untracked(), search.try_get_untracked())
+                else {
+                    return;
+                };
+                if text.trim() != search.trim() {
+                    let url = match text.trim() {
+                        "" => "/".to_owned(),
+                        terms => {
+                            ["/?q=", &String::from(js_sys::encode_uri_component(terms))].concat()
+                        }
+                    };
+                    let options = NavigateOptions {
+                        replace: true,
+                        scroll: false,
+                        ..Default::default()
+                    };
+                    navigate(&url, options);
+                }
+            },
+            SEARCH_DELAY,
+        );
+        pending.set_value(timer.ok());
+    };
+
+    let load_more = move |_| {
+        let this = generation.get_value();
+        loading_more.set(true);
+        spawn(async move {
+            // The next note is the one after those shown. Page numbers count from what
+            // the server holds now, which notes added or deleted here have shifted, so a
+            // page may overlap the list (merged by id) and bring only a few new ones:
+            // then the page after it comes too.
+            let mut added = 0;
+            for _ in 0..2 {
+                let Some(Listing::Loaded { notes, count }) = listing.try_get_untracked() else {
+                    break;
+                };
+                if added >= PAGE_SIZE || notes.len() as u64 >= count {
+                    break;
+                }
+                let page = notes.len() as u64 / PAGE_SIZE + 1;
+                let answer = client.notes(search.get_untracked(), page).await;
+                if generation.try_get_value() != Some(this) {
+                    return;
+                }
+                match answer {
+                    Ok(more) => listing.update(|l| {
+                        if let Listing::Loaded { notes, count } = l {
+                            let before = notes.len();
+                            for note in more.results {
+                                if notes.iter().all(|shown| shown.id != note.id) {
+                                    notes.push(note);
+                                }
+                            }
+                            added += (notes.len() - before) as u64;
+                            *count = more.count;
+                        }
+                    }),
+                    Err(ClientError::SignedOut) => break,
+                    // Past the end: someone deleted notes elsewhere; what is shown is all.
+                    Err(ClientError::NotFound) => {
+                        listing.update(|l| {
+                            if let Listing::Loaded { notes, count } = l {
+                                *count = notes.len() as u64;
+                            }
+                        });
+                        break;
+                    }
+                    Err(error) => {
+                        status.set(error.message());
+                        break;
+                    }
+                }
+            }
+            loading_more.set(false);
+        });
+    };
+
+    let edit_list = move |change: &dyn Fn(&mut Vec<Note>, &mut u64)| {
         listing.update(|l| {
-            if let Listing::Loaded(notes) = l {
-                change(notes);
+            if let Listing::Loaded { notes, count } = l {
+                change(notes, count);
             }
         })
     };
@@ -49,16 +176,20 @@ pub fn NotesPage() -> impl IntoView {
     let form = FormState::new();
     let title = RwSignal::new(String::new());
     let content = RwSignal::new(String::new());
+    warn_before_losing(move || !title.with(String::is_empty) || !content.with(String::is_empty));
     let create: Callback<NoteInput> = Callback::new(move |input: NoteInput| {
         spawn(async move {
             match client.create_note(input).await {
                 Ok(note) => {
-                    edit_list(&|notes| notes.insert(0, note.clone()));
+                    edit_list(&|notes, count| {
+                        notes.insert(0, note.clone());
+                        *count += 1;
+                    });
                     title.set(String::new());
                     content.set(String::new());
                     form.done();
                     status.set("Note added.".into());
-                    drop(new_title.get_untracked().map(|el| el.focus()));
+                    drop(new_title.try_get_untracked().flatten().map(|el| el.focus()));
                 }
                 Err(error) => form.fail(error),
             }
@@ -67,7 +198,7 @@ pub fn NotesPage() -> impl IntoView {
 
     let on_saved: Callback<Note> = Callback::new(move |saved: Note| {
         just_saved.set(Some(saved.id));
-        edit_list(&|notes| {
+        edit_list(&|notes, _| {
             if let Some(slot) = notes.iter_mut().find(|n| n.id == saved.id) {
                 *slot = saved.clone();
             }
@@ -75,22 +206,42 @@ pub fn NotesPage() -> impl IntoView {
         status.set("Note saved.".into());
     });
     let on_deleted: Callback<i64> = Callback::new(move |id: i64| {
-        edit_list(&|notes| notes.retain(|n| n.id != id));
+        edit_list(&|notes, count| {
+            let before = notes.len();
+            notes.retain(|n| n.id != id);
+            *count -= (before - notes.len()) as u64;
+        });
         status.set("Note deleted.".into());
-        drop(list_heading.get_untracked().map(|el| el.focus()));
+        drop(
+            list_heading
+                .try_get_untracked()
+                .flatten()
+                .map(|el| el.focus()),
+        );
     });
 
     let notes = move || match listing.get() {
-        Listing::Loaded(notes) => notes,
+        Listing::Loaded { notes, .. } => notes,
         _ => Vec::new(),
     };
     let count = move || match listing.with(|l| match l {
-        Listing::Loaded(notes) => notes.len(),
+        Listing::Loaded { count, .. } => *count,
         _ => 0,
     }) {
         0 => String::new(),
-        1 => "(1)".to_owned(),
         n => format!("({n})"),
+    };
+    let heading = move || match search.get().trim() {
+        "" => "Your notes ".to_owned(),
+        terms => ["Notes matching “", terms, "” "].concat(),
+    };
+    let shown = move || {
+        listing.with(|l| match l {
+            Listing::Loaded { notes, count } if (notes.len() as u64) < *count => {
+                Some((notes.len(), *count))
+            }
+            _ => None,
+        })
     };
 
     view! {
@@ -109,27 +260,49 @@ pub fn NotesPage() -> impl IntoView {
                 />
             </section>
             <section aria-labelledby="notes-heading">
-                <h2 id="notes-heading" tabindex="-1" node_ref=list_heading>
-                    "Your notes " <span class="count">{count}</span>
-                </h2>
+                <div class="list-header">
+                    <h2 id="notes-heading" tabindex="-1" node_ref=list_heading>
+                        {heading} <span class="count">{count}</span>
+                    </h2>
+                    <form class="search" role="search" on:submit=|ev| ev.prevent_default()>
+                        <label for="search">"Search your notes"</label>
+                        <input
+                            id="search"
+                            type="search"
+                            autocomplete="off"
+                            spellcheck="false"
+                            prop:value=move || typed.get()
+                            on:input=move |ev| on_search_input(event_target_value(&ev))
+                        />
+                    </form>
+                </div>
                 <p class="status" role="status" aria-live="polite">{move || status.get()}</p>
                 {move || match listing.get() {
                     Listing::Loading => view! {
                         <p class="checking" role="status">"Loading your notes…"</p>
                     }.into_any(),
                     Listing::Failed(message) => view! {
-                        <div class="panel" role="alert">
-                            <p>{message}</p>
-                            <button type="button" on:click=move |_| load()>"Try again"</button>
-                        </div>
+                        <RetryPanel message on_retry=Callback::new(move |()| load()) />
                     }.into_any(),
-                    Listing::Loaded(notes) if notes.is_empty() => view! {
-                        <div class="empty">
-                            <p>"No notes yet."</p>
-                            <p>"Write your first one above: it will be kept here, visible only to you."</p>
-                        </div>
-                    }.into_any(),
-                    Listing::Loaded(_) => ().into_any(),
+                    Listing::Loaded { notes, .. } if notes.is_empty() => {
+                        let (first, second) = match search.get_untracked().trim() {
+                            "" => (
+                                "No notes yet.".to_owned(),
+                                "Write your first one above: it will be kept here, visible only to you.",
+                            ),
+                            terms => (
+                                ["No notes match “", terms, "”."].concat(),
+                                "Every word you type must appear in a note's title or content.",
+                            ),
+                        };
+                        view! {
+                            <div class="empty" role="status">
+                                <p>{first}</p>
+                                <p>{second}</p>
+                            </div>
+                        }.into_any()
+                    }
+                    Listing::Loaded { .. } => ().into_any(),
                 }}
                 <ul class="notes">
                     <For
@@ -145,6 +318,14 @@ pub fn NotesPage() -> impl IntoView {
                         />
                     </For>
                 </ul>
+                {move || shown().map(|(shown, count)| view! {
+                    <div class="more">
+                        <p>"Showing " {shown} " of " {count} "."</p>
+                        <button type="button" on:click=load_more disabled=move || loading_more.get()>
+                            {move || if loading_more.get() { "Loading…" } else { "Show more" }}
+                        </button>
+                    </div>
+                })}
             </section>
         </div>
     }

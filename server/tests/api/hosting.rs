@@ -55,6 +55,18 @@ async fn hashed_assets_are_cached_for_good_and_compressed() {
     assert_eq!(response.headers()[header::CONTENT_ENCODING], "gzip");
     let plain = app.client.get(app.url("/robots.txt")).send().await.unwrap();
     assert_eq!(plain.headers()[header::CACHE_CONTROL], "no-cache");
+
+    // A browser revalidating a file it holds hears that it has not changed, not that it
+    // is missing.
+    let modified = plain.headers()[header::LAST_MODIFIED].clone();
+    let revalidated = app
+        .client
+        .get(app.url("/robots.txt"))
+        .header(header::IF_MODIFIED_SINCE, modified)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(revalidated.status(), StatusCode::NOT_MODIFIED);
 }
 
 #[tokio::test]

@@ -1,0 +1,223 @@
+//! The signed-in person's account: who they are and since when, a new password, signing
+//! out everywhere, and deleting the account.
+
+use crate::api::{Account, PasswordChange};
+use crate::client::{ClientError, use_client};
+use crate::components::{ConfirmForm, FormMessage, FormState, SubmitButton, TextField};
+use crate::errors::FieldErrors;
+use crate::routes::paths;
+use crate::task::spawn;
+use crate::validation::Password;
+use leptos::prelude::*;
+use leptos_router::NavigateOptions;
+use leptos_router::hooks::use_navigate;
+
+/// The signed-in account, once the header has fetched it; shared with this page.
+#[derive(Clone, Copy)]
+pub struct Me(pub RwSignal<Option<Account>>);
+
+#[component]
+pub fn AccountPage() -> impl IntoView {
+    super::set_title("Your account");
+    let me = expect_context::<Me>().0;
+    let username = move || me.with(|a| a.as_ref().map(|a| a.username.clone()));
+    let since = move || {
+        me.with(|a| {
+            a.as_ref()
+                .map(|a| super::local_date(&a.date_joined))
+                .unwrap_or_default()
+        })
+    };
+    view! {
+        <div class="account-page">
+            <section class="panel">
+                <h1>"Your account"</h1>
+                {move || match username() {
+                    Some(name) => view! {
+                        <p>"Signed in as " <strong class="username">{name}</strong> ", with us since " {since} "."</p>
+                    }.into_any(),
+                    None => view! { <p class="checking" role="status">"Loading your account…"</p> }.into_any(),
+                }}
+            </section>
+            <ChangePassword username />
+            <EndSessions />
+            <DeleteAccount />
+        </div>
+    }
+}
+
+#[component]
+fn ChangePassword(username: impl Fn() -> Option<String> + Send + Sync + 'static) -> impl IntoView {
+    let client = use_client();
+    let form = FormState::new();
+    let old = RwSignal::new(String::new());
+    let new = RwSignal::new(String::new());
+    let done = RwSignal::new(false);
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if form.busy.get_untracked() {
+            return;
+        }
+        done.set(false);
+        let (old_password, new_password) = (old.get_untracked(), new.get_untracked());
+        let mut found = FieldErrors::default();
+        if old_password.is_empty() {
+            found.add("old_password", crate::errors::messages::BLANK);
+        }
+        // The same rules as at sign-up, against the name the server compares with.
+        if let Err(errors) = Password::parse(&new_password, &username().unwrap_or_default()) {
+            found.extend("new_password", errors);
+        }
+        if !form.begin(found) {
+            return;
+        }
+        let change = PasswordChange {
+            old_password,
+            new_password,
+        };
+        spawn(async move {
+            match client.change_password(change).await {
+                Ok(()) => {
+                    form.done();
+                    old.set(String::new());
+                    new.set(String::new());
+                    done.set(true);
+                }
+                Err(error) => form.fail(error),
+            }
+        });
+    };
+    view! {
+        <section class="panel" aria-labelledby="password-heading">
+            <h2 id="password-heading">"Change your password"</h2>
+            <form on:submit=submit novalidate aria-busy=move || form.busy.get().to_string()>
+                <TextField
+                    form
+                    field="old_password"
+                    id="old-password".to_owned()
+                    label="Current password"
+                    value=old
+                    kind="password"
+                    autocomplete="current-password"
+                />
+                <TextField
+                    form
+                    field="new_password"
+                    id="new-password".to_owned()
+                    label="New password"
+                    value=new
+                    kind="password"
+                    autocomplete="new-password"
+                    hint=Some("At least 8 characters, not only digits, not a common password.")
+                />
+                <FormMessage form />
+                <p class="status" role="status" aria-live="polite">
+                    {move || done.get().then_some("Your password has been changed. Every other device has been signed out.")}
+                </p>
+                <SubmitButton form label="Change password" busy_label="Changing…" />
+            </form>
+        </section>
+    }
+}
+
+/// After the server has ended the session(s): through `/logout`, which forgets the
+/// tokens in every tab once this page is gone.
+fn sign_out_here(navigate: impl Fn(&str, NavigateOptions)) {
+    let options = NavigateOptions {
+        replace: true,
+        ..Default::default()
+    };
+    navigate(paths::LOGOUT, options);
+}
+
+#[component]
+fn EndSessions() -> impl IntoView {
+    let client = use_client();
+    let navigate = use_navigate();
+    let form = FormState::new();
+    let confirming = RwSignal::new(false);
+    let end = Callback::new(move |()| {
+        let navigate = navigate.clone();
+        spawn(async move {
+            match client.end_sessions().await {
+                Ok(()) => sign_out_here(navigate),
+                Err(ClientError::SignedOut) => {}
+                Err(error) => form.fail(error),
+            }
+        });
+    });
+    let cancel = Callback::new(move |()| confirming.set(false));
+    view! {
+        <section class="panel" aria-labelledby="sessions-heading">
+            <h2 id="sessions-heading">"Sign out everywhere"</h2>
+            <p>"Ends your session on every device and browser where you are signed in, this one included."</p>
+            {move || match confirming.get() {
+                false => view! {
+                    <button type="button" on:click=move |_| confirming.set(true)>"Sign out everywhere…"</button>
+                }
+                .into_any(),
+                true => view! {
+                    <ConfirmForm
+                        form
+                        question="Sign out on every device now?"
+                        label="Sign out everywhere"
+                        busy_label="Signing out…"
+                        cancel_label="Cancel"
+                        on_confirm=end
+                        on_cancel=cancel
+                    />
+                }
+                .into_any(),
+            }}
+        </section>
+    }
+}
+
+#[component]
+fn DeleteAccount() -> impl IntoView {
+    let client = use_client();
+    let navigate = use_navigate();
+    let form = FormState::new();
+    let password = RwSignal::new(String::new());
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if form.busy.get_untracked() {
+            return;
+        }
+        let password = password.get_untracked();
+        let mut found = FieldErrors::default();
+        if password.is_empty() {
+            found.add("password", crate::errors::messages::BLANK);
+        }
+        if !form.begin(found) {
+            return;
+        }
+        let navigate = navigate.clone();
+        spawn(async move {
+            match client.delete_account(password).await {
+                Ok(()) => sign_out_here(navigate),
+                Err(ClientError::SignedOut) => {}
+                Err(error) => form.fail(error),
+            }
+        });
+    };
+    view! {
+        <section class="panel danger-zone" aria-labelledby="delete-heading">
+            <h2 id="delete-heading">"Delete your account"</h2>
+            <p>"Your account and every note in it are deleted for good. This cannot be undone."</p>
+            <form on:submit=submit novalidate aria-busy=move || form.busy.get().to_string()>
+                <TextField
+                    form
+                    field="password"
+                    id="delete-password".to_owned()
+                    label="Type your password to confirm"
+                    value=password
+                    kind="password"
+                    autocomplete="current-password"
+                />
+                <FormMessage form />
+                <SubmitButton form label="Delete my account" busy_label="Deleting…" class="danger" />
+            </form>
+        </section>
+    }
+}

@@ -1,0 +1,79 @@
+// Finding a note among many: a search box that keeps its query in the URL, and a list
+// that comes a page at a time.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { BASE, createNoteApi, holdSession, inBrowser, registerUser, where } from '../lib.mjs';
+
+const titles = (page) => page.locator('.note h3').allTextContents();
+
+test('the search box filters as one types, and the URL keeps the search across reload and Back', async () => {
+  const user = await registerUser(BASE);
+  for (const [title, content] of [['Apples', 'green ones'], ['Bananas', 'yellow'], ['Pie', 'apple and cinnamon']]) {
+    await createNoteApi(BASE, user.access, title, content);
+  }
+  await inBrowser(async (b) => {
+    const { page } = b;
+    await holdSession(page, BASE, user);
+    await page.goto(`${BASE}/`);
+    await page.locator('.note h3', { hasText: 'Bananas' }).waitFor();
+    const searches = [];
+    page.on('request', (r) => {
+      const url = new URL(r.url());
+      if (url.pathname === '/api/notes/' && url.searchParams.has('search')) searches.push(url.searchParams.get('search'));
+    });
+
+    // Typing goes out once typing pauses, not once per key.
+    await page.getByLabel('Search your notes').pressSequentially('APPLE', { delay: 30 });
+    await page.waitForURL(`${BASE}/?q=APPLE`);
+    await page.getByRole('heading', { name: /Notes matching “APPLE”/ }).waitFor();
+    assert.deepEqual(await titles(page), ['Pie', 'Apples']);
+    assert.deepEqual(searches, ['APPLE'], 'one request for five keystrokes');
+
+    // A reload keeps the search, in the box and in the list.
+    await page.reload();
+    await page.locator('.note h3', { hasText: 'Pie' }).waitFor();
+    assert.equal(await page.getByLabel('Search your notes').inputValue(), 'APPLE');
+    assert.deepEqual(await titles(page), ['Pie', 'Apples']);
+
+    // Nothing found says so.
+    await page.getByLabel('Search your notes').fill('cherry');
+    await page.getByText('No notes match “cherry”.').waitFor();
+    assert.equal(where(page), '/?q=cherry');
+
+    // Leaving and coming Back brings the search back.
+    await page.getByRole('link', { name: 'Notes', exact: true }).click();
+    await page.locator('.note h3', { hasText: 'Bananas' }).waitFor();
+    assert.equal(await page.getByLabel('Search your notes').inputValue(), '');
+    assert.deepEqual(await titles(page), ['Pie', 'Bananas', 'Apples']);
+    await page.goBack();
+    await page.getByText('No notes match “cherry”.').waitFor();
+    assert.equal(await page.getByLabel('Search your notes').inputValue(), 'cherry');
+    assert.deepEqual(b.errors, []);
+  });
+});
+
+test('a long list comes a page at a time, with the count', async () => {
+  const user = await registerUser(BASE);
+  for (let i = 1; i <= 23; i++) await createNoteApi(BASE, user.access, `Note ${i}`, `number ${i}`);
+  await inBrowser(async (b) => {
+    const { page } = b;
+    await holdSession(page, BASE, user);
+    await page.goto(`${BASE}/`);
+    await page.getByText('Showing 20 of 23.').waitFor();
+    assert.equal(await page.locator('.note').count(), 20);
+    assert.equal((await titles(page))[0], 'Note 23');
+
+    // Deleting one first: the next page still brings every other note, once.
+    const first = page.locator('.note').first();
+    await first.getByRole('button', { name: 'Delete' }).click();
+    await first.getByRole('button', { name: 'Delete note' }).click();
+    await page.getByText('Showing 19 of 22.').waitFor();
+    await page.getByRole('button', { name: 'Show more' }).click();
+    await page.locator('.note h3', { hasText: /^Note 1$/ }).waitFor();
+    const shown = await titles(page);
+    assert.equal(shown.length, 22);
+    assert.equal(new Set(shown).size, 22, 'no note twice');
+    assert.equal(await page.getByRole('button', { name: 'Show more' }).count(), 0);
+    assert.deepEqual(b.errors, []);
+  });
+});
