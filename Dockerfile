@@ -22,17 +22,19 @@ RUN cargo install trunk@${TRUNK_VERSION} --locked \
  && mkdir -p .tools && npm install --prefix .tools binaryen@${BINARYEN_VERSION} terser@${TERSER_VERSION}
 
 # Dependencies next, from the manifests alone, so a source edit does not rebuild them
-# (the wasm ones with scripts/build-spa.sh's RUSTFLAGS, or they would not be reused).
+# (the wasm ones with scripts/build-spa.sh's RUSTFLAGS, scripts/spa-rustflags.sh, or they
+# would not be reused).
 COPY Cargo.toml ./
 COPY app/Cargo.toml app/
 COPY frontend/Cargo.toml frontend/
 COPY migrations/Cargo.toml migrations/
 COPY server/Cargo.toml server/
+COPY scripts/spa-rustflags.sh scripts/
 RUN for crate in app migrations; do mkdir -p $crate/src && echo > $crate/src/lib.rs; done \
  && mkdir -p server/src frontend/src && echo 'fn main() {}' > server/src/main.rs && echo > server/src/lib.rs \
  && echo 'fn main() {}' > frontend/src/main.rs \
  && cargo build --release -p server \
- && RUSTFLAGS="--cfg erase_components" \
+ && CARGO_TARGET_DIR=/src/target RUSTFLAGS="$(scripts/spa-rustflags.sh)" \
     cargo build --profile wasm-release -p frontend --target wasm32-unknown-unknown \
  && rm -rf app/src migrations/src server/src frontend/src
 

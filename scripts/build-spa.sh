@@ -10,15 +10,8 @@ export PATH="$PWD/.tools/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 # A target dir of its own, so a concurrent server build does not hold the SPA's lock.
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target/spa}"
 
-# Leptos's `erase_components` makes every component return a type-erased view: fewer
-# generic copies of the view code, a smaller wasm (it is the Leptos-documented switch).
-export RUSTFLAGS="${RUSTFLAGS:-} --cfg erase_components"
-# Panic locations name source files; shorter names for the registry's and this
-# repository's files make a smaller wasm (and leave no build machine's paths in it).
-for registry in "${CARGO_HOME:-$HOME/.cargo}"/registry/src/*/; do
-  RUSTFLAGS="$RUSTFLAGS --remap-path-prefix=$registry="
-done
-RUSTFLAGS="$RUSTFLAGS --remap-path-prefix=$PWD/="
+RUSTFLAGS="${RUSTFLAGS:-} $(scripts/spa-rustflags.sh)"
+export RUSTFLAGS
 
 trunk build --release --offline "$@"
 
