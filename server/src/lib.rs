@@ -10,6 +10,7 @@ pub mod extract;
 pub mod notes;
 pub mod passwords;
 pub mod routes;
+pub mod serve;
 pub mod sessions;
 pub mod spa;
 pub mod startup;
