@@ -69,6 +69,7 @@ impl Application {
             passwords,
             login_throttle: LoginThrottle::new(config.login_max_failures, config.login_lockout),
             trusted_proxy_hops: config.trusted_proxy_hops,
+            request_body_timeout: config.connections.request_body_timeout,
         };
         spawn_pruner(state.writer.clone());
 
