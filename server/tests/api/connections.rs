@@ -5,7 +5,7 @@ use crate::helpers::TestApp;
 use reqwest::StatusCode;
 use serde_json::Value;
 use std::time::Duration;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::task::JoinSet;
 use tokio::time::{Instant, timeout};
@@ -63,7 +63,7 @@ struct Reply {
 
 /// Reads one response; `None` if none arrives within `within` or the connection closes
 /// first.
-async fn response(stream: &mut TcpStream, within: Duration) -> Option<Reply> {
+async fn response(stream: &mut (impl AsyncRead + Unpin), within: Duration) -> Option<Reply> {
     let read = async {
         let mut buffer = Vec::new();
         let mut chunk = [0u8; 4096];
@@ -99,7 +99,7 @@ async fn healthy(app: &TestApp) {
 
 #[tokio::test]
 async fn stalled_request_heads_are_dropped_while_others_are_served() {
-    let app = TestApp::spawn_with(&[("HEADER_READ_TIMEOUT", "1")]).await;
+    let app = TestApp::spawn_with(&[("HEADER_READ_TIMEOUT", "2")]).await;
     let mut stalled = Vec::new();
     for _ in 0..200 {
         let mut stream = connect(&app).await;
@@ -114,6 +114,13 @@ async fn stalled_request_heads_are_dropped_while_others_are_served() {
     for _ in 0..10 {
         healthy(&app).await;
     }
+    for (_, stream) in &stalled {
+        let mut byte = [0u8; 1];
+        assert!(
+            matches!(stream.try_read(&mut byte), Err(e) if e.kind() == std::io::ErrorKind::WouldBlock),
+            "a stalled connection was closed too soon for the test to show anything"
+        );
+    }
 
     let mut ends = JoinSet::new();
     for (connected, mut stream) in stalled {
@@ -126,7 +133,7 @@ async fn stalled_request_heads_are_dropped_while_others_are_served() {
         let (open_for, ended) = joined.unwrap();
         let ended = ended.expect("a stalled connection was still open after 10 s");
         assert!(
-            open_for >= Duration::from_secs(1) - SLACK,
+            open_for >= Duration::from_secs(2) - SLACK,
             "closed after {open_for:?}, before HEADER_READ_TIMEOUT"
         );
         assert!(
@@ -230,19 +237,22 @@ async fn a_body_trickling_in_is_cut_off_at_the_limit_for_the_whole_body() {
         .await
         .unwrap();
     // A byte every 100 ms: no single read waits long, but the whole is too slow.
-    let mut answered = None;
-    for byte in body.as_bytes() {
-        if stream.write_all(&[*byte]).await.is_err() {
-            break;
+    let (mut from_server, mut to_server) = stream.into_split();
+    let trickle = tokio::spawn(async move {
+        for byte in body.into_bytes() {
+            if to_server.write_all(&[byte]).await.is_err() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        if let Some(answer) = response(&mut stream, Duration::from_millis(100)).await {
-            answered = Some(answer);
-            break;
-        }
-    }
-    assert_eq!(answered.expect("the trickle was never cut off").status, 408);
+    });
+    let reply = response(&mut from_server, PATIENCE)
+        .await
+        .expect("the trickle was never cut off");
+    assert_eq!(reply.status, 408, "{reply:?}");
     assert!(sent.elapsed() >= Duration::from_secs(1) - SLACK);
     assert!(sent.elapsed() < Duration::from_secs(5));
+    trickle.abort();
     healthy(&app).await;
 }
 
