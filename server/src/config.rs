@@ -37,6 +37,48 @@ pub struct Config {
     /// Proxies in front of the server that append to `X-Forwarded-For` (0: none, the
     /// peer address is the client's).
     pub trusted_proxy_hops: usize,
+    pub connections: ConnectionLimits,
+}
+
+/// How long a client may take and how much it may hold, so that slow or stalled clients
+/// cannot keep the server's connections (see `serve`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ConnectionLimits {
+    /// From accepting a connection, or from the first byte of a later request on it, until
+    /// the request's head (request line and headers) is complete.
+    pub header_read_timeout: Duration,
+    /// From the first read of a request body until all of it has arrived.
+    pub request_body_timeout: Duration,
+    /// How long a kept-alive connection may wait for its next request to start.
+    pub keep_alive_timeout: Duration,
+    /// How long sending an answer may make no progress because the client does not read.
+    pub send_timeout: Duration,
+    /// Open connections at most; further ones wait to be accepted.
+    pub max_connections: usize,
+    /// Bytes in a request's head, request line included.
+    pub max_header_bytes: usize,
+    /// Header fields in a request.
+    pub max_headers: usize,
+}
+
+impl Default for ConnectionLimits {
+    fn default() -> Self {
+        Self {
+            header_read_timeout: Duration::from_secs(10),
+            request_body_timeout: Duration::from_secs(30),
+            // Longer than the 60 s after which common proxies (nginx's upstream keep-alive,
+            // AWS load balancers) drop an idle connection, so a proxy in front closes first
+            // and never sends a request down a connection the server is closing.
+            keep_alive_timeout: Duration::from_secs(75),
+            send_timeout: Duration::from_secs(30),
+            // Leaves room for the database pool and static files under the 1024 open files
+            // a container commonly gets.
+            max_connections: 512,
+            max_header_bytes: 32 * 1024,
+            // hyper's own default.
+            max_headers: 100,
+        }
+    }
 }
 
 #[derive(Clone)]
@@ -225,6 +267,8 @@ impl Config {
             })?,
         };
 
+        let connections = connection_limits(&var, &duration)?;
+
         Ok(Self {
             environment,
             host,
@@ -238,12 +282,53 @@ impl Config {
             log_format,
             login_max_failures,
             trusted_proxy_hops,
+            connections,
             login_lockout: positive(
                 "LOGIN_LOCKOUT",
                 duration("LOGIN_LOCKOUT", Duration::from_secs(15 * 60))?,
             )?,
         })
     }
+}
+
+/// `HEADER_READ_TIMEOUT`, `REQUEST_BODY_TIMEOUT`, `KEEP_ALIVE_TIMEOUT`, `SEND_TIMEOUT`,
+/// `MAX_CONNECTIONS`, `MAX_HEADER_BYTES` and `MAX_HEADERS`.
+fn connection_limits(
+    var: &impl Fn(&str) -> Option<String>,
+    duration: &impl Fn(&'static str, Duration) -> Result<Duration, ConfigError>,
+) -> Result<ConnectionLimits, ConfigError> {
+    let defaults = ConnectionLimits::default();
+    let timeout = |name: &'static str, default: Duration| positive(name, duration(name, default)?);
+    let count = |name: &'static str, default: usize, range: std::ops::RangeInclusive<usize>| {
+        match var(name) {
+            None => Ok(default),
+            Some(n) => n.parse().ok().filter(|n| range.contains(n)).ok_or_else(|| {
+                invalid(
+                    name,
+                    format!(
+                        "{n:?} is not a whole number from {} to {}",
+                        range.start(),
+                        range.end()
+                    ),
+                )
+            }),
+        }
+    };
+    Ok(ConnectionLimits {
+        header_read_timeout: timeout("HEADER_READ_TIMEOUT", defaults.header_read_timeout)?,
+        request_body_timeout: timeout("REQUEST_BODY_TIMEOUT", defaults.request_body_timeout)?,
+        keep_alive_timeout: timeout("KEEP_ALIVE_TIMEOUT", defaults.keep_alive_timeout)?,
+        send_timeout: timeout("SEND_TIMEOUT", defaults.send_timeout)?,
+        max_connections: count("MAX_CONNECTIONS", defaults.max_connections, 1..=100_000)?,
+        // Below 4 KiB a browser's ordinary request could be refused; above 256 KiB hyper's
+        // read buffer (about 400 KiB) would come close to being the limit instead.
+        max_header_bytes: count(
+            "MAX_HEADER_BYTES",
+            defaults.max_header_bytes,
+            4096..=262_144,
+        )?,
+        max_headers: count("MAX_HEADERS", defaults.max_headers, 1..=1000)?,
+    })
 }
 
 /// Only the database setting (`DATABASE_URL` or `DB_*`), for a command that needs
@@ -440,6 +525,19 @@ mod tests {
             ("REFRESH_REUSE_GRACE", "1d"),
             ("ACCESS_TOKEN_LIFETIME", "99999999999d"),
             ("DB_SSLMODE", "sometimes"),
+            ("HEADER_READ_TIMEOUT", "0"),
+            ("HEADER_READ_TIMEOUT", "10 seconds"),
+            ("REQUEST_BODY_TIMEOUT", "0s"),
+            ("KEEP_ALIVE_TIMEOUT", "0"),
+            ("KEEP_ALIVE_TIMEOUT", "500ms"),
+            ("SEND_TIMEOUT", "0"),
+            ("MAX_CONNECTIONS", "0"),
+            ("MAX_CONNECTIONS", "many"),
+            ("MAX_HEADER_BYTES", "1024"),
+            ("MAX_HEADER_BYTES", "32k"),
+            ("MAX_HEADER_BYTES", "1048576"),
+            ("MAX_HEADERS", "0"),
+            ("MAX_HEADERS", "-5"),
         ] {
             let mut vars = vec![SECRET, (var, value)];
             if var == "DB_SSLMODE" {
@@ -450,6 +548,46 @@ mod tests {
                 .unwrap_or_else(|| panic!("{var}={value} was accepted"));
             assert_eq!(err.var, var, "{err}");
         }
+    }
+
+    #[test]
+    fn connection_limits_have_defaults_and_take_settings() {
+        let c = config(&[SECRET]).unwrap();
+        assert_eq!(
+            c.connections,
+            ConnectionLimits {
+                header_read_timeout: Duration::from_secs(10),
+                request_body_timeout: Duration::from_secs(30),
+                keep_alive_timeout: Duration::from_secs(75),
+                send_timeout: Duration::from_secs(30),
+                max_connections: 512,
+                max_header_bytes: 32768,
+                max_headers: 100,
+            }
+        );
+        let c = config(&[
+            SECRET,
+            ("HEADER_READ_TIMEOUT", "2"),
+            ("REQUEST_BODY_TIMEOUT", "1m"),
+            ("KEEP_ALIVE_TIMEOUT", "5s"),
+            ("SEND_TIMEOUT", "1h"),
+            ("MAX_CONNECTIONS", "1"),
+            ("MAX_HEADER_BYTES", "4096"),
+            ("MAX_HEADERS", " 1000 "),
+        ])
+        .unwrap();
+        assert_eq!(
+            c.connections,
+            ConnectionLimits {
+                header_read_timeout: Duration::from_secs(2),
+                request_body_timeout: Duration::from_secs(60),
+                keep_alive_timeout: Duration::from_secs(5),
+                send_timeout: Duration::from_secs(3600),
+                max_connections: 1,
+                max_header_bytes: 4096,
+                max_headers: 1000,
+            }
+        );
     }
 
     #[test]

@@ -18,6 +18,8 @@ pub enum ApiError {
     UnsupportedMediaType(String),
     #[error("request body too large")]
     PayloadTooLarge,
+    #[error("request body not received in time")]
+    BodyTimeout,
     #[error("wrong credentials")]
     BadCredentials,
     #[error("no credentials")]
@@ -85,6 +87,17 @@ impl IntoResponse for ApiError {
             }
             Self::PayloadTooLarge => {
                 detail(StatusCode::PAYLOAD_TOO_LARGE, "Request body is too large.")
+            }
+            Self::BodyTimeout => {
+                let mut response = detail(
+                    StatusCode::REQUEST_TIMEOUT,
+                    "Request body was not received in time.",
+                );
+                // The unread rest of the body could not be told from a next request.
+                response
+                    .headers_mut()
+                    .insert(header::CONNECTION, HeaderValue::from_static("close"));
+                response
             }
             Self::BadCredentials => {
                 bearer_challenge(detail(StatusCode::UNAUTHORIZED, messages::BAD_CREDENTIALS))

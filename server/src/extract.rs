@@ -22,18 +22,30 @@ pub const MAX_BODY_BYTES: usize = 1 << 20;
 /// client that sends nothing learns which fields are required.
 pub struct JsonObject(pub Map<String, Value>);
 
-impl<S: Send + Sync> FromRequest<S> for JsonObject {
+impl<S> FromRequest<S> for JsonObject
+where
+    S: Send + Sync,
+    AppState: FromRef<S>,
+{
     type Rejection = ApiError;
 
-    async fn from_request(req: Request, _: &S) -> Result<Self, ApiError> {
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
         let content_type = req
             .headers()
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned);
-        let bytes = axum::body::to_bytes(req.into_body(), MAX_BODY_BYTES)
-            .await
-            .map_err(|_| ApiError::PayloadTooLarge)?;
+        // One deadline for the whole body, not one per read: a client trickling a byte at
+        // a time would otherwise hold its connection for as long as it liked. The body is
+        // left unread, so hyper closes the connection after the answer.
+        let within = AppState::from_ref(state).request_body_timeout;
+        let bytes = tokio::time::timeout(
+            within,
+            axum::body::to_bytes(req.into_body(), MAX_BODY_BYTES),
+        )
+        .await
+        .map_err(|_| ApiError::BodyTimeout)?
+        .map_err(|_| ApiError::PayloadTooLarge)?;
         if bytes.iter().all(u8::is_ascii_whitespace) {
             return Ok(Self(Map::new()));
         }

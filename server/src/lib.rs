@@ -13,6 +13,7 @@ pub mod passwords;
 pub mod preconditions;
 pub mod routes;
 pub mod search;
+pub mod serve;
 pub mod sessions;
 pub mod spa;
 pub mod startup;

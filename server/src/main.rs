@@ -83,9 +83,8 @@ async fn serve(config: &Config) -> Result<(), String> {
         .await
         .map_err(|e| e.to_string())?;
     tracing::info!(environment = startup::describe(config), "ready");
-    app.run_until(startup::shutdown_signal())
-        .await
-        .map_err(|e| format!("serving: {e}"))
+    app.run_until(startup::shutdown_signal()).await;
+    Ok(())
 }
 
 async fn migrate(config: &Config) -> Result<(), String> {

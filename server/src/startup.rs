@@ -1,12 +1,12 @@
 //! Building the application from its configuration and serving it until told to stop.
 
-use crate::config::{Config, Environment};
+use crate::config::{Config, ConnectionLimits, Environment};
 use crate::passwords::Passwords;
 use crate::spa::{self, Spa};
 use crate::state::AppState;
 use crate::throttle::LoginThrottle;
 use crate::tokens::Tokens;
-use crate::{db, routes, sessions};
+use crate::{db, routes, serve, sessions};
 use axum::Router;
 use axum::http::{HeaderName, HeaderValue, Method, Request, header};
 use axum::response::IntoResponse;
@@ -41,6 +41,7 @@ pub enum StartupError {
 pub struct Application {
     listener: TcpListener,
     router: Router,
+    limits: ConnectionLimits,
     pub state: AppState,
 }
 
@@ -68,6 +69,7 @@ impl Application {
             passwords,
             login_throttle: LoginThrottle::new(config.login_max_failures, config.login_lockout),
             trusted_proxy_hops: config.trusted_proxy_hops,
+            request_body_timeout: config.connections.request_body_timeout,
         };
         spawn_pruner(state.writer.clone());
 
@@ -79,6 +81,7 @@ impl Application {
         Ok(Self {
             listener,
             router,
+            limits: config.connections,
             state,
         })
     }
@@ -90,18 +93,9 @@ impl Application {
     }
 
     /// Serves until `shutdown` completes, then lets in-flight requests finish.
-    pub async fn run_until(
-        self,
-        shutdown: impl Future<Output = ()> + Send + 'static,
-    ) -> std::io::Result<()> {
+    pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) {
         tracing::info!(address = %self.local_addr(), "listening");
-        axum::serve(
-            self.listener,
-            self.router
-                .into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(shutdown)
-        .await
+        serve::serve(self.listener, self.router, self.limits, shutdown).await;
     }
 }
 

@@ -7,7 +7,11 @@ use server::config::Config;
 use server::startup::Application;
 use server::state::AppState;
 use std::collections::HashMap;
+use std::future::Future;
+use std::net::SocketAddr;
 use std::path::PathBuf;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
 
 pub const PASSWORD: &str = "correct horse battery";
 /// What `hosting` tests expect in the app shell.
@@ -16,6 +20,8 @@ pub const SHELL: &str = "<!doctype html><html><head><script type=\"module\">boot
 
 pub struct TestApp {
     pub address: String,
+    /// The same address, for tests that speak HTTP over a raw socket.
+    pub socket_addr: SocketAddr,
     /// The app's database, for a test that works on it beside the app.
     pub database_url: String,
     pub client: reqwest::Client,
@@ -61,6 +67,26 @@ impl TestApp {
 
     /// Starts the real application with these settings on top of the test defaults.
     pub async fn spawn_with(settings: &[(&str, &str)]) -> Self {
+        Self::start(settings, std::future::pending()).await.0
+    }
+
+    /// Like `spawn_with`, and the app shuts down when the sender is used (or dropped); the
+    /// handle completes when it has.
+    pub async fn spawn_stoppable(
+        settings: &[(&str, &str)],
+    ) -> (Self, oneshot::Sender<()>, JoinHandle<()>) {
+        let (stop, stopped) = oneshot::channel();
+        let (app, served) = Self::start(settings, async {
+            let _ = stopped.await;
+        })
+        .await;
+        (app, stop, served)
+    }
+
+    async fn start(
+        settings: &[(&str, &str)],
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> (Self, JoinHandle<()>) {
         let dir = scratch_dir();
         let static_dir = dir.join("dist");
         std::fs::create_dir_all(&static_dir).unwrap();
@@ -92,18 +118,21 @@ impl TestApp {
             server::telemetry::init(config.log_format);
         }
         let app = Application::build(&config).await.expect("the app starts");
-        let address = format!("http://{}", app.local_addr());
+        let socket_addr = app.local_addr();
+        let address = format!("http://{socket_addr}");
         let state = app.state.clone();
-        tokio::spawn(app.run_until(std::future::pending()));
-        Self {
+        let served = tokio::spawn(app.run_until(shutdown));
+        let app = Self {
             address,
+            socket_addr,
             database_url: config.database_url.clone(),
             client: reqwest::Client::builder()
                 .redirect(reqwest::redirect::Policy::none())
                 .build()
                 .unwrap(),
             state,
-        }
+        };
+        (app, served)
     }
 
     pub fn url(&self, path: &str) -> String {

@@ -3,6 +3,7 @@
 //! (the test script starts one).
 
 mod account;
+mod connections;
 mod django;
 #[path = "../support/django.rs"]
 mod django_fixture;
