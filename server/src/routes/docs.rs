@@ -13,6 +13,8 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::{Router, body::Bytes};
 use std::sync::{Arc, LazyLock};
+use utoipa::openapi::RefOr;
+use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
 use utoipa_swagger_ui::Config;
 
 pub const SCHEMA: &str = "/api/schema/";
@@ -64,6 +66,20 @@ impl Format {
     }
 }
 
+/// The body of `/api/schema/`, in either format.
+struct OpenApiDocument;
+
+impl utoipa::PartialSchema for OpenApiDocument {
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .schema_type(Type::Object)
+            .description(Some("An OpenAPI 3.1 document: this one."))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for OpenApiDocument {}
+
 /// The OpenAPI document
 ///
 /// This document, generated from the server's code: JSON, or YAML with `?format=yaml`.
@@ -75,8 +91,8 @@ impl Format {
     params(("format" = inline(Option<Format>), Query, description = "`json` (the default) or `yaml`.")),
     responses(
         (status = OK, description = "The OpenAPI 3.1 document.", content(
-            (serde_json::Value = "application/json"),
-            (String = "application/yaml"),
+            (inline(OpenApiDocument) = "application/json"),
+            (inline(OpenApiDocument) = "application/yaml"),
         )),
         (status = NOT_FOUND, description = "A `format` other than `json` or `yaml`.", body = Detail,
             example = json!({"detail": "Not found."})),

@@ -133,9 +133,21 @@ async fn every_example_fits_its_schema() {
         );
     };
     let mut checked = 0;
+    // Schemas' own examples, at every depth: a derive once put a map's examples on its
+    // values.
+    let mut schemas = Vec::new();
     for (name, schema) in doc["components"]["schemas"].as_object().unwrap() {
+        collect_subschemas(schema, name.clone(), &mut schemas);
+    }
+    let mut elsewhere = Vec::new();
+    collect_schemas(&doc["paths"], &mut elsewhere);
+    collect_schemas(&doc["components"]["responses"], &mut elsewhere);
+    for (n, schema) in elsewhere.into_iter().enumerate() {
+        collect_subschemas(schema, format!("schema {n}"), &mut schemas);
+    }
+    for (at, schema) in schemas {
         for example in schema["examples"].as_array().into_iter().flatten() {
-            check(schema, example, name);
+            check(schema, example, &at);
             checked += 1;
         }
     }
@@ -154,6 +166,26 @@ async fn every_example_fits_its_schema() {
         }
     }
     assert!(checked > 30, "only {checked} examples");
+}
+
+/// A schema and every schema inside it, with where each is.
+fn collect_subschemas<'a>(schema: &'a Value, at: String, found: &mut Vec<(String, &'a Value)>) {
+    for key in ["items", "additionalProperties", "propertyNames", "not"] {
+        if schema[key].is_object() {
+            collect_subschemas(&schema[key], format!("{at}/{key}"), found);
+        }
+    }
+    for key in ["properties", "$defs"] {
+        for (name, inner) in schema[key].as_object().into_iter().flatten() {
+            collect_subschemas(inner, format!("{at}/{key}/{name}"), found);
+        }
+    }
+    for key in ["oneOf", "anyOf", "allOf", "prefixItems"] {
+        for (n, inner) in schema[key].as_array().into_iter().flatten().enumerate() {
+            collect_subschemas(inner, format!("{at}/{key}/{n}"), found);
+        }
+    }
+    found.push((at, schema));
 }
 
 /// JSON media type objects (`content["application/json"]`) and where they are.
@@ -184,6 +216,16 @@ async fn yaml_is_the_same_document_and_other_formats_are_not_found() {
     assert_eq!(response.headers()[header::CONTENT_TYPE], "application/yaml");
     let yaml: Value = serde_yaml::from_str(&response.text().await.unwrap()).unwrap();
     assert_eq!(yaml, doc);
+    // Each format's body fits the schema the document gives it (Schemathesis reads YAML
+    // too, and once found the YAML body documented as a string).
+    let content = &operation(&doc, "get", "/api/schema/")["responses"]["200"]["content"];
+    for media_type in ["application/json", "application/yaml"] {
+        let schema = &content[media_type]["schema"];
+        assert!(
+            jsonschema::draft202012::is_valid(schema, &yaml),
+            "{media_type}: {schema}"
+        );
+    }
 
     let json = app
         .client
@@ -482,6 +524,11 @@ async fn the_docs_page_is_served_from_here_under_the_sites_policy() {
     );
     assert!(
         initializer.contains("\"validatorUrl\": \"none\""),
+        "{initializer}"
+    );
+    // Not the standalone layout: its top bar's logo is an SVG with an inline <style>.
+    assert!(
+        initializer.contains("\"layout\": \"BaseLayout\""),
         "{initializer}"
     );
     assert!(!initializer.contains("http"), "{initializer}");
