@@ -8,6 +8,8 @@
 #   - Chromium, chromium-driver and wrk (apt), Node.js and npm if missing
 #   - the PostgreSQL server binaries for the PostgreSQL tests (apt), if missing
 #   - the browser tests' npm packages (e2e/node_modules, from e2e/package-lock.json)
+#   - Schemathesis and its dependencies for scripts/fuzz.sh, pinned in
+#     scripts/fuzz-requirements.txt, in a Python virtual environment in .tools/venv
 # Nothing here downloads a browser through npm.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -30,6 +32,8 @@ command -v node >/dev/null 2>&1 || missing+=(nodejs)
 command -v npm >/dev/null 2>&1 || missing+=(npm)
 command -v curl >/dev/null 2>&1 || missing+=(curl)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
+command -v python3 >/dev/null 2>&1 || missing+=(python3)
+python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || missing+=(python3-venv)
 if [ ${#missing[@]} -gt 0 ]; then
   say "apt-get install ${missing[*]}"
   as_root apt-get update
@@ -87,6 +91,17 @@ if [ -f e2e/node_modules/.package-lock.json ] && [ e2e/node_modules/.package-loc
   say "e2e packages: present"
 else
   (cd e2e && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund)
+fi
+
+# The fuzzer's virtual environment, made again whenever the pinned list changes.
+if [ -x .tools/venv/bin/schemathesis ] && cmp -s scripts/fuzz-requirements.txt .tools/venv/fuzz-requirements.txt; then
+  say "schemathesis $(awk -F== '$1 == "schemathesis" { print $2 }' scripts/fuzz-requirements.txt): present"
+else
+  say "installing Schemathesis into .tools/venv"
+  rm -rf .tools/venv
+  python3 -m venv .tools/venv
+  .tools/venv/bin/pip install --quiet --disable-pip-version-check --no-input -r scripts/fuzz-requirements.txt
+  cp scripts/fuzz-requirements.txt .tools/venv/fuzz-requirements.txt
 fi
 
 say "done"

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it (.ci/run calls this):
 #   formatting and lints; unit and HTTP integration tests on SQLite; the same integration
-#   tests on a throw-away PostgreSQL server; the release server binary run as a container
-#   would run it; the release SPA driven in headless Chromium against the real server.
+#   tests on a throw-away PostgreSQL server; the release server fuzzed by Schemathesis from
+#   its own OpenAPI document; the release server binary run as a container would run it;
+#   the release SPA driven in headless Chromium against the real server.
 # It installs what is missing first (scripts/setup.sh), so it works on a fresh machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,6 +27,9 @@ scripts/postgres.sh cargo test -p server --test api
 step "release builds: the SPA and the server"
 scripts/build-spa.sh
 cargo build --release -p server
+
+step "the release server fuzzed by Schemathesis from its OpenAPI document (/api/schema/)"
+scripts/fuzz.sh
 
 step "the release server hosted as a container runs it (PostgreSQL from DB_*, SIGTERM)"
 SERVER_BIN="$PWD/target/release/server" SPA_DIST="$PWD/dist" \

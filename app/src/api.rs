@@ -1,5 +1,8 @@
 //! Request and response bodies of the HTTP API, shaped as the Django REST framework +
 //! simplejwt original shapes them so that clients of either server work with both.
+//!
+//! With the `openapi` feature (the server's build only) each type also describes itself
+//! as an OpenAPI schema, so the published document is the code's own view of the wire.
 
 use serde::{Deserialize, Serialize};
 
@@ -42,13 +45,27 @@ pub mod query {
 
 /// `POST /api/user/register/` and `POST /api/token/`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(
+    feature = "openapi",
+    schema(examples(json!({"username": "alice", "password": "correct horse battery"})))
+)]
 pub struct Credentials {
+    /// To register: 1-150 letters, digits and `@.+-_`, not taken (compared after NFKC
+    /// normalisation, case-sensitively).
     pub username: String,
+    /// To register: 8-1024 characters, not entirely numeric, not a common password, not
+    /// too similar to the username (Django's default validators).
     pub password: String,
 }
 
 /// `POST /api/user/password/`; answered with a new [`TokenPair`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(
+    feature = "openapi",
+    schema(examples(json!({"old_password": "correct horse battery", "new_password": "staple in the stable"})))
+)]
 pub struct PasswordChange {
     pub old_password: String,
     pub new_password: String,
@@ -56,6 +73,8 @@ pub struct PasswordChange {
 
 /// `201` answer to a registration.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(examples(json!({"id": 42, "username": "alice"}))))]
 pub struct User {
     pub id: i64,
     pub username: String,
@@ -63,72 +82,148 @@ pub struct User {
 
 /// The token pair handed out at sign-in and at every refresh.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(
+    feature = "openapi",
+    schema(examples(json!({"access": examples::ACCESS, "refresh": examples::REFRESH})))
+)]
 pub struct TokenPair {
+    /// A JWT for `Authorization: Bearer`, valid 30 minutes by default.
     pub access: String,
+    /// A JWT for `/api/token/refresh/`, spent when used; its session lasts one refresh
+    /// lifetime (1 day by default) from sign-in, however often it is rotated.
     pub refresh: String,
 }
 
 /// `POST /api/token/refresh/` and `POST /api/token/blacklist/`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(examples(json!({"refresh": examples::REFRESH}))))]
 pub struct RefreshRequest {
     pub refresh: String,
 }
 
 /// `POST /api/token/verify/`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(examples(json!({"token": examples::ACCESS}))))]
 pub struct VerifyRequest {
+    /// An access or a refresh token.
     pub token: String,
 }
 
 /// A note as the API returns it. Times are RFC 3339 in UTC; `author` is the owner's id.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(examples(examples::note)))]
 pub struct Note {
     pub id: i64,
+    // No length limits here: notes imported from the Django app keep what Django took.
     pub title: String,
     pub content: String,
+    #[cfg_attr(feature = "openapi", schema(format = DateTime))]
     pub created_at: String,
+    #[cfg_attr(feature = "openapi", schema(format = DateTime))]
     pub updated_at: String,
+    /// The owner's user id.
     pub author: i64,
 }
 
 /// `POST /api/notes/` and `PUT /api/notes/<id>/`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(
+    feature = "openapi",
+    schema(examples(json!({"title": "Groceries", "content": "Eggs, flour, milk."})))
+)]
 pub struct NoteInput {
+    /// 1-100 characters once trimmed; no NUL characters.
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 100))]
     pub title: String,
+    /// Not blank, at most 100,000 characters, no NUL characters; kept exactly as sent.
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 100_000))]
     pub content: String,
 }
 
 /// `PATCH /api/notes/<id>/`: only the fields present change.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(examples(json!({"title": "Groceries for Sunday"}))))]
 pub struct NotePatch {
+    /// As in [`NoteInput`]; `null` is refused.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(nullable = false, min_length = 1, max_length = 100)
+    )]
     pub title: Option<String>,
+    /// As in [`NoteInput`]; `null` is refused.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(nullable = false, min_length = 1, max_length = 100_000)
+    )]
     pub content: Option<String>,
 }
 
 /// One page of a list: Django REST framework's `PageNumberPagination` answer. `next` and
 /// `previous` are absolute URLs, `null` at either end.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Page<T> {
+    /// How many results there are on all pages.
     pub count: u64,
+    /// The next page's absolute URL, `null` on the last page.
+    #[cfg_attr(feature = "openapi", schema(format = "uri"))]
     pub next: Option<String>,
+    /// The previous page's absolute URL, `null` on the first page.
+    #[cfg_attr(feature = "openapi", schema(format = "uri"))]
     pub previous: Option<String>,
     pub results: Vec<T>,
 }
 
 /// `GET /api/user/`: the signed-in account. `date_joined` is RFC 3339 in UTC.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(
+    feature = "openapi",
+    schema(examples(json!({"id": 42, "username": "alice", "date_joined": "2026-11-24T19:30:22.123456Z"})))
+)]
 pub struct Account {
     pub id: i64,
     pub username: String,
+    #[cfg_attr(feature = "openapi", schema(format = DateTime))]
     pub date_joined: String,
 }
 
 /// `DELETE /api/user/`: the password again, so a borrowed session cannot delete the account.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(examples(json!({"password": "correct horse battery"}))))]
 pub struct AccountDeletion {
     pub password: String,
+}
+
+/// Example values for the OpenAPI document.
+#[cfg(feature = "openapi")]
+pub mod examples {
+    use serde_json::{Value, json};
+
+    /// An access token as the server signs one (HS256; its signature made up).
+    pub const ACCESS: &str = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJ0b2tlbl90eXBlIjoiYWNjZXNzIiwiZXhwIjoxNzk1NjQ0MjIyLCJpYXQiOjE3OTU2NDI0MjIsImp0aSI6ImQ3YjBiNmQ3OWE0YjQ3ZmQ5OGI5MWI5N2M3MWYzZDM0IiwidXNlcl9pZCI6NDJ9.yG5XbvCvvrrzTZ2l0kAuNxxzs4AEGNGV5kU9W3ZmU5c";
+    /// A refresh token as the server signs one (HS256; its signature made up).
+    pub const REFRESH: &str = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJ0b2tlbl90eXBlIjoicmVmcmVzaCIsImV4cCI6MTc5NTcyODgyMiwiaWF0IjoxNzk1NjQyNDIyLCJqdGkiOiI1ZjIxYjUwZTNhNTk0ODM0OGQ1ZTk2NjU1NjJhMjgyMiIsInVzZXJfaWQiOjQyfQ.oQ2pbxN1T2Fs1ZrQ3i6hTq7L0w3kC1mkVq1d4m2iC9g";
+
+    pub fn note() -> Value {
+        json!({
+            "id": 7,
+            "title": "Groceries",
+            "content": "Eggs, flour, milk.",
+            "created_at": "2026-11-24T19:30:22.123456Z",
+            "updated_at": "2026-11-24T19:42:05.002113Z",
+            "author": 42
+        })
+    }
 }
 
 #[cfg(test)]

@@ -76,12 +76,74 @@ impl FieldErrors {
     }
 }
 
+// By hand: the derive puts a newtype's examples on the map's values, not on the map.
+#[cfg(feature = "openapi")]
+impl utoipa::PartialSchema for FieldErrors {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Type};
+        ObjectBuilder::new()
+            .description(Some(
+                "Each invalid field's messages; `non_field_errors` for the body as a whole.",
+            ))
+            .additional_properties(Some(
+                ArrayBuilder::new().items(ObjectBuilder::new().schema_type(Type::String)),
+            ))
+            .examples([
+                serde_json::json!({"username": [messages::USERNAME_TAKEN]}),
+                serde_json::json!({"title": [messages::REQUIRED], "content": [messages::BLANK]}),
+                serde_json::json!({NON_FIELD_ERRORS: ["Invalid data. Expected a dictionary, but got list."]}),
+            ])
+            .into()
+    }
+}
+
+#[cfg(feature = "openapi")]
+impl utoipa::ToSchema for FieldErrors {}
+
 /// `{"detail": "...", "code": "..."}`: every error that is not about a field.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(
+    feature = "openapi",
+    schema(examples(
+        json!({"detail": messages::NOT_FOUND}),
+        json!({"detail": messages::TOKEN_INVALID, "code": TOKEN_NOT_VALID})
+    ))
+)]
 pub struct Detail {
     pub detail: String,
+    /// simplejwt's machine-readable reason, on token errors: `token_not_valid`,
+    /// `user_not_found` or `bad_authorization_header`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(nullable = false))]
     pub code: Option<String>,
+}
+
+/// simplejwt's `401` for an `Authorization` header whose token cannot authenticate: why,
+/// for each token class it was tried as.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(
+    feature = "openapi",
+    schema(examples(json!({
+        "detail": "Given token not valid for any token type",
+        "code": TOKEN_NOT_VALID,
+        "messages": [{"token_class": "AccessToken", "token_type": "access", "message": messages::TOKEN_INVALID}]
+    })))
+)]
+pub struct TokenError {
+    pub detail: String,
+    pub code: String,
+    pub messages: Vec<TokenMessage>,
+}
+
+/// One entry of [`TokenError::messages`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TokenMessage {
+    pub token_class: String,
+    pub token_type: String,
+    pub message: String,
 }
 
 #[cfg(test)]

@@ -16,19 +16,36 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
     connect_with(url, 8).await
 }
 
-/// Where writes go. SQLite takes one writer at a time: with several pooled connections,
-/// writers would wait in SQLite's busy handler, which sleeps in growing steps (long tails
-/// under a write load), so SQLite gets one writer connection of its own and writers
-/// queue for it in order. PostgreSQL locks rows, and writes share the main pool.
-pub async fn connect_writer(
+/// Where reads and writes go, the schema brought up to date: `(reads, writes)`.
+///
+/// SQLite takes one writer at a time: with several pooled connections, writers would wait
+/// in SQLite's busy handler, which sleeps in growing steps (long tails under a write
+/// load), so SQLite gets one writer connection of its own and writers queue for it in
+/// order. It also migrates, before any reader connects: a reader that connected while a
+/// new file's schema was being written could go on seeing it empty ("no such table").
+/// PostgreSQL locks rows, and reads and writes share one pool.
+pub async fn connect_migrated(
     url: &str,
-    main: &DatabaseConnection,
-) -> Result<DatabaseConnection, DbErr> {
+) -> Result<(DatabaseConnection, DatabaseConnection), StartupDbError> {
     if url.starts_with("sqlite:") {
-        connect_with(url, 1).await
+        let writer = connect_with(url, 1)
+            .await
+            .map_err(StartupDbError::Connect)?;
+        migrate(&writer).await.map_err(StartupDbError::Migrate)?;
+        let readers = connect(url).await.map_err(StartupDbError::Connect)?;
+        Ok((readers, writer))
     } else {
-        Ok(main.clone())
+        let pool = connect(url).await.map_err(StartupDbError::Connect)?;
+        migrate(&pool).await.map_err(StartupDbError::Migrate)?;
+        Ok((pool.clone(), pool))
     }
+}
+
+/// Which step of [`connect_migrated`] failed.
+#[derive(Debug)]
+pub enum StartupDbError {
+    Connect(DbErr),
+    Migrate(DbErr),
 }
 
 async fn connect_with(url: &str, sqlite_connections: u32) -> Result<DatabaseConnection, DbErr> {

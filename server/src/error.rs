@@ -1,12 +1,13 @@
 //! The server's one error type and the one place it becomes an HTTP answer, in the
 //! original's shapes.
 
-use app::errors::{Detail, FieldErrors, NON_FIELD_ERRORS, TOKEN_NOT_VALID, messages};
+use app::errors::{
+    Detail, FieldErrors, NON_FIELD_ERRORS, TOKEN_NOT_VALID, TokenError, TokenMessage, messages,
+};
 use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use sea_orm::{DbErr, SqlErr};
-use serde_json::json;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -69,6 +70,15 @@ fn detail(status: StatusCode, detail: &str) -> Response {
     (status, Json(body)).into_response()
 }
 
+/// simplejwt's 401 for a token: a `detail` and its `code`, with the bearer challenge.
+fn token_rejected(detail: &str, code: &str) -> Response {
+    let body = Detail {
+        detail: detail.to_owned(),
+        code: Some(code.to_owned()),
+    };
+    bearer_challenge((StatusCode::UNAUTHORIZED, Json(body)).into_response())
+}
+
 fn bearer_challenge(mut response: Response) -> Response {
     response.headers_mut().insert(
         header::WWW_AUTHENTICATE,
@@ -109,42 +119,24 @@ impl IntoResponse for ApiError {
             Self::BadAccessToken(message) => bearer_challenge(
                 (
                     StatusCode::UNAUTHORIZED,
-                    Json(json!({
-                        "detail": "Given token not valid for any token type",
-                        "code": TOKEN_NOT_VALID,
-                        "messages": [{
-                            "token_class": "AccessToken",
-                            "token_type": "access",
-                            "message": message,
+                    Json(TokenError {
+                        detail: "Given token not valid for any token type".into(),
+                        code: TOKEN_NOT_VALID.into(),
+                        messages: vec![TokenMessage {
+                            token_class: "AccessToken".into(),
+                            token_type: "access".into(),
+                            message: message.into(),
                         }],
-                    })),
+                    }),
                 )
                     .into_response(),
             ),
-            Self::BadRequestAuthHeader => bearer_challenge(
-                (
-                    StatusCode::UNAUTHORIZED,
-                    Json(json!({
-                        "detail": "Authorization header must contain two space-delimited values",
-                        "code": "bad_authorization_header",
-                    })),
-                )
-                    .into_response(),
+            Self::BadRequestAuthHeader => token_rejected(
+                "Authorization header must contain two space-delimited values",
+                "bad_authorization_header",
             ),
-            Self::TokenNotValid(message) => bearer_challenge(
-                (
-                    StatusCode::UNAUTHORIZED,
-                    Json(json!({"detail": message, "code": TOKEN_NOT_VALID})),
-                )
-                    .into_response(),
-            ),
-            Self::UserNotFound => bearer_challenge(
-                (
-                    StatusCode::UNAUTHORIZED,
-                    Json(json!({"detail": "User not found", "code": "user_not_found"})),
-                )
-                    .into_response(),
-            ),
+            Self::TokenNotValid(message) => token_rejected(message, TOKEN_NOT_VALID),
+            Self::UserNotFound => token_rejected("User not found", "user_not_found"),
             Self::NotFound => detail(StatusCode::NOT_FOUND, messages::NOT_FOUND),
             Self::InvalidPage => detail(StatusCode::NOT_FOUND, messages::INVALID_PAGE),
             Self::PreconditionFailed => detail(

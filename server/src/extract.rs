@@ -1,5 +1,6 @@
 //! Request extractors that answer bad input in the API's shapes: a JSON object body, the
-//! authenticated user, a note id, `If-Match`, and the notes list's query parameters.
+//! authenticated user, a note id, `If-Match`, and the notes list's query parameters. The
+//! parameters describe themselves for the OpenAPI document here, beside how they are read.
 
 use crate::error::{ApiError, non_field};
 use crate::paging::PageRequest;
@@ -11,9 +12,15 @@ use app::claims::TokenType;
 use app::errors::{FieldErrors, messages};
 use axum::extract::{ConnectInfo, FromRef, FromRequest, FromRequestParts, Path, Request};
 use axum::http::{header, request::Parts};
-use serde_json::{Map, Value};
+use serde_json::{Map, Value, json};
 use std::borrow::Cow;
 use std::net::{IpAddr, SocketAddr};
+use utoipa::IntoParams;
+use utoipa::openapi::path::{Parameter, ParameterBuilder, ParameterIn};
+use utoipa::openapi::schema::{
+    KnownFormat, ObjectBuilder, OneOfBuilder, Schema, SchemaFormat, Type,
+};
+use utoipa::openapi::{RefOr, Required};
 
 /// Notes are text; a megabyte is far beyond the longest valid body.
 pub const MAX_BODY_BYTES: usize = 1 << 20;
@@ -184,8 +191,60 @@ impl<S: Send + Sync> FromRequestParts<S> for NoteId {
     }
 }
 
+fn parameter(
+    name: &str,
+    location: ParameterIn,
+    description: &str,
+    schema: impl Into<RefOr<Schema>>,
+) -> Parameter {
+    ParameterBuilder::new()
+        .name(name)
+        .parameter_in(location.clone())
+        .required(if location == ParameterIn::Path {
+            Required::True
+        } else {
+            Required::False
+        })
+        .description(Some(description))
+        .schema(Some(schema))
+        .build()
+}
+
+fn positive_integer() -> ObjectBuilder {
+    ObjectBuilder::new()
+        .schema_type(Type::Integer)
+        .format(Some(SchemaFormat::KnownFormat(KnownFormat::Int64)))
+        .minimum(Some(1))
+}
+
+impl IntoParams for NoteId {
+    fn into_params(_: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
+        vec![parameter(
+            "id",
+            ParameterIn::Path,
+            "The note's id.",
+            positive_integer().examples([7]),
+        )]
+    }
+}
+
 /// `If-Match`, as the precondition of a write.
 pub struct IfMatch(pub Precondition);
+
+impl IntoParams for IfMatch {
+    fn into_params(_: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
+        vec![parameter(
+            "If-Match",
+            ParameterIn::Header,
+            "Change the note only if it is still this version: the `ETag` it was read with \
+             (`\"3\"`), a list of them, or `*`. Otherwise 412 and nothing changes; without it \
+             the last write wins.",
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .examples(["\"3\""]),
+        )]
+    }
+}
 
 impl<S: Send + Sync> FromRequestParts<S> for IfMatch {
     type Rejection = ApiError;
@@ -201,6 +260,46 @@ pub struct ListQuery {
     pub search: Terms,
     /// `None` unless `page` or `page_size` was sent: the original's plain list.
     pub paging: Option<PageRequest>,
+}
+
+impl IntoParams for ListQuery {
+    fn into_params(_: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
+        let last = ObjectBuilder::new()
+            .schema_type(Type::String)
+            .enum_values(Some(["last"]));
+        vec![
+            parameter(
+                query::SEARCH,
+                ParameterIn::Query,
+                "Only the notes whose title or content contains every white-space-separated \
+                 term, ignoring case (at most 32 terms; no NUL).",
+                ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .examples(["milk eggs"]),
+            ),
+            parameter(
+                query::PAGE,
+                ParameterIn::Query,
+                "Answer this page of a `PageNumberPagination` list: a number from 1, or \
+                 `last`. Any other value, or a page past the last, is 404 `Invalid page.`.",
+                OneOfBuilder::new()
+                    .item(positive_integer())
+                    .item(last)
+                    .examples([json!(2)]),
+            ),
+            parameter(
+                query::PAGE_SIZE,
+                ParameterIn::Query,
+                "Notes per page (20 by default); a larger number is cut to 100, and one that \
+                 is not a positive number is ignored. Given alone, it turns paging on too.",
+                // Any size is taken (and cut), so no 64-bit bound as on ids and pages.
+                ObjectBuilder::new()
+                    .schema_type(Type::Integer)
+                    .minimum(Some(1))
+                    .examples([50]),
+            ),
+        ]
+    }
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for ListQuery {

@@ -8,6 +8,7 @@ pub mod entities;
 pub mod error;
 pub mod extract;
 pub mod notes;
+pub mod openapi;
 pub mod paging;
 pub mod passwords;
 pub mod preconditions;

@@ -52,13 +52,13 @@ impl Application {
                 "JWT_SECRET is not set: development generated one; tokens end with this process"
             );
         }
-        let db = db::connect(&config.database_url)
-            .await
-            .map_err(StartupError::Connect)?;
-        db::migrate(&db).await.map_err(StartupError::Migrate)?;
-        let writer = db::connect_writer(&config.database_url, &db)
-            .await
-            .map_err(StartupError::Connect)?;
+        let (db, writer) =
+            db::connect_migrated(&config.database_url)
+                .await
+                .map_err(|e| match e {
+                    db::StartupDbError::Connect(e) => StartupError::Connect(e),
+                    db::StartupDbError::Migrate(e) => StartupError::Migrate(e),
+                })?;
         let passwords = Passwords::new()
             .await
             .map_err(|e| StartupError::Other(e.to_string()))?;

@@ -10,7 +10,7 @@ use std::time::Duration;
 pub struct AppState {
     /// Reads, and PostgreSQL's writes.
     pub db: DatabaseConnection,
-    /// Writes (see `db::connect_writer`).
+    /// Writes (see `db::connect_migrated`).
     pub writer: DatabaseConnection,
     pub tokens: Tokens,
     pub passwords: Passwords,

@@ -1,17 +1,51 @@
 use crate::error::ApiResult;
 use crate::extract::{AuthUser, ClientIp, Fields, JsonObject};
+use crate::openapi::{
+    BadRequest, PayloadTooLarge, TooManyRequests, Unauthorized, UnsupportedMediaType, tags,
+};
 use crate::state::AppState;
 use crate::{sessions, users};
-use app::api::Account;
+use app::api::{Account, AccountDeletion, paths};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 
+/// The signed-in account (new)
+#[utoipa::path(
+    get,
+    path = paths::ACCOUNT,
+    operation_id = "api_user_retrieve",
+    tag = tags::ACCOUNT,
+    security(("jwtAuth" = [])),
+    responses(
+        (status = OK, description = "The caller's account.", body = Account),
+        (status = UNAUTHORIZED, response = Unauthorized),
+    ),
+)]
 pub async fn show(State(state): State<AppState>, user: AuthUser) -> ApiResult<Json<Account>> {
     Ok(Json(users::account(&state.db, user.id).await?))
 }
 
-/// Deletes the account, its notes and its sessions once the password is given again.
+/// Delete the account (new)
+///
+/// Deletes the account, its notes and its sessions in one transaction, once the password
+/// is given again. Wrong passwords count against the sign-in throttle.
+#[utoipa::path(
+    delete,
+    path = paths::ACCOUNT,
+    operation_id = "api_user_destroy",
+    tag = tags::ACCOUNT,
+    request_body = AccountDeletion,
+    security(("jwtAuth" = [])),
+    responses(
+        (status = NO_CONTENT, description = "The account is gone."),
+        (status = BAD_REQUEST, response = BadRequest),
+        (status = UNAUTHORIZED, response = Unauthorized),
+        (status = PAYLOAD_TOO_LARGE, response = PayloadTooLarge),
+        (status = UNSUPPORTED_MEDIA_TYPE, response = UnsupportedMediaType),
+        (status = TOO_MANY_REQUESTS, response = TooManyRequests),
+    ),
+)]
 pub async fn delete(
     State(state): State<AppState>,
     ClientIp(client): ClientIp,
@@ -35,8 +69,21 @@ pub async fn delete(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// Signs the caller out everywhere, this session included. Access tokens already
-/// handed out live until they expire, as in simplejwt.
+/// Sign out everywhere (new)
+///
+/// Ends every session of the caller, this one included: every refresh token stops
+/// working. Access tokens already handed out live until they expire, as in simplejwt.
+#[utoipa::path(
+    delete,
+    path = paths::SESSIONS,
+    operation_id = "api_user_sessions_destroy",
+    tag = tags::ACCOUNT,
+    security(("jwtAuth" = [])),
+    responses(
+        (status = NO_CONTENT, description = "Every session has ended."),
+        (status = UNAUTHORIZED, response = Unauthorized),
+    ),
+)]
 pub async fn end_sessions(State(state): State<AppState>, user: AuthUser) -> ApiResult<StatusCode> {
     users::by_id(&state.db, user.id).await?;
     sessions::revoke_all(&state.writer, user.id).await?;

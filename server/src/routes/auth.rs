@@ -1,14 +1,42 @@
 use crate::error::ApiResult;
 use crate::extract::{AuthUser, ClientIp, Fields, JsonObject};
+use crate::openapi::{
+    BadRequest, PayloadTooLarge, SignInFailed, TokenRejected, TooManyRequests, Unauthorized,
+    UnsupportedMediaType, tags,
+};
 use crate::state::AppState;
 use crate::{sessions, users};
-use app::api::{TokenPair, User};
+use app::api::{
+    Credentials, PasswordChange, RefreshRequest, TokenPair, User, VerifyRequest, paths,
+};
 use app::validation::{Password, Username};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use serde_json::{Value, json};
+use serde::Serialize;
 
+/// simplejwt's empty answer, `{}`.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(examples(json!({})))]
+pub struct Empty {}
+
+/// Register
+///
+/// Creates an account with Django's username and password rules. It does not sign in:
+/// `POST /api/token/` does.
+#[utoipa::path(
+    post,
+    path = paths::REGISTER,
+    operation_id = "api_user_register_create",
+    tag = tags::AUTH,
+    request_body = Credentials,
+    responses(
+        (status = CREATED, description = "The new account.", body = User),
+        (status = BAD_REQUEST, response = BadRequest),
+        (status = PAYLOAD_TOO_LARGE, response = PayloadTooLarge),
+        (status = UNSUPPORTED_MEDIA_TYPE, response = UnsupportedMediaType),
+    ),
+)]
 pub async fn register(
     State(state): State<AppState>,
     body: JsonObject,
@@ -30,6 +58,25 @@ pub async fn register(
     Ok((StatusCode::CREATED, Json(user)))
 }
 
+/// Sign in
+///
+/// Answers an access and a refresh token for a username and password (simplejwt's
+/// `TokenObtainPairView`). Failed attempts at one username from one client are throttled.
+#[utoipa::path(
+    post,
+    path = paths::TOKEN,
+    operation_id = "api_token_create",
+    tag = tags::AUTH,
+    request_body = Credentials,
+    responses(
+        (status = OK, description = "A new session's token pair.", body = TokenPair),
+        (status = BAD_REQUEST, response = BadRequest),
+        (status = UNAUTHORIZED, response = SignInFailed),
+        (status = PAYLOAD_TOO_LARGE, response = PayloadTooLarge),
+        (status = UNSUPPORTED_MEDIA_TYPE, response = UnsupportedMediaType),
+        (status = TOO_MANY_REQUESTS, response = TooManyRequests),
+    ),
+)]
 pub async fn obtain_pair(
     State(state): State<AppState>,
     ClientIp(client): ClientIp,
@@ -65,6 +112,25 @@ pub async fn obtain_pair(
     ))
 }
 
+/// Refresh
+///
+/// Spends a refresh token and answers a new pair in the same session (rotation). A
+/// token spent once already revokes its whole session, unless presented again within a
+/// few seconds (two tabs refreshing at once).
+#[utoipa::path(
+    post,
+    path = paths::TOKEN_REFRESH,
+    operation_id = "api_token_refresh_create",
+    tag = tags::AUTH,
+    request_body = RefreshRequest,
+    responses(
+        (status = OK, description = "The next token pair of the session.", body = TokenPair),
+        (status = BAD_REQUEST, response = BadRequest),
+        (status = UNAUTHORIZED, response = TokenRejected),
+        (status = PAYLOAD_TOO_LARGE, response = PayloadTooLarge),
+        (status = UNSUPPORTED_MEDIA_TYPE, response = UnsupportedMediaType),
+    ),
+)]
 pub async fn refresh(
     State(state): State<AppState>,
     body: JsonObject,
@@ -77,23 +143,79 @@ pub async fn refresh(
     ))
 }
 
-pub async fn verify(State(state): State<AppState>, body: JsonObject) -> ApiResult<Json<Value>> {
+/// Verify
+///
+/// Whether a token (access or refresh) is valid: signed here, unexpired and, for a
+/// refresh token, not signed out (simplejwt answers a signed-out one with 400).
+#[utoipa::path(
+    post,
+    path = paths::TOKEN_VERIFY,
+    operation_id = "api_token_verify_create",
+    tag = tags::AUTH,
+    request_body = VerifyRequest,
+    responses(
+        (status = OK, description = "The token is valid.", body = Empty),
+        (status = BAD_REQUEST, response = BadRequest),
+        (status = UNAUTHORIZED, response = TokenRejected),
+        (status = PAYLOAD_TOO_LARGE, response = PayloadTooLarge),
+        (status = UNSUPPORTED_MEDIA_TYPE, response = UnsupportedMediaType),
+    ),
+)]
+pub async fn verify(State(state): State<AppState>, body: JsonObject) -> ApiResult<Json<Empty>> {
     let mut fields = Fields::new(&body);
     let token = fields.required_text("token");
     let token = fields.finish(token)?;
     sessions::verify(&state.db, &state.tokens, &token).await?;
-    Ok(Json(json!({})))
+    Ok(Json(Empty {}))
 }
 
-pub async fn blacklist(State(state): State<AppState>, body: JsonObject) -> ApiResult<Json<Value>> {
+/// Sign out
+///
+/// Ends the refresh token's session: it and every token rotated from it stop working
+/// (simplejwt's `TokenBlacklistView`). Access tokens live until they expire.
+#[utoipa::path(
+    post,
+    path = paths::TOKEN_BLACKLIST,
+    operation_id = "api_token_blacklist_create",
+    tag = tags::AUTH,
+    request_body = RefreshRequest,
+    responses(
+        (status = OK, description = "Signed out.", body = Empty),
+        (status = BAD_REQUEST, response = BadRequest),
+        (status = UNAUTHORIZED, response = TokenRejected),
+        (status = PAYLOAD_TOO_LARGE, response = PayloadTooLarge),
+        (status = UNSUPPORTED_MEDIA_TYPE, response = UnsupportedMediaType),
+    ),
+)]
+pub async fn blacklist(State(state): State<AppState>, body: JsonObject) -> ApiResult<Json<Empty>> {
     let mut fields = Fields::new(&body);
     let token = fields.required_text("refresh");
     let token = fields.finish(token)?;
     sessions::blacklist(&state.db, &state.writer, &state.tokens, &token).await?;
-    Ok(Json(json!({})))
+    Ok(Json(Empty {}))
 }
 
-/// Answers a new pair: this session goes on, every other one ends.
+/// Change the password (new)
+///
+/// Takes the current password and a new one (Django's rules), ends every other session
+/// of the account and answers a new pair for this one. Wrong old passwords count
+/// against the sign-in throttle.
+#[utoipa::path(
+    post,
+    path = paths::PASSWORD,
+    operation_id = "api_user_password_create",
+    tag = tags::ACCOUNT,
+    request_body = PasswordChange,
+    security(("jwtAuth" = [])),
+    responses(
+        (status = OK, description = "The new session's token pair.", body = TokenPair),
+        (status = BAD_REQUEST, response = BadRequest),
+        (status = UNAUTHORIZED, response = Unauthorized),
+        (status = PAYLOAD_TOO_LARGE, response = PayloadTooLarge),
+        (status = UNSUPPORTED_MEDIA_TYPE, response = UnsupportedMediaType),
+        (status = TOO_MANY_REQUESTS, response = TooManyRequests),
+    ),
+)]
 pub async fn change_password(
     State(state): State<AppState>,
     ClientIp(client): ClientIp,

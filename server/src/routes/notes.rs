@@ -1,16 +1,36 @@
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{AuthUser, Fields, IfMatch, JsonObject, ListQuery, NoteId};
 use crate::notes::{self, NoteChanges, Versioned};
+use crate::openapi::{
+    BadRequest, NotFound, PayloadTooLarge, PreconditionFailed, Unauthorized, UnsupportedMediaType,
+    tags,
+};
 use crate::paging::Links;
 use crate::preconditions::etag;
 use crate::state::AppState;
-use app::api::Page;
+use app::api::{Note, NoteInput, NotePatch, Page, paths};
 use app::validation::{NoteContent, NoteTitle};
 use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use headers::HeaderMapExt;
+use serde::Serialize;
+
+const NOTE: &str = "/api/notes/{id}/";
+/// The original's delete-only path, kept for its clients.
+const NOTE_DELETE: &str = "/api/notes/delete/{id}/";
+
+/// The caller's notes: the original's plain list, or a page of it when `page` or
+/// `page_size` is given.
+#[derive(Serialize, utoipa::ToSchema)]
+#[serde(untagged)]
+pub enum NoteList {
+    /// Every matching note, newest first.
+    List(Vec<Note>),
+    /// One page of them (Django REST framework's `PageNumberPagination`).
+    Page(Page<Note>),
+}
 
 /// A note with its version as the `ETag`, for the client's next `If-Match`.
 struct Tagged(Versioned);
@@ -38,17 +58,45 @@ fn changes(body: &JsonObject, partial: bool) -> ApiResult<NoteChanges> {
     fields.finish(Some(changes))
 }
 
-/// The plain list, as the original answers; a DRF page with `page` or `page_size`.
+/// List notes
+///
+/// The caller's notes, newest first: the original's plain list, or with `page` or
+/// `page_size` a `PageNumberPagination` page (`next` and `previous` are absolute URLs
+/// built from the request). `search` filters either.
+#[utoipa::path(
+    get,
+    path = paths::NOTES,
+    operation_id = "api_notes_list",
+    tag = tags::NOTES,
+    params(ListQuery),
+    security(("jwtAuth" = [])),
+    responses(
+        (status = OK, description = "The list, or a page of it.", body = NoteList,
+            examples(
+                ("list" = (summary = "Without paging", value = json!([app::api::examples::note()]))),
+                ("page" = (summary = "With page or page_size", value = json!({
+                    "count": 41,
+                    "next": "https://notes.example/api/notes/?page=3&page_size=20",
+                    "previous": "https://notes.example/api/notes/?page=1&page_size=20",
+                    "results": [app::api::examples::note()]
+                }))),
+            )),
+        (status = BAD_REQUEST, response = BadRequest),
+        (status = UNAUTHORIZED, response = Unauthorized),
+        (status = NOT_FOUND, description = "`page` is not a number from 1 to the last page.",
+            body = app::errors::Detail, example = json!({"detail": "Invalid page."})),
+    ),
+)]
 pub async fn list(
     State(state): State<AppState>,
     user: AuthUser,
     query: ListQuery,
     uri: Uri,
     headers: HeaderMap,
-) -> ApiResult<Response> {
+) -> ApiResult<Json<NoteList>> {
     let Some(paging) = query.paging else {
         let notes = notes::list(&state.db, user.id, &query.search).await?;
-        return Ok(Json(notes).into_response());
+        return Ok(Json(NoteList::List(notes)));
     };
     let page = notes::page(&state.db, user.id, &query.search, &paging).await?;
     let links = Links {
@@ -57,15 +105,41 @@ pub async fn list(
         trusted_proxy_hops: state.trusted_proxy_hops,
     };
     let (next, previous) = links.around(page.number, page.pages)?;
-    Ok(Json(Page {
+    Ok(Json(NoteList::Page(Page {
         count: page.count,
         next,
         previous,
         results: page.results,
-    })
-    .into_response())
+    })))
 }
 
+/// Create a note
+#[utoipa::path(
+    post,
+    path = paths::NOTES,
+    operation_id = "api_notes_create",
+    tag = tags::NOTES,
+    request_body = NoteInput,
+    security(("jwtAuth" = [])),
+    responses(
+        (status = CREATED, description = "The new note.", body = Note,
+            headers(("ETag" = String, description = "The note's version, for `If-Match`.")),
+            links(
+                ("GetNote" = (operation_id = "api_notes_retrieve",
+                    parameters(("id" = "$response.body#/id")))),
+                ("ReplaceNote" = (operation_id = "api_notes_update",
+                    parameters(("id" = "$response.body#/id")))),
+                ("PatchNote" = (operation_id = "api_notes_partial_update",
+                    parameters(("id" = "$response.body#/id")))),
+                ("DeleteNote" = (operation_id = "api_notes_destroy",
+                    parameters(("id" = "$response.body#/id")))),
+            )),
+        (status = BAD_REQUEST, response = BadRequest),
+        (status = UNAUTHORIZED, response = Unauthorized),
+        (status = PAYLOAD_TOO_LARGE, response = PayloadTooLarge),
+        (status = UNSUPPORTED_MEDIA_TYPE, response = UnsupportedMediaType),
+    ),
+)]
 pub async fn create(
     State(state): State<AppState>,
     user: AuthUser,
@@ -79,6 +153,21 @@ pub async fn create(
     Ok((StatusCode::CREATED, Tagged(note)))
 }
 
+/// Read a note
+#[utoipa::path(
+    get,
+    path = NOTE,
+    operation_id = "api_notes_retrieve",
+    tag = tags::NOTES,
+    params(NoteId),
+    security(("jwtAuth" = [])),
+    responses(
+        (status = OK, description = "The note.", body = Note,
+            headers(("ETag" = String, description = "The note's version, for `If-Match`."))),
+        (status = UNAUTHORIZED, response = Unauthorized),
+        (status = NOT_FOUND, response = NotFound),
+    ),
+)]
 pub async fn get(
     State(state): State<AppState>,
     user: AuthUser,
@@ -87,7 +176,28 @@ pub async fn get(
     Ok(Tagged(notes::get(&state.db, user.id, id).await?))
 }
 
-/// PUT: both fields, as on creation.
+/// Replace a note
+///
+/// Both fields, as on creation.
+#[utoipa::path(
+    put,
+    path = NOTE,
+    operation_id = "api_notes_update",
+    tag = tags::NOTES,
+    params(NoteId, IfMatch),
+    request_body = NoteInput,
+    security(("jwtAuth" = [])),
+    responses(
+        (status = OK, description = "The note as written.", body = Note,
+            headers(("ETag" = String, description = "The note's new version."))),
+        (status = BAD_REQUEST, response = BadRequest),
+        (status = UNAUTHORIZED, response = Unauthorized),
+        (status = NOT_FOUND, response = NotFound),
+        (status = PRECONDITION_FAILED, response = PreconditionFailed),
+        (status = PAYLOAD_TOO_LARGE, response = PayloadTooLarge),
+        (status = UNSUPPORTED_MEDIA_TYPE, response = UnsupportedMediaType),
+    ),
+)]
 pub async fn replace(
     state: State<AppState>,
     user: AuthUser,
@@ -98,7 +208,28 @@ pub async fn replace(
     update(state, user, id, if_match, body, false).await
 }
 
-/// PATCH: only the fields sent change.
+/// Change a note
+///
+/// Only the fields sent change.
+#[utoipa::path(
+    patch,
+    path = NOTE,
+    operation_id = "api_notes_partial_update",
+    tag = tags::NOTES,
+    params(NoteId, IfMatch),
+    request_body = NotePatch,
+    security(("jwtAuth" = [])),
+    responses(
+        (status = OK, description = "The note as written.", body = Note,
+            headers(("ETag" = String, description = "The note's new version."))),
+        (status = BAD_REQUEST, response = BadRequest),
+        (status = UNAUTHORIZED, response = Unauthorized),
+        (status = NOT_FOUND, response = NotFound),
+        (status = PRECONDITION_FAILED, response = PreconditionFailed),
+        (status = PAYLOAD_TOO_LARGE, response = PayloadTooLarge),
+        (status = UNSUPPORTED_MEDIA_TYPE, response = UnsupportedMediaType),
+    ),
+)]
 pub async fn patch(
     state: State<AppState>,
     user: AuthUser,
@@ -126,6 +257,21 @@ async fn update(
     Ok(Tagged(written))
 }
 
+/// Delete a note
+#[utoipa::path(
+    delete,
+    path = NOTE,
+    operation_id = "api_notes_destroy",
+    tag = tags::NOTES,
+    params(NoteId, IfMatch),
+    security(("jwtAuth" = [])),
+    responses(
+        (status = NO_CONTENT, description = "The note is gone."),
+        (status = UNAUTHORIZED, response = Unauthorized),
+        (status = NOT_FOUND, response = NotFound),
+        (status = PRECONDITION_FAILED, response = PreconditionFailed),
+    ),
+)]
 pub async fn delete(
     State(state): State<AppState>,
     user: AuthUser,
@@ -134,4 +280,30 @@ pub async fn delete(
 ) -> ApiResult<StatusCode> {
     notes::delete(&state.writer, user.id, id, &precondition).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// Delete a note (the original's path)
+///
+/// The same as `DELETE /api/notes/{id}/`, at the path the original app's clients use.
+#[utoipa::path(
+    delete,
+    path = NOTE_DELETE,
+    operation_id = "api_notes_delete_destroy",
+    tag = tags::NOTES,
+    params(NoteId, IfMatch),
+    security(("jwtAuth" = [])),
+    responses(
+        (status = NO_CONTENT, description = "The note is gone."),
+        (status = UNAUTHORIZED, response = Unauthorized),
+        (status = NOT_FOUND, response = NotFound),
+        (status = PRECONDITION_FAILED, response = PreconditionFailed),
+    ),
+)]
+pub async fn delete_at_original_path(
+    state: State<AppState>,
+    user: AuthUser,
+    id: NoteId,
+    if_match: IfMatch,
+) -> ApiResult<StatusCode> {
+    delete(state, user, id, if_match).await
 }

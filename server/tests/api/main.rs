@@ -11,6 +11,7 @@ mod errors;
 mod helpers;
 mod hosting;
 mod notes;
+mod openapi;
 mod paging;
 mod search;
 mod tokens;

@@ -1,0 +1,317 @@
+//! The OpenAPI 3.1 document's frame: what the API is, its tags, the bearer scheme, and
+//! the error answers every operation shares. The operations themselves are described on
+//! their handlers (`routes/`), and `routes::api` builds the router and the document from
+//! that one list, so an operation cannot be served without being documented, nor the
+//! reverse.
+
+use app::errors::{Detail, FieldErrors, TOKEN_NOT_VALID, TokenError, messages};
+use serde_json::{Value, json};
+use utoipa::openapi::example::ExampleBuilder;
+use utoipa::openapi::header::HeaderBuilder;
+use utoipa::openapi::response::ResponseBuilder;
+use utoipa::openapi::schema::{AnyOfBuilder, Object, Type};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response};
+use utoipa::{Modify, OpenApi, ToResponse};
+
+/// The security scheme the protected operations name.
+pub const BEARER: &str = "jwtAuth";
+
+pub mod tags {
+    pub const AUTH: &str = "auth";
+    pub const ACCOUNT: &str = "account";
+    pub const NOTES: &str = "notes";
+    pub const HEALTH: &str = "health";
+    pub const SCHEMA: &str = "schema";
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Notes API",
+        version = env!("CARGO_PKG_VERSION"),
+        description = include_str!("openapi.md"),
+        license(name = "MIT", identifier = "MIT"),
+    ),
+    // Relative, so the document is right wherever the server is reached from.
+    servers((url = "/", description = "The server this document came from")),
+    tags(
+        (name = tags::AUTH, description = "Registration, sign-in and simplejwt's token endpoints"),
+        (name = tags::ACCOUNT, description = "The signed-in account: password, sessions, deletion"),
+        (name = tags::NOTES, description = "The caller's private notes"),
+        (name = tags::HEALTH, description = "Probes for the hosting platform"),
+        (name = tags::SCHEMA, description = "This document"),
+    ),
+    components(
+        schemas(Detail, FieldErrors, TokenError),
+        responses(
+            BadRequest,
+            Unauthorized,
+            SignInFailed,
+            TokenRejected,
+            NotFound,
+            PreconditionFailed,
+            PayloadTooLarge,
+            UnsupportedMediaType,
+            TooManyRequests,
+        ),
+    ),
+    modifiers(&BearerScheme),
+)]
+pub struct ApiDoc;
+
+struct BearerScheme;
+
+impl Modify for BearerScheme {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let scheme = HttpBuilder::new()
+            .scheme(HttpAuthScheme::Bearer)
+            .bearer_format("JWT")
+            .description(Some(
+                "An access token from `POST /api/token/` (or a refresh or password change), \
+                 sent as `Authorization: Bearer <access>`.",
+            ))
+            .build();
+        openapi
+            .components
+            .get_or_insert_default()
+            .add_security_scheme(BEARER, SecurityScheme::Http(scheme));
+    }
+}
+
+fn schema(name: &str) -> RefOr<utoipa::openapi::Schema> {
+    Ref::from_schema_name(name).into()
+}
+
+fn any_of(names: &[&str]) -> RefOr<utoipa::openapi::Schema> {
+    names
+        .iter()
+        .fold(AnyOfBuilder::new(), |any, name| any.item(schema(name)))
+        .into()
+}
+
+/// A JSON error answer with named examples.
+fn json_error(
+    description: &str,
+    schema: RefOr<utoipa::openapi::Schema>,
+    examples: &[(&str, &str, Value)],
+) -> ResponseBuilder {
+    let content = examples.iter().fold(
+        ContentBuilder::new().schema(Some(schema)),
+        |content, (name, summary, value)| {
+            content.examples_from_iter([(
+                *name,
+                ExampleBuilder::new()
+                    .summary(*summary)
+                    .value(Some(value.clone()))
+                    .build(),
+            )])
+        },
+    );
+    ResponseBuilder::new()
+        .description(description)
+        .content("application/json", content.build())
+}
+
+fn header(description: &str, schema_type: Type) -> utoipa::openapi::header::Header {
+    HeaderBuilder::new()
+        .schema(Some(Object::with_type(schema_type)))
+        .description(Some(description))
+        .build()
+}
+
+fn www_authenticate(response: ResponseBuilder) -> RefOr<Response> {
+    response
+        .header(
+            "WWW-Authenticate",
+            header("`Bearer realm=\"api\"`", Type::String),
+        )
+        .build()
+        .into()
+}
+
+macro_rules! error_response {
+    ($name:ident, $body:expr) => {
+        pub struct $name;
+
+        impl<'r> ToResponse<'r> for $name {
+            fn response() -> (&'r str, RefOr<Response>) {
+                (stringify!($name), $body)
+            }
+        }
+    };
+}
+
+error_response!(
+    BadRequest,
+    json_error(
+        "Invalid input: `{\"<field>\": [\"<message>\", ...]}` (`non_field_errors` for a body \
+         that is not an object), or a `detail` for malformed JSON.",
+        any_of(&["FieldErrors", "Detail"]),
+        &[
+            (
+                "field_errors",
+                "A field is missing or invalid",
+                json!({"title": [messages::REQUIRED]}),
+            ),
+            (
+                "not_an_object",
+                "The body is JSON but not an object",
+                json!({"non_field_errors": ["Invalid data. Expected a dictionary, but got list."]}),
+            ),
+            (
+                "malformed_json",
+                "The body is not JSON",
+                json!({"detail": "JSON parse error - expected value at line 1 column 1"}),
+            ),
+        ],
+    )
+    .build()
+    .into()
+);
+
+error_response!(
+    Unauthorized,
+    www_authenticate(json_error(
+        "No access token, or one that cannot authenticate (simplejwt's answers).",
+        any_of(&["Detail", "TokenError"]),
+        &[
+            (
+                "not_provided",
+                "No Authorization header",
+                json!({"detail": messages::NO_CREDENTIALS}),
+            ),
+            (
+                "token_not_valid",
+                "An invalid or expired access token",
+                json!({
+                    "detail": "Given token not valid for any token type",
+                    "code": TOKEN_NOT_VALID,
+                    "messages": [{
+                        "token_class": "AccessToken",
+                        "token_type": "access",
+                        "message": messages::TOKEN_INVALID,
+                    }],
+                }),
+            ),
+            (
+                "user_not_found",
+                "The token's account has been deleted",
+                json!({"detail": "User not found", "code": "user_not_found"}),
+            ),
+        ],
+    ))
+);
+
+error_response!(
+    SignInFailed,
+    www_authenticate(json_error(
+        "Wrong username or password, or an inactive account.",
+        schema("Detail"),
+        &[(
+            "bad_credentials",
+            "Wrong credentials",
+            json!({"detail": messages::BAD_CREDENTIALS}),
+        )],
+    ))
+);
+
+error_response!(
+    TokenRejected,
+    www_authenticate(json_error(
+        "The token in the body is invalid, expired, of the wrong type, spent or revoked.",
+        schema("Detail"),
+        &[
+            (
+                "token_not_valid",
+                "Invalid or expired",
+                json!({"detail": messages::TOKEN_INVALID, "code": TOKEN_NOT_VALID}),
+            ),
+            (
+                "blacklisted",
+                "Signed out or revoked",
+                json!({"detail": messages::TOKEN_BLACKLISTED, "code": TOKEN_NOT_VALID}),
+            ),
+        ],
+    ))
+);
+
+error_response!(
+    NotFound,
+    json_error(
+        "No such note of the caller's (another user's note is not found either).",
+        schema("Detail"),
+        &[(
+            "not_found",
+            "Not found",
+            json!({"detail": messages::NOT_FOUND})
+        )],
+    )
+    .build()
+    .into()
+);
+
+error_response!(
+    PreconditionFailed,
+    json_error(
+        "`If-Match` does not name the note's current version; nothing was changed.",
+        schema("Detail"),
+        &[(
+            "stale",
+            "Changed since it was read",
+            json!({"detail": messages::PRECONDITION_FAILED}),
+        )],
+    )
+    .build()
+    .into()
+);
+
+error_response!(
+    PayloadTooLarge,
+    json_error(
+        "The body is over 1 MiB.",
+        schema("Detail"),
+        &[(
+            "too_large",
+            "Over 1 MiB",
+            json!({"detail": "Request body is too large."}),
+        )],
+    )
+    .build()
+    .into()
+);
+
+error_response!(
+    UnsupportedMediaType,
+    json_error(
+        "A non-empty body that is not `application/json` (or `application/*+json`).",
+        schema("Detail"),
+        &[(
+            "form",
+            "A form body",
+            json!({"detail": "Unsupported media type \"application/x-www-form-urlencoded\" in request."}),
+        )],
+    )
+    .build()
+    .into()
+);
+
+error_response!(
+    TooManyRequests,
+    json_error(
+        "Too many failed attempts at this username from this client; try again after \
+         `Retry-After` seconds.",
+        schema("Detail"),
+        &[(
+            "throttled",
+            "Throttled",
+            json!({"detail": "Request was throttled. Expected available in 900 seconds."}),
+        )],
+    )
+    .header(
+        "Retry-After",
+        header("Seconds until the next attempt is taken.", Type::Integer,),
+    )
+    .build()
+    .into()
+);
