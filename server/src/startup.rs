@@ -1,17 +1,19 @@
 //! Building the application from its configuration and serving it until told to stop.
 
-use crate::config::{Config, Environment};
+use crate::config::{Config, Environment, MetricsListener};
+use crate::inline_reads::InlineReads;
 use crate::passwords::Passwords;
 use crate::spa::{self, Spa};
 use crate::state::AppState;
 use crate::throttle::LoginThrottle;
 use crate::tokens::Tokens;
-use crate::{db, routes, sessions};
+use crate::{db, prometheus, pruning, routes};
 use axum::Router;
 use axum::http::{HeaderName, HeaderValue, Method, Request, header};
 use axum::response::IntoResponse;
 use std::future::Future;
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
 use tower_http::catch_panic::CatchPanicLayer;
@@ -22,9 +24,6 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
-/// How often records of expired refresh tokens are deleted.
-const PRUNE_EVERY: Duration = Duration::from_secs(10 * 60);
-
 /// Why the server could not start; `main` prints it as one line.
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
@@ -34,6 +33,8 @@ pub enum StartupError {
     Migrate(sea_orm::DbErr),
     #[error("cannot listen on {0} (HOST, PORT): {1}")]
     Bind(SocketAddr, std::io::Error),
+    #[error("cannot listen on {0} (METRICS_ADDR): {1}")]
+    BindMetrics(SocketAddr, std::io::Error),
     #[error("{0}")]
     Other(String),
 }
@@ -41,6 +42,7 @@ pub enum StartupError {
 pub struct Application {
     listener: TcpListener,
     router: Router,
+    metrics_addr: Option<SocketAddr>,
     pub state: AppState,
 }
 
@@ -51,25 +53,43 @@ impl Application {
                 "JWT_SECRET is not set: development generated one; tokens end with this process"
             );
         }
-        let db = db::connect(&config.database_url)
+        let db = db::connect_syncing(&config.database_url, config.sqlite_sync)
             .await
             .map_err(StartupError::Connect)?;
         db::migrate(&db).await.map_err(StartupError::Migrate)?;
-        let writer = db::connect_writer(&config.database_url, &db)
+        let writer = db::connect_writer(&config.database_url, &db, config.sqlite_sync)
             .await
             .map_err(StartupError::Connect)?;
+        let inline_reads = db::sqlite_file(&config.database_url)
+            .map(|file| Arc::new(InlineReads::for_file(&file)));
         let passwords = Passwords::new()
             .await
             .map_err(|e| StartupError::Other(e.to_string()))?;
         let state = AppState {
             db,
+            login_throttle: LoginThrottle::for_database(
+                &writer,
+                config.login_max_failures,
+                config.login_lockout,
+            ),
             writer,
-            tokens: Tokens::new(&config.jwt),
+            inline_reads,
+            tokens: Arc::new(Tokens::new(&config.jwt)),
             passwords,
-            login_throttle: LoginThrottle::new(config.login_max_failures, config.login_lockout),
             trusted_proxy_hops: config.trusted_proxy_hops,
         };
-        spawn_pruner(state.writer.clone());
+        pruning::spawn(state.writer.clone(), state.login_throttle.clone());
+        let metrics_addr = match config.metrics {
+            Some(listener) => {
+                let pools = prometheus::Pools {
+                    main: state.db.clone(),
+                    writer: state.writer.clone(),
+                    inline: state.inline_reads.clone(),
+                };
+                serve_metrics(listener, pools).await?
+            }
+            None => None,
+        };
 
         let address = SocketAddr::new(config.host, config.port);
         let listener = TcpListener::bind(address)
@@ -79,8 +99,14 @@ impl Application {
         Ok(Self {
             listener,
             router,
+            metrics_addr,
             state,
         })
+    }
+
+    /// Where `/metrics` answers, when it does.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics_addr
     }
 
     pub fn local_addr(&self) -> SocketAddr {
@@ -105,18 +131,32 @@ impl Application {
     }
 }
 
-fn spawn_pruner(db: sea_orm::DatabaseConnection) {
+/// Serves `/metrics` on a listener of its own for as long as the process runs: a scrape
+/// in progress at shutdown does not hold the server up.
+async fn serve_metrics(
+    metrics: MetricsListener,
+    pools: prometheus::Pools,
+) -> Result<Option<SocketAddr>, StartupError> {
+    let address = metrics.address;
+    let listener = match TcpListener::bind(address).await {
+        Ok(listener) => listener,
+        Err(e) if metrics.required => return Err(StartupError::BindMetrics(address, e)),
+        Err(e) => {
+            tracing::warn!(%address, error = %e, "metrics are off: the default METRICS_ADDR is taken");
+            return Ok(None);
+        }
+    };
+    let bound = listener
+        .local_addr()
+        .map_err(|e| StartupError::BindMetrics(address, e))?;
+    let router = prometheus::router(pools);
     tokio::spawn(async move {
-        let mut every = tokio::time::interval(PRUNE_EVERY);
-        loop {
-            every.tick().await;
-            match sessions::prune_expired(&db).await {
-                Ok(0) => {}
-                Ok(n) => tracing::info!(deleted = n, "pruned expired refresh tokens"),
-                Err(e) => tracing::warn!(error = %e, "pruning refresh tokens failed"),
-            }
+        if let Err(e) = axum::serve(listener, router).await {
+            tracing::error!(error = %e, "the metrics listener stopped");
         }
     });
+    tracing::info!(address = %bound, "metrics at /metrics");
+    Ok(Some(bound))
 }
 
 pub fn router(config: &Config, state: AppState) -> Router {
@@ -147,7 +187,9 @@ pub fn router(config: &Config, state: AppState) -> Router {
             HeaderValue::from_static("camera=(), microphone=(), geolocation=()"),
         ),
     ];
-    let mut app = api.merge(site);
+    let mut app = api
+        .merge(site)
+        .layer(axum::middleware::from_fn(prometheus::track));
     for (name, value) in security_headers {
         app = app.layer(SetResponseHeaderLayer::if_not_present(name, value));
     }

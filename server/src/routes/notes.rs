@@ -47,7 +47,13 @@ pub async fn list(
     headers: HeaderMap,
 ) -> ApiResult<Response> {
     let Some(paging) = query.paging else {
-        let notes = notes::list(&state.db, user.id, &query.search).await?;
+        let notes = notes::list(
+            &state.db,
+            state.inline_reads.as_deref(),
+            user.id,
+            &query.search,
+        )
+        .await?;
         return Ok(Json(notes).into_response());
     };
     let page = notes::page(&state.db, user.id, &query.search, &paging).await?;

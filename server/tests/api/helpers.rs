@@ -20,6 +20,8 @@ pub struct TestApp {
     pub database_url: String,
     pub client: reqwest::Client,
     pub state: AppState,
+    /// `http://address` of the metrics listener.
+    pub metrics_address: Option<String>,
 }
 
 pub struct TestUser {
@@ -78,6 +80,8 @@ impl TestApp {
             ("PORT", "0"),
             ("JWT_SECRET", "test-secret-test-secret-test-secret!"),
             ("LOG_FORMAT", "text"),
+            // Tests run many servers at once: each its own metrics port.
+            ("METRICS_ADDR", "127.0.0.1:0"),
         ]
         .into_iter()
         .map(|(k, v)| (k.to_owned(), v.to_owned()))
@@ -94,6 +98,7 @@ impl TestApp {
         let app = Application::build(&config).await.expect("the app starts");
         let address = format!("http://{}", app.local_addr());
         let state = app.state.clone();
+        let metrics_address = app.metrics_addr().map(|a| format!("http://{a}"));
         tokio::spawn(app.run_until(std::future::pending()));
         Self {
             address,
@@ -103,6 +108,7 @@ impl TestApp {
                 .build()
                 .unwrap(),
             state,
+            metrics_address,
         }
     }
 
