@@ -81,19 +81,29 @@ async fn nothing_found(db: &impl ConnectionTrait, author: i64) -> ApiResult<()> 
     users::by_id(db, author).await.map(drop)
 }
 
-/// The original's list: every matching note, newest first. On SQLite a short plain list
-/// is read in this thread (see `inline_reads`).
-pub async fn list(
+/// The original's list as its JSON body. On SQLite a short plain list is read and
+/// written out in this thread (see `inline_reads`); anything else is [`list`].
+pub async fn list_json(
     db: &DatabaseConnection,
     inline: Option<&InlineReads>,
     author: i64,
     search: &Terms,
-) -> ApiResult<Vec<app::api::Note>> {
+) -> ApiResult<Vec<u8>> {
     if search.is_empty()
-        && let Some(notes) = inline.and_then(|reads| reads.notes(author))
+        && let Some(json) = inline.and_then(|reads| reads.notes_json(author))
     {
-        return Ok(notes);
+        return Ok(json);
     }
+    let notes = list(db, author, search).await?;
+    serde_json::to_vec(&notes).map_err(|e| ApiError::Internal(format!("writing a list: {e}")))
+}
+
+/// The original's list: every matching note, newest first.
+pub async fn list(
+    db: &DatabaseConnection,
+    author: i64,
+    search: &Terms,
+) -> ApiResult<Vec<app::api::Note>> {
     let plan = search.plan(db).await?;
     let notes = newest_first(matching(author, &plan, db.get_database_backend()))
         .into_partial_model::<note::Shown>()

@@ -8,9 +8,11 @@ use app::api::Page;
 use app::validation::{NoteContent, NoteTitle};
 use axum::Json;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use headers::HeaderMapExt;
+
+const JSON: HeaderValue = HeaderValue::from_static("application/json");
 
 /// A note with its version as the `ETag`, for the client's next `If-Match`.
 struct Tagged(Versioned);
@@ -47,14 +49,14 @@ pub async fn list(
     headers: HeaderMap,
 ) -> ApiResult<Response> {
     let Some(paging) = query.paging else {
-        let notes = notes::list(
+        let json = notes::list_json(
             &state.db,
             state.inline_reads.as_deref(),
             user.id,
             &query.search,
         )
         .await?;
-        return Ok(Json(notes).into_response());
+        return Ok(([(header::CONTENT_TYPE, JSON)], json).into_response());
     };
     let page = notes::page(&state.db, user.id, &query.search, &paging).await?;
     let links = Links {

@@ -12,14 +12,15 @@ use server::search::Terms;
 impl TestApp {
     /// The plain list as the pooled (sea-orm) path reads it.
     async fn pooled_list(&self, user: &TestUser) -> Vec<app::api::Note> {
-        notes::list(&self.state.db, None, user.id, &Terms::default())
+        notes::list(&self.state.db, user.id, &Terms::default())
             .await
             .unwrap()
     }
 
     /// The plain list as the inline reader answers it, if it does.
     fn inline_list(&self, user: &TestUser) -> Option<Vec<app::api::Note>> {
-        self.state.inline_reads.as_ref()?.notes(user.id)
+        let json = self.state.inline_reads.as_ref()?.notes_json(user.id)?;
+        Some(serde_json::from_slice(&json).expect("the inline list is JSON of notes"))
     }
 }
 
