@@ -7,6 +7,7 @@ pub mod django;
 pub mod entities;
 pub mod error;
 pub mod extract;
+pub mod group_commit;
 pub mod inline_reads;
 pub mod notes;
 pub mod paging;

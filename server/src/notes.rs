@@ -3,6 +3,7 @@
 
 use crate::entities::note::{self, Column, Entity as Note};
 use crate::error::{ApiError, ApiResult};
+use crate::group_commit::GroupCommit;
 use crate::inline_reads::InlineReads;
 use crate::paging::{PageRequest, last_page};
 use crate::preconditions::Precondition;
@@ -180,15 +181,17 @@ pub async fn page(
     })
 }
 
+/// Through `batches` on SQLite (see `group_commit`), else straight to `db`.
 pub async fn create(
     db: &DatabaseConnection,
+    batches: Option<&GroupCommit>,
     author: i64,
     title: NoteTitle,
     content: NoteContent,
 ) -> ApiResult<Versioned> {
     let now = chrono::Utc::now();
     let (title, content) = (title.into_inner(), content.into_inner());
-    let created = note::ActiveModel {
+    let note = note::ActiveModel {
         search_text: Set(searchable(&title, &content)),
         title: Set(title),
         content: Set(content),
@@ -197,9 +200,11 @@ pub async fn create(
         author_id: Set(author),
         version: Set(1),
         ..Default::default()
-    }
-    .insert(db)
-    .await?;
+    };
+    let created = match batches {
+        Some(batches) => batches.insert(note).await?,
+        None => note.insert(db).await?,
+    };
     Ok(versioned(created))
 }
 

@@ -1,6 +1,7 @@
 //! Building the application from its configuration and serving it until told to stop.
 
 use crate::config::{Config, Environment, MetricsListener};
+use crate::group_commit::GroupCommit;
 use crate::inline_reads::InlineReads;
 use crate::passwords::Passwords;
 use crate::spa::{self, Spa};
@@ -72,6 +73,8 @@ impl Application {
                 config.login_max_failures,
                 config.login_lockout,
             ),
+            note_batches: (writer.get_database_backend() == sea_orm::DbBackend::Sqlite)
+                .then(|| GroupCommit::spawn(writer.clone())),
             writer,
             inline_reads,
             tokens: Arc::new(Tokens::new(&config.jwt)),

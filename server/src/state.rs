@@ -1,5 +1,6 @@
 //! What every handler may reach.
 
+use crate::group_commit::GroupCommit;
 use crate::inline_reads::InlineReads;
 use crate::passwords::Passwords;
 use crate::throttle::LoginThrottle;
@@ -13,6 +14,8 @@ pub struct AppState {
     pub db: DatabaseConnection,
     /// Writes (see `db::connect_writer`).
     pub writer: DatabaseConnection,
+    /// SQLite's new notes, many to a commit.
+    pub note_batches: Option<GroupCommit>,
     /// SQLite's plain notes list, read without leaving the request's thread.
     pub inline_reads: Option<Arc<InlineReads>>,
     /// Behind an `Arc`: extractors clone the state for every request, and the keys and

@@ -83,7 +83,14 @@ pub async fn create(
     let (title, content) = title
         .zip(content)
         .ok_or_else(|| ApiError::Internal("a full note without its fields".into()))?;
-    let note = notes::create(&state.writer, user.id, title, content).await?;
+    let note = notes::create(
+        &state.writer,
+        state.note_batches.as_ref(),
+        user.id,
+        title,
+        content,
+    )
+    .await?;
     Ok((StatusCode::CREATED, Tagged(note)))
 }
 

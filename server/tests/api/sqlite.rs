@@ -218,3 +218,80 @@ async fn a_deleted_account_lists_nothing_even_read_inline() {
     let listed = app.get_as(&alice.tokens.access, "/api/notes/").await;
     assert_eq!(listed.status(), StatusCode::UNAUTHORIZED);
 }
+
+#[tokio::test]
+async fn notes_created_together_share_a_commit_and_a_refused_one_costs_only_itself() {
+    use sea_orm::{ActiveValue::Set, TransactionTrait};
+    use server::entities::note;
+    let app = TestApp::spawn().await;
+    let Some(batches) = app.state.note_batches.clone() else {
+        assert_ne!(app.backend(), DbBackend::Sqlite);
+        return;
+    };
+    let alice = app.user("alice").await;
+    let note_of = |author: i64, title: &str| {
+        let now = chrono::Utc::now();
+        note::ActiveModel {
+            title: Set(title.to_owned()),
+            content: Set("batched".to_owned()),
+            search_text: Set(migrations::search::searchable(title, "batched")),
+            created_at: Set(now),
+            updated_at: Set(now),
+            author_id: Set(author),
+            version: Set(1),
+            ..Default::default()
+        }
+    };
+    // Holding the one writer connection makes the notes queue up behind it, so they
+    // are written together once it is free.
+    let hold = app.state.writer.begin().await.unwrap();
+    let inserts: Vec<_> = (0..12)
+        .map(|n| {
+            // Note 6 names a user that does not exist: the foreign key refuses it.
+            let author = if n == 6 { alice.id + 1000 } else { alice.id };
+            let (batches, note) = (batches.clone(), note_of(author, &format!("b{n}")));
+            tokio::spawn(async move { batches.insert(note).await })
+        })
+        .collect();
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    hold.rollback().await.unwrap();
+    let mut ids = Vec::new();
+    for (n, insert) in inserts.into_iter().enumerate() {
+        match insert.await.unwrap() {
+            Ok(written) if n != 6 => ids.push(written.id),
+            Err(_) if n == 6 => {}
+            other => panic!("note {n}: {other:?}"),
+        }
+    }
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(ids.len(), 11);
+    let listed = app.notes(&alice.tokens.access).await;
+    assert_eq!(listed.as_array().unwrap().len(), 11);
+
+    // And over HTTP, a burst of creations each answers its own note.
+    let creations: Vec<_> = (0..24)
+        .map(|n| {
+            let request = app
+                .client
+                .post(app.url("/api/notes/"))
+                .bearer_auth(&alice.tokens.access)
+                .json(&serde_json::json!({"title": format!("h{n}"), "content": "burst"}));
+            tokio::spawn(request.send())
+        })
+        .collect();
+    for (n, creation) in creations.into_iter().enumerate() {
+        let response = creation.await.unwrap().unwrap();
+        assert_eq!(response.status(), StatusCode::CREATED);
+        let body: serde_json::Value = response.json().await.unwrap();
+        assert_eq!(body["title"], format!("h{n}"));
+    }
+    assert_eq!(
+        app.count_rows(&format!(
+            "SELECT COUNT(*) FROM notes WHERE author_id = {}",
+            alice.id
+        ))
+        .await,
+        35
+    );
+}
