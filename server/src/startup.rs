@@ -54,10 +54,18 @@ impl Application {
                 "JWT_SECRET is not set: development generated one; tokens end with this process"
             );
         }
+        // Migrated on connections of their own, closed before the pools open: no pooled
+        // connection can keep a view of the database from before the migrations.
+        let migrator = db::connect_syncing(&config.database_url, config.sqlite_sync)
+            .await
+            .map_err(StartupError::Connect)?;
+        db::migrate(&migrator)
+            .await
+            .map_err(StartupError::Migrate)?;
+        migrator.close().await.map_err(StartupError::Migrate)?;
         let db = db::connect_syncing(&config.database_url, config.sqlite_sync)
             .await
             .map_err(StartupError::Connect)?;
-        db::migrate(&db).await.map_err(StartupError::Migrate)?;
         let writer = db::connect_writer(&config.database_url, &db, config.sqlite_sync)
             .await
             .map_err(StartupError::Connect)?;

@@ -391,9 +391,8 @@ async fn a_deleted_users_token_cannot_create_notes() {
     use sea_orm::EntityTrait;
     let app = TestApp::spawn().await;
     let alice = app.user("alice").await;
-    // Through the writer, as the server writes (on SQLite its one writer connection).
     server::entities::user::Entity::delete_by_id(alice.id)
-        .exec(&app.state.writer)
+        .exec(&app.state.db)
         .await
         .unwrap();
     let response = app
