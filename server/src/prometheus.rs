@@ -7,7 +7,7 @@
 //! database pools' connections, failed and refused password checks, refresh tokens caught
 //! being replayed, and how long password hashing waited for a core.
 
-use crate::inline_reads::InlineReads;
+use crate::state::AppState;
 use axum::Router;
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::{Method, header};
@@ -16,7 +16,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use sea_orm::{DatabaseConnection, DbBackend};
-use std::sync::{Arc, OnceLock};
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 const REQUESTS: &str = "http_requests_total";
@@ -151,25 +151,15 @@ fn method_label(method: &Method) -> &'static str {
     }
 }
 
-/// What the scrape reads besides the recorder: the pools, sampled when scraped.
-#[derive(Clone)]
-pub struct Pools {
-    pub main: DatabaseConnection,
-    pub writer: DatabaseConnection,
-    pub inline: Option<Arc<InlineReads>>,
-}
-
-impl Pools {
-    fn sample(&self) {
-        let separate_writer = self.main.get_database_backend() == DbBackend::Sqlite;
-        sample_pool("main", &self.main);
-        if separate_writer {
-            sample_pool("writer", &self.writer);
-        }
-        if let Some(inline) = &self.inline {
-            metrics::gauge!(POOL_CONNECTIONS, "pool" => "inline", "state" => "idle")
-                .set(inline.idle_connections() as f64);
-        }
+/// The pools' connections, sampled when scraped.
+fn sample_pools(state: &AppState) {
+    sample_pool("main", &state.db);
+    if state.db.get_database_backend() == DbBackend::Sqlite {
+        sample_pool("writer", &state.writer);
+    }
+    if let Some(inline) = &state.inline_reads {
+        metrics::gauge!(POOL_CONNECTIONS, "pool" => "inline", "state" => "idle")
+            .set(inline.idle_connections() as f64);
     }
 }
 
@@ -204,14 +194,14 @@ fn sample_pool(name: &'static str, db: &DatabaseConnection) {
 }
 
 /// The metrics listener's routes.
-pub fn router(pools: Pools) -> Router {
+pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/metrics", get(scrape))
-        .with_state((handle(), pools))
+        .with_state((handle(), state))
 }
 
-async fn scrape(State((handle, pools)): State<(PrometheusHandle, Pools)>) -> impl IntoResponse {
-    pools.sample();
+async fn scrape(State((handle, state)): State<(PrometheusHandle, AppState)>) -> impl IntoResponse {
+    sample_pools(&state);
     (
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
         handle.render(),

@@ -5,7 +5,7 @@ use crate::group_commit::GroupCommit;
 use crate::inline_reads::InlineReads;
 use crate::passwords::Passwords;
 use crate::spa::{self, Spa};
-use crate::state::AppState;
+use crate::state::{AppState, Shared};
 use crate::throttle::LoginThrottle;
 use crate::tokens::Tokens;
 use crate::{db, prometheus, pruning, routes};
@@ -14,7 +14,6 @@ use axum::http::{HeaderName, HeaderValue, Method, Request, header};
 use axum::response::IntoResponse;
 use std::future::Future;
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
 use tower_http::catch_panic::CatchPanicLayer;
@@ -69,12 +68,12 @@ impl Application {
         let writer = db::connect_writer(&config.database_url, &db, config.sqlite_sync)
             .await
             .map_err(StartupError::Connect)?;
-        let inline_reads = db::sqlite_file(&config.database_url)
-            .map(|file| Arc::new(InlineReads::for_file(&file)));
+        let inline_reads =
+            db::sqlite_file(&config.database_url).map(|file| InlineReads::for_file(&file));
         let passwords = Passwords::new()
             .await
             .map_err(|e| StartupError::Other(e.to_string()))?;
-        let state = AppState {
+        let state = AppState::new(Shared {
             db,
             login_throttle: LoginThrottle::for_database(
                 &writer,
@@ -85,20 +84,13 @@ impl Application {
                 .then(|| GroupCommit::spawn(writer.clone())),
             writer,
             inline_reads,
-            tokens: Arc::new(Tokens::new(&config.jwt)),
+            tokens: Tokens::new(&config.jwt),
             passwords,
             trusted_proxy_hops: config.trusted_proxy_hops,
-        };
+        });
         pruning::spawn(state.writer.clone(), state.login_throttle.clone());
         let metrics_addr = match config.metrics {
-            Some(listener) => {
-                let pools = prometheus::Pools {
-                    main: state.db.clone(),
-                    writer: state.writer.clone(),
-                    inline: state.inline_reads.clone(),
-                };
-                serve_metrics(listener, pools).await?
-            }
+            Some(listener) => serve_metrics(listener, state.clone()).await?,
             None => None,
         };
 
@@ -146,7 +138,7 @@ impl Application {
 /// in progress at shutdown does not hold the server up.
 async fn serve_metrics(
     metrics: MetricsListener,
-    pools: prometheus::Pools,
+    state: AppState,
 ) -> Result<Option<SocketAddr>, StartupError> {
     let address = metrics.address;
     let listener = match TcpListener::bind(address).await {
@@ -160,7 +152,7 @@ async fn serve_metrics(
     let bound = listener
         .local_addr()
         .map_err(|e| StartupError::BindMetrics(address, e))?;
-    let router = prometheus::router(pools);
+    let router = prometheus::router(state);
     tokio::spawn(async move {
         if let Err(e) = axum::serve(listener, router).await {
             tracing::error!(error = %e, "the metrics listener stopped");

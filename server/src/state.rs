@@ -8,8 +8,12 @@ use crate::tokens::Tokens;
 use sea_orm::DatabaseConnection;
 use std::sync::Arc;
 
+/// Behind one `Arc`: axum's extractors clone the state for every request (a list
+/// request twice), and the pools, keys and validation rules would be copied each time.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+pub struct Shared {
     /// Reads, and PostgreSQL's writes.
     pub db: DatabaseConnection,
     /// Writes (see `db::connect_writer`).
@@ -17,11 +21,23 @@ pub struct AppState {
     /// SQLite's new notes, many to a commit.
     pub note_batches: Option<GroupCommit>,
     /// SQLite's plain notes list, read without leaving the request's thread.
-    pub inline_reads: Option<Arc<InlineReads>>,
-    /// Behind an `Arc`: extractors clone the state for every request, and the keys and
-    /// validation rules would be copied each time.
-    pub tokens: Arc<Tokens>,
+    pub inline_reads: Option<InlineReads>,
+    pub tokens: Tokens,
     pub passwords: Passwords,
     pub login_throttle: LoginThrottle,
     pub trusted_proxy_hops: usize,
+}
+
+impl AppState {
+    pub fn new(shared: Shared) -> Self {
+        Self(Arc::new(shared))
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
 }

@@ -51,7 +51,7 @@ pub async fn list(
     let Some(paging) = query.paging else {
         let json = notes::list_json(
             &state.db,
-            state.inline_reads.as_deref(),
+            state.inline_reads.as_ref(),
             user.id,
             &query.search,
         )
