@@ -17,6 +17,7 @@
 //! caller reads the usual way.
 
 use chrono::{DateTime, SecondsFormat, Utc};
+use rusqlite::config::DbConfig;
 use rusqlite::{Connection, OpenFlags};
 use serde::Serialize;
 use serde::ser::{SerializeSeq, Serializer};
@@ -100,6 +101,11 @@ impl InlineReads {
             OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )?;
         connection.pragma_update(None, "query_only", true)?;
+        // SQLite (built with STAT4) marks a statement whose plan could depend on a bound
+        // value, and clearing its bindings, as the statement cache does after each use,
+        // then makes it re-prepare at the next step: the list's statement was compiled
+        // anew on every request. One plan for every author is the plan anyway.
+        connection.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)?;
         connection.pragma_update(None, "mmap_size", MMAP_BYTES)?;
         Ok(connection)
     }
