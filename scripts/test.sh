@@ -2,8 +2,9 @@
 # The whole test suite, as CI runs it (.ci/run calls this):
 #   formatting and lints; unit and HTTP integration tests on SQLite; the same integration
 #   tests on a throw-away PostgreSQL server; the release server fuzzed by Schemathesis from
-#   its own OpenAPI document; the release server binary run as a container would run it;
-#   the release SPA driven in headless Chromium against the real server.
+#   its own OpenAPI document; the release server binary run as a container would run it,
+#   as two replicas on one PostgreSQL, and killed mid-write on SQLite; the release SPA
+#   driven in headless Chromium against the real server.
 # It installs what is missing first (scripts/setup.sh), so it works on a fresh machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -34,6 +35,10 @@ scripts/fuzz.sh
 step "the release server hosted as a container runs it (PostgreSQL from DB_*, SIGTERM)"
 SERVER_BIN="$PWD/target/release/server" SPA_DIST="$PWD/dist" \
   scripts/postgres.sh cargo test -p server --test hosted -- --ignored --test-threads=1
+
+step "the release server: two replicas on one PostgreSQL, and SIGKILL during writes on SQLite"
+SERVER_BIN="$PWD/target/release/server" \
+  scripts/postgres.sh cargo test -p server --test replicas --test durability -- --ignored
 
 step "the SPA in headless Chromium against the release server"
 e2e/run.sh

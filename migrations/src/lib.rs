@@ -10,6 +10,7 @@ mod m20261125_000004_note_versions;
 mod m20261125_000005_note_search;
 mod m20261125_000010_users_active_and_last_login;
 mod m20261125_000011_legacy_lengths;
+mod m20261126_000012_login_attempts;
 pub mod search;
 
 pub struct Migrator;
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000005_note_search::Migration),
             Box::new(m20261125_000010_users_active_and_last_login::Migration),
             Box::new(m20261125_000011_legacy_lengths::Migration),
+            Box::new(m20261126_000012_login_attempts::Migration),
         ]
     }
 }

@@ -2,10 +2,11 @@
 //! typed struct. A bad value is an error that names its variable, so start-up can stop
 //! with one clear line.
 
+use crate::db::SqliteSync;
 use axum::http::HeaderValue;
 use jsonwebtoken::Algorithm;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
-use std::net::{IpAddr, Ipv4Addr};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -38,6 +39,10 @@ pub struct Config {
     /// peer address is the client's).
     pub trusted_proxy_hops: usize,
     pub connections: ConnectionLimits,
+    /// When SQLite's commits reach the disk.
+    pub sqlite_sync: SqliteSync,
+    /// Where `GET /metrics` is served, apart from the public port; `None`: nowhere.
+    pub metrics: Option<MetricsListener>,
 }
 
 /// How long a client may take and how much it may hold, so that slow or stalled clients
@@ -80,6 +85,19 @@ impl Default for ConnectionLimits {
         }
     }
 }
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MetricsListener {
+    pub address: SocketAddr,
+    /// Set by `METRICS_ADDR`: if it cannot be had, start-up stops. The default address
+    /// may be taken by another server on the same host; then metrics are off, with a
+    /// warning, rather than the server down.
+    pub required: bool,
+}
+
+/// `METRICS_ADDR`'s default: loopback, so nothing outside the container can scrape it
+/// unless it is set.
+pub const DEFAULT_METRICS_ADDR: SocketAddr = SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 9100);
 
 #[derive(Clone)]
 pub struct JwtConfig {
@@ -268,6 +286,35 @@ impl Config {
         };
 
         let connections = connection_limits(&var, &duration)?;
+        let sqlite_sync = match var("SQLITE_SYNCHRONOUS").as_deref() {
+            None | Some("full") => SqliteSync::Full,
+            Some("normal") => SqliteSync::Normal,
+            Some(other) => {
+                return Err(invalid(
+                    "SQLITE_SYNCHRONOUS",
+                    format!("{other:?} is neither \"full\" nor \"normal\""),
+                ));
+            }
+        };
+
+        let metrics = match var("METRICS_ADDR").as_deref() {
+            None => Some(MetricsListener {
+                address: DEFAULT_METRICS_ADDR,
+                required: false,
+            }),
+            Some("off") => None,
+            Some(other) => Some(MetricsListener {
+                address: other.parse().map_err(|_| {
+                    invalid(
+                        "METRICS_ADDR",
+                        format!(
+                            "{other:?} is not an address and port like 127.0.0.1:9100, nor \"off\""
+                        ),
+                    )
+                })?,
+                required: true,
+            }),
+        };
 
         Ok(Self {
             environment,
@@ -283,6 +330,8 @@ impl Config {
             login_max_failures,
             trusted_proxy_hops,
             connections,
+            sqlite_sync,
+            metrics,
             login_lockout: positive(
                 "LOGIN_LOCKOUT",
                 duration("LOGIN_LOCKOUT", Duration::from_secs(15 * 60))?,
@@ -496,6 +545,36 @@ mod tests {
         assert_eq!(c.jwt.access_lifetime, Duration::from_secs(1800));
         assert_eq!(c.jwt.refresh_lifetime, Duration::from_secs(86400));
         assert_eq!(c.jwt.algorithm, Algorithm::HS256);
+        assert_eq!(c.sqlite_sync, SqliteSync::Full);
+        assert_eq!(
+            c.metrics,
+            Some(MetricsListener {
+                address: DEFAULT_METRICS_ADDR,
+                required: false
+            })
+        );
+    }
+
+    #[test]
+    fn metrics_can_move_or_be_turned_off_and_commits_synced_less() {
+        let c = config(&[
+            SECRET,
+            ("METRICS_ADDR", "0.0.0.0:9464"),
+            ("SQLITE_SYNCHRONOUS", "normal"),
+        ])
+        .unwrap();
+        assert_eq!(
+            c.metrics,
+            Some(MetricsListener {
+                address: "0.0.0.0:9464".parse().unwrap(),
+                required: true
+            })
+        );
+        assert_eq!(c.sqlite_sync, SqliteSync::Normal);
+        assert_eq!(
+            config(&[SECRET, ("METRICS_ADDR", "off")]).unwrap().metrics,
+            None
+        );
     }
 
     #[test]
@@ -538,6 +617,9 @@ mod tests {
             ("MAX_HEADER_BYTES", "1048576"),
             ("MAX_HEADERS", "0"),
             ("MAX_HEADERS", "-5"),
+            ("SQLITE_SYNCHRONOUS", "off"),
+            ("METRICS_ADDR", "9100"),
+            ("METRICS_ADDR", "localhost:9100"),
         ] {
             let mut vars = vec![SECRET, (var, value)];
             if var == "DB_SSLMODE" {

@@ -4,7 +4,10 @@ use migrations::{Migrator, MigratorTrait};
 use sea_orm::sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous,
 };
-use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr, SqlxSqliteConnector};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr,
+    SqlxSqliteConnector, Statement, TransactionTrait,
+};
 use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
@@ -12,57 +15,70 @@ use std::time::Duration;
 /// How much of a SQLite file is memory-mapped; address space, not memory.
 const MMAP_BYTES: u64 = 256 << 20;
 
-pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
-    connect_with(url, 8).await
+/// When a SQLite commit is on disk. The default syncs the write-ahead log at every
+/// commit, so an acknowledged write survives a power loss, not only a crash of the
+/// process; `Normal` syncs only at checkpoints (faster, and still safe from a crash of
+/// the process, but the last commits can be lost with the machine's power).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum SqliteSync {
+    #[default]
+    Full,
+    Normal,
 }
 
-/// Where reads and writes go, the schema brought up to date: `(reads, writes)`.
-///
-/// SQLite takes one writer at a time: with several pooled connections, writers would wait
-/// in SQLite's busy handler, which sleeps in growing steps (long tails under a write
-/// load), so SQLite gets one writer connection of its own and writers queue for it in
-/// order. It also migrates, before any reader connects: a reader that connected while a
-/// new file's schema was being written could go on seeing it empty ("no such table").
-/// PostgreSQL locks rows, and reads and writes share one pool.
-pub async fn connect_migrated(
-    url: &str,
-) -> Result<(DatabaseConnection, DatabaseConnection), StartupDbError> {
-    if url.starts_with("sqlite:") {
-        let writer = connect_with(url, 1)
-            .await
-            .map_err(StartupDbError::Connect)?;
-        migrate(&writer).await.map_err(StartupDbError::Migrate)?;
-        let readers = connect(url).await.map_err(StartupDbError::Connect)?;
-        Ok((readers, writer))
-    } else {
-        let pool = connect(url).await.map_err(StartupDbError::Connect)?;
-        migrate(&pool).await.map_err(StartupDbError::Migrate)?;
-        Ok((pool.clone(), pool))
+impl SqliteSync {
+    fn pragma(self) -> SqliteSynchronous {
+        match self {
+            Self::Full => SqliteSynchronous::Full,
+            Self::Normal => SqliteSynchronous::Normal,
+        }
     }
 }
 
-/// Which step of [`connect_migrated`] failed.
-#[derive(Debug)]
-pub enum StartupDbError {
-    Connect(DbErr),
-    Migrate(DbErr),
+pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
+    connect_with(url, 8, SqliteSync::default()).await
 }
 
-async fn connect_with(url: &str, sqlite_connections: u32) -> Result<DatabaseConnection, DbErr> {
+/// The main pool with SQLite's commits synced as `sync` says.
+pub async fn connect_syncing(url: &str, sync: SqliteSync) -> Result<DatabaseConnection, DbErr> {
+    connect_with(url, 8, sync).await
+}
+
+/// Where writes go. SQLite takes one writer at a time: with several pooled connections,
+/// writers would wait in SQLite's busy handler, which sleeps in growing steps (long tails
+/// under a write load), so SQLite gets one writer connection of its own and writers
+/// queue for it in order. PostgreSQL locks rows, and writes share the main pool.
+pub async fn connect_writer(
+    url: &str,
+    main: &DatabaseConnection,
+    sync: SqliteSync,
+) -> Result<DatabaseConnection, DbErr> {
+    if url.starts_with("sqlite:") {
+        connect_with(url, 1, sync).await
+    } else {
+        Ok(main.clone())
+    }
+}
+
+async fn connect_with(
+    url: &str,
+    sqlite_connections: u32,
+    sync: SqliteSync,
+) -> Result<DatabaseConnection, DbErr> {
     let mut options = ConnectOptions::new(url);
     options
         .sqlx_logging(false)
         .connect_timeout(Duration::from_secs(5))
         .acquire_timeout(Duration::from_secs(5));
     if url.starts_with("sqlite:") {
-        // WAL lets readers run beside the one writer; NORMAL is durable under WAL except
-        // on power loss; foreign keys make deleting a user delete their notes.
+        // WAL lets readers run beside the one writer; see `SqliteSync` for when a commit
+        // is on disk; foreign keys make deleting a user delete their notes.
         options
             .max_connections(sqlite_connections)
             .min_connections(1)
-            .map_sqlx_sqlite_opts(|o| {
+            .map_sqlx_sqlite_opts(move |o| {
                 o.journal_mode(SqliteJournalMode::Wal)
-                    .synchronous(SqliteSynchronous::Normal)
+                    .synchronous(sync.pragma())
                     .foreign_keys(true)
                     .busy_timeout(Duration::from_secs(5))
                     // A search walks every note of its author; mapped, the file is read
@@ -84,8 +100,26 @@ async fn connect_with(url: &str, sqlite_connections: u32) -> Result<DatabaseConn
     Database::connect(options).await
 }
 
+/// The advisory lock replicas take to migrate one at a time ("notes migrate" in ASCII).
+const MIGRATION_LOCK: i64 = 0x6e6f_7465_736d_6967;
+
+/// Applies pending migrations. On PostgreSQL, replicas starting together would each find
+/// the same migrations pending and collide applying them; a transaction holding an
+/// advisory lock makes them take turns, and the later ones find nothing left to do.
 pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
-    Migrator::up(db, None).await
+    if db.get_database_backend() != DbBackend::Postgres {
+        return Migrator::up(db, None).await;
+    }
+    let turn = db.begin().await?;
+    turn.execute_raw(Statement::from_sql_and_values(
+        DbBackend::Postgres,
+        "SELECT pg_advisory_xact_lock($1)",
+        [MIGRATION_LOCK.into()],
+    ))
+    .await?;
+    let migrated = Migrator::up(db, None).await;
+    turn.commit().await?;
+    migrated
 }
 
 /// A SQLite file opened so that nothing can change it: no journal mode set, no file
@@ -104,9 +138,29 @@ pub async fn open_sqlite_read_only(path: &Path) -> Result<DatabaseConnection, Db
     Ok(SqlxSqliteConnector::from_sqlx_sqlite_pool(pool))
 }
 
-/// The file a `sqlite:` URL names, if the URL names one.
+/// The file a `sqlite:` URL names, if the URL names one. (sqlx would read a
+/// `postgres://` URL as a file name too, and names in-memory databases like files.)
 pub fn sqlite_file(url: &str) -> Option<std::path::PathBuf> {
+    let in_memory = url.contains(":memory:") || url.contains("mode=memory");
+    if !url.starts_with("sqlite:") || in_memory {
+        return None;
+    }
     let options = SqliteConnectOptions::from_str(url).ok()?;
     let path = options.get_filename();
     (!path.as_os_str().is_empty() && path != Path::new(":memory:")).then(|| path.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_sqlite_urls_name_files() {
+        assert_eq!(
+            sqlite_file("sqlite://data/notes.sqlite3?mode=rwc"),
+            Some("data/notes.sqlite3".into())
+        );
+        assert_eq!(sqlite_file("sqlite::memory:"), None);
+        assert_eq!(sqlite_file("postgres://app:pw@db:5432/notes"), None);
+    }
 }

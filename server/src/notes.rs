@@ -3,6 +3,8 @@
 
 use crate::entities::note::{self, Column, Entity as Note};
 use crate::error::{ApiError, ApiResult};
+use crate::group_commit::GroupCommit;
+use crate::inline_reads::InlineReads;
 use crate::paging::{PageRequest, last_page};
 use crate::preconditions::Precondition;
 use crate::search::{Plan, Terms};
@@ -78,6 +80,23 @@ fn newest_first(select: Select<Note>) -> Select<Note> {
 /// lives on hears so, rather than an empty list.
 async fn nothing_found(db: &impl ConnectionTrait, author: i64) -> ApiResult<()> {
     users::by_id(db, author).await.map(drop)
+}
+
+/// The original's list as its JSON body. On SQLite a short plain list is read and
+/// written out in this thread (see `inline_reads`); anything else is [`list`].
+pub async fn list_json(
+    db: &DatabaseConnection,
+    inline: Option<&InlineReads>,
+    author: i64,
+    search: &Terms,
+) -> ApiResult<Vec<u8>> {
+    if search.is_empty()
+        && let Some(json) = inline.and_then(|reads| reads.notes_json(author))
+    {
+        return Ok(json);
+    }
+    let notes = list(db, author, search).await?;
+    serde_json::to_vec(&notes).map_err(|e| ApiError::Internal(format!("writing a list: {e}")))
 }
 
 /// The original's list: every matching note, newest first.
@@ -162,15 +181,17 @@ pub async fn page(
     })
 }
 
+/// Through `batches` on SQLite (see `group_commit`), else straight to `db`.
 pub async fn create(
     db: &DatabaseConnection,
+    batches: Option<&GroupCommit>,
     author: i64,
     title: NoteTitle,
     content: NoteContent,
 ) -> ApiResult<Versioned> {
     let now = chrono::Utc::now();
     let (title, content) = (title.into_inner(), content.into_inner());
-    let created = note::ActiveModel {
+    let note = note::ActiveModel {
         search_text: Set(searchable(&title, &content)),
         title: Set(title),
         content: Set(content),
@@ -179,9 +200,11 @@ pub async fn create(
         author_id: Set(author),
         version: Set(1),
         ..Default::default()
-    }
-    .insert(db)
-    .await?;
+    };
+    let created = match batches {
+        Some(batches) => batches.insert(note).await?,
+        None => note.insert(db).await?,
+    };
     Ok(versioned(created))
 }
 

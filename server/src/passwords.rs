@@ -113,12 +113,14 @@ impl Passwords {
         &self,
         work: impl FnOnce() -> T + Send + 'static,
     ) -> Result<T, ApiError> {
+        let queued = std::time::Instant::now();
         let permit = self
             .permits
             .clone()
             .acquire_owned()
             .await
             .map_err(|e| ApiError::Internal(e.to_string()))?;
+        crate::prometheus::hash_queue_waited(queued.elapsed());
         // The hash holds the permit, not the request: a client that hangs up mid-hash
         // must not free a place while its 19 MiB are still in use.
         tokio::task::spawn_blocking(move || {

@@ -110,7 +110,7 @@ async fn claim(db: &impl ConnectionTrait, jti: &str, flag: Column, value: Expr) 
     Ok(updated.rows_affected == 1)
 }
 
-/// Reads through `db`; spends and issues through `writer` (see `db::connect_migrated`).
+/// Reads through `db`; spends and issues through `writer` (see `db::connect_writer`).
 pub async fn refresh(
     db: &DatabaseConnection,
     writer: &DatabaseConnection,
@@ -140,6 +140,7 @@ pub async fn refresh(
         return Ok(pair);
     }
     tracing::warn!(user_id = record.user_id, family = %record.family_id, "spent refresh token replayed; revoking its family");
+    crate::prometheus::refresh_reuse_detected();
     revoke_family(&txn, &record.family_id).await?;
     txn.commit().await?;
     Err(BLACKLISTED)
@@ -195,7 +196,7 @@ pub async fn revoke_all(db: &impl ConnectionTrait, user_id: i64) -> ApiResult<()
 
 /// Deletes records of tokens past their expiry: they can never be accepted again. A
 /// family's rows share one expiry, so a family goes whole.
-pub async fn prune_expired(db: &DatabaseConnection) -> ApiResult<u64> {
+pub async fn prune_expired(db: &impl ConnectionTrait) -> ApiResult<u64> {
     let result = RefreshToken::delete_many()
         .filter(Column::ExpiresAt.lt(now()))
         .exec(db)

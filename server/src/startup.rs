@@ -1,12 +1,14 @@
 //! Building the application from its configuration and serving it until told to stop.
 
-use crate::config::{Config, ConnectionLimits, Environment};
+use crate::config::{Config, ConnectionLimits, Environment, MetricsListener};
+use crate::group_commit::GroupCommit;
+use crate::inline_reads::InlineReads;
 use crate::passwords::Passwords;
 use crate::spa::{self, Spa};
-use crate::state::AppState;
+use crate::state::{AppState, Shared};
 use crate::throttle::LoginThrottle;
 use crate::tokens::Tokens;
-use crate::{db, routes, serve, sessions};
+use crate::{db, prometheus, pruning, routes, serve};
 use axum::Router;
 use axum::http::{HeaderName, HeaderValue, Method, Request, header};
 use axum::response::IntoResponse;
@@ -22,9 +24,6 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
-/// How often records of expired refresh tokens are deleted.
-const PRUNE_EVERY: Duration = Duration::from_secs(10 * 60);
-
 /// Why the server could not start; `main` prints it as one line.
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
@@ -34,6 +33,8 @@ pub enum StartupError {
     Migrate(sea_orm::DbErr),
     #[error("cannot listen on {0} (HOST, PORT): {1}")]
     Bind(SocketAddr, std::io::Error),
+    #[error("cannot listen on {0} (METRICS_ADDR): {1}")]
+    BindMetrics(SocketAddr, std::io::Error),
     #[error("{0}")]
     Other(String),
 }
@@ -42,6 +43,7 @@ pub struct Application {
     listener: TcpListener,
     router: Router,
     limits: ConnectionLimits,
+    metrics_addr: Option<SocketAddr>,
     pub state: AppState,
 }
 
@@ -52,26 +54,47 @@ impl Application {
                 "JWT_SECRET is not set: development generated one; tokens end with this process"
             );
         }
-        let (db, writer) =
-            db::connect_migrated(&config.database_url)
-                .await
-                .map_err(|e| match e {
-                    db::StartupDbError::Connect(e) => StartupError::Connect(e),
-                    db::StartupDbError::Migrate(e) => StartupError::Migrate(e),
-                })?;
+        // Migrated on connections of their own, closed before the pools open: no pooled
+        // connection can keep a view of the database from before the migrations.
+        let migrator = db::connect_syncing(&config.database_url, config.sqlite_sync)
+            .await
+            .map_err(StartupError::Connect)?;
+        db::migrate(&migrator)
+            .await
+            .map_err(StartupError::Migrate)?;
+        migrator.close().await.map_err(StartupError::Migrate)?;
+        let db = db::connect_syncing(&config.database_url, config.sqlite_sync)
+            .await
+            .map_err(StartupError::Connect)?;
+        let writer = db::connect_writer(&config.database_url, &db, config.sqlite_sync)
+            .await
+            .map_err(StartupError::Connect)?;
+        let inline_reads =
+            db::sqlite_file(&config.database_url).map(|file| InlineReads::for_file(&file));
         let passwords = Passwords::new()
             .await
             .map_err(|e| StartupError::Other(e.to_string()))?;
-        let state = AppState {
+        let state = AppState::new(Shared {
             db,
+            login_throttle: LoginThrottle::for_database(
+                &writer,
+                config.login_max_failures,
+                config.login_lockout,
+            ),
+            note_batches: (writer.get_database_backend() == sea_orm::DbBackend::Sqlite)
+                .then(|| GroupCommit::spawn(writer.clone())),
             writer,
+            inline_reads,
             tokens: Tokens::new(&config.jwt),
             passwords,
-            login_throttle: LoginThrottle::new(config.login_max_failures, config.login_lockout),
             trusted_proxy_hops: config.trusted_proxy_hops,
             request_body_timeout: config.connections.request_body_timeout,
+        });
+        pruning::spawn(state.writer.clone(), state.login_throttle.clone());
+        let metrics_addr = match config.metrics {
+            Some(listener) => serve_metrics(listener, state.clone()).await?,
+            None => None,
         };
-        spawn_pruner(state.writer.clone());
 
         let address = SocketAddr::new(config.host, config.port);
         let listener = TcpListener::bind(address)
@@ -82,8 +105,14 @@ impl Application {
             listener,
             router,
             limits: config.connections,
+            metrics_addr,
             state,
         })
+    }
+
+    /// Where `/metrics` answers, when it does.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics_addr
     }
 
     pub fn local_addr(&self) -> SocketAddr {
@@ -99,18 +128,32 @@ impl Application {
     }
 }
 
-fn spawn_pruner(db: sea_orm::DatabaseConnection) {
+/// Serves `/metrics` on a listener of its own for as long as the process runs: a scrape
+/// in progress at shutdown does not hold the server up.
+async fn serve_metrics(
+    metrics: MetricsListener,
+    state: AppState,
+) -> Result<Option<SocketAddr>, StartupError> {
+    let address = metrics.address;
+    let listener = match TcpListener::bind(address).await {
+        Ok(listener) => listener,
+        Err(e) if metrics.required => return Err(StartupError::BindMetrics(address, e)),
+        Err(e) => {
+            tracing::warn!(%address, error = %e, "metrics are off: the default METRICS_ADDR is taken");
+            return Ok(None);
+        }
+    };
+    let bound = listener
+        .local_addr()
+        .map_err(|e| StartupError::BindMetrics(address, e))?;
+    let router = prometheus::router(state);
     tokio::spawn(async move {
-        let mut every = tokio::time::interval(PRUNE_EVERY);
-        loop {
-            every.tick().await;
-            match sessions::prune_expired(&db).await {
-                Ok(0) => {}
-                Ok(n) => tracing::info!(deleted = n, "pruned expired refresh tokens"),
-                Err(e) => tracing::warn!(error = %e, "pruning refresh tokens failed"),
-            }
+        if let Err(e) = axum::serve(listener, router).await {
+            tracing::error!(error = %e, "the metrics listener stopped");
         }
     });
+    tracing::info!(address = %bound, "metrics at /metrics");
+    Ok(Some(bound))
 }
 
 pub fn router(config: &Config, state: AppState) -> Router {
@@ -141,7 +184,9 @@ pub fn router(config: &Config, state: AppState) -> Router {
             HeaderValue::from_static("camera=(), microphone=(), geolocation=()"),
         ),
     ];
-    let mut app = api.merge(site);
+    let mut app = api
+        .merge(site)
+        .layer(axum::middleware::from_fn(prometheus::track));
     for (name, value) in security_headers {
         app = app.layer(SetResponseHeaderLayer::if_not_present(name, value));
     }

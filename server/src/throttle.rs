@@ -3,8 +3,16 @@
 //! failure is recorded; after too many in a window the answer is `429` until the window
 //! ends, without checking the password. Success forgets the count, so a busy honest user
 //! is never throttled.
+//!
+//! On PostgreSQL the count lives in the database (`login_attempts`), one row per client
+//! and username, counted by one atomic upsert on the database's clock: replicas of the
+//! server share it, so alternating between them buys no extra guesses. On SQLite there
+//! is one process, and the count stays in its memory.
 
 use crate::error::{ApiError, ApiResult};
+use crate::prometheus;
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, DbErr, Statement};
+use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
@@ -18,30 +26,91 @@ const SWEEP_AT: usize = 10_000;
 type Failures = HashMap<(IpAddr, String), (u32, Instant)>;
 
 #[derive(Clone)]
+enum Store {
+    Memory(Arc<Mutex<Failures>>),
+    Database(DatabaseConnection),
+}
+
+#[derive(Clone)]
 pub struct LoginThrottle {
     max_failures: u32,
     window: Duration,
-    failures: Arc<Mutex<Failures>>,
+    store: Store,
 }
 
+/// Counts the attempt and answers the attempts now used and the seconds left in the
+/// window. A window that has ended starts again at this attempt.
+const COUNT_ATTEMPT: &str = "\
+INSERT INTO login_attempts (key, attempts, window_start) VALUES ($1, 1, now())
+ON CONFLICT (key) DO UPDATE SET
+  attempts = CASE WHEN login_attempts.window_start <= now() - $2 * interval '1 second'
+    THEN 1 ELSE login_attempts.attempts + 1 END,
+  window_start = CASE WHEN login_attempts.window_start <= now() - $2 * interval '1 second'
+    THEN now() ELSE login_attempts.window_start END
+RETURNING attempts,
+  CEIL(EXTRACT(EPOCH FROM window_start + $2 * interval '1 second' - now()))::bigint";
+
 impl LoginThrottle {
-    pub fn new(max_failures: u32, window: Duration) -> Self {
+    /// Counting in memory: one process.
+    pub fn in_memory(max_failures: u32, window: Duration) -> Self {
         Self {
             max_failures,
             window,
-            failures: Arc::default(),
+            store: Store::Memory(Arc::default()),
         }
     }
 
-    fn map(&self) -> std::sync::MutexGuard<'_, Failures> {
-        // A panic while holding the lock leaves only counters behind; keep using them.
-        self.failures.lock().unwrap_or_else(|e| e.into_inner())
+    /// Where `db` is shared by several processes (PostgreSQL), the count lives there;
+    /// SQLite's one process counts in memory.
+    pub fn for_database(db: &DatabaseConnection, max_failures: u32, window: Duration) -> Self {
+        match db.get_database_backend() {
+            DbBackend::Postgres => Self {
+                max_failures,
+                window,
+                store: Store::Database(db.clone()),
+            },
+            _ => Self::in_memory(max_failures, window),
+        }
     }
 
-    /// Counts an attempt, or `Err(seconds to wait)` when this client has used up its
+    fn map(failures: &Mutex<Failures>) -> std::sync::MutexGuard<'_, Failures> {
+        // A panic while holding the lock leaves only counters behind; keep using them.
+        failures.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Counts an attempt: `Ok(Err(seconds to wait))` when this client has used up its
     /// attempts at this username.
-    pub fn attempt(&self, ip: IpAddr, username: &str) -> Result<(), u64> {
-        let mut map = self.map();
+    pub async fn attempt(&self, ip: IpAddr, username: &str) -> ApiResult<Result<(), u64>> {
+        match &self.store {
+            Store::Memory(failures) => Ok(self.attempt_in_memory(failures, ip, username)),
+            Store::Database(db) => {
+                let row = db
+                    .query_one_raw(Statement::from_sql_and_values(
+                        DbBackend::Postgres,
+                        COUNT_ATTEMPT,
+                        [key(ip, username).into(), self.window_secs().into()],
+                    ))
+                    .await?
+                    .ok_or_else(|| {
+                        ApiError::Internal("the attempt upsert returned no row".into())
+                    })?;
+                let attempts: i32 = row.try_get_by_index(0)?;
+                let left: i64 = row.try_get_by_index(1)?;
+                if attempts.unsigned_abs() > self.max_failures {
+                    return Ok(Err(left.max(1).unsigned_abs()));
+                }
+                Ok(Ok(()))
+            }
+        }
+    }
+
+    fn attempt_in_memory(
+        &self,
+        failures: &Mutex<Failures>,
+        ip: IpAddr,
+        username: &str,
+    ) -> Result<(), u64> {
+        let mut map = Self::map(failures);
         if map.len() >= SWEEP_AT {
             let window = self.window;
             map.retain(|_, (_, since)| since.elapsed() < window);
@@ -61,8 +130,21 @@ impl LoginThrottle {
     }
 
     /// The attempt succeeded: the slate is clean.
-    pub fn succeeded(&self, ip: IpAddr, username: &str) {
-        self.map().remove(&(ip, username.to_owned()));
+    pub async fn succeeded(&self, ip: IpAddr, username: &str) -> ApiResult<()> {
+        match &self.store {
+            Store::Memory(failures) => {
+                Self::map(failures).remove(&(ip, username.to_owned()));
+            }
+            Store::Database(db) => {
+                db.execute_raw(Statement::from_sql_and_values(
+                    DbBackend::Postgres,
+                    "DELETE FROM login_attempts WHERE key = $1",
+                    [key(ip, username).into()],
+                ))
+                .await?;
+            }
+        }
+        Ok(())
     }
 
     /// Runs a password check as one counted attempt: refused with `429` when none are
@@ -73,14 +155,49 @@ impl LoginThrottle {
         username: &str,
         check: impl Future<Output = ApiResult<T>>,
     ) -> ApiResult<T> {
-        self.attempt(ip, username)
-            .map_err(|retry_after_secs| ApiError::TooManyAttempts { retry_after_secs })?;
+        if let Err(retry_after_secs) = self.attempt(ip, username).await? {
+            prometheus::login_throttled();
+            return Err(ApiError::TooManyAttempts { retry_after_secs });
+        }
         let outcome = check.await;
-        if outcome.is_ok() {
-            self.succeeded(ip, username);
+        match &outcome {
+            Ok(_) => self.succeeded(ip, username).await?,
+            Err(ApiError::BadCredentials | ApiError::Fields(_)) => prometheus::login_failed(),
+            Err(_) => {}
         }
         outcome
     }
+
+    /// Deletes counts whose window has ended (PostgreSQL; memory sweeps itself). Safe
+    /// beside other replicas doing the same: each row goes once, whoever deletes it.
+    pub async fn prune(&self, db: &impl ConnectionTrait) -> Result<u64, DbErr> {
+        if !matches!(self.store, Store::Database(_)) {
+            return Ok(0);
+        }
+        let deleted = db
+            .execute_raw(Statement::from_sql_and_values(
+                DbBackend::Postgres,
+                "DELETE FROM login_attempts WHERE window_start <= now() - $1 * interval '1 second'",
+                [self.window_secs().into()],
+            ))
+            .await?;
+        Ok(deleted.rows_affected())
+    }
+
+    fn window_secs(&self) -> f64 {
+        self.window.as_secs_f64()
+    }
+}
+
+/// The row's key: a digest of the address and the name, with a separator no address
+/// holds.
+fn key(ip: IpAddr, username: &str) -> String {
+    let digest = Sha256::new()
+        .chain_update(ip.to_string())
+        .chain_update([0u8])
+        .chain_update(username)
+        .finalize();
+    digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[cfg(test)]
@@ -89,28 +206,37 @@ mod tests {
 
     const IP: IpAddr = IpAddr::V4(std::net::Ipv4Addr::LOCALHOST);
 
-    #[test]
-    fn locks_out_after_the_limit_and_only_that_username() {
-        let t = LoginThrottle::new(3, Duration::from_secs(60));
+    #[tokio::test]
+    async fn locks_out_after_the_limit_and_only_that_username() {
+        let t = LoginThrottle::in_memory(3, Duration::from_secs(60));
         for _ in 0..3 {
-            assert!(t.attempt(IP, "alice").is_ok());
+            assert_eq!(t.attempt(IP, "alice").await.unwrap(), Ok(()));
         }
-        let wait = t.attempt(IP, "alice").unwrap_err();
+        let wait = t.attempt(IP, "alice").await.unwrap().unwrap_err();
         assert!((1..=60).contains(&wait));
-        assert!(t.attempt(IP, "bob").is_ok());
+        assert_eq!(t.attempt(IP, "bob").await.unwrap(), Ok(()));
+    }
+
+    #[tokio::test]
+    async fn success_clears_the_count_and_windows_end() {
+        let t = LoginThrottle::in_memory(2, Duration::from_secs(60));
+        t.attempt(IP, "alice").await.unwrap().unwrap();
+        t.succeeded(IP, "alice").await.unwrap();
+        t.attempt(IP, "alice").await.unwrap().unwrap();
+        assert_eq!(t.attempt(IP, "alice").await.unwrap(), Ok(()));
+
+        let short = LoginThrottle::in_memory(1, Duration::from_millis(1));
+        short.attempt(IP, "alice").await.unwrap().unwrap();
+        std::thread::sleep(Duration::from_millis(5));
+        assert_eq!(short.attempt(IP, "alice").await.unwrap(), Ok(()));
     }
 
     #[test]
-    fn success_clears_the_count_and_windows_end() {
-        let t = LoginThrottle::new(2, Duration::from_secs(60));
-        t.attempt(IP, "alice").unwrap();
-        t.succeeded(IP, "alice");
-        t.attempt(IP, "alice").unwrap();
-        assert!(t.attempt(IP, "alice").is_ok());
-
-        let short = LoginThrottle::new(1, Duration::from_millis(1));
-        short.attempt(IP, "alice").unwrap();
-        std::thread::sleep(Duration::from_millis(5));
-        assert!(short.attempt(IP, "alice").is_ok());
+    fn keys_are_fixed_length_and_tell_clients_and_names_apart() {
+        let other = IpAddr::V4(std::net::Ipv4Addr::new(10, 0, 0, 1));
+        assert_eq!(key(IP, "alice").len(), 64);
+        assert_eq!(key(IP, "\0invalid").len(), 64);
+        assert_ne!(key(IP, "alice"), key(other, "alice"));
+        assert_ne!(key(IP, "alice"), key(IP, "alicf"));
     }
 }

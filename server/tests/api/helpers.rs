@@ -26,6 +26,8 @@ pub struct TestApp {
     pub database_url: String,
     pub client: reqwest::Client,
     pub state: AppState,
+    /// `http://address` of the metrics listener.
+    pub metrics_address: Option<String>,
 }
 
 pub struct TestUser {
@@ -104,6 +106,8 @@ impl TestApp {
             ("PORT", "0"),
             ("JWT_SECRET", "test-secret-test-secret-test-secret!"),
             ("LOG_FORMAT", "text"),
+            // Tests run many servers at once: each its own metrics port.
+            ("METRICS_ADDR", "127.0.0.1:0"),
         ]
         .into_iter()
         .map(|(k, v)| (k.to_owned(), v.to_owned()))
@@ -121,6 +125,7 @@ impl TestApp {
         let socket_addr = app.local_addr();
         let address = format!("http://{socket_addr}");
         let state = app.state.clone();
+        let metrics_address = app.metrics_addr().map(|a| format!("http://{a}"));
         let served = tokio::spawn(app.run_until(shutdown));
         let app = Self {
             address,
@@ -131,6 +136,7 @@ impl TestApp {
                 .build()
                 .unwrap(),
             state,
+            metrics_address,
         };
         (app, served)
     }

@@ -1,0 +1,89 @@
+//! Expired records are pruned once, however many replicas prune at the same time.
+
+use crate::helpers::TestApp;
+use sea_orm::{ActiveValue::Set, EntityTrait};
+use server::entities::refresh_token;
+use server::pruning;
+
+#[tokio::test]
+async fn racing_prunes_delete_each_expired_record_once_and_nothing_live() {
+    let app = TestApp::spawn().await;
+    let alice = app.user("alice").await;
+    let now = chrono::Utc::now().timestamp();
+    let rows: Vec<_> = (0..60)
+        .map(|n| {
+            let expires_at = if n < 50 { now - 60 } else { now + 3600 };
+            refresh_token::ActiveModel {
+                jti: Set(format!("{n:032}")),
+                family_id: Set(format!("{n:032}")),
+                user_id: Set(alice.id),
+                issued_at: Set(now - 7200),
+                expires_at: Set(expires_at),
+                spent_at: Set(None),
+                grace_used: Set(false),
+                revoked: Set(false),
+            }
+        })
+        .collect();
+    refresh_token::Entity::insert_many(rows)
+        .exec_without_returning(&app.state.writer)
+        .await
+        .unwrap();
+    let live_before = app.count_rows("SELECT COUNT(*) FROM refresh_tokens").await - 50;
+
+    let prunes: Vec<_> = (0..4)
+        .map(|_| {
+            let (db, throttle) = (app.state.writer.clone(), app.state.login_throttle.clone());
+            tokio::spawn(async move { pruning::prune(&db, &throttle).await })
+        })
+        .collect();
+    let mut deleted = 0;
+    for prune in prunes {
+        if let Some(pruned) = prune
+            .await
+            .unwrap()
+            .expect("a prune never fails for a race")
+        {
+            deleted += pruned.refresh_tokens;
+        }
+    }
+    assert_eq!(deleted, 50);
+    assert_eq!(
+        app.count_rows("SELECT COUNT(*) FROM refresh_tokens").await,
+        live_before
+    );
+    // Alice's own session is among the live ones.
+    assert!(!app.rotate(&alice.tokens.refresh).await.access.is_empty());
+}
+
+#[tokio::test]
+async fn sign_in_counts_whose_window_ended_are_pruned() {
+    let app = TestApp::spawn().await;
+    if app.backend() != sea_orm::DbBackend::Postgres {
+        // One process: the count lives in memory, and the table stays empty.
+        assert_eq!(
+            app.count_rows("SELECT COUNT(*) FROM login_attempts").await,
+            0
+        );
+        return;
+    }
+    use sea_orm::ConnectionTrait;
+    app.state
+        .writer
+        .execute_unprepared(
+            "INSERT INTO login_attempts (key, attempts, window_start) VALUES \
+             ('ended', 3, now() - interval '1 day'), ('current', 1, now())",
+        )
+        .await
+        .unwrap();
+    let pruned = pruning::prune(&app.state.writer, &app.state.login_throttle)
+        .await
+        .unwrap()
+        .expect("no other pruner");
+    assert_eq!(pruned.login_attempts, 1);
+    assert_eq!(
+        app.count_rows("SELECT COUNT(*) FROM login_attempts WHERE key = 'current'")
+            .await,
+        1
+    );
+}

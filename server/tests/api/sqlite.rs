@@ -1,0 +1,315 @@
+//! SQLite's own paths: commits synced to disk, and the plain list read in the request's
+//! thread (`inline_reads`), which must answer exactly as the pooled path does, or not
+//! at all. On PostgreSQL these tests check that neither applies.
+
+use crate::helpers::{TestApp, TestUser, titles};
+use reqwest::{Method, StatusCode};
+use sea_orm::{ConnectionTrait, DbBackend, Statement};
+use server::inline_reads::MAX_ROWS;
+use server::notes;
+use server::search::Terms;
+
+impl TestApp {
+    /// The plain list as the pooled (sea-orm) path reads it.
+    async fn pooled_list(&self, user: &TestUser) -> Vec<app::api::Note> {
+        notes::list(&self.state.db, user.id, &Terms::default())
+            .await
+            .unwrap()
+    }
+
+    /// The plain list as the inline reader answers it, if it does.
+    fn inline_list(&self, user: &TestUser) -> Option<Vec<app::api::Note>> {
+        let json = self.state.inline_reads.as_ref()?.notes_json(user.id)?;
+        Some(serde_json::from_slice(&json).expect("the inline list is JSON of notes"))
+    }
+}
+
+#[tokio::test]
+async fn sqlite_syncs_every_commit_so_acknowledged_writes_survive_power_loss() {
+    let app = TestApp::spawn().await;
+    if app.backend() != DbBackend::Sqlite {
+        assert!(app.state.inline_reads.is_none());
+        return;
+    }
+    for db in [&app.state.writer, &app.state.db] {
+        let row = db
+            .query_one_raw(Statement::from_string(
+                DbBackend::Sqlite,
+                "PRAGMA synchronous",
+            ))
+            .await
+            .unwrap()
+            .unwrap();
+        // 2 is FULL: the write-ahead log is synced at every commit.
+        assert_eq!(row.try_get_by_index::<i64>(0).unwrap(), 2);
+    }
+}
+
+#[tokio::test]
+async fn the_inline_list_answers_exactly_as_the_pooled_list() {
+    let app = TestApp::spawn().await;
+    if app.backend() != DbBackend::Sqlite {
+        return;
+    }
+    let alice = app.user("alice").await;
+    let bob = app.user("bob").await;
+    // No notes: declined, so the pooled path can tell an empty list from a deleted user.
+    assert_eq!(app.inline_list(&alice), None);
+    app.create_note(
+        &alice,
+        "Première",
+        "naïve café ☕ \"quoted\" \\ back\nslash",
+    )
+    .await;
+    app.create_note(&bob, "Bob's", "not alice's").await;
+    let second = app.create_note(&alice, "Second", "to be edited").await;
+    let path = format!("/api/notes/{}/", second["id"]);
+    let edited = app
+        .send_as(
+            &alice.tokens.access,
+            Method::PATCH,
+            &path,
+            serde_json::json!({"content": "edited"}),
+        )
+        .await;
+    assert_eq!(edited.status(), StatusCode::OK);
+    // A note written straight into the database, a day older.
+    app.insert_notes(&alice, [("Old".to_owned(), "from before".to_owned())])
+        .await;
+
+    let inline = app
+        .inline_list(&alice)
+        .expect("a short list is read inline");
+    assert_eq!(inline, app.pooled_list(&alice).await);
+    assert_eq!(
+        inline.iter().map(|n| n.title.as_str()).collect::<Vec<_>>(),
+        ["Second", "Première", "Old"]
+    );
+    assert_eq!(inline[0].content, "edited");
+    // And over HTTP, the same JSON.
+    let listed = app.notes(&alice.tokens.access).await;
+    assert_eq!(listed, serde_json::to_value(&inline).unwrap());
+
+    // A time stored in another form sqlx reads (as an older tool may have written it)
+    // is declined inline, and the pooled path answers it.
+    app.state
+        .writer
+        .execute_unprepared(
+            "UPDATE notes SET created_at = '2020-01-02 03:04:05.678901' WHERE title = 'Old'",
+        )
+        .await
+        .unwrap();
+    assert_eq!(app.inline_list(&alice), None);
+    let listed = app.notes(&alice.tokens.access).await;
+    assert_eq!(listed[2]["created_at"], "2020-01-02T03:04:05.678901Z");
+}
+
+#[tokio::test]
+async fn a_long_list_is_declined_inline_and_answered_whole() {
+    let app = TestApp::spawn().await;
+    if app.backend() != DbBackend::Sqlite {
+        return;
+    }
+    let alice = app.user("alice").await;
+    let notes = (1..=MAX_ROWS).map(|n| (format!("Note {n}"), "long list".to_owned()));
+    app.insert_notes(&alice, notes).await;
+    assert_eq!(app.inline_list(&alice).map(|l| l.len()), Some(MAX_ROWS));
+    app.create_note(&alice, "One more", "the newest").await;
+    assert_eq!(app.inline_list(&alice), None);
+    let listed = titles(&app.notes(&alice.tokens.access).await);
+    assert_eq!(listed.len(), MAX_ROWS + 1);
+    assert_eq!(listed[0], "One more");
+}
+
+#[tokio::test]
+async fn lists_read_inline_see_every_acknowledged_write_under_concurrent_writes() {
+    let app = TestApp::spawn().await;
+    let alice = app.user("alice").await;
+    let access = alice.tokens.access.clone();
+    // Each task writes a note, then lists: its own note must be there (and a deleted one
+    // gone), whatever the other tasks write meanwhile.
+    let tasks: Vec<_> = (0..6)
+        .map(|t| {
+            let (client, base, access) = (app.client.clone(), app.address.clone(), access.clone());
+            tokio::spawn(async move {
+                for n in 0..8 {
+                    let title = format!("t{t} n{n}");
+                    let created = client
+                        .post(format!("{base}/api/notes/"))
+                        .bearer_auth(&access)
+                        .json(&serde_json::json!({"title": title, "content": "c"}))
+                        .send()
+                        .await
+                        .unwrap();
+                    assert_eq!(created.status(), StatusCode::CREATED);
+                    let id = created.json::<serde_json::Value>().await.unwrap()["id"].clone();
+                    let list: serde_json::Value = client
+                        .get(format!("{base}/api/notes/"))
+                        .bearer_auth(&access)
+                        .send()
+                        .await
+                        .unwrap()
+                        .json()
+                        .await
+                        .unwrap();
+                    let ids: Vec<_> = list
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .map(|n| n["id"].clone())
+                        .collect();
+                    assert!(
+                        ids.contains(&id),
+                        "{title} missing from the list just after its 201"
+                    );
+                    if n % 2 == 1 {
+                        let deleted = client
+                            .delete(format!("{base}/api/notes/{id}/"))
+                            .bearer_auth(&access)
+                            .send()
+                            .await
+                            .unwrap();
+                        assert_eq!(deleted.status(), StatusCode::NO_CONTENT);
+                        let list: serde_json::Value = client
+                            .get(format!("{base}/api/notes/"))
+                            .bearer_auth(&access)
+                            .send()
+                            .await
+                            .unwrap()
+                            .json()
+                            .await
+                            .unwrap();
+                        assert!(!list.as_array().unwrap().iter().any(|n| n["id"] == id));
+                    }
+                }
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await.unwrap();
+    }
+    let list = app.notes(&access).await;
+    assert_eq!(list.as_array().unwrap().len(), 6 * 4);
+}
+
+#[tokio::test]
+async fn a_deleted_account_lists_nothing_even_read_inline() {
+    let app = TestApp::spawn().await;
+    let alice = app.user("alice").await;
+    app.create_note(&alice, "Mine", "gone with me").await;
+    assert_eq!(
+        app.notes(&alice.tokens.access)
+            .await
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    let deleted = app
+        .send_as(
+            &alice.tokens.access,
+            Method::DELETE,
+            "/api/user/",
+            serde_json::json!({"password": crate::helpers::PASSWORD}),
+        )
+        .await;
+    assert_eq!(deleted.status(), StatusCode::NO_CONTENT);
+    // The access token lives on, and its owner's notes are gone with the account.
+    let listed = app.get_as(&alice.tokens.access, "/api/notes/").await;
+    assert_eq!(listed.status(), StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn notes_created_together_share_a_commit_and_a_refused_one_costs_only_itself() {
+    use sea_orm::{ActiveValue::Set, TransactionTrait};
+    use server::entities::note;
+    let app = TestApp::spawn().await;
+    let Some(batches) = app.state.note_batches.clone() else {
+        assert_ne!(app.backend(), DbBackend::Sqlite);
+        return;
+    };
+    let alice = app.user("alice").await;
+    let note_of = |author: i64, title: &str| {
+        let now = chrono::Utc::now();
+        note::ActiveModel {
+            title: Set(title.to_owned()),
+            content: Set("batched".to_owned()),
+            search_text: Set(migrations::search::searchable(title, "batched")),
+            created_at: Set(now),
+            updated_at: Set(now),
+            author_id: Set(author),
+            version: Set(1),
+            ..Default::default()
+        }
+    };
+    // Holding the one writer connection makes the notes queue up behind it, so they
+    // are written together once it is free.
+    let hold = app.state.writer.begin().await.unwrap();
+    let inserts: Vec<_> = (0..12)
+        .map(|n| {
+            // Note 6 names a user that does not exist: the foreign key refuses it.
+            let author = if n == 6 { alice.id + 1000 } else { alice.id };
+            let (batches, note) = (batches.clone(), note_of(author, &format!("b{n}")));
+            tokio::spawn(async move { batches.insert(note).await })
+        })
+        .collect();
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    hold.rollback().await.unwrap();
+    let mut ids = Vec::new();
+    for (n, insert) in inserts.into_iter().enumerate() {
+        match insert.await.unwrap() {
+            Ok(written) if n != 6 => ids.push(written.id),
+            Err(_) if n == 6 => {}
+            other => panic!("note {n}: {other:?}"),
+        }
+    }
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(ids.len(), 11);
+    let listed = app.notes(&alice.tokens.access).await;
+    assert_eq!(listed.as_array().unwrap().len(), 11);
+
+    // And over HTTP, a burst of creations each answers its own note.
+    let creations: Vec<_> = (0..24)
+        .map(|n| {
+            let request = app
+                .client
+                .post(app.url("/api/notes/"))
+                .bearer_auth(&alice.tokens.access)
+                .json(&serde_json::json!({"title": format!("h{n}"), "content": "burst"}));
+            tokio::spawn(request.send())
+        })
+        .collect();
+    for (n, creation) in creations.into_iter().enumerate() {
+        let response = creation.await.unwrap().unwrap();
+        assert_eq!(response.status(), StatusCode::CREATED);
+        let body: serde_json::Value = response.json().await.unwrap();
+        assert_eq!(body["title"], format!("h{n}"));
+    }
+    assert_eq!(
+        app.count_rows(&format!(
+            "SELECT COUNT(*) FROM notes WHERE author_id = {}",
+            alice.id
+        ))
+        .await,
+        35
+    );
+}
+
+#[tokio::test]
+async fn no_pooled_connection_sees_the_database_from_before_its_migrations() {
+    use sea_orm::EntityTrait;
+    // A pooled connection that kept a snapshot from before the migrations answered its
+    // first write with "no such table" (in about one start in ten); the migrations now run
+    // on connections of their own, closed before the pools open.
+    for round in 0..12 {
+        let app = TestApp::spawn().await;
+        let alice = app.user("alice").await;
+        for other in 1..=4 {
+            server::entities::user::Entity::delete_by_id(alice.id + other)
+                .exec(&app.state.db)
+                .await
+                .unwrap_or_else(|e| panic!("round {round}: {e}"));
+        }
+    }
+}

@@ -1,0 +1,272 @@
+//! Two server processes on one PostgreSQL database, as replicas behind a gateway: what
+//! must hold across them holds through the database. Needs the release binary and a
+//! PostgreSQL server (`scripts/test.sh` provides `SERVER_BIN` and `scripts/postgres.sh`),
+//! so the tests are ignored by a plain `cargo test` and run with `--ignored` there.
+
+// Shared with the durability test, which kills its server.
+#[allow(dead_code)]
+#[path = "support/server_process.rs"]
+mod server_process;
+
+use sea_orm::{ConnectionTrait, Database, DbBackend, Statement};
+use serde_json::{Value, json};
+use server_process::{ServerProcess, env};
+
+const PASSWORD: &str = "correct horse battery";
+const MAX_FAILURES: usize = 4;
+
+struct Replicas {
+    a: ServerProcess,
+    b: ServerProcess,
+    database_url: String,
+}
+
+impl Replicas {
+    /// A fresh database and two servers on it, started at once as a deployment's
+    /// replicas are: they take turns to apply the migrations.
+    async fn start() -> Self {
+        let admin_url = env("TEST_POSTGRES_URL");
+        let admin = Database::connect(&admin_url).await.unwrap();
+        let name = format!("notes_replicas_{}", uuid::Uuid::new_v4().simple());
+        admin
+            .execute_unprepared(&format!("CREATE DATABASE {name}"))
+            .await
+            .unwrap();
+        let (base, _) = admin_url.rsplit_once('/').unwrap();
+        let database_url = format!("{base}/{name}");
+        let dir = std::env::temp_dir().join(format!("notes-replicas-{name}"));
+        let max = MAX_FAILURES.to_string();
+        let vars = [
+            ("DATABASE_URL", database_url.as_str()),
+            ("LOGIN_MAX_FAILURES", max.as_str()),
+            // A spent token presented again is reuse at once: no second-tab grace.
+            ("REFRESH_REUSE_GRACE", "0"),
+        ];
+        let (dir_a, dir_b) = (dir.join("a"), dir.join("b"));
+        let (a, b) = tokio::join!(
+            ServerProcess::start(&dir_a, &vars),
+            ServerProcess::start(&dir_b, &vars)
+        );
+        Self { a, b, database_url }
+    }
+
+    /// Replica A for even `n`, B for odd: a gateway alternating between them.
+    fn at(&self, n: usize) -> &ServerProcess {
+        if n.is_multiple_of(2) {
+            &self.a
+        } else {
+            &self.b
+        }
+    }
+
+    async fn register(&self, username: &str) {
+        let body = json!({"username": username, "password": PASSWORD});
+        let response = self
+            .a
+            .post("/api/user/register/", &body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 201);
+    }
+
+    async fn sign_in(&self, server: &ServerProcess, username: &str) -> Value {
+        let body = json!({"username": username, "password": PASSWORD});
+        let response = server.post("/api/token/", &body).send().await.unwrap();
+        assert_eq!(response.status(), 200);
+        response.json().await.unwrap()
+    }
+
+    async fn count(&self, sql: &str) -> i64 {
+        let db = Database::connect(&self.database_url).await.unwrap();
+        let row = db
+            .query_one_raw(Statement::from_string(DbBackend::Postgres, sql))
+            .await
+            .unwrap()
+            .unwrap();
+        row.try_get_by_index::<i64>(0).unwrap()
+    }
+}
+
+async fn status(request: reqwest::RequestBuilder) -> u16 {
+    request.send().await.unwrap().status().as_u16()
+}
+
+fn refresh_body(pair: &Value) -> Value {
+    json!({"refresh": pair["refresh"]})
+}
+
+#[tokio::test]
+#[ignore = "needs the release binary and PostgreSQL: scripts/test.sh"]
+async fn the_sign_in_limit_holds_when_attempts_alternate_between_replicas() {
+    let replicas = Replicas::start().await;
+    replicas.register("alice").await;
+    let wrong = json!({"username": "alice", "password": "a wrong guess"});
+    for n in 0..MAX_FAILURES {
+        let answer = status(replicas.at(n).post("/api/token/", &wrong)).await;
+        assert_eq!(answer, 401, "attempt {n} was refused early");
+    }
+    // Each replica has seen only half the attempts; counted apart, both would let more in.
+    for n in 0..2 {
+        assert_eq!(
+            status(replicas.at(n).post("/api/token/", &wrong)).await,
+            429
+        );
+    }
+    let right = json!({"username": "alice", "password": PASSWORD});
+    assert_eq!(status(replicas.b.post("/api/token/", &right)).await, 429);
+    assert!(replicas.a.metric("login_throttled_total").await >= 1.0);
+    assert!(replicas.b.metric("login_throttled_total").await >= 2.0);
+
+    // Concurrent guesses at another name, spread over both, are counted before checking.
+    replicas.register("bob").await;
+    let wrong = json!({"username": "bob", "password": "a wrong guess"});
+    let guesses: Vec<_> = (0..10)
+        .map(|n| tokio::spawn(replicas.at(n).post("/api/token/", &wrong).send()))
+        .collect();
+    let mut checked = 0;
+    for guess in guesses {
+        match guess.await.unwrap().unwrap().status().as_u16() {
+            401 => checked += 1,
+            429 => {}
+            other => panic!("unexpected {other}"),
+        }
+    }
+    assert_eq!(
+        checked, MAX_FAILURES,
+        "passwords checked across both replicas"
+    );
+}
+
+#[tokio::test]
+#[ignore = "needs the release binary and PostgreSQL: scripts/test.sh"]
+async fn a_refresh_token_spent_on_one_replica_is_reuse_on_the_other() {
+    let replicas = Replicas::start().await;
+    replicas.register("alice").await;
+    let first = replicas.sign_in(&replicas.a, "alice").await;
+    let rotated = replicas
+        .a
+        .post("/api/token/refresh/", &refresh_body(&first))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(rotated.status(), 200);
+    let second: Value = rotated.json().await.unwrap();
+
+    let before = replicas
+        .b
+        .metric("refresh_token_reuse_detected_total")
+        .await;
+    let replayed = replicas
+        .b
+        .post("/api/token/refresh/", &refresh_body(&first))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(replayed.status(), 401);
+    assert_eq!(
+        replayed.json::<Value>().await.unwrap()["code"],
+        "token_not_valid"
+    );
+    assert_eq!(
+        replicas
+            .b
+            .metric("refresh_token_reuse_detected_total")
+            .await,
+        before + 1.0
+    );
+    // The whole family is revoked: the pair A handed out no longer refreshes on A.
+    assert_eq!(
+        status(
+            replicas
+                .a
+                .post("/api/token/refresh/", &refresh_body(&second))
+        )
+        .await,
+        401
+    );
+}
+
+#[tokio::test]
+#[ignore = "needs the release binary and PostgreSQL: scripts/test.sh"]
+async fn racing_refreshes_on_both_replicas_rotate_exactly_once() {
+    let replicas = Replicas::start().await;
+    replicas.register("alice").await;
+    for round in 0..5 {
+        let pair = replicas.sign_in(&replicas.a, "alice").await;
+        let racers: Vec<_> = (0..6)
+            .map(|n| {
+                tokio::spawn(
+                    replicas
+                        .at(n)
+                        .post("/api/token/refresh/", &refresh_body(&pair))
+                        .send(),
+                )
+            })
+            .collect();
+        let mut granted = 0;
+        for racer in racers {
+            match racer.await.unwrap().unwrap().status().as_u16() {
+                200 => granted += 1,
+                401 => {}
+                other => panic!("unexpected {other}"),
+            }
+        }
+        assert_eq!(granted, 1, "round {round}: one token, one rotation");
+        // The family holds the signed-in token and the one it was exchanged for.
+        let family = claims_jti(pair["refresh"].as_str().unwrap());
+        let rows = replicas
+            .count(&format!(
+                "SELECT COUNT(*) FROM refresh_tokens WHERE family_id = '{family}'"
+            ))
+            .await;
+        assert_eq!(rows, 2, "round {round}");
+    }
+}
+
+#[tokio::test]
+#[ignore = "needs the release binary and PostgreSQL: scripts/test.sh"]
+async fn signing_out_on_one_replica_ends_the_session_on_the_other() {
+    let replicas = Replicas::start().await;
+    replicas.register("alice").await;
+    let pair = replicas.sign_in(&replicas.a, "alice").await;
+    let signed_out = replicas
+        .b
+        .post("/api/token/blacklist/", &refresh_body(&pair))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(signed_out.status(), 200);
+    assert_eq!(
+        status(replicas.a.post("/api/token/refresh/", &refresh_body(&pair))).await,
+        401
+    );
+    let verify = json!({"token": pair["refresh"]});
+    assert_eq!(
+        status(replicas.a.post("/api/token/verify/", &verify)).await,
+        400
+    );
+    // The account's other sessions go on.
+    let other = replicas.sign_in(&replicas.b, "alice").await;
+    assert_eq!(
+        status(
+            replicas
+                .a
+                .post("/api/token/refresh/", &refresh_body(&other))
+        )
+        .await,
+        200
+    );
+}
+
+/// A JWT's `jti`, read without checking the signature; a first refresh token's `jti`
+/// names its family.
+fn claims_jti(token: &str) -> String {
+    use base64::Engine;
+    let payload = token.split('.').nth(1).unwrap();
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(payload)
+        .unwrap();
+    let claims: Value = serde_json::from_slice(&bytes).unwrap();
+    claims["jti"].as_str().unwrap().to_owned()
+}

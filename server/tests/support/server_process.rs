@@ -1,0 +1,107 @@
+//! The release server binary (`SERVER_BIN`, built by `scripts/test.sh`) run as a child
+//! process on loopback, for tests that need more than one process or a real crash.
+
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+pub fn env(name: &str) -> String {
+    std::env::var(name)
+        .unwrap_or_else(|_| panic!("{name} is not set: run this through scripts/test.sh"))
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+pub struct ServerProcess {
+    child: Child,
+    pub base: String,
+    pub metrics: String,
+    pub client: reqwest::Client,
+}
+
+impl ServerProcess {
+    /// Starts the server with `vars` on top of a production-like environment and waits
+    /// until it is ready.
+    pub async fn start(workdir: &std::path::Path, vars: &[(&str, &str)]) -> Self {
+        let (port, metrics_port) = (free_port(), free_port());
+        std::fs::create_dir_all(workdir).unwrap();
+        let mut command = Command::new(env("SERVER_BIN"));
+        command
+            .env_clear()
+            .env("JWT_SECRET", "replica-secret-replica-secret-replica-secret")
+            .env("HOST", "127.0.0.1")
+            .env("PORT", port.to_string())
+            .env("METRICS_ADDR", format!("127.0.0.1:{metrics_port}"))
+            .env("STATIC_DIR", workdir.join("no-spa"))
+            .env("RUST_LOG", "warn")
+            .current_dir(workdir)
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit());
+        for (name, value) in vars {
+            command.env(name, value);
+        }
+        let server = Self {
+            child: command.spawn().unwrap(),
+            base: format!("http://127.0.0.1:{port}"),
+            metrics: format!("http://127.0.0.1:{metrics_port}/metrics"),
+            client: reqwest::Client::new(),
+        };
+        server.wait_ready().await;
+        server
+    }
+
+    /// Waits up to 20 s for `/readyz`.
+    async fn wait_ready(&self) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while Instant::now() < deadline {
+            let ready = self.client.get(self.url("/readyz")).send().await;
+            if ready.is_ok_and(|r| r.status() == 200) {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("the server was not ready within 20 s");
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    pub fn post(&self, path: &str, body: &serde_json::Value) -> reqwest::RequestBuilder {
+        self.client.post(self.url(path)).json(body)
+    }
+
+    /// The value of one series of `/metrics` (0 when it is absent).
+    pub async fn metric(&self, series: &str) -> f64 {
+        let text = self
+            .client
+            .get(&self.metrics)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        text.lines()
+            .find_map(|line| line.strip_prefix(series)?.strip_prefix(' '))
+            .map_or(0.0, |value| value.trim().parse().unwrap())
+    }
+
+    /// SIGKILL: no shutdown, no flush, as a crash.
+    pub fn kill(&mut self) {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
