@@ -52,10 +52,15 @@ pub async fn prune(db: &DatabaseConnection, throttle: &LoginThrottle) -> ApiResu
     Ok(Some(pruned))
 }
 
-/// Prunes every [`EVERY`] for as long as the process runs.
+/// Prunes every [`EVERY`] for as long as the process runs, the first pass one period
+/// after start: replicas started together do not all prune at once, start-up does not
+/// wait on a pass, and a pass never races the writes of a database just created (the
+/// tests' own prunes count exactly what they delete).
 pub fn spawn(db: DatabaseConnection, throttle: LoginThrottle) {
     tokio::spawn(async move {
-        let mut every = tokio::time::interval(EVERY);
+        let start = tokio::time::Instant::now() + EVERY;
+        let mut every = tokio::time::interval_at(start, EVERY);
+        every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             every.tick().await;
             match prune(&db, &throttle).await {
