@@ -5,9 +5,11 @@
 use crate::helpers::{TestApp, TestUser, titles};
 use reqwest::{Method, StatusCode};
 use sea_orm::{ConnectionTrait, DbBackend, Statement};
+use serde_json::Value;
 use server::inline_reads::MAX_ROWS;
 use server::notes;
 use server::search::Terms;
+use std::sync::Arc;
 
 impl TestApp {
     /// The plain list as the pooled (sea-orm) path reads it.
@@ -123,63 +125,32 @@ async fn a_long_list_is_declined_inline_and_answered_whole() {
 
 #[tokio::test]
 async fn lists_read_inline_see_every_acknowledged_write_under_concurrent_writes() {
-    let app = TestApp::spawn().await;
-    let alice = app.user("alice").await;
-    let access = alice.tokens.access.clone();
+    let app = Arc::new(TestApp::spawn().await);
+    let alice = Arc::new(app.user("alice").await);
     // Each task writes a note, then lists: its own note must be there (and a deleted one
     // gone), whatever the other tasks write meanwhile.
     let tasks: Vec<_> = (0..6)
         .map(|t| {
-            let (client, base, access) = (app.client.clone(), app.address.clone(), access.clone());
+            let (app, alice) = (app.clone(), alice.clone());
             tokio::spawn(async move {
+                let access = alice.tokens.access.as_str();
                 for n in 0..8 {
                     let title = format!("t{t} n{n}");
-                    let created = client
-                        .post(format!("{base}/api/notes/"))
-                        .bearer_auth(&access)
-                        .json(&serde_json::json!({"title": title, "content": "c"}))
-                        .send()
-                        .await
-                        .unwrap();
-                    assert_eq!(created.status(), StatusCode::CREATED);
-                    let id = created.json::<serde_json::Value>().await.unwrap()["id"].clone();
-                    let list: serde_json::Value = client
-                        .get(format!("{base}/api/notes/"))
-                        .bearer_auth(&access)
-                        .send()
-                        .await
-                        .unwrap()
-                        .json()
-                        .await
-                        .unwrap();
-                    let ids: Vec<_> = list
-                        .as_array()
-                        .unwrap()
-                        .iter()
-                        .map(|n| n["id"].clone())
-                        .collect();
+                    let id = app.create_note(&alice, &title, "c").await["id"].clone();
+                    let listed =
+                        |list: Value| list.as_array().unwrap().iter().any(|note| note["id"] == id);
                     assert!(
-                        ids.contains(&id),
+                        listed(app.notes(access).await),
                         "{title} missing from the list just after its 201"
                     );
                     if n % 2 == 1 {
-                        let deleted = client
-                            .delete(format!("{base}/api/notes/{id}/"))
-                            .bearer_auth(&access)
-                            .send()
-                            .await
-                            .unwrap();
+                        let path = format!("/api/notes/{id}/");
+                        let deleted = app.request(Method::DELETE, &path, Some(access), None).await;
                         assert_eq!(deleted.status(), StatusCode::NO_CONTENT);
-                        let list: serde_json::Value = client
-                            .get(format!("{base}/api/notes/"))
-                            .bearer_auth(&access)
-                            .send()
-                            .await
-                            .unwrap()
-                            .json()
-                            .await
-                            .unwrap();
-                        assert!(!list.as_array().unwrap().iter().any(|n| n["id"] == id));
+                        assert!(
+                            !listed(app.notes(access).await),
+                            "{title} still listed just after its 204"
+                        );
                     }
                 }
             })
@@ -188,7 +159,7 @@ async fn lists_read_inline_see_every_acknowledged_write_under_concurrent_writes(
     for task in tasks {
         task.await.unwrap();
     }
-    let list = app.notes(&access).await;
+    let list = app.notes(&alice.tokens.access).await;
     assert_eq!(list.as_array().unwrap().len(), 6 * 4);
 }
 
