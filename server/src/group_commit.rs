@@ -58,18 +58,19 @@ impl GroupCommit {
 async fn write_batches(writer: DatabaseConnection, mut jobs: mpsc::Receiver<Job>) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
     while jobs.recv_many(&mut batch, MAX_BATCH).await > 0 {
-        let notes = batch.iter().map(|job| job.note.clone()).collect();
+        let (notes, answers): (Vec<_>, Vec<_>) =
+            batch.drain(..).map(|job| (job.note, job.written)).unzip();
         match write(&writer, notes).await {
             Ok(results) => {
-                for (job, result) in batch.drain(..).zip(results) {
+                for (written, result) in answers.into_iter().zip(results) {
                     // The caller may have hung up; its note is written all the same.
-                    let _ = job.written.send(result.map_err(ApiError::from));
+                    let _ = written.send(result.map_err(ApiError::from));
                 }
             }
             Err(e) => {
-                let message = format!("committing {} notes: {e}", batch.len());
-                for job in batch.drain(..) {
-                    let _ = job.written.send(Err(ApiError::Internal(message.clone())));
+                let message = format!("committing {} notes: {e}", answers.len());
+                for written in answers {
+                    let _ = written.send(Err(ApiError::Internal(message.clone())));
                 }
             }
         }
