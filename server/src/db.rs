@@ -13,7 +13,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 /// How much of a SQLite file is memory-mapped; address space, not memory.
-const MMAP_BYTES: u64 = 256 << 20;
+pub(crate) const MMAP_BYTES: i64 = 256 << 20;
 
 /// When a SQLite commit is on disk. The default syncs the write-ahead log at every
 /// commit, so an acknowledged write survives a power loss, not only a crash of the

@@ -30,9 +30,6 @@ pub const MAX_ROWS: usize = 100;
 /// Idle connections kept; one per runtime thread is the usual need.
 const KEEP_IDLE: usize = 8;
 
-/// How much of the file each connection maps, as `db::connect` does.
-const MMAP_BYTES: i64 = 256 << 20;
-
 /// `notes::list` without search terms: the author's notes, newest first.
 const LIST: &str = "SELECT id, title, content, created_at, updated_at, author_id FROM notes \
                     WHERE author_id = ?1 ORDER BY created_at DESC, id DESC LIMIT ?2";
@@ -106,7 +103,8 @@ impl InlineReads {
         // then makes it re-prepare at the next step: the list's statement was compiled
         // anew on every request. One plan for every author is the plan anyway.
         connection.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)?;
-        connection.pragma_update(None, "mmap_size", MMAP_BYTES)?;
+        // Mapped as the pooled connections map it.
+        connection.pragma_update(None, "mmap_size", crate::db::MMAP_BYTES)?;
         Ok(connection)
     }
 }
