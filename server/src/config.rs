@@ -130,19 +130,13 @@ fn invalid(var: &'static str, reason: impl Into<String>) -> ConfigError {
 impl Config {
     /// Reads the process environment, after loading `.env` if there is one.
     pub fn from_env() -> Result<Self, ConfigError> {
-        // A missing .env is normal; a malformed one is not worth refusing to start over.
-        let _ = dotenvy::dotenv();
-        Self::from_lookup(|name| std::env::var(name).ok())
+        Self::from_lookup(process_env())
     }
 
     /// Builds the config from any source of variables, so tests need not touch the
     /// process environment.
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        let var = |name: &str| {
-            get(name)
-                .map(|v| v.trim().to_owned())
-                .filter(|v| !v.is_empty())
-        };
+        let var = set_values(get);
 
         let environment = match var("APP_ENV").as_deref() {
             None | Some("production") => Environment::Production,
@@ -275,15 +269,7 @@ impl Config {
             })?,
         };
 
-        let trusted_proxy_hops = match var("TRUSTED_PROXY_HOPS") {
-            None => 0,
-            Some(n) => n.parse().ok().filter(|n| *n <= 10).ok_or_else(|| {
-                invalid(
-                    "TRUSTED_PROXY_HOPS",
-                    format!("{n:?} is not a whole number from 0 to 10"),
-                )
-            })?,
-        };
+        let trusted_proxy_hops = count(&var, "TRUSTED_PROXY_HOPS", 0, 0..=10)?;
 
         let connections = connection_limits(&var, &duration)?;
         let sqlite_sync = match var("SQLITE_SYNCHRONOUS").as_deref() {
@@ -348,21 +334,7 @@ fn connection_limits(
 ) -> Result<ConnectionLimits, ConfigError> {
     let defaults = ConnectionLimits::default();
     let timeout = |name: &'static str, default: Duration| positive(name, duration(name, default)?);
-    let count = |name: &'static str, default: usize, range: std::ops::RangeInclusive<usize>| {
-        match var(name) {
-            None => Ok(default),
-            Some(n) => n.parse().ok().filter(|n| range.contains(n)).ok_or_else(|| {
-                invalid(
-                    name,
-                    format!(
-                        "{n:?} is not a whole number from {} to {}",
-                        range.start(),
-                        range.end()
-                    ),
-                )
-            }),
-        }
-    };
+    let count = |name, default, range| count(var, name, default, range);
     Ok(ConnectionLimits {
         header_read_timeout: timeout("HEADER_READ_TIMEOUT", defaults.header_read_timeout)?,
         request_body_timeout: timeout("REQUEST_BODY_TIMEOUT", defaults.request_body_timeout)?,
@@ -380,21 +352,54 @@ fn connection_limits(
     })
 }
 
+/// `name`, a whole number in `range`, or `default` when it is not set.
+fn count(
+    var: &impl Fn(&str) -> Option<String>,
+    name: &'static str,
+    default: usize,
+    range: std::ops::RangeInclusive<usize>,
+) -> Result<usize, ConfigError> {
+    match var(name) {
+        None => Ok(default),
+        Some(n) => n.parse().ok().filter(|n| range.contains(n)).ok_or_else(|| {
+            invalid(
+                name,
+                format!(
+                    "{n:?} is not a whole number from {} to {}",
+                    range.start(),
+                    range.end()
+                ),
+            )
+        }),
+    }
+}
+
+/// The process environment, after loading `.env` if there is one.
+fn process_env() -> impl Fn(&str) -> Option<String> {
+    // A missing .env is normal; a malformed one is not worth refusing to start over.
+    let _ = dotenvy::dotenv();
+    |name| std::env::var(name).ok()
+}
+
+/// The variables `get` finds, trimmed; one set to nothing but spaces counts as unset.
+fn set_values(get: impl Fn(&str) -> Option<String>) -> impl Fn(&str) -> Option<String> {
+    move |name| {
+        get(name)
+            .map(|v| v.trim().to_owned())
+            .filter(|v| !v.is_empty())
+    }
+}
+
 /// Only the database setting (`DATABASE_URL` or `DB_*`), for a command that needs
 /// nothing else: `import-django` signs no tokens, so it asks for no `JWT_SECRET`.
 pub fn database_url_from_env() -> Result<String, ConfigError> {
-    let _ = dotenvy::dotenv();
-    database_url_from_lookup(|name| std::env::var(name).ok())
+    database_url_from_lookup(process_env())
 }
 
 pub fn database_url_from_lookup(
     get: impl Fn(&str) -> Option<String>,
 ) -> Result<String, ConfigError> {
-    database_url(&|name: &str| {
-        get(name)
-            .map(|v| v.trim().to_owned())
-            .filter(|v| !v.is_empty())
-    })
+    database_url(&set_values(get))
 }
 
 /// Longer than two tabs need to refresh at once; a longer window would let a stolen
