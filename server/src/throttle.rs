@@ -197,7 +197,7 @@ fn key(ip: IpAddr, username: &str) -> String {
         .chain_update([0u8])
         .chain_update(username)
         .finalize();
-    digest.iter().map(|b| format!("{b:02x}")).collect()
+    hex::encode(digest)
 }
 
 #[cfg(test)]

@@ -145,7 +145,7 @@ impl<'a> DjangoHash<'a> {
             }
             Self::Bcrypt { sha256_first, hash } => {
                 let verified = if *sha256_first {
-                    bcrypt::verify(hex(&Sha256::digest(password)), hash)
+                    bcrypt::verify(hex::encode(Sha256::digest(password)), hash)
                 } else {
                     bcrypt::verify(password, hash)
                 };
@@ -168,15 +168,6 @@ impl<'a> DjangoHash<'a> {
             }
         }
     }
-}
-
-/// Whether `password` matches a Django hash; false for anything that cannot be checked.
-pub fn verify(password: &str, encoded: &str) -> bool {
-    DjangoHash::parse(encoded).is_ok_and(|hash| hash.matches(password))
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn base64_digest(
@@ -339,6 +330,11 @@ mod tests {
 
     const LETMEIN: &str = "lètmein";
 
+    /// Whether `password` matches a Django hash; false for anything that cannot be checked.
+    fn verify(password: &str, encoded: &str) -> bool {
+        DjangoHash::parse(encoded).is_ok_and(|hash| hash.matches(password))
+    }
+
     fn accepts(password: &str, encoded: &str) {
         assert!(verify(password, encoded), "{encoded} refused {password:?}");
         assert!(
@@ -393,7 +389,7 @@ mod tests {
         accepts(LETMEIN, encoded);
         // A long password is not cut at bcrypt's 72 bytes.
         let long = "x".repeat(100);
-        let prehashed = hex(&Sha256::digest(long.as_bytes()));
+        let prehashed = hex::encode(Sha256::digest(long.as_bytes()));
         let parts = bcrypt::hash_with_salt(&prehashed, 4, *b"0123456789abcdef").unwrap();
         let encoded = format!(
             "bcrypt_sha256${}",
