@@ -1,7 +1,6 @@
 //! Registering, authenticating and deleting users, and showing their account.
 
 use crate::entities::user::{self, Entity as User};
-use crate::entities::{note, refresh_token};
 use crate::error::{ApiError, ApiResult};
 use crate::passwords::Passwords;
 use crate::sessions;
@@ -156,8 +155,8 @@ pub async fn account(db: &DatabaseConnection, user_id: i64) -> ApiResult<app::ap
     })
 }
 
-/// Deletes the account once its password is proven: its sessions, its notes and the user,
-/// in one transaction, so a failure leaves the account whole.
+/// Deletes the account once its password is proven. Its sessions and notes go with it:
+/// their foreign keys cascade, so the one statement takes all three or nothing.
 pub async fn delete(
     db: &DatabaseConnection,
     passwords: &Passwords,
@@ -170,20 +169,10 @@ pub async fn delete(
     {
         return Err(FieldErrors::single("password", messages::WRONG_PASSWORD).into());
     }
-    let txn = db.begin().await?;
-    refresh_token::Entity::delete_many()
-        .filter(refresh_token::Column::UserId.eq(user.id))
-        .exec(&txn)
-        .await?;
-    note::Entity::delete_many()
-        .filter(note::Column::AuthorId.eq(user.id))
-        .exec(&txn)
-        .await?;
-    let deleted = User::delete_by_id(user.id).exec(&txn).await?;
+    let deleted = User::delete_by_id(user.id).exec(db).await?;
     if deleted.rows_affected == 0 {
         // Deleted by a racing request meanwhile.
         return Err(ApiError::UserNotFound);
     }
-    txn.commit().await?;
     Ok(())
 }
