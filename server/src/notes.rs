@@ -266,26 +266,28 @@ pub async fn delete(
     id: i64,
     precondition: &Precondition,
 ) -> ApiResult<()> {
-    let mut version = None;
-    for _ in 0..CONDITIONAL_ATTEMPTS {
-        if precondition.is_conditional() {
-            let current = find(db, author, id).await?;
-            if !precondition.is_met_by(current.version) {
-                return Err(ApiError::PreconditionFailed);
-            }
-            version = Some(current.version);
-        }
-        let mut delete = Note::delete_many()
+    let this_note = || {
+        Note::delete_many()
             .filter(Column::Id.eq(id))
-            .filter(Column::AuthorId.eq(author));
-        if let Some(version) = version {
-            delete = delete.filter(Column::Version.eq(version));
+            .filter(Column::AuthorId.eq(author))
+    };
+    if !precondition.is_conditional() {
+        return match this_note().exec(db).await?.rows_affected {
+            1 => Ok(()),
+            _ => Err(ApiError::NotFound),
+        };
+    }
+    for _ in 0..CONDITIONAL_ATTEMPTS {
+        let current = find(db, author, id).await?;
+        if !precondition.is_met_by(current.version) {
+            return Err(ApiError::PreconditionFailed);
         }
-        if delete.exec(db).await?.rows_affected == 1 {
+        let deleted = this_note()
+            .filter(Column::Version.eq(current.version))
+            .exec(db)
+            .await?;
+        if deleted.rows_affected == 1 {
             return Ok(());
-        }
-        if version.is_none() {
-            return Err(ApiError::NotFound);
         }
     }
     Err(ApiError::PreconditionFailed)
