@@ -5,14 +5,16 @@
 //! reverse.
 
 use app::errors::{Detail, FieldErrors, TOKEN_NOT_VALID, TokenError, messages};
+use axum::http::StatusCode;
 use serde_json::{Value, json};
+use std::collections::BTreeMap;
 use utoipa::openapi::example::ExampleBuilder;
 use utoipa::openapi::header::HeaderBuilder;
 use utoipa::openapi::response::ResponseBuilder;
 use utoipa::openapi::schema::{AnyOfBuilder, Object, Type};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response};
-use utoipa::{Modify, OpenApi, ToResponse};
+use utoipa::{IntoResponses, Modify, OpenApi, ToResponse};
 
 /// The security scheme the protected operations name.
 pub const BEARER: &str = "jwtAuth";
@@ -315,3 +317,28 @@ error_response!(
     .build()
     .into()
 );
+
+/// What every operation that reads a JSON body can answer before it reads a field: 400,
+/// 413 and 415, each the shared response above.
+pub struct JsonBodyErrors;
+
+impl IntoResponses for JsonBodyErrors {
+    fn responses() -> BTreeMap<String, RefOr<Response>> {
+        [
+            (StatusCode::BAD_REQUEST, BadRequest::response().0),
+            (StatusCode::PAYLOAD_TOO_LARGE, PayloadTooLarge::response().0),
+            (
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                UnsupportedMediaType::response().0,
+            ),
+        ]
+        .into_iter()
+        .map(|(status, name)| {
+            (
+                status.as_str().to_owned(),
+                Ref::from_response_name(name).into(),
+            )
+        })
+        .collect()
+    }
+}

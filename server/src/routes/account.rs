@@ -1,8 +1,6 @@
 use crate::error::ApiResult;
 use crate::extract::{AuthUser, ClientIp, Fields, JsonObject};
-use crate::openapi::{
-    BadRequest, PayloadTooLarge, TooManyRequests, Unauthorized, UnsupportedMediaType, tags,
-};
+use crate::openapi::{JsonBodyErrors, TooManyRequests, Unauthorized, tags};
 use crate::state::AppState;
 use crate::{sessions, users};
 use app::api::{Account, AccountDeletion, paths};
@@ -39,10 +37,8 @@ pub async fn show(State(state): State<AppState>, user: AuthUser) -> ApiResult<Js
     security(("jwtAuth" = [])),
     responses(
         (status = NO_CONTENT, description = "The account is gone."),
-        (status = BAD_REQUEST, response = BadRequest),
+        JsonBodyErrors,
         (status = UNAUTHORIZED, response = Unauthorized),
-        (status = PAYLOAD_TOO_LARGE, response = PayloadTooLarge),
-        (status = UNSUPPORTED_MEDIA_TYPE, response = UnsupportedMediaType),
         (status = TOO_MANY_REQUESTS, response = TooManyRequests),
     ),
 )]

@@ -1,8 +1,7 @@
 use crate::error::ApiResult;
 use crate::extract::{AuthUser, ClientIp, Fields, JsonObject};
 use crate::openapi::{
-    BadRequest, PayloadTooLarge, SignInFailed, TokenRejected, TooManyRequests, Unauthorized,
-    UnsupportedMediaType, tags,
+    JsonBodyErrors, SignInFailed, TokenRejected, TooManyRequests, Unauthorized, tags,
 };
 use crate::state::AppState;
 use crate::{sessions, users};
@@ -32,9 +31,7 @@ pub struct Empty {}
     request_body = Credentials,
     responses(
         (status = CREATED, description = "The new account.", body = User),
-        (status = BAD_REQUEST, response = BadRequest),
-        (status = PAYLOAD_TOO_LARGE, response = PayloadTooLarge),
-        (status = UNSUPPORTED_MEDIA_TYPE, response = UnsupportedMediaType),
+        JsonBodyErrors,
     ),
 )]
 pub async fn register(
@@ -70,10 +67,8 @@ pub async fn register(
     request_body = Credentials,
     responses(
         (status = OK, description = "A new session's token pair.", body = TokenPair),
-        (status = BAD_REQUEST, response = BadRequest),
+        JsonBodyErrors,
         (status = UNAUTHORIZED, response = SignInFailed),
-        (status = PAYLOAD_TOO_LARGE, response = PayloadTooLarge),
-        (status = UNSUPPORTED_MEDIA_TYPE, response = UnsupportedMediaType),
         (status = TOO_MANY_REQUESTS, response = TooManyRequests),
     ),
 )]
@@ -125,10 +120,8 @@ pub async fn obtain_pair(
     request_body = RefreshRequest,
     responses(
         (status = OK, description = "The next token pair of the session.", body = TokenPair),
-        (status = BAD_REQUEST, response = BadRequest),
+        JsonBodyErrors,
         (status = UNAUTHORIZED, response = TokenRejected),
-        (status = PAYLOAD_TOO_LARGE, response = PayloadTooLarge),
-        (status = UNSUPPORTED_MEDIA_TYPE, response = UnsupportedMediaType),
     ),
 )]
 pub async fn refresh(
@@ -155,10 +148,8 @@ pub async fn refresh(
     request_body = VerifyRequest,
     responses(
         (status = OK, description = "The token is valid.", body = Empty),
-        (status = BAD_REQUEST, response = BadRequest),
+        JsonBodyErrors,
         (status = UNAUTHORIZED, response = TokenRejected),
-        (status = PAYLOAD_TOO_LARGE, response = PayloadTooLarge),
-        (status = UNSUPPORTED_MEDIA_TYPE, response = UnsupportedMediaType),
     ),
 )]
 pub async fn verify(State(state): State<AppState>, body: JsonObject) -> ApiResult<Json<Empty>> {
@@ -181,10 +172,8 @@ pub async fn verify(State(state): State<AppState>, body: JsonObject) -> ApiResul
     request_body = RefreshRequest,
     responses(
         (status = OK, description = "Signed out.", body = Empty),
-        (status = BAD_REQUEST, response = BadRequest),
+        JsonBodyErrors,
         (status = UNAUTHORIZED, response = TokenRejected),
-        (status = PAYLOAD_TOO_LARGE, response = PayloadTooLarge),
-        (status = UNSUPPORTED_MEDIA_TYPE, response = UnsupportedMediaType),
     ),
 )]
 pub async fn blacklist(State(state): State<AppState>, body: JsonObject) -> ApiResult<Json<Empty>> {
@@ -209,10 +198,8 @@ pub async fn blacklist(State(state): State<AppState>, body: JsonObject) -> ApiRe
     security(("jwtAuth" = [])),
     responses(
         (status = OK, description = "The new session's token pair.", body = TokenPair),
-        (status = BAD_REQUEST, response = BadRequest),
+        JsonBodyErrors,
         (status = UNAUTHORIZED, response = Unauthorized),
-        (status = PAYLOAD_TOO_LARGE, response = PayloadTooLarge),
-        (status = UNSUPPORTED_MEDIA_TYPE, response = UnsupportedMediaType),
         (status = TOO_MANY_REQUESTS, response = TooManyRequests),
     ),
 )]

@@ -2,8 +2,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::extract::{AuthUser, Fields, IfMatch, JsonObject, ListQuery, NoteId};
 use crate::notes::{self, NoteChanges, Versioned};
 use crate::openapi::{
-    BadRequest, NotFound, PayloadTooLarge, PreconditionFailed, Unauthorized, UnsupportedMediaType,
-    tags,
+    BadRequest, JsonBodyErrors, NotFound, PreconditionFailed, Unauthorized, tags,
 };
 use crate::paging::Links;
 use crate::preconditions::etag;
@@ -91,7 +90,7 @@ fn changes(body: &JsonObject, partial: bool) -> ApiResult<NoteChanges> {
         (status = BAD_REQUEST, response = BadRequest),
         (status = UNAUTHORIZED, response = Unauthorized),
         (status = NOT_FOUND, description = "`page` is not a number from 1 to the last page.",
-            body = app::errors::Detail, example = json!({"detail": "Invalid page."})),
+            body = app::errors::Detail, example = json!({"detail": app::errors::messages::INVALID_PAGE})),
     ),
 )]
 pub async fn list(
@@ -148,10 +147,8 @@ pub async fn list(
                 ("DeleteNote" = (operation_id = "api_notes_destroy",
                     parameters(("id" = "$response.body#/id")))),
             )),
-        (status = BAD_REQUEST, response = BadRequest),
+        JsonBodyErrors,
         (status = UNAUTHORIZED, response = Unauthorized),
-        (status = PAYLOAD_TOO_LARGE, response = PayloadTooLarge),
-        (status = UNSUPPORTED_MEDIA_TYPE, response = UnsupportedMediaType),
     ),
 )]
 pub async fn create(
@@ -211,12 +208,10 @@ pub async fn get(
     responses(
         (status = OK, description = "The note as written.", body = Note,
             headers(("ETag" = String, description = "The note's new version."))),
-        (status = BAD_REQUEST, response = BadRequest),
+        JsonBodyErrors,
         (status = UNAUTHORIZED, response = Unauthorized),
         (status = NOT_FOUND, response = NotFound),
         (status = PRECONDITION_FAILED, response = PreconditionFailed),
-        (status = PAYLOAD_TOO_LARGE, response = PayloadTooLarge),
-        (status = UNSUPPORTED_MEDIA_TYPE, response = UnsupportedMediaType),
     ),
 )]
 pub async fn replace(
@@ -243,12 +238,10 @@ pub async fn replace(
     responses(
         (status = OK, description = "The note as written.", body = Note,
             headers(("ETag" = String, description = "The note's new version."))),
-        (status = BAD_REQUEST, response = BadRequest),
+        JsonBodyErrors,
         (status = UNAUTHORIZED, response = Unauthorized),
         (status = NOT_FOUND, response = NotFound),
         (status = PRECONDITION_FAILED, response = PreconditionFailed),
-        (status = PAYLOAD_TOO_LARGE, response = PayloadTooLarge),
-        (status = UNSUPPORTED_MEDIA_TYPE, response = UnsupportedMediaType),
     ),
 )]
 pub async fn patch(
