@@ -9,6 +9,9 @@ pub const NON_FIELD_ERRORS: &str = "non_field_errors";
 /// simplejwt's `code` for every rejected token.
 pub const TOKEN_NOT_VALID: &str = "token_not_valid";
 
+/// simplejwt's `code` for a valid access token whose user no longer exists.
+pub const USER_NOT_FOUND: &str = "user_not_found";
+
 /// Messages the server sends and the SPA may recognise.
 pub mod messages {
     pub const REQUIRED: &str = "This field is required.";
@@ -30,6 +33,22 @@ pub mod messages {
     /// `412`: `If-Match` does not name the note's current version.
     pub const PRECONDITION_FAILED: &str =
         "The note has changed: If-Match does not name its current version.";
+    /// `413`: the body is over the server's limit.
+    pub const PAYLOAD_TOO_LARGE: &str = "Request body is too large.";
+    /// `401` with code [`super::USER_NOT_FOUND`].
+    pub const USER_NOT_FOUND: &str = "User not found";
+    /// simplejwt's `detail` when an `Authorization` header's token is refused.
+    pub const TOKEN_NOT_VALID_FOR_ANY_TYPE: &str = "Given token not valid for any token type";
+
+    /// `415`, as DRF words it.
+    pub fn unsupported_media_type(content_type: &str) -> String {
+        format!("Unsupported media type \"{content_type}\" in request.")
+    }
+
+    /// `429`, as DRF's throttles word it.
+    pub fn throttled(retry_after_secs: u64) -> String {
+        format!("Request was throttled. Expected available in {retry_after_secs} seconds.")
+    }
 }
 
 /// `400 {"<field>": ["<message>", ...], ...}`. Ordered, so answers are stable.
@@ -126,7 +145,7 @@ pub struct Detail {
 #[cfg_attr(
     feature = "openapi",
     schema(examples(json!({
-        "detail": "Given token not valid for any token type",
+        "detail": messages::TOKEN_NOT_VALID_FOR_ANY_TYPE,
         "code": TOKEN_NOT_VALID,
         "messages": [{"token_class": "AccessToken", "token_type": "access", "message": messages::TOKEN_INVALID}]
     })))
@@ -135,6 +154,22 @@ pub struct TokenError {
     pub detail: String,
     pub code: String,
     pub messages: Vec<TokenMessage>,
+}
+
+impl TokenError {
+    /// simplejwt's answer for an access token in the `Authorization` header that cannot
+    /// authenticate, and why.
+    pub fn access(message: impl Into<String>) -> Self {
+        Self {
+            detail: messages::TOKEN_NOT_VALID_FOR_ANY_TYPE.into(),
+            code: TOKEN_NOT_VALID.into(),
+            messages: vec![TokenMessage {
+                token_class: "AccessToken".into(),
+                token_type: "access".into(),
+                message: message.into(),
+            }],
+        }
+    }
 }
 
 /// One entry of [`TokenError::messages`].

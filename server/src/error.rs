@@ -2,7 +2,7 @@
 //! original's shapes.
 
 use app::errors::{
-    Detail, FieldErrors, NON_FIELD_ERRORS, TOKEN_NOT_VALID, TokenError, TokenMessage, messages,
+    Detail, FieldErrors, NON_FIELD_ERRORS, TOKEN_NOT_VALID, TokenError, USER_NOT_FOUND, messages,
 };
 use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
@@ -96,7 +96,7 @@ impl IntoResponse for ApiError {
                 detail(StatusCode::UNSUPPORTED_MEDIA_TYPE, &message)
             }
             Self::PayloadTooLarge => {
-                detail(StatusCode::PAYLOAD_TOO_LARGE, "Request body is too large.")
+                detail(StatusCode::PAYLOAD_TOO_LARGE, messages::PAYLOAD_TOO_LARGE)
             }
             Self::BodyTimeout => {
                 let mut response = detail(
@@ -117,26 +117,14 @@ impl IntoResponse for ApiError {
             }
             // simplejwt's answer for a bad `Authorization` header, `messages` included.
             Self::BadAccessToken(message) => bearer_challenge(
-                (
-                    StatusCode::UNAUTHORIZED,
-                    Json(TokenError {
-                        detail: "Given token not valid for any token type".into(),
-                        code: TOKEN_NOT_VALID.into(),
-                        messages: vec![TokenMessage {
-                            token_class: "AccessToken".into(),
-                            token_type: "access".into(),
-                            message: message.into(),
-                        }],
-                    }),
-                )
-                    .into_response(),
+                (StatusCode::UNAUTHORIZED, Json(TokenError::access(message))).into_response(),
             ),
             Self::BadRequestAuthHeader => token_rejected(
                 "Authorization header must contain two space-delimited values",
                 "bad_authorization_header",
             ),
             Self::TokenNotValid(message) => token_rejected(message, TOKEN_NOT_VALID),
-            Self::UserNotFound => token_rejected("User not found", "user_not_found"),
+            Self::UserNotFound => token_rejected(messages::USER_NOT_FOUND, USER_NOT_FOUND),
             Self::NotFound => detail(StatusCode::NOT_FOUND, messages::NOT_FOUND),
             Self::InvalidPage => detail(StatusCode::NOT_FOUND, messages::INVALID_PAGE),
             Self::PreconditionFailed => detail(
@@ -150,9 +138,7 @@ impl IntoResponse for ApiError {
             Self::TooManyAttempts { retry_after_secs } => {
                 let mut response = detail(
                     StatusCode::TOO_MANY_REQUESTS,
-                    &format!(
-                        "Request was throttled. Expected available in {retry_after_secs} seconds."
-                    ),
+                    &messages::throttled(retry_after_secs),
                 );
                 response
                     .headers_mut()

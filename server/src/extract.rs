@@ -59,13 +59,13 @@ where
         match content_type {
             Some(ct) if is_json(&ct) => {}
             Some(ct) => {
-                return Err(ApiError::UnsupportedMediaType(format!(
-                    "Unsupported media type \"{ct}\" in request."
-                )));
+                return Err(ApiError::UnsupportedMediaType(
+                    messages::unsupported_media_type(&ct),
+                ));
             }
             None => {
                 return Err(ApiError::UnsupportedMediaType(
-                    "Unsupported media type \"\" in request.".into(),
+                    messages::unsupported_media_type(""),
                 ));
             }
         }

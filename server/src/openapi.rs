@@ -4,7 +4,7 @@
 //! that one list, so an operation cannot be served without being documented, nor the
 //! reverse.
 
-use app::errors::{Detail, FieldErrors, TOKEN_NOT_VALID, TokenError, messages};
+use app::errors::{Detail, FieldErrors, TOKEN_NOT_VALID, TokenError, USER_NOT_FOUND, messages};
 use axum::http::StatusCode;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -186,20 +186,12 @@ error_response!(
             (
                 "token_not_valid",
                 "An invalid or expired access token",
-                json!({
-                    "detail": "Given token not valid for any token type",
-                    "code": TOKEN_NOT_VALID,
-                    "messages": [{
-                        "token_class": "AccessToken",
-                        "token_type": "access",
-                        "message": messages::TOKEN_INVALID,
-                    }],
-                }),
+                json!(TokenError::access(messages::TOKEN_INVALID)),
             ),
             (
                 "user_not_found",
                 "The token's account has been deleted",
-                json!({"detail": "User not found", "code": "user_not_found"}),
+                json!({"detail": messages::USER_NOT_FOUND, "code": USER_NOT_FOUND}),
             ),
         ],
     ))
@@ -276,7 +268,7 @@ error_response!(
         &[(
             "too_large",
             "Over 1 MiB",
-            json!({"detail": "Request body is too large."}),
+            json!({"detail": messages::PAYLOAD_TOO_LARGE}),
         )],
     )
     .build()
@@ -291,7 +283,7 @@ error_response!(
         &[(
             "form",
             "A form body",
-            json!({"detail": "Unsupported media type \"application/x-www-form-urlencoded\" in request."}),
+            json!({"detail": messages::unsupported_media_type("application/x-www-form-urlencoded")}),
         )],
     )
     .build()
@@ -307,7 +299,7 @@ error_response!(
         &[(
             "throttled",
             "Throttled",
-            json!({"detail": "Request was throttled. Expected available in 900 seconds."}),
+            json!({"detail": messages::throttled(900)}),
         )],
     )
     .header(

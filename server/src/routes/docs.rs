@@ -95,7 +95,7 @@ impl utoipa::ToSchema for OpenApiDocument {}
             (inline(OpenApiDocument) = "application/yaml"),
         )),
         (status = NOT_FOUND, description = "A `format` other than `json` or `yaml`.", body = Detail,
-            example = json!({"detail": "Not found."})),
+            example = json!({"detail": app::errors::messages::NOT_FOUND})),
     ),
 )]
 pub async fn schema(
