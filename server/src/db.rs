@@ -60,16 +60,23 @@ pub async fn connect_writer(
     }
 }
 
-async fn connect_with(
-    url: &str,
-    sqlite_connections: u32,
-    sync: SqliteSync,
-) -> Result<DatabaseConnection, DbErr> {
+/// What every connection of this server's shares: no statement logging, and five seconds
+/// to connect or to get a pooled connection before a request hears an error.
+pub fn options(url: &str) -> ConnectOptions {
     let mut options = ConnectOptions::new(url);
     options
         .sqlx_logging(false)
         .connect_timeout(Duration::from_secs(5))
         .acquire_timeout(Duration::from_secs(5));
+    options
+}
+
+async fn connect_with(
+    url: &str,
+    sqlite_connections: u32,
+    sync: SqliteSync,
+) -> Result<DatabaseConnection, DbErr> {
+    let mut options = options(url);
     if url.starts_with("sqlite:") {
         // WAL lets readers run beside the one writer; see `SqliteSync` for when a commit
         // is on disk; foreign keys make deleting a user delete their notes.

@@ -5,11 +5,10 @@ use super::import::ImportError;
 use crate::db;
 use chrono::{DateTime, NaiveDateTime, Utc};
 use sea_orm::{
-    AccessMode, ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction,
-    DbBackend, IsolationLevel, QueryResult, Statement, TransactionTrait,
+    AccessMode, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
+    IsolationLevel, QueryResult, Statement, TransactionTrait,
 };
 use std::path::PathBuf;
-use std::time::Duration;
 
 /// The columns the import reads: Django's `auth_user` and the original's `api_note`.
 pub const USER_COLUMNS: [&str; 6] = [
@@ -65,28 +64,21 @@ fn locate(source: &str) -> Result<Location, ImportError> {
     if source.starts_with("postgres://") || source.starts_with("postgresql://") {
         return Ok(Location::Postgres(source.to_owned()));
     }
-    let path = match source.strip_prefix("sqlite:") {
-        // Options in the URL are dropped: the source is always opened read-only.
-        Some(rest) => rest
-            .strip_prefix("//")
-            .unwrap_or(rest)
-            .split('?')
-            .next()
-            .unwrap_or_default(),
-        None if source.contains("://") => {
-            return Err(ImportError::BadSource(format!(
-                "{:?} is neither a SQLite file (a path or sqlite://) nor a postgres:// URL",
-                describe(source)
-            )));
-        }
-        None => source,
-    };
-    if path.is_empty() || path == ":memory:" {
+    let names_no_file = || ImportError::BadSource(format!("{source:?} names no SQLite file"));
+    let path = if source.starts_with("sqlite:") {
+        // Read as the target's URL is read, so the two can be compared; the source is
+        // opened read-only whatever options the URL holds.
+        db::sqlite_file(source).ok_or_else(names_no_file)?
+    } else if source.contains("://") {
         return Err(ImportError::BadSource(format!(
-            "{source:?} names no SQLite file"
+            "{:?} is neither a SQLite file (a path or sqlite://) nor a postgres:// URL",
+            describe(source)
         )));
-    }
-    let path = PathBuf::from(path);
+    } else if source.is_empty() || source == ":memory:" {
+        return Err(names_no_file());
+    } else {
+        PathBuf::from(source)
+    };
     if !path.is_file() {
         return Err(ImportError::BadSource(format!(
             "{}: no such file",
@@ -114,13 +106,8 @@ impl Source {
                 .await
                 .map_err(|e| ImportError::SourceUnreachable(format!("{}: {e}", path.display())))?,
             Location::Postgres(url) => {
-                let mut options = ConnectOptions::new(url);
-                options
-                    .max_connections(1)
-                    .min_connections(1)
-                    .connect_timeout(Duration::from_secs(5))
-                    .acquire_timeout(Duration::from_secs(5))
-                    .sqlx_logging(false);
+                let mut options = db::options(&url);
+                options.max_connections(1).min_connections(1);
                 Database::connect(options)
                     .await
                     .map_err(|e| ImportError::SourceUnreachable(e.to_string()))?
@@ -234,10 +221,7 @@ impl Snapshot {
     }
 
     /// Every user, in id order, a page at a time; `progress` hears how many each page held.
-    pub async fn users(
-        &self,
-        mut progress: impl FnMut(u64),
-    ) -> Result<Vec<DjangoUser>, ImportError> {
+    pub async fn users(&self, progress: impl FnMut(u64)) -> Result<Vec<DjangoUser>, ImportError> {
         let select = match self.backend {
             DbBackend::Postgres => {
                 "id::bigint AS id, username, password, is_active, \
@@ -248,29 +232,12 @@ impl Snapshot {
                  CAST(last_login AS TEXT) AS last_login"
             }
         };
-        let mut users = Vec::new();
-        let mut after = i64::MIN;
-        loop {
-            let rows = self.page(select, "auth_user", after).await?;
-            for row in &rows {
-                let user = self.user(row).map_err(|e| {
-                    ImportError::Source(format!("auth_user row after id {after}: {e}"))
-                })?;
-                after = user.id;
-                users.push(user);
-            }
-            progress(rows.len() as u64);
-            if (rows.len() as u64) < PAGE {
-                return Ok(users);
-            }
-        }
+        self.every_row(select, "auth_user", Self::user, |user| user.id, progress)
+            .await
     }
 
     /// Every note, in id order, a page at a time.
-    pub async fn notes(
-        &self,
-        mut progress: impl FnMut(u64),
-    ) -> Result<Vec<DjangoNote>, ImportError> {
+    pub async fn notes(&self, progress: impl FnMut(u64)) -> Result<Vec<DjangoNote>, ImportError> {
         let select = match self.backend {
             DbBackend::Postgres => {
                 "id::bigint AS id, title, content, created_at::timestamptz AS created_at, \
@@ -278,20 +245,34 @@ impl Snapshot {
             }
             _ => "id, title, content, CAST(created_at AS TEXT) AS created_at, author_id",
         };
-        let mut notes = Vec::new();
+        self.every_row(select, "api_note", Self::note, |note| note.id, progress)
+            .await
+    }
+
+    /// Every row of `table`, in id order, a page at a time, each read by `read`;
+    /// `progress` hears how many each page held.
+    async fn every_row<T>(
+        &self,
+        select: &str,
+        table: &str,
+        read: impl Fn(&Self, &QueryResult) -> Result<T, String>,
+        id: impl Fn(&T) -> i64,
+        mut progress: impl FnMut(u64),
+    ) -> Result<Vec<T>, ImportError> {
+        let mut all = Vec::new();
         let mut after = i64::MIN;
         loop {
-            let rows = self.page(select, "api_note", after).await?;
+            let rows = self.page(select, table, after).await?;
             for row in &rows {
-                let note = self.note(row).map_err(|e| {
-                    ImportError::Source(format!("api_note row after id {after}: {e}"))
+                let item = read(self, row).map_err(|e| {
+                    ImportError::Source(format!("{table} row after id {after}: {e}"))
                 })?;
-                after = note.id;
-                notes.push(note);
+                after = id(&item);
+                all.push(item);
             }
             progress(rows.len() as u64);
             if (rows.len() as u64) < PAGE {
-                return Ok(notes);
+                return Ok(all);
             }
         }
     }
@@ -446,6 +427,24 @@ mod tests {
                 "{bad:?}"
             );
         }
+        // A sqlite: URL names its file as the target's DATABASE_URL would, options and
+        // escapes read the same way, so the two can be compared.
+        let dir = std::env::temp_dir().join(format!("locate-{}", uuid::Uuid::new_v4().simple()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("my notes.sqlite3");
+        std::fs::write(&file, b"").unwrap();
+        let escaped = format!("{}/my%20notes.sqlite3", dir.display());
+        for url in [
+            format!("sqlite://{escaped}?mode=ro"),
+            format!("sqlite:{escaped}"),
+            file.display().to_string(),
+        ] {
+            assert!(
+                matches!(locate(&url), Ok(Location::Sqlite(path)) if path == file),
+                "{url}"
+            );
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
         assert_eq!(
             describe("postgres://app:s3cret@db.example.com:5432/notes"),
             "postgres://app:****@db.example.com:5432/notes"
