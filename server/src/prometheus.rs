@@ -164,23 +164,13 @@ fn sample_pools(state: &AppState) {
 }
 
 fn sample_pool(name: &'static str, db: &DatabaseConnection) {
+    fn sizes<D: sea_orm::sqlx::Database>(pool: &sea_orm::sqlx::Pool<D>) -> (u32, usize, u32) {
+        let max = pool.options().get_max_connections();
+        (pool.size(), pool.num_idle(), max)
+    }
     let (size, idle, max) = match db.get_database_backend() {
-        DbBackend::Sqlite => {
-            let pool = db.get_sqlite_connection_pool();
-            (
-                pool.size(),
-                pool.num_idle(),
-                pool.options().get_max_connections(),
-            )
-        }
-        DbBackend::Postgres => {
-            let pool = db.get_postgres_connection_pool();
-            (
-                pool.size(),
-                pool.num_idle(),
-                pool.options().get_max_connections(),
-            )
-        }
+        DbBackend::Sqlite => sizes(db.get_sqlite_connection_pool()),
+        DbBackend::Postgres => sizes(db.get_postgres_connection_pool()),
         _ => return,
     };
     let idle = u32::try_from(idle).unwrap_or(u32::MAX);

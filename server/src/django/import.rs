@@ -198,24 +198,24 @@ pub async fn run(
         Some(txn) => Existing::load(txn).await.map_err(ImportError::Target)?,
         None => Existing::default(),
     };
-    let plan = Plan::make(&users, &notes, &existing);
-    let mut summary = Summary {
-        source: describe(source),
-        target: describe(target_url),
-        outcome: Outcome::Imported,
-        migrations: target.migrations,
-        users: plan.users,
-        notes: plan.notes,
-        conflicts: plan.conflicts.clone(),
-        notices: plan.notices.clone(),
-        elapsed: Duration::ZERO,
-    };
-    summary.outcome = if !plan.conflicts.is_empty() && !options.skip_conflicts {
+    let mut plan = Plan::make(&users, &notes, &existing);
+    let outcome = if !plan.conflicts.is_empty() && !options.skip_conflicts {
         Outcome::StoppedByConflicts
     } else if options.dry_run {
         Outcome::DryRun
     } else {
         Outcome::Imported
+    };
+    let mut summary = Summary {
+        source: describe(source),
+        target: describe(target_url),
+        outcome,
+        migrations: target.migrations,
+        users: plan.users,
+        notes: plan.notes,
+        conflicts: std::mem::take(&mut plan.conflicts),
+        notices: std::mem::take(&mut plan.notices),
+        elapsed: Duration::ZERO,
     };
 
     match (txn, summary.outcome) {
