@@ -388,14 +388,19 @@ where
     }
 }
 
-fn client_ip(peer: IpAddr, headers: &axum::http::HeaderMap, hops: usize) -> IpAddr {
-    let forwarded: Vec<&str> = headers
-        .get_all("x-forwarded-for")
+/// Every entry of a comma-separated `X-Forwarded-*` header, over all its lines, in order.
+pub fn forwarded_entries<'h>(headers: &'h axum::http::HeaderMap, name: &str) -> Vec<&'h str> {
+    headers
+        .get_all(name)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(','))
         .map(str::trim)
-        .collect();
+        .collect()
+}
+
+fn client_ip(peer: IpAddr, headers: &axum::http::HeaderMap, hops: usize) -> IpAddr {
+    let forwarded = forwarded_entries(headers, "x-forwarded-for");
     let ip = match hops {
         0 => peer,
         n => forwarded

@@ -4,6 +4,7 @@
 //! URL with `page` replaced and the parameters sorted.
 
 use crate::error::{ApiError, ApiResult};
+use crate::extract::forwarded_entries;
 use app::api::query;
 use axum::http::{HeaderMap, Uri, header};
 use std::collections::BTreeMap;
@@ -156,14 +157,7 @@ impl Links<'_> {
         if self.trusted_proxy_hops == 0 {
             return None;
         }
-        let entries: Vec<&str> = self
-            .headers
-            .get_all(name)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(|v| v.split(','))
-            .map(str::trim)
-            .collect();
+        let entries = forwarded_entries(self.headers, name);
         entries
             .get(entries.len().saturating_sub(self.trusted_proxy_hops))
             .copied()
