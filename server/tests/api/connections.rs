@@ -1,7 +1,7 @@
 //! Connection hygiene, spoken over raw sockets: clients that stall, idle, crowd or send
 //! oversized heads cannot hold the server, and a shutdown still answers what is in flight.
 
-use crate::helpers::TestApp;
+use crate::helpers::{PASSWORD, TestApp};
 use reqwest::StatusCode;
 use serde_json::Value;
 use std::time::Duration;
@@ -190,7 +190,7 @@ const REGISTER_HEAD: &str = "POST /api/user/register/ HTTP/1.1\r\nHost: notes\r\
 Content-Type: application/json\r\nContent-Length: ";
 
 fn register_body(username: &str) -> String {
-    format!(r#"{{"username": "{username}", "password": "correct horse battery"}}"#)
+    serde_json::json!({"username": username, "password": PASSWORD}).to_string()
 }
 
 #[tokio::test]
@@ -218,9 +218,7 @@ async fn a_body_that_stalls_is_answered_408_and_the_connection_closed() {
 
     healthy(&app).await;
     assert_eq!(
-        app.sign_in("stalled", "correct horse battery")
-            .await
-            .status(),
+        app.sign_in("stalled", PASSWORD).await.status(),
         StatusCode::UNAUTHORIZED,
         "the cut-off registration must not have happened"
     );

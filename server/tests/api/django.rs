@@ -3,7 +3,7 @@
 //! hashed. The sources are Django-shaped databases the tests build (`support/django.rs`).
 
 use crate::django_fixture::{self as fixture, Note, User};
-use crate::helpers::{PASSWORD, TestApp, status_json};
+use crate::helpers::{PASSWORD, TestApp, scratch_dir, status_json, titles};
 use app::errors::messages;
 use reqwest::{Method, StatusCode};
 use sea_orm::{ConnectionTrait, DbBackend, EntityTrait, PaginatorTrait};
@@ -11,17 +11,12 @@ use serde_json::{Value, json};
 use server::django::import::{self, ImportError, Options, Outcome, Summary};
 use server::django::progress::Progress;
 use server::entities::{note, user};
-use std::path::PathBuf;
 
 const LETMEIN: &str = "lètmein";
 
 /// A SQLite source in a scratch directory of its own.
 async fn sqlite_source(users: &[User], notes: &[Note]) -> String {
-    let dir = std::env::temp_dir()
-        .join("notes-tests")
-        .join(uuid::Uuid::new_v4().simple().to_string());
-    std::fs::create_dir_all(&dir).unwrap();
-    let path: PathBuf = dir.join("db.sqlite3");
+    let path = scratch_dir().join("db.sqlite3");
     fixture::sqlite(&path, users, notes).await;
     path.display().to_string()
 }
@@ -227,13 +222,9 @@ async fn users_and_notes_keep_their_ids_authors_and_times_and_new_ids_follow() {
 
     // Search finds imported notes as it finds notes written here, by title or content.
     for (terms, ids) in [("SECOND", vec![12]), ("content indented", vec![12, 5])] {
-        let path = format!("/api/notes/?search={}", terms.replace(' ', "%20"));
-        let found = app
-            .get_as(&pair.access, &path)
-            .await
-            .json::<Value>()
-            .await
-            .unwrap();
+        let (status, found) =
+            status_json(app.list_with(&pair.access, &[("search", terms)]).await).await;
+        assert_eq!(status, StatusCode::OK, "searching {terms:?}");
         let found: Vec<i64> = found
             .as_array()
             .unwrap()
@@ -379,7 +370,7 @@ async fn a_failing_import_leaves_the_target_untouched() {
         .collect();
     let source = sqlite_source(&users, &notes).await;
 
-    let (arm, disarm) = match app.state.db.get_database_backend() {
+    let (arm, disarm) = match app.backend() {
         DbBackend::Postgres => (
             "CREATE FUNCTION explode() RETURNS trigger AS $$ BEGIN \
              IF NEW.title = 'explode' THEN RAISE EXCEPTION 'boom'; END IF; RETURN NEW; END \
@@ -441,13 +432,7 @@ async fn data_this_server_would_refuse_is_kept_as_it_stands_and_reported() {
     assert!(signs_in(&app, &"n".repeat(160), PASSWORD).await);
     let pair = app.session("with space").await;
     let listed = app.notes(&pair.access).await;
-    let titles: Vec<&str> = listed
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|n| n["title"].as_str().unwrap())
-        .collect();
-    assert!(titles.contains(&long_title.as_str()), "{listed}");
+    assert!(titles(&listed).contains(&long_title), "{listed}");
     // Editing goes by this server's rules again.
     let (status, _) = status_json(
         app.send_as(

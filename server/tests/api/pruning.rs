@@ -61,6 +61,11 @@ async fn sign_in_counts_whose_window_ended_are_pruned() {
     let app = TestApp::spawn().await;
     if app.backend() != sea_orm::DbBackend::Postgres {
         // One process: the count lives in memory, and the table stays empty.
+        app.user("alice").await;
+        assert_eq!(
+            app.sign_in("alice", "wrong guess").await.status(),
+            reqwest::StatusCode::UNAUTHORIZED
+        );
         assert_eq!(
             app.count_rows("SELECT COUNT(*) FROM login_attempts").await,
             0

@@ -170,19 +170,3 @@ async fn changing_the_password_ends_every_other_session() {
         StatusCode::OK
     );
 }
-
-/// Every connection the server reads through sees the schema it migrated, from the first
-/// request on. (On SQLite, a reader that connected while a new file's schema was being
-/// written kept seeing an empty database: "no such table: users".)
-#[tokio::test]
-async fn every_reader_sees_the_migrated_schema_from_the_start() {
-    use sea_orm::EntityTrait;
-    for _ in 0..10 {
-        let app = TestApp::spawn().await;
-        let alice = app.user("alice").await;
-        server::entities::user::Entity::delete_by_id(alice.id)
-            .exec(&app.state.db)
-            .await
-            .expect("the reader pool knows the users table");
-    }
-}
