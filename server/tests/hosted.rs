@@ -4,22 +4,14 @@
 //! server from `scripts/postgres.sh`), so the tests are ignored by a plain `cargo test`
 //! and run with `--ignored` there.
 
+#[allow(dead_code)]
+#[path = "support/server_process.rs"]
+mod server_process;
+
 use serde_json::{Value, json};
-use std::process::{Child, Command, Stdio};
+use server_process::{ServerProcess, env};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
-
-fn env(name: &str) -> String {
-    std::env::var(name)
-        .unwrap_or_else(|_| panic!("{name} is not set: run this through scripts/test.sh"))
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 /// `pg_ctl` as the cluster's owner.
 fn pg_ctl(args: &[&str]) {
@@ -41,111 +33,49 @@ fn pg_ctl(args: &[&str]) {
     assert!(status.success(), "pg_ctl {args:?}");
 }
 
-struct Hosted {
-    child: Child,
-    base: String,
-    client: reqwest::Client,
+/// Creates a database of its own and starts the release server on it, as a container
+/// platform would: `DB_*`, the built SPA, JSON logs (read back through `child.stdout`).
+async fn hosted(name: &str) -> ServerProcess {
+    let admin = sea_orm::Database::connect(env("TEST_POSTGRES_URL"))
+        .await
+        .unwrap();
+    use sea_orm::ConnectionTrait;
+    admin
+        .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name}"))
+        .await
+        .unwrap();
+    admin
+        .execute_unprepared(&format!("CREATE DATABASE {name}"))
+        .await
+        .unwrap();
+
+    let (pg_port, spa) = (env("PG_PORT"), env("SPA_DIST"));
+    let vars = [
+        ("DB_HOST", "127.0.0.1"),
+        ("DB_PORT", pg_port.as_str()),
+        ("DB_NAME", name),
+        ("DB_USER", "postgres"),
+        ("DB_PWD", ""),
+        ("JWT_SECRET", "hosted-secret-hosted-secret-hosted-secret"),
+        ("STATIC_DIR", spa.as_str()),
+        ("LOG_FORMAT", "json"),
+        // Requests and start-up and shutdown lines, as the server logs by default.
+        ("RUST_LOG", "info"),
+    ];
+    let workdir = std::env::temp_dir().join(format!("notes-hosted-{name}"));
+    ServerProcess::start_logging_to(&workdir, &vars, Stdio::piped()).await
 }
 
-impl Hosted {
-    /// Creates a database of its own and starts the release server on it.
-    async fn start(name: &str) -> Self {
-        let admin = sea_orm::Database::connect(env("TEST_POSTGRES_URL"))
-            .await
-            .unwrap();
-        use sea_orm::ConnectionTrait;
-        admin
-            .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name}"))
-            .await
-            .unwrap();
-        admin
-            .execute_unprepared(&format!("CREATE DATABASE {name}"))
-            .await
-            .unwrap();
-
-        let port = free_port();
-        let workdir = std::env::temp_dir().join(format!("notes-hosted-{name}"));
-        std::fs::create_dir_all(&workdir).unwrap();
-        let child = Command::new(env("SERVER_BIN"))
-            .env_clear()
-            .env("DB_HOST", "127.0.0.1")
-            .env("DB_PORT", env("PG_PORT"))
-            .env("DB_NAME", name)
-            .env("DB_USER", "postgres")
-            .env("DB_PWD", "")
-            .env("JWT_SECRET", "hosted-secret-hosted-secret-hosted-secret")
-            .env("PORT", port.to_string())
-            // A container listens on 0.0.0.0; tests stay on loopback.
-            .env("HOST", "127.0.0.1")
-            .env("STATIC_DIR", env("SPA_DIST"))
-            .env("LOG_FORMAT", "json")
-            .current_dir(&workdir)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .unwrap();
-        let hosted = Self {
-            child,
-            base: format!("http://127.0.0.1:{port}"),
-            client: reqwest::Client::new(),
-        };
-        hosted.wait_for("/healthz", 200).await;
-        hosted
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("{}{}", self.base, path)
-    }
-
-    async fn status(&self, path: &str) -> Option<u16> {
-        self.client
-            .get(self.url(path))
-            .send()
-            .await
-            .ok()
-            .map(|r| r.status().as_u16())
-    }
-
-    /// Waits up to 20 s for `path` to answer `status`.
-    async fn wait_for(&self, path: &str, status: u16) {
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while Instant::now() < deadline {
-            if self.status(path).await == Some(status) {
-                return;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        panic!("{path} did not answer {status} within 20 s");
-    }
-
-    async fn post(&self, path: &str, body: Value, token: Option<&str>) -> reqwest::Response {
-        let mut request = self.client.post(self.url(path)).json(&body);
-        if let Some(token) = token {
-            request = request.bearer_auth(token);
-        }
-        request.send().await.unwrap()
-    }
-
-    /// Registers alice, who must be new here.
-    async fn register_alice(&self) -> Value {
-        let alice: Value = serde_json::from_str(ALICE).unwrap();
-        let response = self.post("/api/user/register/", alice.clone(), None).await;
-        assert_eq!(response.status(), 201);
-        alice
-    }
-
-    fn terminate(&self) {
-        unsafe {
-            libc::kill(self.child.id() as i32, libc::SIGTERM);
-        }
-    }
-}
-
-impl Drop for Hosted {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// Registers alice, who must be new here.
+async fn register_alice(server: &ServerProcess) -> Value {
+    let alice: Value = serde_json::from_str(ALICE).unwrap();
+    let response = server
+        .post("/api/user/register/", &alice)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201);
+    alice
 }
 
 const ALICE: &str = r#"{"username": "alice", "password": "correct horse battery"}"#;
@@ -153,7 +83,7 @@ const ALICE: &str = r#"{"username": "alice", "password": "correct horse battery"
 #[tokio::test]
 #[ignore = "needs the release binary, the built SPA and PostgreSQL: scripts/test.sh"]
 async fn a_hosted_server_serves_the_app_and_follows_its_database() {
-    let server = Hosted::start("notes_hosted_story").await;
+    let server = hosted("notes_hosted_story").await;
     assert_eq!(server.status("/readyz").await, Some(200));
 
     // The SPA shell, from the built dist/.
@@ -172,10 +102,12 @@ async fn a_hosted_server_serves_the_app_and_follows_its_database() {
     assert_eq!(server.status("/no/such/page").await, Some(404));
 
     // The API, on PostgreSQL.
-    let alice = server.register_alice().await;
+    let alice = register_alice(&server).await;
     let pair: Value = server
-        .post("/api/token/", alice, None)
+        .post("/api/token/", &alice)
+        .send()
         .await
+        .unwrap()
         .json()
         .await
         .unwrap();
@@ -183,10 +115,12 @@ async fn a_hosted_server_serves_the_app_and_follows_its_database() {
     let note = server
         .post(
             "/api/notes/",
-            json!({"title": "Hosted", "content": "on PostgreSQL"}),
-            Some(access),
+            &json!({"title": "Hosted", "content": "on PostgreSQL"}),
         )
-        .await;
+        .bearer_auth(access)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(note.status(), 201);
 
     // The database goes away: the process stays up but is not ready...
@@ -211,18 +145,14 @@ async fn a_hosted_server_serves_the_app_and_follows_its_database() {
 #[ignore = "needs the release binary, the built SPA and PostgreSQL: scripts/test.sh"]
 async fn sigterm_lets_requests_in_flight_finish_then_exits() {
     use std::io::BufRead;
-    let mut server = Hosted::start("notes_hosted_sigterm").await;
-    let alice = server.register_alice().await;
+    let mut server = hosted("notes_hosted_sigterm").await;
+    let alice = register_alice(&server).await;
 
     // Sign-ins take tens of milliseconds of Argon2 each and queue for the cores, so
     // some are still being worked on when the signal arrives.
     let sign_ins: Vec<_> = (0..6)
         .map(|_| {
-            let request = server
-                .client
-                .post(server.url("/api/token/"))
-                .json(&alice)
-                .send();
+            let request = server.post("/api/token/", &alice).send();
             tokio::spawn(async move {
                 let response = request.await;
                 (response.map(|r| r.status().as_u16()), Instant::now())

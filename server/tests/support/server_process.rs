@@ -18,7 +18,7 @@ fn free_port() -> u16 {
 }
 
 pub struct ServerProcess {
-    child: Child,
+    pub child: Child,
     pub base: String,
     pub metrics: String,
     pub client: reqwest::Client,
@@ -28,6 +28,15 @@ impl ServerProcess {
     /// Starts the server with `vars` on top of a production-like environment and waits
     /// until it is ready.
     pub async fn start(workdir: &std::path::Path, vars: &[(&str, &str)]) -> Self {
+        Self::start_logging_to(workdir, vars, Stdio::null()).await
+    }
+
+    /// Like `start`, with the server's log (its standard output) going to `log`.
+    pub async fn start_logging_to(
+        workdir: &std::path::Path,
+        vars: &[(&str, &str)],
+        log: Stdio,
+    ) -> Self {
         let (port, metrics_port) = (free_port(), free_port());
         std::fs::create_dir_all(workdir).unwrap();
         let mut command = Command::new(env("SERVER_BIN"));
@@ -40,7 +49,7 @@ impl ServerProcess {
             .env("STATIC_DIR", workdir.join("no-spa"))
             .env("RUST_LOG", "warn")
             .current_dir(workdir)
-            .stdout(Stdio::null())
+            .stdout(log)
             .stderr(Stdio::inherit());
         for (name, value) in vars {
             command.env(name, value);
@@ -51,21 +60,26 @@ impl ServerProcess {
             metrics: format!("http://127.0.0.1:{metrics_port}/metrics"),
             client: reqwest::Client::new(),
         };
-        server.wait_ready().await;
+        server.wait_for("/readyz", 200).await;
         server
     }
 
-    /// Waits up to 20 s for `/readyz`.
-    async fn wait_ready(&self) {
+    /// The status `GET path` answers, or `None` when nothing answers.
+    pub async fn status(&self, path: &str) -> Option<u16> {
+        let response = self.client.get(self.url(path)).send().await.ok()?;
+        Some(response.status().as_u16())
+    }
+
+    /// Waits up to 20 s for `path` to answer `status`.
+    pub async fn wait_for(&self, path: &str, status: u16) {
         let deadline = Instant::now() + Duration::from_secs(20);
         while Instant::now() < deadline {
-            let ready = self.client.get(self.url("/readyz")).send().await;
-            if ready.is_ok_and(|r| r.status() == 200) {
+            if self.status(path).await == Some(status) {
                 return;
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
-        panic!("the server was not ready within 20 s");
+        panic!("{path} did not answer {status} within 20 s");
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -90,6 +104,14 @@ impl ServerProcess {
         text.lines()
             .find_map(|line| line.strip_prefix(series)?.strip_prefix(' '))
             .map_or(0.0, |value| value.trim().parse().unwrap())
+    }
+
+    /// SIGTERM, as a container platform stops a container.
+    pub fn terminate(&self) {
+        // SAFETY: kill(2) on our own child's pid.
+        unsafe {
+            libc::kill(self.child.id() as i32, libc::SIGTERM);
+        }
     }
 
     /// SIGKILL: no shutdown, no flush, as a crash.
