@@ -34,21 +34,8 @@ async fn every_acknowledged_note_survives_a_sigkill_mid_burst() {
     let vars = [("DATABASE_URL", database_url.as_str())];
     let mut server = ServerProcess::start(&dir.join("first"), &vars).await;
 
-    let credentials = json!({"username": "alice", "password": "correct horse battery"});
-    let registered = server
-        .post("/api/user/register/", &credentials)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(registered.status(), 201);
-    let pair: Value = server
-        .post("/api/token/", &credentials)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    server.register("alice").await;
+    let pair = server.sign_in("alice").await;
     let access = pair["access"].as_str().unwrap().to_owned();
 
     let acknowledged = Arc::new(Mutex::new(BTreeSet::new()));

@@ -9,7 +9,7 @@
 mod server_process;
 
 use serde_json::{Value, json};
-use server_process::{ServerProcess, env};
+use server_process::{ServerProcess, credentials, env};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -66,20 +66,6 @@ async fn hosted(name: &str) -> ServerProcess {
     ServerProcess::start_logging_to(&workdir, &vars, Stdio::piped()).await
 }
 
-/// Registers alice, who must be new here.
-async fn register_alice(server: &ServerProcess) -> Value {
-    let alice: Value = serde_json::from_str(ALICE).unwrap();
-    let response = server
-        .post("/api/user/register/", &alice)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 201);
-    alice
-}
-
-const ALICE: &str = r#"{"username": "alice", "password": "correct horse battery"}"#;
-
 #[tokio::test]
 #[ignore = "needs the release binary, the built SPA and PostgreSQL: scripts/test.sh"]
 async fn a_hosted_server_serves_the_app_and_follows_its_database() {
@@ -102,15 +88,8 @@ async fn a_hosted_server_serves_the_app_and_follows_its_database() {
     assert_eq!(server.status("/no/such/page").await, Some(404));
 
     // The API, on PostgreSQL.
-    let alice = register_alice(&server).await;
-    let pair: Value = server
-        .post("/api/token/", &alice)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    server.register("alice").await;
+    let pair = server.sign_in("alice").await;
     let access = pair["access"].as_str().unwrap();
     let note = server
         .post(
@@ -146,7 +125,8 @@ async fn a_hosted_server_serves_the_app_and_follows_its_database() {
 async fn sigterm_lets_requests_in_flight_finish_then_exits() {
     use std::io::BufRead;
     let mut server = hosted("notes_hosted_sigterm").await;
-    let alice = register_alice(&server).await;
+    server.register("alice").await;
+    let alice = credentials("alice");
 
     // Sign-ins take tens of milliseconds of Argon2 each and queue for the cores, so
     // some are still being worked on when the signal arrives.

@@ -10,9 +10,8 @@ mod server_process;
 
 use sea_orm::{ConnectionTrait, Database, DbBackend, Statement};
 use serde_json::{Value, json};
-use server_process::{ServerProcess, env};
+use server_process::{ServerProcess, credentials, env};
 
-const PASSWORD: &str = "correct horse battery";
 const MAX_FAILURES: usize = 4;
 
 struct Replicas {
@@ -59,24 +58,6 @@ impl Replicas {
         }
     }
 
-    async fn register(&self, username: &str) {
-        let body = json!({"username": username, "password": PASSWORD});
-        let response = self
-            .a
-            .post("/api/user/register/", &body)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(response.status(), 201);
-    }
-
-    async fn sign_in(&self, server: &ServerProcess, username: &str) -> Value {
-        let body = json!({"username": username, "password": PASSWORD});
-        let response = server.post("/api/token/", &body).send().await.unwrap();
-        assert_eq!(response.status(), 200);
-        response.json().await.unwrap()
-    }
-
     async fn count(&self, sql: &str) -> i64 {
         let db = Database::connect(&self.database_url).await.unwrap();
         let row = db
@@ -100,7 +81,7 @@ fn refresh_body(pair: &Value) -> Value {
 #[ignore = "needs the release binary and PostgreSQL: scripts/test.sh"]
 async fn the_sign_in_limit_holds_when_attempts_alternate_between_replicas() {
     let replicas = Replicas::start().await;
-    replicas.register("alice").await;
+    replicas.a.register("alice").await;
     let wrong = json!({"username": "alice", "password": "a wrong guess"});
     for n in 0..MAX_FAILURES {
         let answer = status(replicas.at(n).post("/api/token/", &wrong)).await;
@@ -113,13 +94,15 @@ async fn the_sign_in_limit_holds_when_attempts_alternate_between_replicas() {
             429
         );
     }
-    let right = json!({"username": "alice", "password": PASSWORD});
-    assert_eq!(status(replicas.b.post("/api/token/", &right)).await, 429);
+    assert_eq!(
+        status(replicas.b.post("/api/token/", &credentials("alice"))).await,
+        429
+    );
     assert!(replicas.a.metric("login_throttled_total").await >= 1.0);
     assert!(replicas.b.metric("login_throttled_total").await >= 2.0);
 
     // Concurrent guesses at another name, spread over both, are counted before checking.
-    replicas.register("bob").await;
+    replicas.a.register("bob").await;
     let wrong = json!({"username": "bob", "password": "a wrong guess"});
     let guesses: Vec<_> = (0..10)
         .map(|n| tokio::spawn(replicas.at(n).post("/api/token/", &wrong).send()))
@@ -142,8 +125,8 @@ async fn the_sign_in_limit_holds_when_attempts_alternate_between_replicas() {
 #[ignore = "needs the release binary and PostgreSQL: scripts/test.sh"]
 async fn a_refresh_token_spent_on_one_replica_is_reuse_on_the_other() {
     let replicas = Replicas::start().await;
-    replicas.register("alice").await;
-    let first = replicas.sign_in(&replicas.a, "alice").await;
+    replicas.a.register("alice").await;
+    let first = replicas.a.sign_in("alice").await;
     let rotated = replicas
         .a
         .post("/api/token/refresh/", &refresh_body(&first))
@@ -191,9 +174,9 @@ async fn a_refresh_token_spent_on_one_replica_is_reuse_on_the_other() {
 #[ignore = "needs the release binary and PostgreSQL: scripts/test.sh"]
 async fn racing_refreshes_on_both_replicas_rotate_exactly_once() {
     let replicas = Replicas::start().await;
-    replicas.register("alice").await;
+    replicas.a.register("alice").await;
     for round in 0..5 {
-        let pair = replicas.sign_in(&replicas.a, "alice").await;
+        let pair = replicas.a.sign_in("alice").await;
         let racers: Vec<_> = (0..6)
             .map(|n| {
                 tokio::spawn(
@@ -228,8 +211,8 @@ async fn racing_refreshes_on_both_replicas_rotate_exactly_once() {
 #[ignore = "needs the release binary and PostgreSQL: scripts/test.sh"]
 async fn signing_out_on_one_replica_ends_the_session_on_the_other() {
     let replicas = Replicas::start().await;
-    replicas.register("alice").await;
-    let pair = replicas.sign_in(&replicas.a, "alice").await;
+    replicas.a.register("alice").await;
+    let pair = replicas.a.sign_in("alice").await;
     let signed_out = replicas
         .b
         .post("/api/token/blacklist/", &refresh_body(&pair))
@@ -247,7 +230,7 @@ async fn signing_out_on_one_replica_ends_the_session_on_the_other() {
         400
     );
     // The account's other sessions go on.
-    let other = replicas.sign_in(&replicas.b, "alice").await;
+    let other = replicas.b.sign_in("alice").await;
     assert_eq!(
         status(
             replicas

@@ -4,6 +4,14 @@
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+/// Every test user's password.
+pub const PASSWORD: &str = "correct horse battery";
+
+/// The sign-in and registration body of `username`.
+pub fn credentials(username: &str) -> serde_json::Value {
+    serde_json::json!({"username": username, "password": PASSWORD})
+}
+
 pub fn env(name: &str) -> String {
     std::env::var(name)
         .unwrap_or_else(|_| panic!("{name} is not set: run this through scripts/test.sh"))
@@ -88,6 +96,27 @@ impl ServerProcess {
 
     pub fn post(&self, path: &str, body: &serde_json::Value) -> reqwest::RequestBuilder {
         self.client.post(self.url(path)).json(body)
+    }
+
+    /// Registers `username` with [`PASSWORD`]; it must be new here.
+    pub async fn register(&self, username: &str) {
+        let response = self
+            .post("/api/user/register/", &credentials(username))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 201, "registering {username}");
+    }
+
+    /// Signs `username` in with [`PASSWORD`]: the token pair.
+    pub async fn sign_in(&self, username: &str) -> serde_json::Value {
+        let response = self
+            .post("/api/token/", &credentials(username))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200, "signing in {username}");
+        response.json().await.unwrap()
     }
 
     /// The value of one series of `/metrics` (0 when it is absent).
