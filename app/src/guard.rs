@@ -12,7 +12,7 @@ pub const EXPIRY_MARGIN_SECS: i64 = 30;
 /// or halfway through its life if that is shorter than twice the margin, so that a token
 /// the server has just issued is always good (renewing it would only bring another like
 /// it).
-pub fn stale_at(lifetime: Lifetime) -> i64 {
+fn stale_at(lifetime: Lifetime) -> i64 {
     let margin = match lifetime.iat {
         Some(iat) => EXPIRY_MARGIN_SECS.min((lifetime.exp - iat) / 2),
         None => EXPIRY_MARGIN_SECS,

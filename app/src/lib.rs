@@ -12,7 +12,6 @@ pub mod guard;
 pub mod json;
 pub mod refresh;
 pub mod routes;
-pub mod shell;
 pub mod task;
 pub mod validation;
 
@@ -20,6 +19,7 @@ mod common_passwords;
 mod components;
 mod pages;
 mod protect;
+mod shell;
 mod unsaved;
 
 pub use shell::App;

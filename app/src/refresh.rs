@@ -77,6 +77,29 @@ pub fn refresh_outcome(status: Option<u16>) -> RefreshOutcome {
     }
 }
 
+/// What to do with a refresh's answer, by what storage holds once it is back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Settle<T> {
+    /// Store the new pair: the session goes on.
+    Store(T),
+    /// Another tab rotated the refresh token while ours was on its way, and stored its
+    /// pair: use that one, whatever the server said of ours.
+    AdoptStored,
+    /// The session is over: the server refused the token, or this tab or another
+    /// signed out meanwhile (storing a pair then would sign every tab back in).
+    SignOut,
+}
+
+/// `sent` is the refresh token the request carried, `stored_now` the one in storage
+/// when the answer came, `renewed` the new pair if the server gave one.
+pub fn settle<T>(sent: &str, stored_now: Option<&str>, renewed: Option<T>) -> Settle<T> {
+    match (stored_now, renewed) {
+        (Some(now), _) if now != sent => Settle::AdoptStored,
+        (Some(_), Some(pair)) => Settle::Store(pair),
+        _ => Settle::SignOut,
+    }
+}
+
 /// Milliseconds until this tab should renew the access token ahead of its expiry, or
 /// `None` when it should not schedule a renewal: no readable expiry, or a token that
 /// is already inside the margin (a short-lived token would otherwise be renewed in a
@@ -191,6 +214,19 @@ mod tests {
         assert!(!already_renewed(Some("a1"), Some("a2"), false));
         assert!(!already_renewed(Some("a1"), None, false));
         assert!(already_renewed(None, Some("a2"), true));
+    }
+
+    #[test]
+    fn an_answer_is_kept_only_while_the_token_it_renewed_is_still_the_stored_one() {
+        assert_eq!(
+            settle("r1", Some("r1"), Some("pair")),
+            Settle::Store("pair")
+        );
+        assert_eq!(settle("r1", Some("r2"), Some("pair")), Settle::AdoptStored);
+        assert_eq!(settle("r1", Some("r2"), None::<&str>), Settle::AdoptStored);
+        assert_eq!(settle("r1", None, Some("pair")), Settle::SignOut);
+        assert_eq!(settle("r1", Some("r1"), None::<&str>), Settle::SignOut);
+        assert_eq!(settle("r1", None, None::<&str>), Settle::SignOut);
     }
 
     #[test]

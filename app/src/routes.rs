@@ -1,5 +1,5 @@
-//! The SPA's paths, and where sign-in leads. The route tree itself is `shell::App`'s
-//! `<Routes>`; the server answers exactly the paths leptos_axum lists from it.
+//! The SPA's paths, and where sign-in leads. The route tree itself is the `<FlatRoutes>`
+//! in `shell`; the server answers exactly the paths leptos_axum lists from it.
 
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 

@@ -83,10 +83,14 @@ fn Header() -> impl IntoView {
     // Absent only in the server's native build of the tree, which shows the signed-out
     // header to no one.
     let client = use_context::<Client>();
-    let signed_in = move || client.is_some_and(|c| c.session() != Session::SignedOut);
+    let session_active = move || client.is_some_and(|c| c.session() != Session::SignedOut);
+    // The links change when the answer does, not at every renewal of the tokens (which
+    // would rebuild them under a focused link).
+    let signed_in = Memo::new(move |_| session_active());
     let me = expect_context::<Me>().0;
-    // Who is signed in, fetched once per sign-in (here or in another tab).
-    Effect::new(move |_| match (signed_in(), client) {
+    // Who is signed in, fetched once per sign-in (here or in another tab), and again at
+    // the next change of the tokens if fetching failed.
+    Effect::new(move |_| match (session_active(), client) {
         (true, Some(client)) if me.with_untracked(Option::is_none) => spawn(async move {
             if let Ok(account) = client.account().await {
                 me.set(Some(account));
@@ -105,7 +109,7 @@ fn Header() -> impl IntoView {
         <header class="site-header">
             <a href=paths::NOTES class="brand">"Notes"</a>
             <nav aria-label="Account">
-                {move || match signed_in() {
+                {move || match signed_in.get() {
                     true => view! {
                         <a href=paths::ACCOUNT class="who" title="Your account">{name}</a>
                         <a href=paths::LOGOUT>"Sign out"</a>

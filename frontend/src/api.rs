@@ -8,13 +8,13 @@
 use crate::session;
 use app::api::{
     Account, AccountDeletion, Credentials, Note, NoteInput, Page, PasswordChange, RefreshRequest,
-    TokenPair, User, paths,
+    TokenPair, User, paths, query,
 };
 use app::client::{Backend, ClientError, PAGE_SIZE, Reply, Versioned};
 use app::errors::{Detail, FieldErrors};
 use app::guard::Session;
 use app::json;
-use app::refresh::{self, Next, RefreshOutcome, Rejected};
+use app::refresh::{self, Next, RefreshOutcome, Rejected, Settle};
 use futures::FutureExt;
 use futures::future::{LocalBoxFuture, Shared};
 use leptos::prelude::With;
@@ -73,17 +73,22 @@ impl Backend for Browser {
     }
 
     fn notes(&self, search: String, page: u64) -> Reply<Page<Note>> {
+        let (page, size) = (page.to_string(), PAGE_SIZE.to_string());
         let mut path = [
             paths::NOTES,
-            "?page=",
-            &page.to_string(),
-            "&page_size=",
-            &PAGE_SIZE.to_string(),
+            "?",
+            query::PAGE,
+            "=",
+            &page,
+            "&",
+            query::PAGE_SIZE,
+            "=",
+            &size,
         ]
         .concat();
         if !search.trim().is_empty() {
-            path += "&search=";
-            path += &String::from(js_sys::encode_uri_component(&search));
+            let terms = String::from(js_sys::encode_uri_component(&search));
+            path += &["&", query::SEARCH, "=", &terms].concat();
         }
         authed(Call::new("GET", path)).boxed_local()
     }
@@ -270,37 +275,29 @@ async fn refresh_once(stale: Option<String>) -> RefreshOutcome {
         refresh: token.clone(),
     });
     let answer = send(&call, None).await.ok();
-    match refresh::refresh_outcome(answer.as_ref().map(|a| a.status)) {
+    let renewed = match refresh::refresh_outcome(answer.as_ref().map(|a| a.status)) {
+        RefreshOutcome::TryLater => return RefreshOutcome::TryLater,
+        RefreshOutcome::SignedOut => None,
         RefreshOutcome::Renewed => {
-            let Some(pair) = answer.and_then(|a| json::from_str::<TokenPair>(&a.body)) else {
-                return RefreshOutcome::TryLater;
-            };
-            match session::read().refresh {
-                // Signed out, here or in another tab, while the refresh was on its way:
-                // storing its pair would sign every tab back in.
-                None => RefreshOutcome::SignedOut,
-                // Another tab rotated the token meanwhile and stored its pair: use that.
-                Some(now) if now != token => {
-                    session::sync();
-                    RefreshOutcome::Renewed
-                }
-                Some(_) => {
-                    session::store(&pair);
-                    RefreshOutcome::Renewed
-                }
+            match answer.and_then(|a| json::from_str::<TokenPair>(&a.body)) {
+                Some(pair) => Some(pair),
+                None => return RefreshOutcome::TryLater,
             }
         }
-        RefreshOutcome::SignedOut => {
-            // Another tab may have rotated the token while ours was on its way: its
-            // pair is good, so this tab is not signed out after all.
-            if session::read().refresh.is_some_and(|now| now != token) {
-                session::sync();
-                return RefreshOutcome::Renewed;
-            }
+    };
+    match refresh::settle(&token, session::read().refresh.as_deref(), renewed) {
+        Settle::Store(pair) => {
+            session::store(&pair);
+            RefreshOutcome::Renewed
+        }
+        Settle::AdoptStored => {
+            session::sync();
+            RefreshOutcome::Renewed
+        }
+        Settle::SignOut => {
             session::clear();
             RefreshOutcome::SignedOut
         }
-        RefreshOutcome::TryLater => RefreshOutcome::TryLater,
     }
 }
 

@@ -10,7 +10,6 @@ use crate::task::spawn;
 use crate::unsaved::warn_before_losing;
 use leptos::html::{Button, Input};
 use leptos::prelude::*;
-use leptos::wasm_bindgen::JsValue;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Mode {
@@ -34,7 +33,6 @@ pub fn NoteCard(
     let mode = RwSignal::new(Mode::Reading);
     // Errors of the card's own requests (opening for edit, deleting).
     let deletion = FormState::new();
-    let deletion_message = move |error: ClientError| deletion.fail(error);
     // Whichever control should have focus once the card has re-rendered: the first
     // field when editing, "Keep it" when confirming, the Edit button otherwise.
     let focus_target = NodeRef::<Button>::new();
@@ -91,7 +89,7 @@ pub fn NoteCard(
                 Err(ClientError::SignedOut) => {}
                 Err(error) => {
                     mode.set(Mode::Reading);
-                    deletion_message(error);
+                    deletion.fail(error);
                 }
             }
         });
@@ -160,6 +158,7 @@ pub fn NoteCard(
     let labelled_by = heading_id.clone();
     let editing_id = heading_id.clone();
     let editing_title = note.title.clone();
+    let local_time = |rfc3339| super::in_reader_locale(rfc3339, js_sys::Date::to_locale_string);
     let created = local_time(&note.created_at);
     let updated = (note.updated_at != note.created_at).then(|| local_time(&note.updated_at));
     let reading = move || {
@@ -236,13 +235,4 @@ pub fn NoteCard(
             }}
         </li>
     }
-}
-
-/// An RFC 3339 time in the reader's locale and time zone.
-fn local_time(rfc3339: &str) -> String {
-    let date = js_sys::Date::new(&JsValue::from_str(rfc3339));
-    if date.get_time().is_nan() {
-        return rfc3339.to_owned();
-    }
-    date.to_locale_string("default", &JsValue::UNDEFINED).into()
 }

@@ -3,7 +3,9 @@
 
 use crate::api::{Account, PasswordChange};
 use crate::client::{ClientError, use_client};
-use crate::components::{ConfirmForm, FormMessage, FormState, SubmitButton, TextField};
+use crate::components::{
+    ConfirmForm, FormMessage, FormState, SubmitButton, TextField, in_reader_locale,
+};
 use crate::errors::FieldErrors;
 use crate::routes::paths;
 use crate::task::spawn;
@@ -24,7 +26,7 @@ pub fn AccountPage() -> impl IntoView {
     let since = move || {
         me.with(|a| {
             a.as_ref()
-                .map(|a| super::local_date(&a.date_joined))
+                .map(|a| in_reader_locale(&a.date_joined, js_sys::Date::to_locale_date_string))
                 .unwrap_or_default()
         })
     };
@@ -123,11 +125,7 @@ fn ChangePassword(username: impl Fn() -> Option<String> + Send + Sync + 'static)
 /// After the server has ended the session(s): through `/logout`, which forgets the
 /// tokens in every tab once this page is gone.
 fn sign_out_here(navigate: impl Fn(&str, NavigateOptions)) {
-    let options = NavigateOptions {
-        replace: true,
-        ..Default::default()
-    };
-    navigate(paths::LOGOUT, options);
+    super::replace_with(navigate, paths::LOGOUT);
 }
 
 #[component]

@@ -5,7 +5,6 @@ use crate::client::use_client;
 use crate::routes::paths;
 use crate::task::spawn;
 use leptos::prelude::*;
-use leptos_router::NavigateOptions;
 use leptos_router::hooks::use_navigate;
 
 #[component]
@@ -21,11 +20,7 @@ pub fn LogoutPage() -> impl IntoView {
         let navigate = navigate.clone();
         spawn(async move {
             signing_out.await;
-            let options = NavigateOptions {
-                replace: true,
-                ..Default::default()
-            };
-            navigate(paths::LOGIN, options);
+            super::replace_with(navigate, paths::LOGIN);
         });
     });
     view! {

@@ -16,12 +16,12 @@ fn set_title(title: &str) {
     leptos::prelude::document().set_title(&[title, " · Notes"].concat());
 }
 
-/// The day of an RFC 3339 time, in the reader's locale and time zone.
-fn local_date(rfc3339: &str) -> String {
-    let date = js_sys::Date::new(&rfc3339.into());
-    if date.get_time().is_nan() {
-        return rfc3339.to_owned();
-    }
-    date.to_locale_date_string("default", &leptos::wasm_bindgen::JsValue::UNDEFINED)
-        .into()
+/// Moves on to `path` in place of this page's history entry, so Back does not return to
+/// a page whose purpose is over.
+fn replace_with(navigate: impl Fn(&str, leptos_router::NavigateOptions), path: &str) {
+    let options = leptos_router::NavigateOptions {
+        replace: true,
+        ..Default::default()
+    };
+    navigate(path, options);
 }

@@ -26,6 +26,16 @@ enum Listing {
     Failed(String),
 }
 
+impl Listing {
+    /// How many notes are shown, and how many match in all, once loaded.
+    fn progress(&self) -> Option<(u64, u64)> {
+        match self {
+            Self::Loaded { notes, count } => Some((notes.len() as u64, *count)),
+            _ => None,
+        }
+    }
+}
+
 #[component]
 pub fn NotesPage() -> impl IntoView {
     super::set_title("Your notes");
@@ -121,13 +131,14 @@ pub fn NotesPage() -> impl IntoView {
             // then the page after it comes too.
             let mut added = 0;
             for _ in 0..2 {
-                let Some(Listing::Loaded { notes, count }) = listing.try_get_untracked() else {
+                let Some((shown, count)) = listing.try_with_untracked(Listing::progress).flatten()
+                else {
                     break;
                 };
-                if added >= PAGE_SIZE || notes.len() as u64 >= count {
+                if added >= PAGE_SIZE || shown >= count {
                     break;
                 }
-                let page = notes.len() as u64 / PAGE_SIZE + 1;
+                let page = shown / PAGE_SIZE + 1;
                 let answer = client.notes(search.get_untracked(), page).await;
                 if generation.try_get_value() != Some(this) {
                     return;
@@ -224,10 +235,10 @@ pub fn NotesPage() -> impl IntoView {
         Listing::Loaded { notes, .. } => notes,
         _ => Vec::new(),
     };
-    let count = move || match listing.with(|l| match l {
-        Listing::Loaded { count, .. } => *count,
-        _ => 0,
-    }) {
+    let count = move || match listing
+        .with(Listing::progress)
+        .map_or(0, |(_, count)| count)
+    {
         0 => String::new(),
         n => format!("({n})"),
     };
@@ -236,12 +247,9 @@ pub fn NotesPage() -> impl IntoView {
         terms => ["Notes matching “", terms, "” "].concat(),
     };
     let shown = move || {
-        listing.with(|l| match l {
-            Listing::Loaded { notes, count } if (notes.len() as u64) < *count => {
-                Some((notes.len(), *count))
-            }
-            _ => None,
-        })
+        listing
+            .with(Listing::progress)
+            .filter(|(shown, count)| shown < count)
     };
 
     view! {
