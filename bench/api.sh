@@ -20,38 +20,9 @@ if [ -z "${SERVER_BIN:-}" ]; then
   SERVER_BIN=target/release/server
 fi
 work=$(mktemp -d /tmp/notes-bench.XXXXXX)
-pid=
-trap 'kill $pid 2>/dev/null || true; wait $pid 2>/dev/null || true; rm -rf "$work"' EXIT
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-
-start_server() { # database file name, then extra VAR=value settings
-  local name=$1; shift
-  port=$(free_port)
-  base="http://127.0.0.1:$port"
-  env APP_ENV=production JWT_SECRET=bench-secret-bench-secret-bench-secret HOST=127.0.0.1 PORT=$port \
-    DATABASE_URL="sqlite://$work/$name.sqlite3?mode=rwc" STATIC_DIR="$work/none" RUST_LOG=warn \
-    METRICS_ADDR=127.0.0.1:0 "$@" "$SERVER_BIN" >>"$work/server.log" 2>&1 &
-  pid=$!
-  for _ in $(seq 1 500); do
-    curl -fs "$base/readyz" >/dev/null 2>&1 && break
-    sleep 0.005
-  done
-}
-stop_server() { kill "$pid"; wait "$pid" 2>/dev/null || true; }
-
-json() { curl -fs -H 'Content-Type: application/json' "$@"; }
-field() { python3 -c "import json,sys; print(json.load(sys.stdin)['$1'])"; }
-summary() { # name, then wrk's output on stdin; prints the line and keeps the rate in $work/rate
-  awk -v name="$1" -v expect="${EXPECT_STATUS:-2xx}" -v out="$work/rate" '
-    /Requests\/sec/ {rps=$2}
-    /^ +50%/ {p50=$2} /^ +99%/ {p99=$2}
-    /Non-2xx or 3xx responses/ {bad=$NF}
-    END {
-      printf "%-36s %10.0f req/s   p50 %-9s p99 %-9s%s\n", name, rps, p50, p99,
-        (bad && expect == "2xx" ? "  NON-2xx: " bad : "")
-      print rps > out
-    }'
-}
+. bench/lib.sh
+trap 'stop_servers; rm -rf "$work"' EXIT
+sqlite() { echo "sqlite://$work/$1.sqlite3?mode=rwc"; }
 run() { # name, then wrk arguments
   local name=$1; shift
   wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --latency "$@" | summary "$name"
@@ -61,12 +32,11 @@ ratio() { python3 -c "print(f'{$1 / $2:.2f}')"; }
 
 echo "server: $SERVER_BIN; load average $(cut -d' ' -f1-3 /proc/loadavg)"
 start=$(date +%s%N)
-start_server bench
+start_server "$(sqlite bench)"
 ready=$(date +%s%N)
 echo "start-up to ready (fresh database, migrations included): $(( (ready - start) / 1000000 )) ms"
 
-json -d '{"username":"bench","password":"correct horse battery"}' "$base/api/user/register/" >/dev/null
-access=$(json -d '{"username":"bench","password":"correct horse battery"}' "$base/api/token/" | field access)
+access=$(sign_up bench)
 for i in $(seq 1 20); do
   json -H "Authorization: Bearer $access" -d "{\"title\":\"Note $i\",\"content\":\"Body of note $i, a line or two of text.\"}" \
     "$base/api/notes/" >/dev/null
@@ -83,28 +53,27 @@ echo "list notes / no database: $(ratio "$list" "$none")"
 API_PATH=/api/notes/ ACCESS_TOKEN=$access BODY='{"title":"Bench","content":"A note written under load."}' \
   run "create note" -s bench/post.lua "$base"
 for i in $(seq 1 "$CONNECTIONS"); do
-  json -d '{"username":"bench","password":"correct horse battery"}' "$base/api/token/" | field refresh
+  json -d "$(credentials bench)" "$base/api/token/" | field refresh
 done >"$work/refresh-tokens"
 REFRESH_TOKENS_FILE="$work/refresh-tokens" wrk -t"$CONNECTIONS" -c"$CONNECTIONS" -d"${DURATION}s" --latency \
   -s bench/refresh.lua "$base" | summary "refresh (rotating)"
 for i in $(seq 1 "$CONNECTIONS"); do
-  json -d "{\"username\":\"bench$i\",\"password\":\"correct horse battery\"}" "$base/api/user/register/" >/dev/null
+  json -d "$(credentials "bench$i")" "$base/api/user/register/" >/dev/null
 done
 wrk -t"$CONNECTIONS" -c"$CONNECTIONS" -d"${DURATION}s" --latency -s bench/signin.lua "$base" \
   | summary "sign-in (Argon2id)"
 echo "memory after load (RSS): $(awk '/VmRSS/ {printf "%.1f MB", $2/1024}' /proc/$pid/status)"
-stop_server
+stop_servers
 
 # What syncing every commit costs: create note on a fresh database, synced at every
 # commit (the default) and only at checkpoints, back to back.
 for mode in full normal; do
-  start_server "sync-$mode" SQLITE_SYNCHRONOUS=$mode
-  json -d '{"username":"bench","password":"correct horse battery"}' "$base/api/user/register/" >/dev/null
-  access=$(json -d '{"username":"bench","password":"correct horse battery"}' "$base/api/token/" | field access)
+  start_server "$(sqlite "sync-$mode")" SQLITE_SYNCHRONOUS=$mode
+  access=$(sign_up bench)
   API_PATH=/api/notes/ ACCESS_TOKEN=$access BODY='{"title":"Bench","content":"A note written under load."}' \
     run "create note, synchronous=$mode" -s bench/post.lua "$base"
   eval "create_$mode=\$(rate)"
-  stop_server
+  stop_servers
 done
 echo "create note, FULL / NORMAL: $(ratio "$create_full" "$create_normal")"
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -21,31 +21,8 @@ if [ -z "${SERVER_BIN:-}" ]; then
 fi
 
 work=$(mktemp -d /tmp/notes-bench-replicas.XXXXXX)
-pids=()
-trap 'for p in "${pids[@]}"; do kill $p 2>/dev/null || true; wait $p 2>/dev/null || true; done; rm -rf "$work"' EXIT
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-
-start_replica() { # database URL; sets $base to the new replica's address
-  local port
-  port=$(free_port)
-  base="http://127.0.0.1:$port"
-  APP_ENV=production JWT_SECRET=bench-secret-bench-secret-bench-secret HOST=127.0.0.1 PORT=$port \
-    DATABASE_URL="$1" STATIC_DIR="$work/none" RUST_LOG=warn METRICS_ADDR=127.0.0.1:0 \
-    "$SERVER_BIN" >>"$work/server.log" 2>&1 &
-  pids+=($!)
-  for _ in $(seq 1 1000); do
-    curl -fs "$base/readyz" >/dev/null 2>&1 && return
-    sleep 0.01
-  done
-  echo "bench: a replica did not start" >&2; exit 1
-}
-stop_replicas() {
-  for p in "${pids[@]}"; do kill "$p"; wait "$p" 2>/dev/null || true; done
-  pids=()
-}
-
-json() { curl -fs -H 'Content-Type: application/json' "$@"; }
-field() { python3 -c "import json,sys; print(json.load(sys.stdin)['$1'])"; }
+. bench/lib.sh
+trap 'stop_servers; rm -rf "$work"' EXIT
 rate() { awk '/Requests\/sec/ {print $2}' "$1"; }
 pct() { awk -v p="$2" '$1 == p"%" {print $2}' "$1"; }
 wrk_to() { # output file, connections, base, then wrk arguments
@@ -60,11 +37,10 @@ for replicas in 1 2; do
   url="${TEST_POSTGRES_URL%/*}/notes_replicas_$replicas"
   bases=()
   for _ in $(seq 1 "$replicas"); do
-    start_replica "$url"
+    start_server "$url"
     bases+=("$base")
   done
-  json -d '{"username":"bench","password":"correct horse battery"}' "${bases[0]}/api/user/register/" >/dev/null
-  access=$(json -d '{"username":"bench","password":"correct horse battery"}' "${bases[0]}/api/token/" | field access)
+  access=$(sign_up bench "${bases[0]}")
   for i in $(seq 1 20); do
     json -H "Authorization: Bearer $access" -d "{\"title\":\"Note $i\",\"content\":\"Body of note $i, a line or two of text.\"}" \
       "${bases[0]}/api/notes/" >/dev/null
@@ -93,7 +69,7 @@ for replicas in 1 2; do
     eval "${case}_$replicas=$total"
     rm -f "$work/$case"-*
   done
-  stop_replicas
+  stop_servers
 done
 python3 -c "print(f'two replicas / one: list {$list_2 / $list_1:.2f}, create {$create_2 / $create_1:.2f}')"
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -4,6 +4,7 @@
 # wrk per case. Prints requests/s and p50/p99 latency.
 #   bench/search.sh [seconds per run, default 10] [connections, default 8]
 # PostgreSQL runs on a throw-away server (scripts/postgres.sh). Needs wrk, sqlite3, psql.
+# SERVER_BIN=path runs that binary instead of building.
 # Every load run is bounded by its duration; the servers listen on 127.0.0.1 only.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,15 +16,19 @@ for tool in wrk sqlite3 psql; do
 done
 
 if [ -z "${BENCH_BACKEND:-}" ]; then
-  cargo build --release -p server --quiet
+  if [ -z "${SERVER_BIN:-}" ]; then
+    cargo build --release -p server --quiet
+    export SERVER_BIN=target/release/server
+  fi
   BENCH_BACKEND=sqlite "$0" "$DURATION" "$CONNECTIONS"
   BENCH_BACKEND=postgres scripts/postgres.sh "$0" "$DURATION" "$CONNECTIONS"
   exit 0
 fi
 
+SERVER_BIN=${SERVER_BIN:-target/release/server}
 work=$(mktemp -d /tmp/notes-bench-search.XXXXXX)
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-base="http://127.0.0.1:$port"
+. bench/lib.sh
+trap 'stop_servers; rm -rf "$work"' EXIT
 case "$BENCH_BACKEND" in
   sqlite) database_url="sqlite://$work/bench.sqlite3?mode=rwc" ;;
   postgres)
@@ -32,20 +37,9 @@ case "$BENCH_BACKEND" in
     ;;
 esac
 
-APP_ENV=production JWT_SECRET=bench-secret-bench-secret-bench-secret HOST=127.0.0.1 PORT=$port \
-  DATABASE_URL="$database_url" STATIC_DIR="$work/none" RUST_LOG=warn \
-  target/release/server >"$work/server.log" 2>&1 &
-pid=$!
-trap 'kill $pid 2>/dev/null || true; wait $pid 2>/dev/null || true; rm -rf "$work"' EXIT
-for _ in $(seq 1 1000); do
-  curl -fs "$base/readyz" >/dev/null 2>&1 && break
-  sleep 0.01
-done
-
-json() { curl -fs -H 'Content-Type: application/json' "$@"; }
-field() { python3 -c "import json,sys; print(json.load(sys.stdin)['$1'])"; }
-user_id=$(json -d '{"username":"bench","password":"correct horse battery"}' "$base/api/user/register/" | field id)
-access=$(json -d '{"username":"bench","password":"correct horse battery"}' "$base/api/token/" | field access)
+start_server "$database_url"
+user_id=$(json -d "$(credentials bench)" "$base/api/user/register/" | field id)
+access=$(json -d "$(credentials bench)" "$base/api/token/" | field access)
 
 # Every note holds "ordinary"; one in 1,000 "zeppelin"; one in 100 "qz"; one in 7
 # "apple" and one in 11 "river" (one in 77 both). The text is ASCII, so SQL's lower()
@@ -90,13 +84,6 @@ start=$(date +%s%N)
 "seed_$BENCH_BACKEND"
 echo "$BENCH_BACKEND: seeded $NOTES notes in $(( ($(date +%s%N) - start) / 1000000 )) ms"
 
-summary() { # name, then wrk's output on stdin
-  awk -v name="$1" '
-    /Requests\/sec/ {rps=$2}
-    /^ +50%/ {p50=$2} /^ +99%/ {p99=$2}
-    /Non-2xx or 3xx responses/ {bad=$NF}
-    END {printf "%-34s %8.0f req/s   p50 %-9s p99 %-9s%s\n", name, rps, p50, p99, (bad ? "  NON-2xx: " bad : "")}'
-}
 run() { # name, path and query
   local count
   count=$(curl -fs -H "Authorization: Bearer $access" "$base$2" | python3 -c 'import json,sys; print(json.load(sys.stdin)["count"])')
