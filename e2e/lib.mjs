@@ -2,6 +2,7 @@
 // to the real server the way the SPA does.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 
@@ -93,9 +94,7 @@ export async function signInApi(base, username, password = PASSWORD) {
 export async function registerUser(base, username = uniqueName()) {
   const reg = await post(base, '/api/user/register/', { username, password: PASSWORD });
   if (reg.status !== 201) throw new Error(`register: ${reg.status} ${JSON.stringify(reg.body)}`);
-  const tok = await post(base, '/api/token/', { username, password: PASSWORD });
-  if (tok.status !== 200) throw new Error(`token: ${tok.status}`);
-  return { username, ...tok.body };
+  return signInApi(base, username);
 }
 
 export async function createNoteApi(base, access, title, content) {
@@ -150,4 +149,9 @@ export async function ready(page) {
 /** Seconds since the epoch as the token's `exp` says, without checking it. */
 export function expiry(token) {
   return JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString()).exp;
+}
+
+/** Waits until `token` has expired, with a second to spare for rounding. */
+export async function untilExpired(token) {
+  await sleep(Math.max(expiry(token) * 1000 - Date.now() + 1200, 0));
 }

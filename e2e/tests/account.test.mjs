@@ -2,10 +2,9 @@
 // deleting the account.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { setTimeout as sleep } from 'node:timers/promises';
 import {
-  BASE, PASSWORD, SHORT, api, expiry, holdSession, inBrowser, openBrowser, refreshApi, registerUser,
-  signInApi, tokens, where,
+  BASE, PASSWORD, SHORT, api, holdSession, inBrowser, openBrowser, refreshApi, registerUser,
+  signInApi, tokens, untilExpired, where,
 } from '../lib.mjs';
 
 const NEW_PASSWORD = 'quince-harbour-73';
@@ -50,7 +49,7 @@ test('changing the password keeps this session and ends the others', async () =>
     assert.notEqual(after.refresh, before.refresh, 'the new pair replaced the stored one');
     assert.equal((await refreshApi(BASE, after.refresh)).status, 200, 'this session goes on');
     assert.equal((await refreshApi(BASE, other.refresh)).status, 401, 'the other session ended');
-    assert.equal((await api(BASE, 'POST', '/api/token/', { body: { username: user.username, password: NEW_PASSWORD } })).status, 200);
+    await signInApi(BASE, user.username, NEW_PASSWORD); // throws unless 200
     assert.deepEqual(b.errors, []);
   });
 });
@@ -78,7 +77,7 @@ test('signing out everywhere ends the session of another browser too', async () 
     // The other browser's access token dies within seconds (5 s here, 30 minutes by
     // default); its refresh token is refused, and it lands on the sign-in page.
     const held = await tokens(second.page);
-    await sleep(Math.max(expiry(held.access) * 1000 - Date.now() + 1200, 0));
+    await untilExpired(held.access);
     await second.page.reload();
     await second.page.waitForURL(/\/login\?next=/);
     assert.deepEqual(await tokens(second.page), { access: null, refresh: null });

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { BASE, SHORT, createNoteApi, expiry, holdSession, inBrowser, refreshApi, registerUser, storeTokens, tokens, where } from '../lib.mjs';
+import { BASE, SHORT, createNoteApi, expiry, holdSession, inBrowser, refreshApi, registerUser, storeTokens, tokens, untilExpired, where } from '../lib.mjs';
 
 /** Records the page's calls to the refresh endpoint and their statuses. */
 function watchRefreshes(page) {
@@ -56,7 +56,7 @@ test('a deep link opened with an expired access token lands there after one refr
   await inBrowser(async (b) => {
     const { page } = b;
     await holdSession(page, SHORT, user);
-    await sleep(Math.max(expiry(user.access) * 1000 - Date.now() + 1200, 0));
+    await untilExpired(user.access);
 
     const refreshes = watchRefreshes(page);
     await page.goto(`${SHORT}/?view=all`);
@@ -75,7 +75,7 @@ test('a tab that regains focus renews a stale access token by itself', async () 
     await page.goto(`${SHORT}/`);
     await page.getByText('No notes yet.').waitFor();
     const before = await tokens(page);
-    await sleep(Math.max(expiry(before.access) * 1000 - Date.now() + 1200, 0));
+    await untilExpired(before.access);
 
     const refreshes = watchRefreshes(page);
     await page.evaluate(() => window.dispatchEvent(new Event('focus')));
