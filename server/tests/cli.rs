@@ -131,7 +131,7 @@ fn django_source(dir: &Path, users: &[User], notes: &[Note]) -> String {
 #[test]
 fn import_django_moves_a_sqlite_database_with_one_command() {
     let dir = scratch();
-    let hash = django_fixture::pbkdf2_sha256("correct horse battery", "Zk3vQx9TbLm2", 2_000);
+    let hash = django_fixture::quick_pbkdf2("correct horse battery");
     let source = django_source(
         &dir,
         &[User::new(1, "alice", &hash), User::new(2, "bob", &hash)],
@@ -189,7 +189,7 @@ fn import_django_moves_a_sqlite_database_with_one_command() {
 fn import_django_stops_on_conflicts_with_exit_code_1() {
     let dir = scratch();
     let target = dir.join("notes.sqlite3");
-    let hash = django_fixture::pbkdf2_sha256("correct horse battery", "Zk3vQx9TbLm2", 2_000);
+    let hash = django_fixture::quick_pbkdf2("correct horse battery");
     let first = django_source(&dir, &[User::new(1, "alice", &hash)], &[]);
     assert!(import_django(&target, &[&first]).status.success());
 

@@ -2,7 +2,7 @@
 //! PostgreSQL under `scripts/postgres.sh`), then signing in with the passwords Django
 //! hashed. The sources are Django-shaped databases the tests build (`support/django.rs`).
 
-use crate::django_fixture::{self as fixture, Note, User};
+use crate::django_fixture::{self as fixture, Note, User, quick_pbkdf2};
 use crate::helpers::{PASSWORD, TestApp, scratch_dir, status_json, titles};
 use app::errors::messages;
 use reqwest::{Method, StatusCode};
@@ -46,12 +46,6 @@ async fn counts(app: &TestApp) -> (u64, u64) {
         user::Entity::find().count(&app.state.db).await.unwrap(),
         note::Entity::find().count(&app.state.db).await.unwrap(),
     )
-}
-
-/// A PBKDF2 hash cheap enough for unoptimised test builds; Django's own counts are
-/// covered by the hasher's unit tests and by one user below.
-fn quick_pbkdf2(password: &str) -> String {
-    fixture::pbkdf2_sha256(password, "Zk3vQx9TbLm2", 2_000)
 }
 
 async fn signs_in(app: &TestApp, username: &str, password: &str) -> bool {

@@ -99,6 +99,12 @@ pub fn pbkdf2_sha256(password: &str, salt: &str, iterations: u32) -> String {
     )
 }
 
+/// A PBKDF2 hash cheap enough for unoptimised test builds; Django's own iteration counts
+/// are covered by the hasher's unit tests.
+pub fn quick_pbkdf2(password: &str) -> String {
+    pbkdf2_sha256(password, "Zk3vQx9TbLm2", 2_000)
+}
+
 /// Creates a Django-shaped SQLite database at `path`.
 pub async fn sqlite(path: &Path, users: &[User], notes: &[Note]) {
     let url = format!("sqlite://{}?mode=rwc", path.display());
