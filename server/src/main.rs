@@ -59,7 +59,10 @@ async fn main() -> ExitCode {
             };
             server::telemetry::init(config.log_format);
             let outcome = match command {
-                Command::Migrate => migrate(&config).await,
+                Command::Migrate => startup::migrate(&config)
+                    .await
+                    .map(|()| tracing::info!("migrations applied"))
+                    .map_err(|e| e.to_string()),
                 _ => serve(&config).await,
             };
             match outcome {
@@ -84,21 +87,6 @@ async fn serve(config: &Config) -> Result<(), String> {
         .map_err(|e| e.to_string())?;
     tracing::info!(environment = startup::describe(config), "ready");
     app.run_until(startup::shutdown_signal()).await;
-    Ok(())
-}
-
-async fn migrate(config: &Config) -> Result<(), String> {
-    let db = server::db::connect(&config.database_url)
-        .await
-        .map_err(|e| format!("cannot connect to the database (DATABASE_URL or DB_*): {e}"))?;
-    server::db::migrate(&db)
-        .await
-        .map_err(|e| format!("cannot apply database migrations: {e}"))?;
-    // Closing checkpoints SQLite's write-ahead log into the database file.
-    db.close()
-        .await
-        .map_err(|e| format!("closing the database: {e}"))?;
-    tracing::info!("migrations applied");
     Ok(())
 }
 

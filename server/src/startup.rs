@@ -54,15 +54,9 @@ impl Application {
                 "JWT_SECRET is not set: development generated one; tokens end with this process"
             );
         }
-        // Migrated on connections of their own, closed before the pools open: no pooled
-        // connection can keep a view of the database from before the migrations.
-        let migrator = db::connect_syncing(&config.database_url, config.sqlite_sync)
-            .await
-            .map_err(StartupError::Connect)?;
-        db::migrate(&migrator)
-            .await
-            .map_err(StartupError::Migrate)?;
-        migrator.close().await.map_err(StartupError::Migrate)?;
+        // Before the pools open: no pooled connection can keep a view of the database
+        // from before the migrations.
+        migrate(config).await?;
         let db = db::connect_syncing(&config.database_url, config.sqlite_sync)
             .await
             .map_err(StartupError::Connect)?;
@@ -126,6 +120,19 @@ impl Application {
         tracing::info!(address = %self.local_addr(), "listening");
         serve::serve(self.listener, self.router, self.limits, shutdown).await;
     }
+}
+
+/// Brings the schema up to date on connections of its own, closed when done (closing
+/// checkpoints SQLite's write-ahead log into the file): `server migrate`, and `serve`
+/// before its pools open.
+pub async fn migrate(config: &Config) -> Result<(), StartupError> {
+    let migrator = db::connect_syncing(&config.database_url, config.sqlite_sync)
+        .await
+        .map_err(StartupError::Connect)?;
+    db::migrate(&migrator)
+        .await
+        .map_err(StartupError::Migrate)?;
+    migrator.close().await.map_err(StartupError::Migrate)
 }
 
 /// Serves `/metrics` on a listener of its own for as long as the process runs: a scrape
