@@ -33,6 +33,8 @@ pub mod messages {
     /// `412`: `If-Match` does not name the note's current version.
     pub const PRECONDITION_FAILED: &str =
         "The note has changed: If-Match does not name its current version.";
+    /// `408`: the body did not arrive within the server's time limit.
+    pub const REQUEST_BODY_TIMEOUT: &str = "Request body was not received in time.";
     /// `413`: the body is over the server's limit.
     pub const PAYLOAD_TOO_LARGE: &str = "Request body is too large.";
     /// `401` with code [`super::USER_NOT_FOUND`].

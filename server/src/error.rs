@@ -99,10 +99,8 @@ impl IntoResponse for ApiError {
                 detail(StatusCode::PAYLOAD_TOO_LARGE, messages::PAYLOAD_TOO_LARGE)
             }
             Self::BodyTimeout => {
-                let mut response = detail(
-                    StatusCode::REQUEST_TIMEOUT,
-                    "Request body was not received in time.",
-                );
+                let mut response =
+                    detail(StatusCode::REQUEST_TIMEOUT, messages::REQUEST_BODY_TIMEOUT);
                 // The unread rest of the body could not be told from a next request.
                 response
                     .headers_mut()

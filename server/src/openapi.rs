@@ -53,6 +53,7 @@ pub mod tags {
             TokenRejected,
             NotFound,
             PreconditionFailed,
+            RequestTimeout,
             PayloadTooLarge,
             UnsupportedMediaType,
             TooManyRequests,
@@ -261,6 +262,23 @@ error_response!(
 );
 
 error_response!(
+    RequestTimeout,
+    json_error(
+        "The body did not arrive in full within `REQUEST_BODY_TIMEOUT`; the connection is \
+         closed after this answer.",
+        schema("Detail"),
+        &[(
+            "body_timeout",
+            "A body that stalled",
+            json!({"detail": messages::REQUEST_BODY_TIMEOUT}),
+        )],
+    )
+    .header("Connection", header("`close`", Type::String))
+    .build()
+    .into()
+);
+
+error_response!(
     PayloadTooLarge,
     json_error(
         "The body is over 1 MiB.",
@@ -311,13 +329,14 @@ error_response!(
 );
 
 /// What every operation that reads a JSON body can answer before it reads a field: 400,
-/// 413 and 415, each the shared response above.
+/// 408, 413 and 415, each the shared response above.
 pub struct JsonBodyErrors;
 
 impl IntoResponses for JsonBodyErrors {
     fn responses() -> BTreeMap<String, RefOr<Response>> {
         [
             (StatusCode::BAD_REQUEST, BadRequest::response().0),
+            (StatusCode::REQUEST_TIMEOUT, RequestTimeout::response().0),
             (StatusCode::PAYLOAD_TOO_LARGE, PayloadTooLarge::response().0),
             (
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,

@@ -2,6 +2,7 @@
 //! oversized heads cannot hold the server, and a shutdown still answers what is in flight.
 
 use crate::helpers::{PASSWORD, TestApp};
+use app::errors::messages;
 use reqwest::StatusCode;
 use serde_json::Value;
 use std::time::Duration;
@@ -210,7 +211,7 @@ async fn a_body_that_stalls_is_answered_408_and_the_connection_closed() {
     assert!(sent.elapsed() >= Duration::from_secs(1) - SLACK);
     assert_eq!(reply.status, 408);
     let detail: Value = serde_json::from_str(&reply.body).unwrap();
-    assert_eq!(detail["detail"], "Request body was not received in time.");
+    assert_eq!(detail["detail"], messages::REQUEST_BODY_TIMEOUT);
     // The rest of the body would be read as the next request: the connection ends.
     assert!(reply.head.contains("\r\nconnection: close"), "{reply:?}");
     let ended = closed(&mut stream, PATIENCE).await.expect("left open");

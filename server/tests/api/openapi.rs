@@ -433,6 +433,7 @@ async fn every_operation_is_named_tagged_and_described() {
                 "{id}: a request body of a named schema"
             );
             assert!(responses.contains_key("400"), "{id}: bodies can be invalid");
+            assert!(responses.contains_key("408"), "{id}: bodies can stall");
             assert!(
                 responses.contains_key("415"),
                 "{id}: bodies can be of another type"
