@@ -104,7 +104,7 @@ impl InlineReads {
         // anew on every request. One plan for every author is the plan anyway.
         connection.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)?;
         // Mapped as the pooled connections map it.
-        connection.pragma_update(None, "mmap_size", crate::db::MMAP_BYTES)?;
+        connection.pragma_update(None, "mmap_size", crate::storage::db::MMAP_BYTES)?;
         Ok(connection)
     }
 }

@@ -1,7 +1,7 @@
 //! Signing and checking JWTs with simplejwt's claims. The algorithm comes from the
 //! configuration, never from a token's header.
 
-use crate::config::JwtConfig;
+use crate::ops::settings::JwtSettings;
 use app::claims::{Claims, TokenType};
 use app::errors::messages;
 use jsonwebtoken::{DecodingKey, EncodingKey, Header, Validation};
@@ -46,15 +46,15 @@ pub fn new_jti() -> String {
 }
 
 impl Tokens {
-    pub fn new(config: &JwtConfig) -> Self {
+    pub fn new(secret: &[u8], config: &JwtSettings) -> Self {
         let mut validation = Validation::new(config.algorithm);
         // Lifetimes are exact: a 5-second token is dead at 5 seconds, not 65.
         validation.leeway = 0;
         validation.set_required_spec_claims(&["exp"]);
         Self {
             header: Header::new(config.algorithm),
-            encoding: EncodingKey::from_secret(&config.secret),
-            decoding: DecodingKey::from_secret(&config.secret),
+            encoding: EncodingKey::from_secret(secret),
+            decoding: DecodingKey::from_secret(secret),
             validation,
             access_lifetime: config.access_lifetime.as_secs() as i64,
             refresh_lifetime: config.refresh_lifetime.as_secs() as i64,
@@ -101,14 +101,16 @@ mod tests {
     use std::time::Duration;
 
     fn tokens(secret: &str) -> Tokens {
-        Tokens::new(&JwtConfig {
-            secret: secret.as_bytes().to_vec(),
-            secret_generated: false,
-            algorithm: Algorithm::HS256,
-            access_lifetime: Duration::from_secs(60),
-            refresh_lifetime: Duration::from_secs(600),
-            reuse_grace: Duration::from_secs(10),
-        })
+        Tokens::new(
+            secret.as_bytes(),
+            &JwtSettings {
+                secret: None,
+                algorithm: Algorithm::HS256,
+                access_lifetime: Duration::from_secs(60),
+                refresh_lifetime: Duration::from_secs(600),
+                reuse_grace: Duration::from_secs(10),
+            },
+        )
     }
 
     #[test]

@@ -7,16 +7,17 @@
 //! among them, but the token that rotation spent is, so the new one is refused all the
 //! same, on SQLite and under PostgreSQL's READ COMMITTED alike.
 
-use crate::entities::refresh_token::{self, Column, Entity as RefreshToken};
+use crate::accounts::tokens::{TokenRejection, Tokens, new_jti, now};
 use crate::error::{ApiError, ApiResult, non_field};
-use crate::tokens::{TokenRejection, Tokens, new_jti, now};
+use crate::storage::entities::refresh_token::{self, Column, Entity as RefreshToken};
+use crate::storage::pruning::Prune;
 use app::api::TokenPair;
 use app::claims::{Claims, TokenType};
 use app::errors::messages;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    TransactionTrait,
+    QueryTrait, TransactionTrait,
 };
 
 const BLACKLISTED: ApiError = ApiError::TokenNotValid(messages::TOKEN_BLACKLISTED);
@@ -140,7 +141,7 @@ pub async fn refresh(
         return Ok(pair);
     }
     tracing::warn!(user_id = record.user_id, family = %record.family_id, "spent refresh token replayed; revoking its family");
-    crate::prometheus::refresh_reuse_detected();
+    crate::ops::metrics::refresh_reuse_detected();
     revoke_family(&txn, &record.family_id).await?;
     txn.commit().await?;
     Err(BLACKLISTED)
@@ -194,12 +195,26 @@ pub async fn revoke_all(db: &impl ConnectionTrait, user_id: i64) -> ApiResult<()
     Ok(())
 }
 
-/// Deletes records of tokens past their expiry: they can never be accepted again. A
-/// family's rows share one expiry, so a family goes whole.
+/// Records of tokens past their expiry: they can never be accepted again. A family's
+/// rows share one expiry, so a family goes whole.
+fn expired() -> sea_orm::DeleteMany<RefreshToken> {
+    RefreshToken::delete_many().filter(Column::ExpiresAt.lt(now()))
+}
+
+/// Deletes the records of tokens past their expiry (what [`ExpiredSessions`] prunes).
 pub async fn prune_expired(db: &impl ConnectionTrait) -> ApiResult<u64> {
-    let result = RefreshToken::delete_many()
-        .filter(Column::ExpiresAt.lt(now()))
-        .exec(db)
-        .await?;
-    Ok(result.rows_affected)
+    Ok(expired().exec(db).await?.rows_affected)
+}
+
+/// Refresh tokens past their expiry, for the pruner.
+pub struct ExpiredSessions;
+
+impl Prune for ExpiredSessions {
+    fn what(&self) -> &'static str {
+        "refresh_tokens"
+    }
+
+    fn statement(&self, backend: sea_orm::DbBackend) -> Option<sea_orm::Statement> {
+        Some(expired().build(backend))
+    }
 }

@@ -3,7 +3,7 @@
 //! requests nor exhaust memory. Hashes moved from the Django original are checked the
 //! same way (see `django::hashers`).
 
-use crate::django::hashers::DjangoHash;
+use crate::accounts::django_hashes::DjangoHash;
 use crate::error::ApiError;
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
@@ -120,7 +120,7 @@ impl Passwords {
             .acquire_owned()
             .await
             .map_err(|e| ApiError::Internal(e.to_string()))?;
-        crate::prometheus::hash_queue_waited(queued.elapsed());
+        crate::ops::metrics::hash_queue_waited(queued.elapsed());
         // The hash holds the permit, not the request: a client that hangs up mid-hash
         // must not free a place while its 19 MiB are still in use.
         tokio::task::spawn_blocking(move || {

@@ -1,7 +1,7 @@
 //! Probes for the hosting platform.
 
-use crate::openapi::tags;
-use crate::state::AppState;
+use crate::http::openapi::tags;
+use crate::http::state::AppState;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;

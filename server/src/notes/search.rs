@@ -12,8 +12,8 @@
 //! planner picks the `pg_trgm` GIN index (when the extension could be installed) or the
 //! author index for the `LIKE`s.
 
-use crate::entities::note::Column;
 use crate::error::{ApiError, ApiResult};
+use crate::storage::entities::note::Column;
 use app::errors::FieldErrors;
 use app::validation::NULL_CHARACTERS;
 use migrations::search::fold;

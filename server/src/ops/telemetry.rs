@@ -1,7 +1,7 @@
 //! Logs: human-readable lines, or JSON lines for a log collector (`LOG_FORMAT=json`).
 //! `RUST_LOG` filters; the default shows requests and warnings.
 
-use crate::config::LogFormat;
+use crate::ops::settings::LogFormat;
 use tracing_subscriber::EnvFilter;
 
 pub fn init(format: LogFormat) {

@@ -1,7 +1,7 @@
 //! Creating notes on SQLite, many to a commit.
 //!
 //! Every SQLite commit is synced to disk before its request is answered (see
-//! `db::SqliteSync`), and with one writer connection the syncs queue one behind another:
+//! `ops::settings::SqliteSync`), and with one writer connection the syncs queue one behind another:
 //! at one sync per note, creating notes would run at the disk's sync rate. Here the
 //! notes requested while a commit is under way are written together in the next
 //! transaction, one sync for all of them, and each request is answered once the commit
@@ -12,8 +12,8 @@
 //! the transaction are committed. PostgreSQL's commits are the database's to group, and
 //! its notes are written one by one.
 
-use crate::entities::note;
 use crate::error::{ApiError, ApiResult};
+use crate::storage::entities::note;
 use sea_orm::{ActiveModelTrait, DatabaseConnection, DbErr, TransactionTrait};
 use tokio::sync::{mpsc, oneshot};
 

@@ -5,7 +5,7 @@
 //! Content-Security-Policy (its scripts and styles are files, none inline).
 
 use crate::error::{ApiError, ApiResult};
-use crate::openapi::tags;
+use crate::http::openapi::tags;
 use app::errors::Detail;
 use axum::extract::{Extension, Path};
 use axum::http::{HeaderValue, Uri, header};

@@ -1,8 +1,8 @@
+use crate::accounts::{sessions, users};
 use crate::error::ApiResult;
-use crate::extract::{AuthUser, ClientIp, Fields, JsonObject};
-use crate::openapi::{JsonBodyErrors, TooManyRequests, Unauthorized, tags};
-use crate::state::AppState;
-use crate::{sessions, users};
+use crate::http::extract::{AuthUser, ClientIp, Fields, JsonObject};
+use crate::http::openapi::{JsonBodyErrors, TooManyRequests, Unauthorized, tags};
+use crate::http::state::AppState;
 use app::api::{Account, AccountDeletion, paths};
 use axum::Json;
 use axum::extract::State;

@@ -1,10 +1,10 @@
 //! What every handler may reach.
 
-use crate::group_commit::GroupCommit;
-use crate::inline_reads::InlineReads;
-use crate::passwords::Passwords;
-use crate::throttle::LoginThrottle;
-use crate::tokens::Tokens;
+use crate::accounts::passwords::Passwords;
+use crate::accounts::throttle::LoginThrottle;
+use crate::accounts::tokens::Tokens;
+use crate::notes::group_commit::GroupCommit;
+use crate::notes::inline_reads::InlineReads;
 use sea_orm::DatabaseConnection;
 use std::sync::Arc;
 use std::time::Duration;

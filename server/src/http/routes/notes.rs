@@ -1,12 +1,12 @@
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{AuthUser, Fields, IfMatch, JsonObject, ListQuery, NoteId};
-use crate::notes::{self, NoteChanges, Versioned};
-use crate::openapi::{
+use crate::http::extract::{AuthUser, Fields, IfMatch, JsonObject, ListQuery, NoteId};
+use crate::http::openapi::{
     BadRequest, JsonBodyErrors, NotFound, PreconditionFailed, Unauthorized, tags,
 };
-use crate::paging::Links;
-use crate::preconditions::etag;
-use crate::state::AppState;
+use crate::http::paging::Links;
+use crate::http::state::AppState;
+use crate::notes::precondition::etag;
+use crate::notes::{self, NoteChanges, Versioned};
 use app::api::{Note, NoteInput, NotePatch, Page, paths};
 use app::validation::{NoteContent, NoteTitle};
 use axum::Json;

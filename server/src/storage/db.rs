@@ -1,5 +1,6 @@
 //! Connecting to SQLite or PostgreSQL, and bringing the schema up to date.
 
+use crate::ops::settings::SqliteSync;
 use migrations::{Migrator, MigratorTrait};
 use sea_orm::sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous,
@@ -15,23 +16,11 @@ use std::time::Duration;
 /// How much of a SQLite file is memory-mapped; address space, not memory.
 pub(crate) const MMAP_BYTES: i64 = 256 << 20;
 
-/// When a SQLite commit is on disk. The default syncs the write-ahead log at every
-/// commit, so an acknowledged write survives a power loss, not only a crash of the
-/// process; `Normal` syncs only at checkpoints (faster, and still safe from a crash of
-/// the process, but the last commits can be lost with the machine's power).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub enum SqliteSync {
-    #[default]
-    Full,
-    Normal,
-}
-
-impl SqliteSync {
-    fn pragma(self) -> SqliteSynchronous {
-        match self {
-            Self::Full => SqliteSynchronous::Full,
-            Self::Normal => SqliteSynchronous::Normal,
-        }
+/// SQLite's pragma for when a commit is on disk.
+fn synchronous(sync: SqliteSync) -> SqliteSynchronous {
+    match sync {
+        SqliteSync::Full => SqliteSynchronous::Full,
+        SqliteSync::Normal => SqliteSynchronous::Normal,
     }
 }
 
@@ -85,7 +74,7 @@ async fn connect_with(
             .min_connections(1)
             .map_sqlx_sqlite_opts(move |o| {
                 o.journal_mode(SqliteJournalMode::Wal)
-                    .synchronous(sync.pragma())
+                    .synchronous(synchronous(sync))
                     .foreign_keys(true)
                     .busy_timeout(Duration::from_secs(5))
                     // A search walks every note of its author; mapped, the file is read

@@ -9,8 +9,8 @@ mod health;
 mod notes;
 
 use crate::error::ApiError;
-use crate::openapi::ApiDoc;
-use crate::state::AppState;
+use crate::http::openapi::ApiDoc;
+use crate::http::state::AppState;
 use axum::http::{HeaderValue, Method, header};
 use axum::{Extension, Router};
 use std::sync::Arc;

@@ -1,14 +1,14 @@
 //! A user's notes. Every query is scoped to the author, so another user's note is
 //! indistinguishable from one that does not exist.
 
-use crate::entities::note::{self, Column, Entity as Note};
+use crate::accounts::users;
 use crate::error::{ApiError, ApiResult};
-use crate::group_commit::GroupCommit;
-use crate::inline_reads::InlineReads;
-use crate::paging::{PageRequest, last_page};
-use crate::preconditions::Precondition;
-use crate::search::{Plan, Terms};
-use crate::users;
+use crate::notes::group_commit::GroupCommit;
+use crate::notes::inline_reads::InlineReads;
+use crate::notes::paging::{PageRequest, last_page};
+use crate::notes::precondition::Precondition;
+use crate::notes::search::{Plan, Terms};
+use crate::storage::entities::note::{self, Column, Entity as Note};
 use app::validation::{NoteContent, NoteTitle};
 use chrono::SecondsFormat;
 use migrations::search::searchable;

@@ -10,8 +10,9 @@
 //! is one process, and the count stays in its memory.
 
 use crate::error::{ApiError, ApiResult};
-use crate::prometheus;
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, DbErr, Statement};
+use crate::ops::metrics;
+use crate::storage::pruning::Prune;
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -156,36 +157,38 @@ impl LoginThrottle {
         check: impl Future<Output = ApiResult<T>>,
     ) -> ApiResult<T> {
         if let Err(retry_after_secs) = self.attempt(ip, username).await? {
-            prometheus::login_throttled();
+            metrics::login_throttled();
             return Err(ApiError::TooManyAttempts { retry_after_secs });
         }
         let outcome = check.await;
         match &outcome {
             Ok(_) => self.succeeded(ip, username).await?,
-            Err(ApiError::BadCredentials | ApiError::Fields(_)) => prometheus::login_failed(),
+            Err(ApiError::BadCredentials | ApiError::Fields(_)) => metrics::login_failed(),
             Err(_) => {}
         }
         outcome
     }
 
-    /// Deletes counts whose window has ended (PostgreSQL; memory sweeps itself). Safe
-    /// beside other replicas doing the same: each row goes once, whoever deletes it.
-    pub async fn prune(&self, db: &impl ConnectionTrait) -> Result<u64, DbErr> {
-        if !matches!(self.store, Store::Database(_)) {
-            return Ok(0);
-        }
-        let deleted = db
-            .execute_raw(Statement::from_sql_and_values(
+    fn window_secs(&self) -> f64 {
+        self.window.as_secs_f64()
+    }
+}
+
+/// Counts whose window has ended, for the pruner (PostgreSQL; memory sweeps itself).
+/// Safe beside other replicas doing the same: each row goes once, whoever deletes it.
+impl Prune for LoginThrottle {
+    fn what(&self) -> &'static str {
+        "login_attempts"
+    }
+
+    fn statement(&self, _: DbBackend) -> Option<Statement> {
+        matches!(self.store, Store::Database(_)).then(|| {
+            Statement::from_sql_and_values(
                 DbBackend::Postgres,
                 "DELETE FROM login_attempts WHERE window_start <= now() - $1 * interval '1 second'",
                 [self.window_secs().into()],
-            ))
-            .await?;
-        Ok(deleted.rows_affected())
-    }
-
-    fn window_secs(&self) -> f64 {
-        self.window.as_secs_f64()
+            )
+        })
     }
 }
 

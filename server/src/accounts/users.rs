@@ -1,9 +1,9 @@
 //! Registering, authenticating and deleting users, and showing their account.
 
-use crate::entities::user::{self, Entity as User};
+use crate::accounts::passwords::Passwords;
+use crate::accounts::sessions;
 use crate::error::{ApiError, ApiResult};
-use crate::passwords::Passwords;
-use crate::sessions;
+use crate::storage::entities::user::{self, Entity as User};
 use app::errors::{FieldErrors, messages};
 use app::validation::{Password, Username};
 use chrono::SecondsFormat;

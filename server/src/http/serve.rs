@@ -16,7 +16,7 @@
 //! On shutdown the loop stops accepting, idle connections close at once, and requests in
 //! flight are answered first (hyper-util's `GracefulShutdown`).
 
-use crate::config::ConnectionLimits;
+use crate::ops::settings::ConnectionLimits;
 use axum::Router;
 use axum::body::{Body, Bytes, HttpBody};
 use axum::http::Request;

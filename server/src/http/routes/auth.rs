@@ -1,10 +1,10 @@
+use crate::accounts::{sessions, users};
 use crate::error::ApiResult;
-use crate::extract::{AuthUser, ClientIp, Fields, JsonObject};
-use crate::openapi::{
+use crate::http::extract::{AuthUser, ClientIp, Fields, JsonObject};
+use crate::http::openapi::{
     JsonBodyErrors, SignInFailed, TokenRejected, TooManyRequests, Unauthorized, tags,
 };
-use crate::state::AppState;
-use crate::{sessions, users};
+use crate::http::state::AppState;
 use app::api::{
     Credentials, PasswordChange, RefreshRequest, TokenPair, User, VerifyRequest, paths,
 };
