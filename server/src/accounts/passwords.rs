@@ -1,7 +1,7 @@
 //! Argon2id password hashing with OWASP's parameters (19 MiB, 2 passes, 1 lane), run off
 //! the async runtime and at most a few at a time, so sign-in floods neither stall other
 //! requests nor exhaust memory. Hashes moved from the Django original are checked the
-//! same way (see `django::hashers`).
+//! same way (see `django_hashes`).
 
 use crate::accounts::django_hashes::DjangoHash;
 use crate::error::ApiError;

@@ -111,7 +111,7 @@ async fn claim(db: &impl ConnectionTrait, jti: &str, flag: Column, value: Expr) 
     Ok(updated.rows_affected == 1)
 }
 
-/// Reads through `db`; spends and issues through `writer` (see `db::connect_writer`).
+/// Reads through `db`; spends and issues through `writer` (see `storage::db::connect_writer`).
 pub async fn refresh(
     db: &DatabaseConnection,
     writer: &DatabaseConnection,

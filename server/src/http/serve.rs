@@ -11,7 +11,7 @@
 //! - An answer the client stops reading is given up after `send_timeout` without progress.
 //! - hyper answers a head larger than `max_header_bytes`, or with more than `max_headers`
 //!   fields, with 431 and closes the connection.
-//! - A body's time limit is the JSON extractor's, which answers 408 (`extract`).
+//! - A body's time limit is the JSON extractor's, which answers 408 (`http::extract`).
 //!
 //! On shutdown the loop stops accepting, idle connections close at once, and requests in
 //! flight are answered first (hyper-util's `GracefulShutdown`).

@@ -17,7 +17,7 @@ pub struct AppState(Arc<Shared>);
 pub struct Shared {
     /// Reads, and PostgreSQL's writes.
     pub db: DatabaseConnection,
-    /// Writes (see `db::connect_writer`).
+    /// Writes (see `storage::db::connect_writer`).
     pub writer: DatabaseConnection,
     /// SQLite's new notes, many to a commit.
     pub note_batches: Option<GroupCommit>,

@@ -16,7 +16,7 @@ pub struct Model {
     /// Whether a late second caller already got its one pair inside the grace window.
     pub grace_used: bool,
     /// Signed out, or its family was caught being replayed. One revoked row revokes the
-    /// whole family (see `sessions`).
+    /// whole family (see `accounts::sessions`).
     pub revoked: bool,
 }
 
