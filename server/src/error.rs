@@ -149,7 +149,7 @@ impl IntoResponse for ApiError {
             }
             Self::Database(err) => match err.sql_err() {
                 // The only unique column a request can collide on is `users.username`;
-                // the pre-check in `users` loses a race now and then, and this catches it.
+                // the pre-check in `accounts::users` loses a race now and then, and this catches it.
                 Some(SqlErr::UniqueConstraintViolation(_)) => {
                     Self::Fields(FieldErrors::single("username", messages::USERNAME_TAKEN))
                         .into_response()

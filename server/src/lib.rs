@@ -1,29 +1,23 @@
 //! The Notes server: the JSON API of the Django REST framework + simplejwt original,
 //! and the host of the built SPA.
+//!
+//! Its rooms, each allowed to use only those listed before it (`tests/architecture.rs`
+//! holds them to it):
+//! - `error`: the one error type and the answer each error gets;
+//! - `ops`: settings, logs and metrics: what running the server needs, whatever it serves;
+//! - `storage`: connecting to the database, its entities, pruning dead rows;
+//! - `accounts`: users, passwords, sign-in throttling, tokens and sessions;
+//! - `notes`: the notes, their search, paging and versions, and SQLite's fast paths;
+//! - `django`: `import-django`, moving the original's database in;
+//! - `http`: the HTTP layer: routes, extractors, the accept loop, the SPA's files, the
+//!   OpenAPI document, `/metrics`;
+//! - `startup`: puts them together and serves.
 
-pub mod config;
-pub mod db;
+pub mod accounts;
 pub mod django;
-pub mod entities;
 pub mod error;
-pub mod extract;
-pub mod group_commit;
-pub mod inline_reads;
+pub mod http;
 pub mod notes;
-pub mod openapi;
-pub mod paging;
-pub mod passwords;
-pub mod preconditions;
-pub mod prometheus;
-pub mod pruning;
-pub mod routes;
-pub mod search;
-pub mod serve;
-pub mod sessions;
-pub mod spa;
+pub mod ops;
 pub mod startup;
-pub mod state;
-pub mod telemetry;
-pub mod throttle;
-pub mod tokens;
-pub mod users;
+pub mod storage;

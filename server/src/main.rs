@@ -1,29 +1,31 @@
 //! The `server` command: `serve` (the default) serves the app, `migrate` only brings the
 //! database schema up to date (the original's `python manage.py migrate`), and
-//! `import-django` moves the Django original's users and notes in.
+//! `import-django` moves the Django original's users and notes in. Every setting is
+//! declared in `ops::settings`.
 
-use clap::{Args, Parser, Subcommand};
-use server::config::{self, Config};
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 use server::django::import::{self, Options};
 use server::django::progress::Progress;
+use server::ops::settings::{self, Config, ConfigError, DatabaseSettings, Settings};
 use server::startup::{self, Application};
 use std::process::ExitCode;
 
 /// The Notes server: the JSON API of the Django REST framework + simplejwt notes app, and
-/// its web app. Configured from the environment (and `.env`); see the README.
+/// its web app. Every setting is read from its environment variable (and `.env`), or
+/// given as a flag; `server serve --help` lists them.
 #[derive(Parser)]
-#[command(name = "server", version)]
+#[command(name = "server", version, subcommand_required = true)]
 struct Cli {
     #[command(subcommand)]
-    command: Option<Command>,
+    command: Command,
 }
 
 #[derive(Subcommand)]
 enum Command {
     /// Apply pending migrations, then serve the API and the web app (the default)
-    Serve,
-    /// Apply pending database migrations and exit
-    Migrate,
+    Serve(ServeArgs),
+    /// Apply pending database migrations and exit (reads the settings as `serve` does)
+    Migrate(ServeArgs),
     /// Copy the Django original's users and notes into this server's database
     /// (DATABASE_URL or DB_*), keeping their ids, in one transaction
     #[command(
@@ -33,6 +35,12 @@ enum Command {
                       server import-django postgres://USER:PASSWORD@HOST:5432/NAME?sslmode=require"
     )]
     ImportDjango(ImportArgs),
+}
+
+#[derive(Args)]
+struct ServeArgs {
+    #[command(flatten)]
+    settings: Settings,
 }
 
 #[derive(Args)]
@@ -46,37 +54,70 @@ struct ImportArgs {
     /// Import everything else when users or notes conflict with the target's
     #[arg(long)]
     skip_conflicts: bool,
+    #[command(flatten)]
+    database: DatabaseSettings,
 }
 
-#[tokio::main]
-async fn main() -> ExitCode {
-    match Cli::parse().command.unwrap_or(Command::Serve) {
-        Command::ImportDjango(args) => import_django(args).await,
-        command => {
-            let config = match Config::from_env() {
-                Ok(config) => config,
-                Err(e) => return config_error(e),
-            };
-            server::telemetry::init(config.log_format);
-            let outcome = match command {
-                Command::Migrate => startup::migrate(&config)
-                    .await
-                    .map(|()| tracing::info!("migrations applied"))
-                    .map_err(|e| e.to_string()),
-                _ => serve(&config).await,
-            };
-            match outcome {
-                Ok(()) => ExitCode::SUCCESS,
-                Err(message) => {
-                    eprintln!("error: {message}");
-                    ExitCode::FAILURE
-                }
-            }
+// Not `#[tokio::main]`: the environment is read (and blank settings forgotten) while the
+// process has one thread, before the runtime starts its own.
+fn main() -> ExitCode {
+    settings::load_environment(&Cli::command());
+    // Built again: an argument reads its variable when it is declared.
+    let command = Cli::command()
+        .mut_args(|arg| arg.hide_env_values(true))
+        .mut_subcommands(|sub| sub.mut_args(|arg| arg.hide_env_values(true)));
+    // `server` alone serves, reading its settings as `server serve` would.
+    let mut args: Vec<_> = std::env::args_os().collect();
+    if args.len() == 1 {
+        args.push("serve".into());
+    }
+    let cli = match command
+        .clone()
+        .try_get_matches_from(args)
+        .and_then(|matches| Cli::from_arg_matches(&matches))
+    {
+        Ok(cli) => cli,
+        Err(e) => match settings::config_error(&command, &e) {
+            Some(bad) => return config_error(bad),
+            None => e.exit(),
+        },
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("a Tokio runtime");
+    runtime.block_on(run(cli.command))
+}
+
+async fn run(command: Command) -> ExitCode {
+    let (args, migrate_only) = match command {
+        Command::ImportDjango(args) => return import_django(args).await,
+        Command::Serve(args) => (args, false),
+        Command::Migrate(args) => (args, true),
+    };
+    let config = match Config::from_settings(args.settings) {
+        Ok(config) => config,
+        Err(e) => return config_error(e),
+    };
+    server::ops::telemetry::init(config.log_format);
+    let outcome = if migrate_only {
+        startup::migrate(&config)
+            .await
+            .map(|()| tracing::info!("migrations applied"))
+            .map_err(|e| e.to_string())
+    } else {
+        serve(&config).await
+    };
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
         }
     }
 }
 
-fn config_error(e: config::ConfigError) -> ExitCode {
+fn config_error(e: ConfigError) -> ExitCode {
     eprintln!("error: invalid configuration: {e}");
     ExitCode::from(2)
 }
@@ -91,7 +132,7 @@ async fn serve(config: &Config) -> Result<(), String> {
 }
 
 async fn import_django(args: ImportArgs) -> ExitCode {
-    let target = match config::database_url_from_env() {
+    let target = match args.database.url() {
         Ok(url) => url,
         Err(e) => return config_error(e),
     };

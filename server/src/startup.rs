@@ -1,28 +1,18 @@
 //! Building the application from its configuration and serving it until told to stop.
 
-use crate::config::{Config, ConnectionLimits, Environment, MetricsListener};
-use crate::group_commit::GroupCommit;
-use crate::inline_reads::InlineReads;
-use crate::passwords::Passwords;
-use crate::spa::{self, Spa};
-use crate::state::{AppState, Shared};
-use crate::throttle::LoginThrottle;
-use crate::tokens::Tokens;
-use crate::{db, prometheus, pruning, routes, serve};
+use crate::accounts::passwords::Passwords;
+use crate::accounts::throttle::LoginThrottle;
+use crate::accounts::tokens::Tokens;
+use crate::http::state::{AppState, Shared};
+use crate::http::{self, serve};
+use crate::notes::group_commit::GroupCommit;
+use crate::notes::inline_reads::InlineReads;
+use crate::ops::settings::{Config, ConnectionLimits, Environment, MetricsListener};
+use crate::storage::{db, pruning};
 use axum::Router;
-use axum::http::{HeaderName, HeaderValue, Method, Request, header};
-use axum::response::IntoResponse;
 use std::future::Future;
 use std::net::SocketAddr;
-use std::time::Duration;
 use tokio::net::TcpListener;
-use tower_http::catch_panic::CatchPanicLayer;
-use tower_http::compression::CompressionLayer;
-use tower_http::cors::{AllowOrigin, CorsLayer};
-use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
-use tower_http::set_header::SetResponseHeaderLayer;
-use tower_http::trace::{DefaultOnResponse, TraceLayer};
-use tracing::Level;
 
 /// Why the server could not start; `main` prints it as one line.
 #[derive(Debug, thiserror::Error)]
@@ -49,7 +39,7 @@ pub struct Application {
 
 impl Application {
     pub async fn build(config: &Config) -> Result<Self, StartupError> {
-        if config.jwt.secret_generated {
+        if config.jwt_secret_generated {
             tracing::warn!(
                 "JWT_SECRET is not set: development generated one; tokens end with this process"
             );
@@ -57,10 +47,10 @@ impl Application {
         // Before the pools open: no pooled connection can keep a view of the database
         // from before the migrations.
         migrate(config).await?;
-        let db = db::connect_syncing(&config.database_url, config.sqlite_sync)
+        let db = db::connect_syncing(&config.database_url, config.sqlite_synchronous)
             .await
             .map_err(StartupError::Connect)?;
-        let writer = db::connect_writer(&config.database_url, &db, config.sqlite_sync)
+        let writer = db::connect_writer(&config.database_url, &db, config.sqlite_synchronous)
             .await
             .map_err(StartupError::Connect)?;
         let inline_reads =
@@ -79,22 +69,25 @@ impl Application {
                 .then(|| GroupCommit::spawn(writer.clone())),
             writer,
             inline_reads,
-            tokens: Tokens::new(&config.jwt),
+            tokens: Tokens::new(&config.jwt_secret, &config.jwt),
             passwords,
             trusted_proxy_hops: config.trusted_proxy_hops,
             request_body_timeout: config.connections.request_body_timeout,
         });
-        pruning::spawn(state.writer.clone(), state.login_throttle.clone());
+        pruning::spawn(
+            state.writer.clone(),
+            crate::accounts::prunable(&state.login_throttle),
+        );
         let metrics_addr = match config.metrics {
             Some(listener) => serve_metrics(listener, state.clone()).await?,
             None => None,
         };
 
-        let address = SocketAddr::new(config.host, config.port);
+        let address = config.address;
         let listener = TcpListener::bind(address)
             .await
             .map_err(|e| StartupError::Bind(address, e))?;
-        let router = router(config, state.clone());
+        let router = http::router(config, state.clone());
         Ok(Self {
             listener,
             router,
@@ -126,7 +119,7 @@ impl Application {
 /// checkpoints SQLite's write-ahead log into the file): `server migrate`, and `serve`
 /// before its pools open.
 pub async fn migrate(config: &Config) -> Result<(), StartupError> {
-    let migrator = db::connect_syncing(&config.database_url, config.sqlite_sync)
+    let migrator = db::connect_syncing(&config.database_url, config.sqlite_synchronous)
         .await
         .map_err(StartupError::Connect)?;
     db::migrate(&migrator)
@@ -153,7 +146,7 @@ async fn serve_metrics(
     let bound = listener
         .local_addr()
         .map_err(|e| StartupError::BindMetrics(address, e))?;
-    let router = prometheus::router(state);
+    let router = http::metrics::router(state);
     tokio::spawn(async move {
         if let Err(e) = axum::serve(listener, router).await {
             tracing::error!(error = %e, "the metrics listener stopped");
@@ -161,82 +154,6 @@ async fn serve_metrics(
     });
     tracing::info!(address = %bound, "metrics at /metrics");
     Ok(Some(bound))
-}
-
-pub fn router(config: &Config, state: AppState) -> Router {
-    let spa = Spa::load(&config.static_dir);
-    let csp = spa.csp.clone();
-    let site = spa::routes(spa);
-    let api = routes::api()
-        .route("/api/{*rest}", axum::routing::any(routes::api_not_found))
-        .with_state(state);
-
-    let security_headers = [
-        (header::CONTENT_SECURITY_POLICY, csp),
-        (
-            header::X_CONTENT_TYPE_OPTIONS,
-            HeaderValue::from_static("nosniff"),
-        ),
-        (header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")),
-        (
-            header::REFERRER_POLICY,
-            HeaderValue::from_static("no-referrer"),
-        ),
-        (
-            HeaderName::from_static("cross-origin-opener-policy"),
-            HeaderValue::from_static("same-origin"),
-        ),
-        (
-            HeaderName::from_static("permissions-policy"),
-            HeaderValue::from_static("camera=(), microphone=(), geolocation=()"),
-        ),
-    ];
-    let mut app = api
-        .merge(site)
-        .layer(axum::middleware::from_fn(prometheus::track));
-    for (name, value) in security_headers {
-        app = app.layer(SetResponseHeaderLayer::if_not_present(name, value));
-    }
-    if !config.cors_allowed_origins.is_empty() {
-        app = app.layer(
-            CorsLayer::new()
-                .allow_origin(AllowOrigin::list(config.cors_allowed_origins.clone()))
-                .allow_methods([
-                    Method::GET,
-                    Method::POST,
-                    Method::PUT,
-                    Method::PATCH,
-                    Method::DELETE,
-                ])
-                .allow_headers([
-                    header::AUTHORIZATION,
-                    header::CONTENT_TYPE,
-                    header::IF_MATCH,
-                ])
-                // A script on another origin may read a response header only when told.
-                .expose_headers([header::ETAG])
-                .max_age(Duration::from_secs(3600)),
-        );
-    }
-    let request_id = HeaderName::from_static("x-request-id");
-    app.layer(CompressionLayer::new())
-        .layer(CatchPanicLayer::custom(|_| {
-            crate::error::ApiError::Internal("a handler panicked".into()).into_response()
-        }))
-        .layer(
-            TraceLayer::new_for_http()
-                .make_span_with(|request: &Request<_>| {
-                    let id = request
-                        .headers()
-                        .get("x-request-id")
-                        .and_then(|v| v.to_str().ok())
-                        .unwrap_or("");
-                    tracing::info_span!("request", id, method = %request.method(), path = %request.uri().path())
-                })
-                .on_response(DefaultOnResponse::new().level(Level::INFO)),
-        )
-        .layer(PropagateRequestIdLayer::new(request_id.clone()))
-        .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
 }
 
 /// Resolves on Ctrl-C or SIGTERM (what a container platform sends before stopping).

@@ -94,6 +94,85 @@ fn help_lists_the_commands() {
     }
 }
 
+/// `server serve --help`'s settings: each flag with its variable and default ("" for
+/// none), in the order listed.
+fn settings_in_help() -> Vec<(String, String, String)> {
+    let output = server().args(["serve", "--help"]).output().unwrap();
+    assert!(output.status.success());
+    let help = String::from_utf8(output.stdout).unwrap();
+    let between = |text: &str, open: &str| -> Option<String> {
+        let start = text.find(open)? + open.len();
+        Some(text[start..start + text[start..].find(']')?].to_owned())
+    };
+    let mut settings = Vec::new();
+    // Each option is a `--flag <VALUE>` line, then its help up to the next option.
+    for block in help.split("\n      --").skip(1) {
+        let flag = block.split_whitespace().next().unwrap().to_owned();
+        let Some(var) = between(block, "[env: ") else {
+            continue;
+        };
+        let default = between(block, "[default: ").unwrap_or_default();
+        settings.push((flag, var, default));
+    }
+    settings
+}
+
+/// The README's settings table, read as the same triples.
+fn settings_in_readme() -> Vec<(String, String, String)> {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md")).unwrap();
+    let table = readme
+        .split("| variable (flag) | default | meaning |")
+        .nth(1)
+        .expect("the README's settings table");
+    table
+        .lines()
+        .skip(2)
+        .take_while(|line| line.starts_with('|'))
+        .map(|line| {
+            let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+            let name = cells[1].replace('`', "");
+            let (var, flag) = name.split_once(" (--").expect("`VAR` (`--flag`)");
+            let flag = flag.trim_end_matches(')');
+            (flag.to_owned(), var.to_owned(), cells[2].replace('`', ""))
+        })
+        .collect()
+}
+
+#[test]
+fn help_lists_every_setting_as_the_readme_does() {
+    let help = settings_in_help();
+    assert!(help.len() >= 30, "{help:?}");
+    assert_eq!(help, settings_in_readme());
+}
+
+#[test]
+fn settings_are_read_from_dot_env_too() {
+    let dir = scratch();
+    std::fs::write(dir.join(".env"), "APP_ENV=development\nPORT=eighty\n").unwrap();
+    let output = server().arg("migrate").current_dir(&dir).output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        text(&output.stderr).contains("PORT"),
+        "{}",
+        text(&output.stderr)
+    );
+}
+
+#[test]
+fn a_setting_set_to_spaces_counts_as_unset() {
+    let output = server()
+        .args(["migrate"])
+        .env("APP_ENV", "development")
+        .env("PORT", "  ")
+        .env("DATABASE_URL", " ")
+        .env("METRICS_ADDR", "")
+        .current_dir(scratch())
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", text(&output.stderr));
+}
+
 fn scratch() -> PathBuf {
     let dir = std::env::temp_dir()
         .join("notes-tests")

@@ -3,7 +3,7 @@
 //! Choreo requires.
 
 use serde_yaml::Value;
-use server::config::Config;
+use server::ops::settings::Config;
 
 fn repo_file(path: &str) -> String {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");

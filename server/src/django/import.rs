@@ -3,12 +3,13 @@
 //! running it again adds nothing; what collides with other data is a conflict, and
 //! conflicts stop the import before anything is written unless they are to be skipped.
 
-use super::hashers::DjangoHash;
+pub use super::error::ImportError;
 use super::progress::Progress;
 use super::source::{DjangoNote, DjangoUser, Source, describe};
-use crate::db;
-use crate::entities::note::{self, Entity as Note};
-use crate::entities::user::{self, Entity as User};
+use crate::accounts::django_hashes::DjangoHash;
+use crate::storage::db;
+use crate::storage::entities::note::{self, Entity as Note};
+use crate::storage::entities::user::{self, Entity as User};
 use app::validation::{NoteContent, NoteTitle, Username};
 use migrations::{Migrator, MigratorTrait};
 use sea_orm::ActiveValue::Set;
@@ -23,39 +24,6 @@ use std::time::{Duration, Instant};
 
 /// Rows per `INSERT`: well under SQLite's limit on bound values.
 const BATCH: usize = 500;
-
-/// Why an import could not run. `main` prints it as one line.
-#[derive(Debug, thiserror::Error)]
-pub enum ImportError {
-    #[error("SOURCE: {0}")]
-    BadSource(String),
-    #[error("SOURCE is not the Django notes app's database: {0}")]
-    NotDjango(String),
-    #[error("cannot open the source database: {0}")]
-    SourceUnreachable(String),
-    #[error("cannot connect to the target database (DATABASE_URL or DB_*): {0}")]
-    TargetUnreachable(String),
-    #[error("reading the source: {0}")]
-    Source(String),
-    #[error("cannot apply database migrations to the target: {0}")]
-    Migrate(DbErr),
-    #[error("writing to the target failed, so nothing was imported: {0}")]
-    Target(DbErr),
-}
-
-impl ImportError {
-    /// 2 for what the person running the command can fix in how they ran it (a wrong
-    /// SOURCE, an unreachable database), 1 for a failure along the way.
-    pub fn exit_code(&self) -> u8 {
-        match self {
-            Self::BadSource(_)
-            | Self::NotDjango(_)
-            | Self::SourceUnreachable(_)
-            | Self::TargetUnreachable(_) => 2,
-            Self::Source(_) | Self::Migrate(_) | Self::Target(_) => 1,
-        }
-    }
-}
 
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Options {

@@ -1,7 +1,8 @@
-//! Moving from the Django REST framework original: its users and notes imported
-//! (`import`), and the password hashes Django wrote accepted at sign-in (`hashers`).
+//! Moving from the Django REST framework original: `import-django` reads its users and
+//! notes (`source`) and writes them here in one transaction (`import`). Uses `accounts`
+//! (to tell which Django password hashes sign-in takes), `storage` and `error`.
 
-pub mod hashers;
+mod error;
 pub mod import;
 pub mod progress;
 mod source;

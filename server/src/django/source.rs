@@ -1,8 +1,8 @@
 //! The Django original's database, opened so nothing changes it: where SOURCE points,
 //! whether it holds the original's tables, and its users and notes.
 
-use super::import::ImportError;
-use crate::db;
+use super::error::ImportError;
+use crate::storage::db;
 use chrono::{DateTime, NaiveDateTime, Utc};
 use sea_orm::{
     AccessMode, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend,

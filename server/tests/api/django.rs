@@ -10,7 +10,7 @@ use sea_orm::{ConnectionTrait, DbBackend, EntityTrait, PaginatorTrait};
 use serde_json::{Value, json};
 use server::django::import::{self, ImportError, Options, Outcome, Summary};
 use server::django::progress::Progress;
-use server::entities::{note, user};
+use server::storage::entities::{note, user};
 
 const LETMEIN: &str = "lètmein";
 

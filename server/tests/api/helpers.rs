@@ -3,9 +3,9 @@ use base64::Engine;
 use reqwest::{Method, Response, StatusCode};
 use sea_orm::{ConnectionTrait, Database, DbBackend, Statement};
 use serde_json::{Value, json};
-use server::config::Config;
+use server::http::state::AppState;
+use server::ops::settings::Config;
 use server::startup::Application;
-use server::state::AppState;
 use std::collections::HashMap;
 use std::future::Future;
 use std::net::SocketAddr;
@@ -119,7 +119,7 @@ impl TestApp {
         }
         let config = Config::from_lookup(|k| vars.get(k).cloned()).expect("a valid test config");
         if std::env::var("TEST_LOG").is_ok() {
-            server::telemetry::init(config.log_format);
+            server::ops::telemetry::init(config.log_format);
         }
         let app = Application::build(&config).await.expect("the app starts");
         let socket_addr = app.local_addr();
@@ -299,7 +299,7 @@ impl TestApp {
         notes: impl IntoIterator<Item = (String, String)>,
     ) {
         use sea_orm::{ActiveValue::Set, EntityTrait};
-        use server::entities::note;
+        use server::storage::entities::note;
         let start = chrono::Utc::now() - chrono::Duration::days(1);
         let rows: Vec<note::ActiveModel> = notes
             .into_iter()

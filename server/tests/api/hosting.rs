@@ -6,7 +6,7 @@ use sha2::{Digest, Sha256};
 
 #[test]
 fn the_server_routes_exactly_the_route_trees_paths() {
-    let mut listed = server::spa::client_routes();
+    let mut listed = server::http::spa::client_routes();
     listed.sort();
     let mut declared = app::routes::paths::ALL.map(String::from).to_vec();
     declared.sort();
@@ -16,7 +16,7 @@ fn the_server_routes_exactly_the_route_trees_paths() {
 #[tokio::test]
 async fn client_routes_get_the_shell_and_other_paths_get_it_with_404() {
     let app = TestApp::spawn().await;
-    let routes = server::spa::client_routes();
+    let routes = server::http::spa::client_routes();
     let with_slash = routes.iter().filter(|p| *p != "/").map(|p| format!("{p}/"));
     for path in routes.iter().cloned().chain(with_slash) {
         let response = app.client.get(app.url(&path)).send().await.unwrap();

@@ -2,8 +2,8 @@
 
 use crate::helpers::TestApp;
 use sea_orm::{ActiveValue::Set, EntityTrait};
-use server::entities::refresh_token;
-use server::pruning;
+use server::storage::entities::refresh_token;
+use server::storage::pruning;
 
 #[tokio::test]
 async fn racing_prunes_delete_each_expired_record_once_and_nothing_live() {
@@ -33,8 +33,9 @@ async fn racing_prunes_delete_each_expired_record_once_and_nothing_live() {
 
     let prunes: Vec<_> = (0..4)
         .map(|_| {
-            let (db, throttle) = (app.state.writer.clone(), app.state.login_throttle.clone());
-            tokio::spawn(async move { pruning::prune(&db, &throttle).await })
+            let db = app.state.writer.clone();
+            let kinds = server::accounts::prunable(&app.state.login_throttle);
+            tokio::spawn(async move { pruning::prune(&db, &kinds).await })
         })
         .collect();
     let mut deleted = 0;
@@ -44,7 +45,7 @@ async fn racing_prunes_delete_each_expired_record_once_and_nothing_live() {
             .unwrap()
             .expect("a prune never fails for a race")
         {
-            deleted += pruned.refresh_tokens;
+            deleted += pruned.of("refresh_tokens");
         }
     }
     assert_eq!(deleted, 50);
@@ -81,11 +82,12 @@ async fn sign_in_counts_whose_window_ended_are_pruned() {
         )
         .await
         .unwrap();
-    let pruned = pruning::prune(&app.state.writer, &app.state.login_throttle)
+    let kinds = server::accounts::prunable(&app.state.login_throttle);
+    let pruned = pruning::prune(&app.state.writer, &kinds)
         .await
         .unwrap()
         .expect("no other pruner");
-    assert_eq!(pruned.login_attempts, 1);
+    assert_eq!(pruned.of("login_attempts"), 1);
     assert_eq!(
         app.count_rows("SELECT COUNT(*) FROM login_attempts WHERE key = 'current'")
             .await,

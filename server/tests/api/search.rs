@@ -316,7 +316,7 @@ async fn notes_written_before_the_upgrade_are_found() {
     let url = fresh_database(&scratch_dir()).await;
     let db = Database::connect(&url).await.unwrap();
     Migrator::up(&db, Some(3)).await.unwrap();
-    let passwords = server::passwords::Passwords::new().await.unwrap();
+    let passwords = server::accounts::passwords::Passwords::new().await.unwrap();
     let hash = passwords.hash(PASSWORD.to_owned()).await.unwrap();
     let backend = db.get_database_backend();
     let now = chrono::Utc::now();

@@ -6,9 +6,9 @@ use crate::helpers::{TestApp, TestUser, titles};
 use reqwest::{Method, StatusCode};
 use sea_orm::{ConnectionTrait, DbBackend, Statement};
 use serde_json::Value;
-use server::inline_reads::MAX_ROWS;
 use server::notes;
-use server::search::Terms;
+use server::notes::inline_reads::MAX_ROWS;
+use server::notes::search::Terms;
 use std::sync::Arc;
 
 impl TestApp {
@@ -166,7 +166,7 @@ async fn lists_read_inline_see_every_acknowledged_write_under_concurrent_writes(
 #[tokio::test]
 async fn notes_created_together_share_a_commit_and_a_refused_one_costs_only_itself() {
     use sea_orm::{ActiveValue::Set, TransactionTrait};
-    use server::entities::note;
+    use server::storage::entities::note;
     let app = TestApp::spawn().await;
     let Some(batches) = app.state.note_batches.clone() else {
         assert_ne!(app.backend(), DbBackend::Sqlite);
@@ -251,7 +251,7 @@ async fn no_pooled_connection_sees_the_database_from_before_its_migrations() {
         let app = TestApp::spawn().await;
         let alice = app.user("alice").await;
         for other in 0..=4 {
-            server::entities::user::Entity::delete_by_id(alice.id + other)
+            server::storage::entities::user::Entity::delete_by_id(alice.id + other)
                 .exec(&app.state.db)
                 .await
                 .unwrap_or_else(|e| panic!("round {round}: {e}"));

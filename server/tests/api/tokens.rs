@@ -221,7 +221,7 @@ async fn one_revoked_token_revokes_its_whole_family() {
         .as_str()
         .unwrap()
         .to_owned();
-    server::entities::refresh_token::ActiveModel {
+    server::storage::entities::refresh_token::ActiveModel {
         jti: Set(spent_jti),
         revoked: Set(true),
         ..Default::default()
@@ -290,7 +290,7 @@ async fn an_expired_session_needs_a_new_sign_in_and_its_records_are_pruned() {
     tokio::time::sleep(Duration::from_millis(2100)).await;
     let (status, body) = status_json(app.refresh(&alice.tokens.refresh).await).await;
     assert!(is_token_not_valid(status, &body));
-    let pruned = server::sessions::prune_expired(&app.state.db)
+    let pruned = server::accounts::sessions::prune_expired(&app.state.db)
         .await
         .unwrap();
     assert_eq!(pruned, 1);
@@ -391,7 +391,7 @@ async fn a_deleted_users_token_cannot_create_notes() {
     use sea_orm::EntityTrait;
     let app = TestApp::spawn().await;
     let alice = app.user("alice").await;
-    server::entities::user::Entity::delete_by_id(alice.id)
+    server::storage::entities::user::Entity::delete_by_id(alice.id)
         .exec(&app.state.db)
         .await
         .unwrap();

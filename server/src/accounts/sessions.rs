@@ -1,0 +1,220 @@
+//! Sign-in sessions as families of refresh tokens. Every refresh spends the presented
+//! token and issues a new one in the same family, expiring when the family does; a spent
+//! token presented again after the grace window revokes the whole family.
+//!
+//! Revocation belongs to the family: a family is revoked once any of its rows is. A
+//! revoke marks the rows it can see; a token minted by a rotation racing it may not be
+//! among them, but the token that rotation spent is, so the new one is refused all the
+//! same, on SQLite and under PostgreSQL's READ COMMITTED alike.
+
+use crate::accounts::tokens::{TokenRejection, Tokens, new_jti, now};
+use crate::error::{ApiError, ApiResult, non_field};
+use crate::storage::entities::refresh_token::{self, Column, Entity as RefreshToken};
+use crate::storage::pruning::Prune;
+use app::api::TokenPair;
+use app::claims::{Claims, TokenType};
+use app::errors::messages;
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryTrait, TransactionTrait,
+};
+
+const BLACKLISTED: ApiError = ApiError::TokenNotValid(messages::TOKEN_BLACKLISTED);
+const NOT_ON_RECORD: ApiError = ApiError::TokenNotValid(messages::TOKEN_INVALID);
+
+fn rejected(rejection: TokenRejection) -> ApiError {
+    ApiError::TokenNotValid(rejection.message())
+}
+
+/// Records a refresh token in `family` (a new family when `None`) and signs the pair.
+async fn issue(
+    db: &impl ConnectionTrait,
+    tokens: &Tokens,
+    user_id: i64,
+    family: Option<(String, i64)>,
+) -> ApiResult<TokenPair> {
+    let now = now();
+    let jti = new_jti();
+    let (family_id, expires_at) =
+        family.unwrap_or_else(|| (jti.clone(), now + tokens.refresh_lifetime));
+    RefreshToken::insert(refresh_token::ActiveModel {
+        jti: Set(jti.clone()),
+        family_id: Set(family_id),
+        user_id: Set(user_id),
+        issued_at: Set(now),
+        expires_at: Set(expires_at),
+        spent_at: Set(None),
+        grace_used: Set(false),
+        revoked: Set(false),
+    })
+    .exec_without_returning(db)
+    .await?;
+    let refresh = tokens.sign(&Claims {
+        token_type: TokenType::Refresh,
+        exp: expires_at,
+        iat: now,
+        jti,
+        user_id,
+    });
+    Ok(TokenPair {
+        access: tokens.access_token(user_id, now),
+        refresh,
+    })
+}
+
+/// A new session for a user who just proved who they are.
+pub async fn start(db: &DatabaseConnection, tokens: &Tokens, user_id: i64) -> ApiResult<TokenPair> {
+    issue(db, tokens, user_id, None).await
+}
+
+async fn family_revoked(db: &impl ConnectionTrait, family_id: &str) -> ApiResult<bool> {
+    let revoked = RefreshToken::find()
+        .filter(Column::FamilyId.eq(family_id))
+        .filter(Column::Revoked.eq(true))
+        .one(db)
+        .await?;
+    Ok(revoked.is_some())
+}
+
+/// The record of a presented refresh token that is signed, unexpired, on record and of a
+/// family still live.
+async fn live_record(
+    db: &DatabaseConnection,
+    tokens: &Tokens,
+    token: &str,
+) -> ApiResult<refresh_token::Model> {
+    let claims = tokens.verify(token, TokenType::Refresh).map_err(rejected)?;
+    let record = RefreshToken::find_by_id(claims.jti)
+        .one(db)
+        .await?
+        .ok_or(NOT_ON_RECORD)?;
+    if family_revoked(db, &record.family_id).await? {
+        return Err(BLACKLISTED);
+    }
+    Ok(record)
+}
+
+/// Sets a flag column on one token unless it is already set; one statement, so of any
+/// number of racing callers exactly one gets `true`.
+async fn claim(db: &impl ConnectionTrait, jti: &str, flag: Column, value: Expr) -> ApiResult<bool> {
+    let unclaimed = match flag {
+        Column::SpentAt => Column::SpentAt.is_null(),
+        _ => flag.eq(false),
+    };
+    let updated = RefreshToken::update_many()
+        .col_expr(flag, value)
+        .filter(Column::Jti.eq(jti))
+        .filter(unclaimed)
+        .exec(db)
+        .await?;
+    Ok(updated.rows_affected == 1)
+}
+
+/// Reads through `db`; spends and issues through `writer` (see `storage::db::connect_writer`).
+pub async fn refresh(
+    db: &DatabaseConnection,
+    writer: &DatabaseConnection,
+    tokens: &Tokens,
+    token: &str,
+) -> ApiResult<TokenPair> {
+    let record = live_record(db, tokens, token).await?;
+    let family = Some((record.family_id.clone(), record.expires_at));
+    let now = now();
+
+    let txn = writer.begin().await?;
+    if claim(&txn, &record.jti, Column::SpentAt, Expr::value(now)).await? {
+        let pair = issue(&txn, tokens, record.user_id, family).await?;
+        txn.commit().await?;
+        return Ok(pair);
+    }
+    // Already spent. Inside the grace window one late caller (a second tab refreshing at
+    // the same moment) gets a pair of its own; anyone else is replaying a stolen token.
+    let spent_at = RefreshToken::find_by_id(record.jti.clone())
+        .one(&txn)
+        .await?
+        .and_then(|r| r.spent_at);
+    let in_grace = spent_at.is_some_and(|at| now - at < tokens.reuse_grace);
+    if in_grace && claim(&txn, &record.jti, Column::GraceUsed, Expr::value(true)).await? {
+        let pair = issue(&txn, tokens, record.user_id, family).await?;
+        txn.commit().await?;
+        return Ok(pair);
+    }
+    tracing::warn!(user_id = record.user_id, family = %record.family_id, "spent refresh token replayed; revoking its family");
+    crate::ops::metrics::refresh_reuse_detected();
+    revoke_family(&txn, &record.family_id).await?;
+    txn.commit().await?;
+    Err(BLACKLISTED)
+}
+
+/// Sign-out: the token's whole family stops working.
+pub async fn blacklist(
+    db: &DatabaseConnection,
+    writer: &DatabaseConnection,
+    tokens: &Tokens,
+    token: &str,
+) -> ApiResult<()> {
+    let record = live_record(db, tokens, token).await?;
+    revoke_family(writer, &record.family_id).await
+}
+
+/// `POST /api/token/verify/`: any valid token; a refresh token must also be unspent and
+/// of a live family. As in simplejwt, a blacklisted token is a validation error (400),
+/// not an authentication one.
+pub async fn verify(db: &DatabaseConnection, tokens: &Tokens, token: &str) -> ApiResult<()> {
+    let claims = tokens.verify_any(token).map_err(rejected)?;
+    if claims.token_type == TokenType::Refresh {
+        let blacklisted = || non_field(messages::TOKEN_BLACKLISTED);
+        let record = live_record(db, tokens, token).await.map_err(|e| match e {
+            ApiError::TokenNotValid(messages::TOKEN_BLACKLISTED) => blacklisted(),
+            other => other,
+        })?;
+        if record.spent_at.is_some() {
+            return Err(blacklisted());
+        }
+    }
+    Ok(())
+}
+
+async fn revoke_family(db: &impl ConnectionTrait, family_id: &str) -> ApiResult<()> {
+    RefreshToken::update_many()
+        .col_expr(Column::Revoked, Expr::value(true))
+        .filter(Column::FamilyId.eq(family_id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Ends every session of a user, as a password change must.
+pub async fn revoke_all(db: &impl ConnectionTrait, user_id: i64) -> ApiResult<()> {
+    RefreshToken::update_many()
+        .col_expr(Column::Revoked, Expr::value(true))
+        .filter(Column::UserId.eq(user_id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Records of tokens past their expiry: they can never be accepted again. A family's
+/// rows share one expiry, so a family goes whole.
+fn expired() -> sea_orm::DeleteMany<RefreshToken> {
+    RefreshToken::delete_many().filter(Column::ExpiresAt.lt(now()))
+}
+
+/// Deletes the records of tokens past their expiry (what [`ExpiredSessions`] prunes).
+pub async fn prune_expired(db: &impl ConnectionTrait) -> ApiResult<u64> {
+    Ok(expired().exec(db).await?.rows_affected)
+}
+
+/// Refresh tokens past their expiry, for the pruner.
+pub struct ExpiredSessions;
+
+impl Prune for ExpiredSessions {
+    fn what(&self) -> &'static str {
+        "refresh_tokens"
+    }
+
+    fn statement(&self, backend: sea_orm::DbBackend) -> Option<sea_orm::Statement> {
+        Some(expired().build(backend))
+    }
+}

@@ -1,0 +1,390 @@
+//! Request extractors that answer bad input in the API's shapes: a JSON object body, the
+//! authenticated user, a note id, `If-Match`, and the notes list's query parameters. The
+//! parameters describe themselves for the OpenAPI document here, beside how they are read.
+
+use crate::error::{ApiError, non_field};
+use crate::http::forwarded;
+use crate::http::state::AppState;
+use crate::notes::paging::PageRequest;
+use crate::notes::precondition::Precondition;
+use crate::notes::search::Terms;
+use app::api::query;
+use app::claims::TokenType;
+use app::errors::{FieldErrors, messages};
+use axum::extract::{ConnectInfo, FromRef, FromRequest, FromRequestParts, Path, Request};
+use axum::http::{header, request::Parts};
+use serde_json::{Map, Value, json};
+use std::borrow::Cow;
+use std::net::{IpAddr, SocketAddr};
+use utoipa::IntoParams;
+use utoipa::openapi::path::{Parameter, ParameterBuilder, ParameterIn};
+use utoipa::openapi::schema::{
+    KnownFormat, ObjectBuilder, OneOfBuilder, Schema, SchemaFormat, Type,
+};
+use utoipa::openapi::{RefOr, Required};
+
+/// Notes are text; a megabyte is far beyond the longest valid body.
+pub const MAX_BODY_BYTES: usize = 1 << 20;
+
+/// A JSON object body. An empty body counts as `{}`, as in Django REST framework, so a
+/// client that sends nothing learns which fields are required.
+pub struct JsonObject(pub Map<String, Value>);
+
+impl<S> FromRequest<S> for JsonObject
+where
+    S: Send + Sync,
+    AppState: FromRef<S>,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        let content_type = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        // One deadline for the whole body, not one per read: a client trickling a byte at
+        // a time would otherwise hold its connection for as long as it liked. The body is
+        // left unread, so hyper closes the connection after the answer.
+        let within = AppState::from_ref(state).request_body_timeout;
+        let bytes = tokio::time::timeout(
+            within,
+            axum::body::to_bytes(req.into_body(), MAX_BODY_BYTES),
+        )
+        .await
+        .map_err(|_| ApiError::BodyTimeout)?
+        .map_err(|_| ApiError::PayloadTooLarge)?;
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            return Ok(Self(Map::new()));
+        }
+        match content_type {
+            Some(ct) if is_json(&ct) => {}
+            Some(ct) => {
+                return Err(ApiError::UnsupportedMediaType(
+                    messages::unsupported_media_type(&ct),
+                ));
+            }
+            None => {
+                return Err(ApiError::UnsupportedMediaType(
+                    messages::unsupported_media_type(""),
+                ));
+            }
+        }
+        match serde_json::from_slice::<Value>(&bytes) {
+            Ok(Value::Object(map)) => Ok(Self(map)),
+            Ok(other) => Err(non_field(format!(
+                "Invalid data. Expected a dictionary, but got {}.",
+                json_type(&other)
+            ))),
+            Err(e) => Err(ApiError::BadRequest(format!("JSON parse error - {e}"))),
+        }
+    }
+}
+
+fn is_json(content_type: &str) -> bool {
+    let essence = content_type.split(';').next().unwrap_or("").trim();
+    essence.eq_ignore_ascii_case("application/json")
+        || (essence.starts_with("application/") && essence.ends_with("+json"))
+}
+
+fn json_type(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "bool",
+        Value::Number(_) => "number",
+        Value::String(_) => "str",
+        Value::Array(_) => "list",
+        Value::Object(_) => "dict",
+    }
+}
+
+/// Reads text fields from a body, collecting every field's error before answering, as
+/// a DRF serializer does. Like DRF's `CharField`, a number is taken as its text.
+pub struct Fields<'a> {
+    body: &'a Map<String, Value>,
+    pub errors: FieldErrors,
+}
+
+impl<'a> Fields<'a> {
+    pub fn new(body: &'a JsonObject) -> Self {
+        Self {
+            body: &body.0,
+            errors: FieldErrors::default(),
+        }
+    }
+
+    /// A field that must be present.
+    pub fn required(&mut self, name: &str) -> Option<Cow<'a, str>> {
+        if !self.body.contains_key(name) {
+            self.errors.add(name, messages::REQUIRED);
+            return None;
+        }
+        self.optional(name)
+    }
+
+    /// A present, non-blank string, as simplejwt's serializers want their fields.
+    pub fn required_text(&mut self, name: &str) -> Option<Cow<'a, str>> {
+        self.required(name)
+            .filter(|v| self.not_blank(name, v.trim()))
+    }
+
+    /// A present, non-empty string whose white space counts, like a password.
+    pub fn required_nonempty(&mut self, name: &str) -> Option<Cow<'a, str>> {
+        self.required(name).filter(|v| self.not_blank(name, v))
+    }
+
+    fn not_blank(&mut self, name: &str, value: &str) -> bool {
+        if value.is_empty() {
+            self.errors.add(name, messages::BLANK);
+        }
+        !value.is_empty()
+    }
+
+    /// A field that may be absent; if present it must be text.
+    pub fn optional(&mut self, name: &str) -> Option<Cow<'a, str>> {
+        match self.body.get(name)? {
+            Value::String(s) => Some(Cow::Borrowed(s)),
+            Value::Number(n) => Some(Cow::Owned(n.to_string())),
+            Value::Null => {
+                self.errors.add(name, messages::NULL);
+                None
+            }
+            _ => {
+                self.errors.add(name, messages::NOT_A_STRING);
+                None
+            }
+        }
+    }
+
+    /// Parses a present value with a domain rule, keeping its messages on failure.
+    pub fn check<T>(&mut self, name: &str, parsed: Result<T, Vec<String>>) -> Option<T> {
+        parsed.map_err(|e| self.errors.extend(name, e)).ok()
+    }
+
+    /// The parsed values once every field is valid, or every field's errors.
+    pub fn finish<T>(self, parsed: Option<T>) -> Result<T, ApiError> {
+        self.errors.into_result().map_err(ApiError::Fields)?;
+        // Each `None` above recorded an error, so valid fields always parsed.
+        parsed.ok_or_else(|| ApiError::Internal("valid fields without a value".into()))
+    }
+}
+
+/// A note id from the path. Anything but plain digits naming a positive id (including
+/// bytes that are not UTF-8) names no note: `404`, as in the original's `<int:pk>` route.
+#[derive(Debug, Clone, Copy)]
+pub struct NoteId(pub i64);
+
+impl<S: Send + Sync> FromRequestParts<S> for NoteId {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        let Path(raw) = Path::<String>::from_request_parts(parts, state)
+            .await
+            .map_err(|_| ApiError::NotFound)?;
+        if raw.is_empty() || !raw.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(ApiError::NotFound);
+        }
+        raw.parse()
+            .ok()
+            .filter(|id| *id > 0)
+            .map(Self)
+            .ok_or(ApiError::NotFound)
+    }
+}
+
+fn parameter(
+    name: &str,
+    location: ParameterIn,
+    description: &str,
+    schema: impl Into<RefOr<Schema>>,
+) -> Parameter {
+    ParameterBuilder::new()
+        .name(name)
+        .parameter_in(location.clone())
+        .required(if location == ParameterIn::Path {
+            Required::True
+        } else {
+            Required::False
+        })
+        .description(Some(description))
+        .schema(Some(schema))
+        .build()
+}
+
+fn positive_integer() -> ObjectBuilder {
+    ObjectBuilder::new()
+        .schema_type(Type::Integer)
+        .format(Some(SchemaFormat::KnownFormat(KnownFormat::Int64)))
+        .minimum(Some(1))
+}
+
+impl IntoParams for NoteId {
+    fn into_params(_: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
+        vec![parameter(
+            "id",
+            ParameterIn::Path,
+            "The note's id.",
+            positive_integer().examples([7]),
+        )]
+    }
+}
+
+/// `If-Match`, as the precondition of a write.
+pub struct IfMatch(pub Precondition);
+
+impl IntoParams for IfMatch {
+    fn into_params(_: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
+        vec![parameter(
+            "If-Match",
+            ParameterIn::Header,
+            "Change the note only if it is still this version: the `ETag` it was read with \
+             (`\"3\"`), a list of them, or `*`. Otherwise 412 and nothing changes; without it \
+             the last write wins.",
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .examples(["\"3\""]),
+        )]
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for IfMatch {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        Ok(Self(Precondition::from_headers(&parts.headers)))
+    }
+}
+
+/// `GET /api/notes/`'s parameters. A parameter given twice counts by its last value, as
+/// Django's `QueryDict.get` reads it; bytes that are not UTF-8 read as U+FFFD, as there.
+pub struct ListQuery {
+    pub search: Terms,
+    /// `None` unless `page` or `page_size` was sent: the original's plain list.
+    pub paging: Option<PageRequest>,
+}
+
+impl IntoParams for ListQuery {
+    fn into_params(_: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
+        let last = ObjectBuilder::new()
+            .schema_type(Type::String)
+            .enum_values(Some(["last"]));
+        vec![
+            parameter(
+                query::SEARCH,
+                ParameterIn::Query,
+                "Only the notes whose title or content contains every white-space-separated \
+                 term, ignoring case (at most 32 terms; no NUL).",
+                ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .examples(["milk eggs"]),
+            ),
+            parameter(
+                query::PAGE,
+                ParameterIn::Query,
+                "Answer this page of a `PageNumberPagination` list: a number from 1, or \
+                 `last`. Any other value, or a page past the last, is 404 `Invalid page.`.",
+                OneOfBuilder::new()
+                    .item(positive_integer())
+                    .item(last)
+                    .examples([json!(2)]),
+            ),
+            parameter(
+                query::PAGE_SIZE,
+                ParameterIn::Query,
+                "Notes per page (20 by default); a larger number is cut to 100, and one that \
+                 is not a positive number is ignored. Given alone, it turns paging on too.",
+                // Any size is taken (and cut), so no 64-bit bound as on ids and pages.
+                ObjectBuilder::new()
+                    .schema_type(Type::Integer)
+                    .minimum(Some(1))
+                    .examples([50]),
+            ),
+        ]
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for ListQuery {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        let (mut search, mut page, mut page_size) = (None, None, None);
+        let raw = parts.uri.query().unwrap_or("");
+        for (key, value) in url::form_urlencoded::parse(raw.as_bytes()) {
+            match key.as_ref() {
+                query::SEARCH => search = Some(value),
+                query::PAGE => page = Some(value),
+                query::PAGE_SIZE => page_size = Some(value),
+                _ => {}
+            }
+        }
+        Ok(Self {
+            search: Terms::parse(search.as_deref().unwrap_or(""))?,
+            paging: PageRequest::parse(page.as_deref(), page_size.as_deref()),
+        })
+    }
+}
+
+/// The user an `Authorization: Bearer <access token>` header names. Like simplejwt, the
+/// token alone authenticates: no database read on the hot path.
+#[derive(Debug, Clone, Copy)]
+pub struct AuthUser {
+    pub id: i64,
+}
+
+impl<S> FromRequestParts<S> for AuthUser
+where
+    S: Send + Sync,
+    AppState: FromRef<S>,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        let Some(value) = parts.headers.get(header::AUTHORIZATION) else {
+            return Err(ApiError::NotAuthenticated);
+        };
+        let value = value
+            .to_str()
+            .map_err(|_| ApiError::BadAccessToken(messages::TOKEN_INVALID))?;
+        let mut words = value.split_ascii_whitespace();
+        match words.next() {
+            Some(scheme) if scheme.eq_ignore_ascii_case("bearer") => {}
+            // Another scheme is not ours to judge: the request is simply unauthenticated.
+            _ => return Err(ApiError::NotAuthenticated),
+        }
+        let (Some(token), None) = (words.next(), words.next()) else {
+            return Err(ApiError::BadRequestAuthHeader);
+        };
+        let state = AppState::from_ref(state);
+        let claims = state
+            .tokens
+            .verify(token, TokenType::Access)
+            .map_err(|rejection| ApiError::BadAccessToken(rejection.message()))?;
+        Ok(Self { id: claims.user_id })
+    }
+}
+
+/// Who is asking, as far as throttling can tell: the peer address, or behind
+/// `TRUSTED_PROXY_HOPS` proxies the address the outermost trusted one saw in
+/// `X-Forwarded-For` (entries further left are the client's to forge). An IPv6 client
+/// is its /64, the block one subscriber gets, so rotating addresses inside it is no
+/// escape.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClientIp(pub IpAddr);
+
+impl<S> FromRequestParts<S> for ClientIp
+where
+    S: Send + Sync,
+    AppState: FromRef<S>,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        let peer = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|ConnectInfo(addr)| addr.ip())
+            .ok_or_else(|| ApiError::Internal("served without ConnectInfo".into()))?;
+        let hops = AppState::from_ref(state).trusted_proxy_hops;
+        Ok(Self(forwarded::client_ip(peer, &parts.headers, hops)))
+    }
+}

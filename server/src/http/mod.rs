@@ -1,0 +1,107 @@
+//! The HTTP layer: the routes and their extractors, the accept loop (`serve`), the SPA's
+//! files, the OpenAPI document, paging links, what proxies say (`forwarded`) and
+//! `/metrics`; and here, the router with the layers every answer passes through. It may
+//! use every room below it.
+
+pub mod extract;
+pub mod forwarded;
+pub mod metrics;
+pub mod openapi;
+pub mod paging;
+pub mod routes;
+pub mod serve;
+pub mod spa;
+pub mod state;
+
+use crate::ops::settings::Config;
+use axum::Router;
+use axum::http::{HeaderName, HeaderValue, Method, Request, header};
+use axum::response::IntoResponse;
+use spa::Spa;
+use state::AppState;
+use std::time::Duration;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::compression::CompressionLayer;
+use tower_http::cors::{AllowOrigin, CorsLayer};
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
+use tracing::Level;
+
+/// The public router: the API, the SPA, and the security headers, CORS, compression,
+/// request ids, logs and panic answer around them.
+pub fn router(config: &Config, state: AppState) -> Router {
+    let spa = Spa::load(&config.static_dir);
+    let csp = spa.csp.clone();
+    let site = spa::routes(spa);
+    let api = routes::api()
+        .route("/api/{*rest}", axum::routing::any(routes::api_not_found))
+        .with_state(state);
+
+    let security_headers = [
+        (header::CONTENT_SECURITY_POLICY, csp),
+        (
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ),
+        (header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")),
+        (
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("no-referrer"),
+        ),
+        (
+            HeaderName::from_static("cross-origin-opener-policy"),
+            HeaderValue::from_static("same-origin"),
+        ),
+        (
+            HeaderName::from_static("permissions-policy"),
+            HeaderValue::from_static("camera=(), microphone=(), geolocation=()"),
+        ),
+    ];
+    let mut app = api
+        .merge(site)
+        .layer(axum::middleware::from_fn(metrics::track));
+    for (name, value) in security_headers {
+        app = app.layer(SetResponseHeaderLayer::if_not_present(name, value));
+    }
+    if !config.allowed_origins().is_empty() {
+        app = app.layer(
+            CorsLayer::new()
+                .allow_origin(AllowOrigin::list(config.allowed_origins().to_vec()))
+                .allow_methods([
+                    Method::GET,
+                    Method::POST,
+                    Method::PUT,
+                    Method::PATCH,
+                    Method::DELETE,
+                ])
+                .allow_headers([
+                    header::AUTHORIZATION,
+                    header::CONTENT_TYPE,
+                    header::IF_MATCH,
+                ])
+                // A script on another origin may read a response header only when told.
+                .expose_headers([header::ETAG])
+                .max_age(Duration::from_secs(3600)),
+        );
+    }
+    let request_id = HeaderName::from_static("x-request-id");
+    app.layer(CompressionLayer::new())
+        .layer(CatchPanicLayer::custom(|_| {
+            crate::error::ApiError::Internal("a handler panicked".into()).into_response()
+        }))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(|request: &Request<_>| {
+                    let id = request
+                        .headers()
+                        .get("x-request-id")
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or("");
+                    tracing::info_span!("request", id, method = %request.method(), path = %request.uri().path())
+                })
+                .on_response(DefaultOnResponse::new().level(Level::INFO)),
+        )
+        .layer(PropagateRequestIdLayer::new(request_id.clone()))
+        .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+}

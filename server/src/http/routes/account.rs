@@ -1,0 +1,87 @@
+use crate::accounts::{sessions, users};
+use crate::error::ApiResult;
+use crate::http::extract::{AuthUser, ClientIp, Fields, JsonObject};
+use crate::http::openapi::{JsonBodyErrors, TooManyRequests, Unauthorized, tags};
+use crate::http::state::AppState;
+use app::api::{Account, AccountDeletion, paths};
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+
+/// The signed-in account (new)
+#[utoipa::path(
+    get,
+    path = paths::ACCOUNT,
+    operation_id = "api_user_retrieve",
+    tag = tags::ACCOUNT,
+    security(("jwtAuth" = [])),
+    responses(
+        (status = OK, description = "The caller's account.", body = Account),
+        (status = UNAUTHORIZED, response = Unauthorized),
+    ),
+)]
+pub async fn show(State(state): State<AppState>, user: AuthUser) -> ApiResult<Json<Account>> {
+    Ok(Json(users::account(&state.db, user.id).await?))
+}
+
+/// Delete the account (new)
+///
+/// Deletes the account, its notes and its sessions in one transaction, once the password
+/// is given again. Wrong passwords count against the sign-in throttle.
+#[utoipa::path(
+    delete,
+    path = paths::ACCOUNT,
+    operation_id = "api_user_destroy",
+    tag = tags::ACCOUNT,
+    request_body = AccountDeletion,
+    security(("jwtAuth" = [])),
+    responses(
+        (status = NO_CONTENT, description = "The account is gone."),
+        JsonBodyErrors,
+        (status = UNAUTHORIZED, response = Unauthorized),
+        (status = TOO_MANY_REQUESTS, response = TooManyRequests),
+    ),
+)]
+pub async fn delete(
+    State(state): State<AppState>,
+    ClientIp(client): ClientIp,
+    user: AuthUser,
+    body: JsonObject,
+) -> ApiResult<StatusCode> {
+    let account = users::by_id(&state.db, user.id).await?;
+    let username = account.username.clone();
+    let mut fields = Fields::new(&body);
+    let password = fields.required_nonempty("password");
+    let password = fields.finish(password)?;
+    // Guessing the password here is throttled like guessing it at sign-in.
+    state
+        .login_throttle
+        .guard(
+            client,
+            &username,
+            users::delete(&state.writer, &state.passwords, account, &password),
+        )
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Sign out everywhere (new)
+///
+/// Ends every session of the caller, this one included: every refresh token stops
+/// working. Access tokens already handed out live until they expire, as in simplejwt.
+#[utoipa::path(
+    delete,
+    path = paths::SESSIONS,
+    operation_id = "api_user_sessions_destroy",
+    tag = tags::ACCOUNT,
+    security(("jwtAuth" = [])),
+    responses(
+        (status = NO_CONTENT, description = "Every session has ended."),
+        (status = UNAUTHORIZED, response = Unauthorized),
+    ),
+)]
+pub async fn end_sessions(State(state): State<AppState>, user: AuthUser) -> ApiResult<StatusCode> {
+    users::by_id(&state.db, user.id).await?;
+    sessions::revoke_all(&state.writer, user.id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,71 @@
+//! The HTTP API's routes: thin handlers that parse, call the function that does the
+//! work, and map its result. Each handler also describes its operation for the OpenAPI
+//! document, and the router and the document are built from the one list below.
+
+mod account;
+mod auth;
+pub mod docs;
+mod health;
+mod notes;
+
+use crate::error::ApiError;
+use crate::http::openapi::ApiDoc;
+use crate::http::state::AppState;
+use axum::http::{HeaderValue, Method, header};
+use axum::{Extension, Router};
+use std::sync::Arc;
+use tower_http::set_header::SetResponseHeaderLayer;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+/// Every documented operation, each registered with the router and the document at once.
+fn documented() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(auth::register))
+        .routes(routes!(auth::change_password))
+        .routes(routes!(account::show, account::delete))
+        .routes(routes!(account::end_sessions))
+        .routes(routes!(auth::obtain_pair))
+        .routes(routes!(auth::refresh))
+        .routes(routes!(auth::verify))
+        .routes(routes!(auth::blacklist))
+        .routes(routes!(notes::list, notes::create))
+        .routes(routes!(
+            notes::get,
+            notes::replace,
+            notes::patch,
+            notes::delete
+        ))
+        .routes(routes!(notes::delete_at_original_path))
+        .routes(routes!(docs::schema))
+        // Tokens and private notes must not be kept by any cache on the way.
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        ))
+        .routes(routes!(health::live))
+        .routes(routes!(health::ready))
+}
+
+/// The OpenAPI document of [`api`].
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    documented().into_openapi()
+}
+
+pub fn api() -> Router<AppState> {
+    let (router, openapi) = documented().split_for_parts();
+    router
+        .merge(docs::page())
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(Extension(Arc::new(docs::Document::new(&openapi))))
+}
+
+async fn method_not_allowed(method: Method) -> ApiError {
+    ApiError::MethodNotAllowed(method)
+}
+
+/// Any other `/api/...` path.
+pub async fn api_not_found() -> ApiError {
+    ApiError::NotFound
+}

@@ -1,0 +1,46 @@
+//! What every handler may reach.
+
+use crate::accounts::passwords::Passwords;
+use crate::accounts::throttle::LoginThrottle;
+use crate::accounts::tokens::Tokens;
+use crate::notes::group_commit::GroupCommit;
+use crate::notes::inline_reads::InlineReads;
+use sea_orm::DatabaseConnection;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Behind one `Arc`: axum's extractors clone the state for every request (a list
+/// request twice), and the pools, keys and validation rules would be copied each time.
+#[derive(Clone)]
+pub struct AppState(Arc<Shared>);
+
+pub struct Shared {
+    /// Reads, and PostgreSQL's writes.
+    pub db: DatabaseConnection,
+    /// Writes (see `storage::db::connect_writer`).
+    pub writer: DatabaseConnection,
+    /// SQLite's new notes, many to a commit.
+    pub note_batches: Option<GroupCommit>,
+    /// SQLite's plain notes list, read without leaving the request's thread.
+    pub inline_reads: Option<InlineReads>,
+    pub tokens: Tokens,
+    pub passwords: Passwords,
+    pub login_throttle: LoginThrottle,
+    pub trusted_proxy_hops: usize,
+    /// How long a JSON body may take to arrive (`REQUEST_BODY_TIMEOUT`).
+    pub request_body_timeout: Duration,
+}
+
+impl AppState {
+    pub fn new(shared: Shared) -> Self {
+        Self(Arc::new(shared))
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}

@@ -1,0 +1,14 @@
+//! The notes: reading and writing them for their author (`store`), search, paging,
+//! versions for conditional writes, and SQLite's fast paths for the plain list and for
+//! new notes. Uses `accounts` (a note's author), `storage`, `ops` and `error`.
+
+pub mod group_commit;
+pub mod inline_reads;
+pub mod paging;
+pub mod precondition;
+pub mod search;
+pub mod store;
+
+pub use store::{
+    NoteChanges, Page, Versioned, create, delete, find, get, list, list_json, page, update,
+};

@@ -1,0 +1,294 @@
+//! A user's notes. Every query is scoped to the author, so another user's note is
+//! indistinguishable from one that does not exist.
+
+use crate::accounts::users;
+use crate::error::{ApiError, ApiResult};
+use crate::notes::group_commit::GroupCommit;
+use crate::notes::inline_reads::InlineReads;
+use crate::notes::paging::{PageRequest, last_page};
+use crate::notes::precondition::Precondition;
+use crate::notes::search::{Plan, Terms};
+use crate::storage::entities::note::{self, Column, Entity as Note};
+use app::validation::{NoteContent, NoteTitle};
+use chrono::SecondsFormat;
+use migrations::search::searchable;
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{
+    AccessMode, ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait,
+    DatabaseConnection, DbBackend, EntityTrait, IsolationLevel, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, Select, TransactionTrait,
+};
+
+/// How often a conditional write re-reads a note that changed under it before giving up
+/// with `412`; only a list of tags naming a later version can need more than one.
+const CONDITIONAL_ATTEMPTS: usize = 3;
+
+/// What a change sets; `None` leaves a field as it is.
+#[derive(Debug, Default)]
+pub struct NoteChanges {
+    pub title: Option<NoteTitle>,
+    pub content: Option<NoteContent>,
+}
+
+/// A note and the version it was read or written at (its `ETag`).
+#[derive(Debug)]
+pub struct Versioned {
+    pub note: app::api::Note,
+    pub version: i64,
+}
+
+/// One page of a list and where it stands.
+#[derive(Debug)]
+pub struct Page {
+    pub count: u64,
+    pub number: u64,
+    pub pages: u64,
+    pub results: Vec<app::api::Note>,
+}
+
+fn to_api(n: note::Shown) -> app::api::Note {
+    app::api::Note {
+        id: n.id,
+        title: n.title,
+        content: n.content,
+        created_at: n.created_at.to_rfc3339_opts(SecondsFormat::Micros, true),
+        updated_at: n.updated_at.to_rfc3339_opts(SecondsFormat::Micros, true),
+        author: n.author_id,
+    }
+}
+
+fn versioned(n: impl Into<note::Shown>) -> Versioned {
+    let n = n.into();
+    Versioned {
+        version: n.version,
+        note: to_api(n),
+    }
+}
+
+/// The author's notes that hold every search term.
+fn matching(author: i64, plan: &Plan, backend: DbBackend) -> Select<Note> {
+    Note::find().filter(plan.condition(author, backend))
+}
+
+fn newest_first(select: Select<Note>) -> Select<Note> {
+    select
+        .order_by_desc(Column::CreatedAt)
+        .order_by_desc(Column::Id)
+}
+
+/// No notes may mean no user: one whose account was deleted while their access token
+/// lives on hears so, rather than an empty list.
+async fn nothing_found(db: &impl ConnectionTrait, author: i64) -> ApiResult<()> {
+    users::by_id(db, author).await.map(drop)
+}
+
+/// The original's list as its JSON body. On SQLite a short plain list is read and
+/// written out in this thread (see `inline_reads`); anything else is [`list`].
+pub async fn list_json(
+    db: &DatabaseConnection,
+    inline: Option<&InlineReads>,
+    author: i64,
+    search: &Terms,
+) -> ApiResult<Vec<u8>> {
+    if search.is_empty()
+        && let Some(json) = inline.and_then(|reads| reads.notes_json(author))
+    {
+        return Ok(json);
+    }
+    let notes = list(db, author, search).await?;
+    serde_json::to_vec(&notes).map_err(|e| ApiError::Internal(format!("writing a list: {e}")))
+}
+
+/// The original's list: every matching note, newest first.
+pub async fn list(
+    db: &DatabaseConnection,
+    author: i64,
+    search: &Terms,
+) -> ApiResult<Vec<app::api::Note>> {
+    let plan = search.plan(db).await?;
+    let notes = newest_first(matching(author, &plan, db.get_database_backend()))
+        .into_partial_model::<note::Shown>()
+        .all(db)
+        .await?;
+    if notes.is_empty() {
+        nothing_found(db, author).await?;
+    }
+    Ok(notes.into_iter().map(to_api).collect())
+}
+
+/// One page of the matching notes. The count and the page are read from one snapshot,
+/// so they agree however many notes are written meanwhile.
+pub async fn page(
+    db: &DatabaseConnection,
+    author: i64,
+    search: &Terms,
+    request: &PageRequest,
+) -> ApiResult<Page> {
+    let backend = db.get_database_backend();
+    let txn = match backend {
+        // A deferred SQLite transaction reads one WAL snapshot from its first read on.
+        DbBackend::Sqlite => db.begin().await?,
+        _ => {
+            db.begin_with_config(
+                Some(IsolationLevel::RepeatableRead),
+                Some(AccessMode::ReadOnly),
+            )
+            .await?
+        }
+    };
+    let plan = search.plan(&txn).await?;
+    let count = matching(author, &plan, backend).count(&txn).await?;
+    if count == 0 {
+        nothing_found(&txn, author).await?;
+    }
+    let number = request.resolve(count)?;
+    let before = (number - 1) * request.size;
+    let take = std::cmp::min(request.size, count - before);
+    let after = count - before - take;
+    if backend == DbBackend::Postgres && plan.reads_every_note() {
+        // Only for this read-only transaction; see `Plan::reads_every_note`.
+        txn.execute_unprepared("SET LOCAL enable_sort = off")
+            .await?;
+    }
+    // An OFFSET is walked, so a page past the middle is read from the other end: the
+    // last of 1,000 pages costs what the first does. The count and the page come from
+    // one snapshot, so both ends agree on where the page lies.
+    let results = if after < before {
+        let mut oldest_first = matching(author, &plan, backend)
+            .order_by_asc(Column::CreatedAt)
+            .order_by_asc(Column::Id)
+            .limit(take)
+            .offset(after)
+            .into_partial_model::<note::Shown>()
+            .all(&txn)
+            .await?;
+        oldest_first.reverse();
+        oldest_first
+    } else {
+        newest_first(matching(author, &plan, backend))
+            .limit(take)
+            .offset(before)
+            .into_partial_model::<note::Shown>()
+            .all(&txn)
+            .await?
+    };
+    txn.commit().await?;
+    Ok(Page {
+        count,
+        number,
+        pages: last_page(count, request.size),
+        results: results.into_iter().map(to_api).collect(),
+    })
+}
+
+/// Through `batches` on SQLite (see `group_commit`), else straight to `db`.
+pub async fn create(
+    db: &DatabaseConnection,
+    batches: Option<&GroupCommit>,
+    author: i64,
+    title: NoteTitle,
+    content: NoteContent,
+) -> ApiResult<Versioned> {
+    let now = chrono::Utc::now();
+    let (title, content) = (title.into_inner(), content.into_inner());
+    let note = note::ActiveModel {
+        search_text: Set(searchable(&title, &content)),
+        title: Set(title),
+        content: Set(content),
+        created_at: Set(now),
+        updated_at: Set(now),
+        author_id: Set(author),
+        version: Set(1),
+        ..Default::default()
+    };
+    let created = match batches {
+        Some(batches) => batches.insert(note).await?,
+        None => note.insert(db).await?,
+    };
+    Ok(versioned(created))
+}
+
+/// The author's note `id`; another user's note is `NotFound` like a missing one.
+pub async fn find(db: &DatabaseConnection, author: i64, id: i64) -> ApiResult<note::Model> {
+    Note::find_by_id(id)
+        .filter(Column::AuthorId.eq(author))
+        .one(db)
+        .await?
+        .ok_or(ApiError::NotFound)
+}
+
+pub async fn get(db: &DatabaseConnection, author: i64, id: i64) -> ApiResult<Versioned> {
+    find(db, author, id).await.map(versioned)
+}
+
+/// Writes the note as `current` with `changes` applied, the whole row as Django's
+/// `save()` does. Under `If-Match` the write also requires the version `current` was
+/// read at, in the same statement that bumps it, so of two writers holding one version
+/// exactly one wins; the other re-reads and hears `412` (or `404` if it is gone).
+pub async fn update(
+    db: &DatabaseConnection,
+    mut current: note::Model,
+    changes: NoteChanges,
+    precondition: &Precondition,
+) -> ApiResult<Versioned> {
+    let new_title = changes.title.map(NoteTitle::into_inner);
+    let new_content = changes.content.map(NoteContent::into_inner);
+    for _ in 0..CONDITIONAL_ATTEMPTS {
+        if !precondition.is_met_by(current.version) {
+            return Err(ApiError::PreconditionFailed);
+        }
+        let title = new_title.as_deref().unwrap_or(&current.title);
+        let content = new_content.as_deref().unwrap_or(&current.content);
+        let mut write = Note::update_many()
+            .col_expr(Column::Title, Expr::value(title))
+            .col_expr(Column::Content, Expr::value(content))
+            .col_expr(Column::SearchText, Expr::value(searchable(title, content)))
+            .col_expr(Column::UpdatedAt, Expr::value(chrono::Utc::now()))
+            .col_expr(Column::Version, Expr::col(Column::Version).add(1))
+            .filter(Column::Id.eq(current.id))
+            .filter(Column::AuthorId.eq(current.author_id));
+        if precondition.is_conditional() {
+            write = write.filter(Column::Version.eq(current.version));
+        }
+        if let Some(written) = write.exec_with_returning(db).await?.pop() {
+            return Ok(versioned(written));
+        }
+        current = find(db, current.author_id, current.id).await?;
+    }
+    Err(ApiError::PreconditionFailed)
+}
+
+/// One statement, so a note deleted twice at once is deleted once and the other caller
+/// hears 404. Under `If-Match`, the statement also requires the version checked.
+pub async fn delete(
+    db: &DatabaseConnection,
+    author: i64,
+    id: i64,
+    precondition: &Precondition,
+) -> ApiResult<()> {
+    let this_note = || {
+        Note::delete_many()
+            .filter(Column::Id.eq(id))
+            .filter(Column::AuthorId.eq(author))
+    };
+    if !precondition.is_conditional() {
+        return match this_note().exec(db).await?.rows_affected {
+            1 => Ok(()),
+            _ => Err(ApiError::NotFound),
+        };
+    }
+    for _ in 0..CONDITIONAL_ATTEMPTS {
+        let current = find(db, author, id).await?;
+        if !precondition.is_met_by(current.version) {
+            return Err(ApiError::PreconditionFailed);
+        }
+        let deleted = this_note()
+            .filter(Column::Version.eq(current.version))
+            .exec(db)
+            .await?;
+        if deleted.rows_affected == 1 {
+            return Ok(());
+        }
+    }
+    Err(ApiError::PreconditionFailed)
+}

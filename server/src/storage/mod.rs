@@ -1,0 +1,7 @@
+//! Storage: connecting to SQLite or PostgreSQL and migrating it, the tables' entities,
+//! and pruning rows that can never matter again (what to prune, the rooms above say).
+//! Uses `ops` and `error`.
+
+pub mod db;
+pub mod entities;
+pub mod pruning;
