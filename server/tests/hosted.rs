@@ -63,7 +63,7 @@ async fn hosted(name: &str) -> ServerProcess {
         ("RUST_LOG", "info"),
     ];
     let workdir = std::env::temp_dir().join(format!("notes-hosted-{name}"));
-    ServerProcess::start_logging_to(&workdir, &vars, Stdio::piped()).await
+    ServerProcess::start_logging_to(&workdir, &vars, Stdio::piped).await
 }
 
 #[tokio::test]

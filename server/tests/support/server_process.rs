@@ -36,40 +36,62 @@ impl ServerProcess {
     /// Starts the server with `vars` on top of a production-like environment and waits
     /// until it is ready.
     pub async fn start(workdir: &std::path::Path, vars: &[(&str, &str)]) -> Self {
-        Self::start_logging_to(workdir, vars, Stdio::null()).await
+        Self::start_logging_to(workdir, vars, Stdio::null).await
     }
 
-    /// Like `start`, with the server's log (its standard output) going to `log`.
+    /// Like `start`, with the server's log (its standard output) going where `log` says
+    /// (asked again if the server has to start again).
     pub async fn start_logging_to(
         workdir: &std::path::Path,
         vars: &[(&str, &str)],
-        log: Stdio,
+        log: impl Fn() -> Stdio,
     ) -> Self {
-        let (port, metrics_port) = (free_port(), free_port());
         std::fs::create_dir_all(workdir).unwrap();
-        let mut command = Command::new(env("SERVER_BIN"));
-        command
-            .env_clear()
-            .env("JWT_SECRET", "replica-secret-replica-secret-replica-secret")
-            .env("HOST", "127.0.0.1")
-            .env("PORT", port.to_string())
-            .env("METRICS_ADDR", format!("127.0.0.1:{metrics_port}"))
-            .env("STATIC_DIR", workdir.join("no-spa"))
-            .env("RUST_LOG", "warn")
-            .current_dir(workdir)
-            .stdout(log)
-            .stderr(Stdio::inherit());
-        for (name, value) in vars {
-            command.env(name, value);
+        // A port found free can be taken by another test's server before this one binds
+        // it; then the server exits at once, and starts again on other ports.
+        for _ in 0..5 {
+            let (port, metrics_port) = (free_port(), free_port());
+            let mut command = Command::new(env("SERVER_BIN"));
+            command
+                .env_clear()
+                .env("JWT_SECRET", "replica-secret-replica-secret-replica-secret")
+                .env("HOST", "127.0.0.1")
+                .env("PORT", port.to_string())
+                .env("METRICS_ADDR", format!("127.0.0.1:{metrics_port}"))
+                .env("STATIC_DIR", workdir.join("no-spa"))
+                .env("RUST_LOG", "warn")
+                .current_dir(workdir)
+                .stdout(log())
+                .stderr(Stdio::inherit());
+            for (name, value) in vars {
+                command.env(name, value);
+            }
+            let mut server = Self {
+                child: command.spawn().unwrap(),
+                base: format!("http://127.0.0.1:{port}"),
+                metrics: format!("http://127.0.0.1:{metrics_port}/metrics"),
+                client: reqwest::Client::new(),
+            };
+            if server.ready_unless_exited().await {
+                return server;
+            }
         }
-        let server = Self {
-            child: command.spawn().unwrap(),
-            base: format!("http://127.0.0.1:{port}"),
-            metrics: format!("http://127.0.0.1:{metrics_port}/metrics"),
-            client: reqwest::Client::new(),
-        };
-        server.wait_for("/readyz", 200).await;
-        server
+        panic!("the server exited at start five times");
+    }
+
+    /// Waits up to 20 s for `/readyz` to answer 200: false if the process exits first.
+    async fn ready_unless_exited(&mut self) -> bool {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while Instant::now() < deadline {
+            if self.status("/readyz").await == Some(200) {
+                return true;
+            }
+            if self.child.try_wait().unwrap().is_some() {
+                return false;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("/readyz did not answer 200 within 20 s");
     }
 
     /// The status `GET path` answers, or `None` when nothing answers.
