@@ -443,7 +443,7 @@ async fn past_the_requests_in_flight_new_ones_get_503_at_once_but_probes_answer(
     let app = TestApp::spawn_with(&[("MAX_REQUESTS_IN_FLIGHT", "2")]).await;
     let series = "http_requests_shed_total";
     let before = value(&app.scrape().await, series);
-    let mut busy = vec![
+    let mut busy = [
         request_being_served(&app).await,
         request_being_served(&app).await,
     ];
