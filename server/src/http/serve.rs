@@ -48,6 +48,8 @@ use tokio::sync::Notify;
 use tokio::time::{Duration, Instant};
 use tower::{Service, ServiceExt};
 
+/// Why a connection closed to make room.
+const MADE_ROOM: &str = "closed to make room for a new one (MAX_CONNECTIONS)";
 /// A full house is logged at most this often, so an attack does not flood the log.
 const FULL_WARNING_EVERY: Duration = Duration::from_secs(60);
 /// While every open connection has a request being served, how often the loop looks
@@ -322,6 +324,10 @@ struct State {
     closing: Option<&'static str>,
     /// Whether it closes to make room for a new connection.
     making_room: bool,
+    /// Closing to make room, and no request has begun since: nothing is owed to the
+    /// client, so the connection is dropped as a timeout drops it, at once (hyper's
+    /// graceful close would wait for a half-sent head to be finished).
+    drop_now: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -347,6 +353,7 @@ impl Clock {
                 send_blocked: None,
                 closing: None,
                 making_room: false,
+                drop_now: false,
             }),
             changed: Notify::new(),
         }
@@ -386,6 +393,8 @@ impl Clock {
 
     fn request_started(&self) {
         self.update(|state| {
+            // Told to close, but a request came first: it is answered, then hyper closes.
+            state.drop_now = false;
             state.waiting = match state.waiting {
                 Waiting::OnServer(n) => Waiting::OnServer(n + 1),
                 _ => Waiting::OnServer(1),
@@ -427,8 +436,9 @@ impl Clock {
             let serving =
                 matches!(state.waiting, Waiting::OnServer(_)) || state.send_blocked.is_some();
             if state.closing.is_none() && !serving {
-                state.closing = Some("closed to make room for a new one (MAX_CONNECTIONS)");
+                state.closing = Some(MADE_ROOM);
                 state.making_room = true;
+                state.drop_now = true;
                 made = true;
             }
         });
@@ -459,6 +469,9 @@ impl Clock {
     /// The earliest time the client must have done something by, and what.
     fn deadline(&self) -> Option<(Instant, &'static str)> {
         let state = self.state();
+        if state.drop_now {
+            return Some((Instant::now(), MADE_ROOM));
+        }
         let waiting = match state.waiting {
             Waiting::ForHead(since) => Some((
                 since + self.header_read_timeout,
