@@ -35,6 +35,8 @@ pub mod messages {
         "The note has changed: If-Match does not name its current version.";
     /// `408`: the body did not arrive within the server's time limit.
     pub const REQUEST_BODY_TIMEOUT: &str = "Request body was not received in time.";
+    /// `503`: more requests are being served than the server can answer in time.
+    pub const OVERLOADED: &str = "The server is busy; try again in a moment.";
     /// `413`: the body is over the server's limit.
     pub const PAYLOAD_TOO_LARGE: &str = "Request body is too large.";
     /// `401` with code [`super::USER_NOT_FOUND`].

@@ -48,6 +48,9 @@ pub enum ApiError {
     MethodNotAllowed(axum::http::Method),
     #[error("too many attempts")]
     TooManyAttempts { retry_after_secs: u64 },
+    /// More requests in flight than the server can serve in time (`MAX_REQUESTS_IN_FLIGHT`).
+    #[error("overloaded")]
+    Overloaded,
     #[error("database: {0}")]
     Database(#[from] DbErr),
     #[error("internal: {0}")]
@@ -55,6 +58,9 @@ pub enum ApiError {
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
+
+/// `Retry-After` of a 503 for overload.
+pub const RETRY_OVERLOADED_SECS: u64 = 1;
 
 impl From<FieldErrors> for ApiError {
     fn from(errors: FieldErrors) -> Self {
@@ -141,6 +147,15 @@ impl IntoResponse for ApiError {
                 response
                     .headers_mut()
                     .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
+                response
+            }
+            Self::Overloaded => {
+                let mut response = detail(StatusCode::SERVICE_UNAVAILABLE, messages::OVERLOADED);
+                // A second is long enough for the requests in flight to be answered.
+                response.headers_mut().insert(
+                    header::RETRY_AFTER,
+                    HeaderValue::from(RETRY_OVERLOADED_SECS),
+                );
                 response
             }
             // The row went away between reading and writing it: a concurrent delete.

@@ -33,6 +33,8 @@ pub struct Application {
     listener: TcpListener,
     router: Router,
     limits: ConnectionLimits,
+    /// The limit on one client's connections, unless the peers are trusted proxies.
+    per_client: Option<usize>,
     metrics_addr: Option<SocketAddr>,
     pub state: AppState,
 }
@@ -92,6 +94,8 @@ impl Application {
             listener,
             router,
             limits: config.connections,
+            per_client: (config.trusted_proxy_hops == 0)
+                .then_some(config.connections.max_connections_per_client),
             metrics_addr,
             state,
         })
@@ -111,7 +115,14 @@ impl Application {
     /// Serves until `shutdown` completes, then lets in-flight requests finish.
     pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) {
         tracing::info!(address = %self.local_addr(), "listening");
-        serve::serve(self.listener, self.router, self.limits, shutdown).await;
+        serve::serve(
+            self.listener,
+            self.router,
+            self.limits,
+            self.per_client,
+            shutdown,
+        )
+        .await;
     }
 }
 

@@ -1,6 +1,6 @@
-//! The HTTP layer: the routes and their extractors, the accept loop (`serve`), the SPA's
-//! files, the OpenAPI document, paging links, what proxies say (`forwarded`) and
-//! `/metrics`; and here, the router with the layers every answer passes through. It may
+//! The HTTP layer: the routes and their extractors, the accept loop (`serve`), overload
+//! shedding (`shed`), the SPA's files, the OpenAPI document, paging links, what proxies
+//! say (`forwarded`) and `/metrics`; and here, the router with the layers every answer passes through. It may
 //! use every room below it.
 
 pub mod extract;
@@ -10,6 +10,7 @@ pub mod openapi;
 pub mod paging;
 pub mod routes;
 pub mod serve;
+pub mod shed;
 pub mod spa;
 pub mod state;
 
@@ -58,8 +59,10 @@ pub fn router(config: &Config, state: AppState) -> Router {
             HeaderValue::from_static("camera=(), microphone=(), geolocation=()"),
         ),
     ];
+    let in_flight = shed::InFlight::new(config.connections.max_requests_in_flight);
     let mut app = api
         .merge(site)
+        .layer(axum::middleware::from_fn_with_state(in_flight, shed::shed))
         .layer(axum::middleware::from_fn(metrics::track));
     for (name, value) in security_headers {
         app = app.layer(SetResponseHeaderLayer::if_not_present(name, value));

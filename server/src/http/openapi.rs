@@ -57,6 +57,7 @@ pub mod tags {
             PayloadTooLarge,
             UnsupportedMediaType,
             TooManyRequests,
+            ServiceUnavailable,
         ),
     ),
     modifiers(&BearerScheme),
@@ -327,6 +328,53 @@ error_response!(
     .build()
     .into()
 );
+
+error_response!(
+    ServiceUnavailable,
+    json_error(
+        "More requests are being served than the server can answer in time \
+         (`MAX_REQUESTS_IN_FLIGHT`); nothing was done. Try again after `Retry-After` seconds.",
+        schema("Detail"),
+        &[(
+            "overloaded",
+            "Overloaded",
+            json!({"detail": messages::OVERLOADED}),
+        )],
+    )
+    .header(
+        "Retry-After",
+        header("Seconds to wait before trying again.", Type::Integer),
+    )
+    .build()
+    .into()
+);
+
+/// Adds the 503 any operation may answer under overload (`http::shed`) to every operation
+/// but the probes, which are never shed.
+pub fn shed_everywhere(openapi: &mut utoipa::openapi::OpenApi) {
+    let unavailable = StatusCode::SERVICE_UNAVAILABLE.as_str();
+    for (path, item) in &mut openapi.paths.paths {
+        if matches!(path.as_str(), "/healthz" | "/readyz") {
+            continue;
+        }
+        let operations = [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.options,
+            &mut item.head,
+            &mut item.patch,
+            &mut item.trace,
+        ];
+        for operation in operations.into_iter().flatten() {
+            operation.responses.responses.insert(
+                unavailable.to_owned(),
+                Ref::from_response_name(ServiceUnavailable::response().0).into(),
+            );
+        }
+    }
+}
 
 /// What every operation that reads a JSON body can answer before it reads a field: 400,
 /// 408, 413 and 415, each the shared response above.

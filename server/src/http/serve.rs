@@ -1,9 +1,17 @@
-//! The accept loop: HTTP/1.1 connections served by hyper, bounded in number and in how
-//! long a client may hold one without sending what the server waits for, so that stalled
-//! or idle sockets cannot hold the server. `axum::serve` has no setting for either.
+//! The accept loop: HTTP/1.1 connections served by hyper, bounded in number, per client,
+//! and in how long a client may hold one without sending what the server waits for, so
+//! that stalled, idle or crowding sockets cannot hold the server. `axum::serve` has no
+//! setting for any of these.
 //!
-//! - At most `max_connections` are open. Past that the loop stops accepting: new
-//!   connections wait in the listen backlog until one closes, and those open go on.
+//! - At most `max_connections` are open. When a new connection arrives at the cap, the
+//!   server makes room: it closes the connection that has waited longest for its client
+//!   (a kept-alive one between requests first, then one still sending its head), never
+//!   one whose request is being served, and takes the new one. Only when every open
+//!   connection has a request being served do new ones wait in the listen backlog.
+//! - At most `max_connections_per_client` are open from one client address (an IPv6
+//!   client is its /64); past it that client's new connections are closed at once.
+//!   Behind trusted proxies (`TRUSTED_PROXY_HOPS`) every peer is a proxy carrying many
+//!   clients, so this limit is not applied.
 //! - A request's head must be complete within `header_read_timeout`, counted from
 //!   accepting the connection or from the first byte of a later request on it. Between
 //!   requests a kept-alive connection may stay silent for `keep_alive_timeout`. Past
@@ -13,38 +21,48 @@
 //!   fields, with 431 and closes the connection.
 //! - A body's time limit is the JSON extractor's, which answers 408 (`http::extract`).
 //!
-//! On shutdown the loop stops accepting, idle connections close at once, and requests in
-//! flight are answered first (hyper-util's `GracefulShutdown`).
+//! A connection closed to make room, and every connection at shutdown, is closed as
+//! hyper closes one gracefully: at once if it is between requests, else once the request
+//! being served is answered in full. On shutdown the loop stops accepting and waits for
+//! those answers.
 
+use crate::http::forwarded;
+use crate::ops::metrics;
 use crate::ops::settings::ConnectionLimits;
 use axum::Router;
 use axum::body::{Body, Bytes, HttpBody};
-use axum::http::Request;
+use axum::http::{HeaderMap, Request};
 use hyper::body::{Frame, Incoming, SizeHint};
 use hyper_util::rt::TokioIo;
-use hyper_util::server::graceful::GracefulShutdown;
+use std::collections::HashMap;
 use std::convert::Infallible;
 use std::future::Future;
 use std::io;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::pin::{Pin, pin};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::task::{Context, Poll};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{Notify, Semaphore};
+use tokio::sync::Notify;
 use tokio::time::{Duration, Instant};
 use tower::{Service, ServiceExt};
 
+/// Why a connection closed to make room.
+const MADE_ROOM: &str = "closed to make room for a new one (MAX_CONNECTIONS)";
 /// A full house is logged at most this often, so an attack does not flood the log.
 const FULL_WARNING_EVERY: Duration = Duration::from_secs(60);
+/// While every open connection has a request being served, how often the loop looks
+/// again for one that has become idle (a closing connection wakes it sooner).
+const RECHECK_WHEN_FULL: Duration = Duration::from_millis(20);
 
 /// Serves `router` on `listener` until `shutdown` completes, then waits for the requests
-/// in flight.
+/// in flight. `per_client` is the limit on one client's connections, if one applies.
 pub async fn serve(
     listener: TcpListener,
     router: Router,
     limits: ConnectionLimits,
+    per_client: Option<usize>,
     shutdown: impl Future<Output = ()>,
 ) {
     // hyper's own `header_read_timeout` is not used: it starts as soon as a kept-alive
@@ -52,31 +70,12 @@ pub async fn serve(
     let mut http = hyper::server::conn::http1::Builder::new();
     http.max_header_size(limits.max_header_bytes)
         .max_headers(limits.max_headers);
-    let permits = Arc::new(Semaphore::new(limits.max_connections));
-    let graceful = GracefulShutdown::new();
+    let open = Arc::new(Connections::new(limits.max_connections, per_client));
     let mut make_service = router.into_make_service_with_connect_info::<SocketAddr>();
     let mut shutdown = pin!(shutdown);
     let mut warned_full: Option<Instant> = None;
 
     loop {
-        let permit = match permits.clone().try_acquire_owned() {
-            Ok(permit) => permit,
-            Err(_) => {
-                if warned_full.is_none_or(|at| at.elapsed() >= FULL_WARNING_EVERY) {
-                    tracing::warn!(
-                        max_connections = limits.max_connections,
-                        "connection limit reached (MAX_CONNECTIONS): new connections wait until one closes"
-                    );
-                    warned_full = Some(Instant::now());
-                }
-                tokio::select! {
-                    permit = permits.clone().acquire_owned() => {
-                        permit.expect("the semaphore is never closed")
-                    }
-                    () = shutdown.as_mut() => break,
-                }
-            }
-        };
         let (stream, peer) = tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok(accepted) => accepted,
@@ -87,6 +86,34 @@ pub async fn serve(
             },
             () = shutdown.as_mut() => break,
         };
+        let client = forwarded::client_ip(peer.ip(), &HeaderMap::new(), 0);
+        let clock = Arc::new(Clock::new(&limits));
+        let ticket = loop {
+            match open.admit(client, &clock) {
+                Admission::Admitted(ticket) => break Some(ticket),
+                Admission::ClientFull => break None,
+                Admission::Full => {
+                    if warned_full.is_none_or(|at| at.elapsed() >= FULL_WARNING_EVERY) {
+                        tracing::warn!(
+                            max_connections = limits.max_connections,
+                            "connection limit reached (MAX_CONNECTIONS) with every connection \
+                             being served: new connections wait until one is free"
+                        );
+                        warned_full = Some(Instant::now());
+                    }
+                    tokio::select! {
+                        _ = tokio::time::timeout(RECHECK_WHEN_FULL, open.closed.notified()) => {}
+                        () = shutdown.as_mut() => break None,
+                    }
+                }
+            }
+        };
+        let Some(ticket) = ticket else {
+            // Closed at once: this client has its share, or the server is stopping.
+            metrics::connection_refused();
+            drop(stream);
+            continue;
+        };
 
         // Puts `ConnectInfo<SocketAddr>` in every request, as `axum::serve` does. It is
         // always ready, so `poll_ready` is skipped, as in axum's serve-with-hyper example.
@@ -94,7 +121,6 @@ pub async fn serve(
             .call(peer)
             .await
             .unwrap_or_else(|never| match never {});
-        let clock = Arc::new(Clock::new(&limits));
         let io = TokioIo::new(Watched {
             inner: stream,
             clock: clock.clone(),
@@ -113,26 +139,37 @@ pub async fn serve(
                 }
             }
         });
-        let connection = graceful.watch(http.serve_connection(io, service));
+        let connection = http.serve_connection(io, service);
         tokio::spawn(async move {
-            tokio::select! {
-                served = connection => {
-                    if let Err(e) = served {
-                        tracing::debug!(%peer, error = %e, "connection ended in an error");
+            let mut connection = pin!(connection);
+            let mut closing = false;
+            loop {
+                tokio::select! {
+                    served = connection.as_mut() => {
+                        if let Err(e) = served {
+                            tracing::debug!(%peer, error = %e, "connection ended in an error");
+                        }
+                        break;
+                    }
+                    why = clock.expired() => {
+                        tracing::debug!(%peer, "connection closed: {why}");
+                        break;
+                    }
+                    why = clock.told_to_close(), if !closing => {
+                        tracing::debug!(%peer, "closing the connection: {why}");
+                        connection.as_mut().graceful_shutdown();
+                        closing = true;
                     }
                 }
-                why = clock.expired() => tracing::debug!(%peer, "connection closed: {why}"),
             }
-            drop(permit);
+            drop(ticket);
         });
     }
 
     drop(listener);
-    tracing::debug!(
-        connections = graceful.count(),
-        "waiting for open connections"
-    );
-    graceful.shutdown().await;
+    open.close_all();
+    tracing::debug!(connections = open.count(), "waiting for open connections");
+    open.all_closed().await;
 }
 
 /// As in `axum::serve`: a connection that failed while being accepted is that client's
@@ -151,6 +188,124 @@ async fn accept_failed(e: io::Error) {
     tokio::time::sleep(Duration::from_secs(1)).await;
 }
 
+/// The open connections: how many, whose, and what each is waiting for.
+struct Connections {
+    max: usize,
+    per_client: Option<usize>,
+    table: Mutex<Table>,
+    /// A connection closed.
+    closed: Notify,
+}
+
+#[derive(Default)]
+struct Table {
+    next_id: u64,
+    open: HashMap<u64, (IpAddr, Arc<Clock>)>,
+    per_client: HashMap<IpAddr, usize>,
+    /// Open connections told to close to make room: their places are already given.
+    making_room: usize,
+}
+
+enum Admission {
+    Admitted(Ticket),
+    /// The client has its share of connections.
+    ClientFull,
+    /// At the cap, and every connection has a request being served.
+    Full,
+}
+
+/// An open connection's place; giving it back (dropping it) frees the place.
+struct Ticket {
+    id: u64,
+    connections: Arc<Connections>,
+}
+
+impl Drop for Ticket {
+    fn drop(&mut self) {
+        let mut table = self.connections.table();
+        if let Some((client, clock)) = table.open.remove(&self.id) {
+            if let Some(count) = table.per_client.get_mut(&client) {
+                *count -= 1;
+                if *count == 0 {
+                    table.per_client.remove(&client);
+                }
+            }
+            if clock.making_room() {
+                table.making_room -= 1;
+            }
+        }
+        drop(table);
+        self.connections.closed.notify_waiters();
+    }
+}
+
+impl Connections {
+    fn new(max: usize, per_client: Option<usize>) -> Self {
+        Self {
+            max,
+            per_client,
+            table: Mutex::new(Table::default()),
+            closed: Notify::new(),
+        }
+    }
+
+    fn table(&self) -> MutexGuard<'_, Table> {
+        self.table.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Takes the connection of `client` watched by `clock`, making room at the cap.
+    fn admit(self: &Arc<Self>, client: IpAddr, clock: &Arc<Clock>) -> Admission {
+        let mut table = self.table();
+        let mine = table.per_client.get(&client).copied().unwrap_or(0);
+        if self.per_client.is_some_and(|limit| mine >= limit) {
+            return Admission::ClientFull;
+        }
+        if table.open.len() - table.making_room >= self.max {
+            let victim = table
+                .open
+                .values()
+                .filter_map(|(_, clock)| clock.waiting_for_client().map(|w| (w, clock)))
+                .min_by_key(|(waiting, _)| *waiting);
+            match victim {
+                Some((_, clock)) if clock.make_room() => {
+                    table.making_room += 1;
+                    metrics::connection_closed_for_room();
+                }
+                _ => return Admission::Full,
+            }
+        }
+        let id = table.next_id;
+        table.next_id += 1;
+        table.open.insert(id, (client, clock.clone()));
+        *table.per_client.entry(client).or_default() += 1;
+        Admission::Admitted(Ticket {
+            id,
+            connections: self.clone(),
+        })
+    }
+
+    fn count(&self) -> usize {
+        self.table().open.len()
+    }
+
+    /// Shutdown: every connection closes once its request in flight is answered.
+    fn close_all(&self) {
+        for (_, clock) in self.table().open.values() {
+            clock.close("the server is shutting down");
+        }
+    }
+
+    async fn all_closed(&self) {
+        loop {
+            let closed = self.closed.notified();
+            if self.count() == 0 {
+                return;
+            }
+            closed.await;
+        }
+    }
+}
+
 /// What a connection is waiting for from its client, which says how long it may wait.
 struct Clock {
     header_read_timeout: Duration,
@@ -165,6 +320,14 @@ struct State {
     waiting: Waiting,
     /// Since when the client has not taken what the server is sending it, if it has not.
     send_blocked: Option<Instant>,
+    /// Why the connection is to close once its request in flight is answered, if it is.
+    closing: Option<&'static str>,
+    /// Whether it closes to make room for a new connection.
+    making_room: bool,
+    /// Closing to make room, and no request has begun since: nothing is owed to the
+    /// client, so the connection is dropped as a timeout drops it, at once (hyper's
+    /// graceful close would wait for a half-sent head to be finished).
+    drop_now: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -188,6 +351,9 @@ impl Clock {
             state: Mutex::new(State {
                 waiting: Waiting::ForHead(Instant::now()),
                 send_blocked: None,
+                closing: None,
+                making_room: false,
+                drop_now: false,
             }),
             changed: Notify::new(),
         }
@@ -201,8 +367,9 @@ impl Clock {
         let changed = before != *state;
         drop(state);
         if changed {
-            // One stored permit is enough: `expired` reads the state afresh when it wakes.
-            self.changed.notify_one();
+            // Every waiter reads the state afresh when it wakes; each made its `notified`
+            // before reading, so none misses a change.
+            self.changed.notify_waiters();
         }
     }
 
@@ -226,6 +393,8 @@ impl Clock {
 
     fn request_started(&self) {
         self.update(|state| {
+            // Told to close, but a request came first: it is answered, then hyper closes.
+            state.drop_now = false;
             state.waiting = match state.waiting {
                 Waiting::OnServer(n) => Waiting::OnServer(n + 1),
                 _ => Waiting::OnServer(1),
@@ -242,9 +411,67 @@ impl Clock {
         });
     }
 
+    fn state(&self) -> State {
+        *self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// How long the connection has waited for its client, as a rank for making room:
+    /// idle between requests before part-way through a head, then the longest waiting.
+    /// `None` while a request is being served (its answer still being written counts),
+    /// or once it is closing.
+    fn waiting_for_client(&self) -> Option<(u8, Instant)> {
+        let state = self.state();
+        match state.waiting {
+            _ if state.closing.is_some() || state.send_blocked.is_some() => None,
+            Waiting::ForNextRequest(since) => Some((0, since)),
+            Waiting::ForHead(since) => Some((1, since)),
+            Waiting::OnServer(_) => None,
+        }
+    }
+
+    /// Closes the connection to make room, unless a request is now being served on it.
+    fn make_room(&self) -> bool {
+        let mut made = false;
+        self.update(|state| {
+            let serving =
+                matches!(state.waiting, Waiting::OnServer(_)) || state.send_blocked.is_some();
+            if state.closing.is_none() && !serving {
+                state.closing = Some(MADE_ROOM);
+                state.making_room = true;
+                state.drop_now = true;
+                made = true;
+            }
+        });
+        made
+    }
+
+    fn making_room(&self) -> bool {
+        self.state().making_room
+    }
+
+    fn close(&self, why: &'static str) {
+        self.update(|state| {
+            state.closing.get_or_insert(why);
+        });
+    }
+
+    /// Completes once the connection is to close, saying why.
+    async fn told_to_close(&self) -> &'static str {
+        loop {
+            let changed = self.changed.notified();
+            if let Some(why) = self.state().closing {
+                return why;
+            }
+            changed.await;
+        }
+    }
+
     /// The earliest time the client must have done something by, and what.
     fn deadline(&self) -> Option<(Instant, &'static str)> {
-        let state = *self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        let state = self.state();
+        if state.drop_now {
+            return Some((Instant::now(), MADE_ROOM));
+        }
         let waiting = match state.waiting {
             Waiting::ForHead(since) => Some((
                 since + self.header_read_timeout,

@@ -21,6 +21,9 @@ const LOGIN_FAILURES: &str = "login_failures_total";
 const LOGIN_THROTTLED: &str = "login_throttled_total";
 const REFRESH_REUSE: &str = "refresh_token_reuse_detected_total";
 const HASH_QUEUE_SECONDS: &str = "password_hash_queue_wait_seconds";
+const REQUESTS_SHED: &str = "http_requests_shed_total";
+const CONNECTIONS_REFUSED: &str = "connections_refused_total";
+const CONNECTIONS_CLOSED_FOR_ROOM: &str = "connections_closed_for_room_total";
 
 /// From a fraction of a millisecond (a list) to seconds (a queue of sign-ins).
 const SECONDS_BUCKETS: &[f64] = &[
@@ -88,6 +91,18 @@ fn describe() {
         REFRESH_REUSE,
         "Spent refresh tokens presented again: their families were revoked"
     );
+    describe_counter!(
+        REQUESTS_SHED,
+        "Requests answered 503 at once because MAX_REQUESTS_IN_FLIGHT were being served"
+    );
+    describe_counter!(
+        CONNECTIONS_REFUSED,
+        "Connections closed at once: their client had MAX_CONNECTIONS_PER_CLIENT open"
+    );
+    describe_counter!(
+        CONNECTIONS_CLOSED_FOR_ROOM,
+        "Connections waiting for their client closed at MAX_CONNECTIONS to let a new one in"
+    );
     describe_histogram!(
         HASH_QUEUE_SECONDS,
         Unit::Seconds,
@@ -105,6 +120,18 @@ pub fn login_throttled() {
 
 pub fn refresh_reuse_detected() {
     metrics::counter!(REFRESH_REUSE).increment(1);
+}
+
+pub fn request_shed() {
+    metrics::counter!(REQUESTS_SHED).increment(1);
+}
+
+pub fn connection_refused() {
+    metrics::counter!(CONNECTIONS_REFUSED).increment(1);
+}
+
+pub fn connection_closed_for_room() {
+    metrics::counter!(CONNECTIONS_CLOSED_FOR_ROOM).increment(1);
 }
 
 pub fn hash_queue_waited(waited: Duration) {

@@ -2,6 +2,7 @@
 //! oversized heads cannot hold the server, and a shutdown still answers what is in flight.
 
 use crate::helpers::{PASSWORD, TestApp};
+use crate::metrics::value;
 use app::errors::messages;
 use reqwest::StatusCode;
 use serde_json::Value;
@@ -100,7 +101,12 @@ async fn healthy(app: &TestApp) {
 
 #[tokio::test]
 async fn stalled_request_heads_are_dropped_while_others_are_served() {
-    let app = TestApp::spawn_with(&[("HEADER_READ_TIMEOUT", "2")]).await;
+    // 200 from one address: more than one client may open by default.
+    let app = TestApp::spawn_with(&[
+        ("HEADER_READ_TIMEOUT", "2"),
+        ("MAX_CONNECTIONS_PER_CLIENT", "1000"),
+    ])
+    .await;
     let mut stalled = Vec::new();
     for _ in 0..200 {
         let mut stream = connect(&app).await;
@@ -255,71 +261,222 @@ async fn a_body_trickling_in_is_cut_off_at_the_limit_for_the_whole_body() {
     healthy(&app).await;
 }
 
+/// A client at `address` (any of 127.0.0.0/8), connected to the app.
+async fn connect_from(app: &TestApp, address: &str) -> TcpStream {
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket
+        .bind(format!("{address}:0").parse().unwrap())
+        .unwrap();
+    socket
+        .connect(app.socket_addr)
+        .await
+        .expect("the server accepts connections")
+}
+
+/// A connection whose request is being served: a sign-in whose body is still arriving.
+async fn request_being_served(app: &TestApp) -> TcpStream {
+    let mut stream = connect(app).await;
+    stream
+        .write_all(
+            b"POST /api/token/ HTTP/1.1\r\nHost: notes\r\nContent-Type: application/json\r\n\
+              Content-Length: 40\r\n\r\n{\"username\": ",
+        )
+        .await
+        .unwrap();
+    stream
+}
+
+/// The rest of [`request_being_served`]'s body; its answer is then read.
+async fn finish_request(stream: &mut TcpStream) -> Reply {
+    let rest = "\"nobody\", \"password\": \"x\"}";
+    stream
+        .write_all(format!("{rest:<27}").as_bytes())
+        .await
+        .unwrap();
+    response(stream, PATIENCE).await.expect("no answer")
+}
+
+/// An idle kept-alive connection: one request answered, the next not begun.
+async fn idle_connection(app: &TestApp) -> TcpStream {
+    let mut stream = connect(app).await;
+    stream.write_all(HEALTHZ).await.unwrap();
+    assert_eq!(response(&mut stream, PATIENCE).await.unwrap().status, 200);
+    stream
+}
+
+/// The time a new client waits for `/healthz` on a fresh connection.
+async fn new_client_waits(app: &TestApp) -> Duration {
+    let asked = Instant::now();
+    let mut stream = connect(app).await;
+    stream.write_all(HEALTHZ).await.unwrap();
+    let reply = response(&mut stream, PATIENCE)
+        .await
+        .expect("a new client got no answer within 10 s");
+    assert_eq!(reply.status, 200);
+    asked.elapsed()
+}
+
 #[tokio::test]
-async fn past_the_connection_cap_new_connections_wait_for_a_free_one() {
+async fn at_the_cap_the_longest_idle_connection_makes_room_for_a_new_client() {
     let app = TestApp::spawn_with(&[("MAX_CONNECTIONS", "3")]).await;
-    let mut held = Vec::new();
-    for _ in 0..3 {
-        let mut stream = connect(&app).await;
-        stream.write_all(HEALTHZ).await.unwrap();
-        assert_eq!(response(&mut stream, PATIENCE).await.unwrap().status, 200);
-        held.push(stream);
-    }
+    let mut oldest_idle = idle_connection(&app).await;
+    let mut newer_idle = idle_connection(&app).await;
+    let mut silent = connect(&app).await;
 
-    // Two more: connected by the kernel, but not taken up while the three are open.
-    let mut waiting = Vec::new();
-    for _ in 0..2 {
-        let mut stream = connect(&app).await;
-        stream.write_all(HEALTHZ).await.unwrap();
-        waiting.push(stream);
-    }
-    for stream in &mut waiting {
-        assert!(
-            response(stream, Duration::from_millis(300)).await.is_none(),
-            "served past the cap"
-        );
-    }
-    // Those open are served as before.
-    for stream in &mut held {
-        stream.write_all(HEALTHZ).await.unwrap();
-        assert_eq!(response(stream, PATIENCE).await.unwrap().status, 200);
-    }
-
-    // Each connection that closes lets one waiting connection in.
-    drop(held.pop());
-    drop(held.pop());
-    for stream in &mut waiting {
-        let reply = response(stream, PATIENCE)
+    // Taken at once, not after the 10 s the silent one may take for its head.
+    assert!(new_client_waits(&app).await < Duration::from_secs(2));
+    let ended = closed(&mut oldest_idle, PATIENCE).expect_closed().await;
+    assert!(
+        ended.received.is_empty(),
+        "closed as keep-alive closes: {ended:?}"
+    );
+    // Idle ones go before one part-way through its head, and only as many as needed.
+    assert!(
+        closed(&mut silent, Duration::from_millis(300))
             .await
-            .expect("a waiting connection was not served after others closed");
-        assert_eq!(reply.status, 200);
+            .is_none()
+    );
+    newer_idle.write_all(HEALTHZ).await.unwrap();
+    assert_eq!(
+        response(&mut newer_idle, PATIENCE).await.unwrap().status,
+        200
+    );
+}
+
+/// `closed` that must see the connection end.
+trait ExpectClosed {
+    async fn expect_closed(self) -> Ended;
+}
+
+impl<F: Future<Output = Option<Ended>>> ExpectClosed for F {
+    async fn expect_closed(self) -> Ended {
+        self.await
+            .expect("the connection was still open after 10 s")
     }
 }
 
 #[tokio::test]
-async fn connections_waiting_at_the_cap_are_served_once_idle_ones_time_out() {
-    let app = TestApp::spawn_with(&[("MAX_CONNECTIONS", "2"), ("KEEP_ALIVE_TIMEOUT", "1")]).await;
-    let mut idle = Vec::new();
-    for _ in 0..2 {
+async fn stalled_heads_at_the_cap_give_way_oldest_first() {
+    let app = TestApp::spawn_with(&[("MAX_CONNECTIONS", "4")]).await;
+    let series = "connections_closed_for_room_total";
+    let before = value(&app.scrape().await, series);
+    let mut silent = Vec::new();
+    for n in 0..4 {
         let mut stream = connect(&app).await;
-        stream.write_all(HEALTHZ).await.unwrap();
-        assert_eq!(response(&mut stream, PATIENCE).await.unwrap().status, 200);
-        idle.push(stream);
+        // Silent, or part-way through a head: neither is owed an answer.
+        if n % 2 == 0 {
+            stream
+                .write_all(b"GET /healthz HTTP/1.1\r\nX-Half: ")
+                .await
+                .unwrap();
+        }
+        silent.push(stream);
+        // Distinct ages, so which is oldest is clear.
+        tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    // The idle two are never closed by their client.
-    let mut late = Vec::new();
-    for _ in 0..4 {
-        let mut stream = connect(&app).await;
-        stream.write_all(HEALTHZ).await.unwrap();
-        late.push(stream);
+    assert!(new_client_waits(&app).await < Duration::from_secs(2));
+    // Closed at once, not when its head's time runs out.
+    let ended = closed(&mut silent[0], Duration::from_secs(2))
+        .expect_closed()
+        .await;
+    assert!(ended.received.is_empty(), "{ended:?}");
+    for stream in &mut silent[1..] {
+        assert!(closed(stream, Duration::from_millis(100)).await.is_none());
     }
-    for stream in &mut late {
-        let reply = response(stream, PATIENCE)
+    assert!(value(&app.scrape().await, series) > before);
+}
+
+#[tokio::test]
+async fn connections_whose_requests_are_being_served_are_never_closed_to_make_room() {
+    let app = TestApp::spawn_with(&[("MAX_CONNECTIONS", "2")]).await;
+    let mut busy = vec![
+        request_being_served(&app).await,
+        request_being_served(&app).await,
+    ];
+    tokio::time::sleep(Duration::from_millis(100)).await;
+
+    // A new connection waits: connected by the kernel, not taken up.
+    let mut waiting = connect(&app).await;
+    waiting.write_all(HEALTHZ).await.unwrap();
+    assert!(
+        response(&mut waiting, Duration::from_millis(500))
             .await
-            .expect("a connection waited at the cap for 10 s");
-        assert_eq!(reply.status, 200);
+            .is_none(),
+        "served past the cap"
+    );
+    // The busy ones were left alone, and are answered.
+    for stream in &mut busy {
+        assert_eq!(finish_request(stream).await.status, 401);
     }
-    drop(idle);
+    // Answered, they are idle: the waiting connection is let in.
+    let reply = response(&mut waiting, PATIENCE)
+        .await
+        .expect("the waiting connection was never served");
+    assert_eq!(reply.status, 200);
+}
+
+#[tokio::test]
+async fn one_client_cannot_take_more_than_its_share_of_connections() {
+    let app = TestApp::spawn_with(&[("MAX_CONNECTIONS_PER_CLIENT", "3")]).await;
+    let series = "connections_refused_total";
+    let before = value(&app.scrape().await, series);
+    let mut mine = Vec::new();
+    for _ in 0..3 {
+        mine.push(connect_from(&app, "127.0.0.2").await);
+    }
+    // A fourth from the same address is closed at once, unanswered.
+    let mut fourth = connect_from(&app, "127.0.0.2").await;
+    fourth.write_all(HEALTHZ).await.ok();
+    let ended = closed(&mut fourth, Duration::from_secs(2))
+        .expect_closed()
+        .await;
+    assert!(ended.received.is_empty(), "{ended:?}");
+
+    // Other clients are not affected.
+    let mut other = connect_from(&app, "127.0.0.3").await;
+    other.write_all(HEALTHZ).await.unwrap();
+    assert_eq!(response(&mut other, PATIENCE).await.unwrap().status, 200);
+
+    // The three are still open; when one closes, the client may open another.
+    for stream in &mut mine {
+        assert!(closed(stream, Duration::from_millis(100)).await.is_none());
+    }
+    drop(mine.pop());
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let mut again = connect_from(&app, "127.0.0.2").await;
+    again.write_all(HEALTHZ).await.unwrap();
+    assert_eq!(response(&mut again, PATIENCE).await.unwrap().status, 200);
+    assert!(value(&app.scrape().await, series) > before);
+}
+
+#[tokio::test]
+async fn past_the_requests_in_flight_new_ones_get_503_at_once_but_probes_answer() {
+    let app = TestApp::spawn_with(&[("MAX_REQUESTS_IN_FLIGHT", "2")]).await;
+    let series = "http_requests_shed_total";
+    let before = value(&app.scrape().await, series);
+    let mut busy = [
+        request_being_served(&app).await,
+        request_being_served(&app).await,
+    ];
+    tokio::time::sleep(Duration::from_millis(100)).await;
+
+    let asked = Instant::now();
+    let shed = app.client.get(app.url("/api/notes/")).send().await.unwrap();
+    assert!(asked.elapsed() < Duration::from_secs(1));
+    assert_eq!(shed.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(shed.headers()["retry-after"], "1");
+    let body: Value = shed.json().await.unwrap();
+    assert_eq!(body["detail"], messages::OVERLOADED);
+    for probe in ["/healthz", "/readyz"] {
+        let response = app.client.get(app.url(probe)).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK, "{probe}");
+    }
+    assert!(value(&app.scrape().await, series) > before);
+
+    // Once a request is answered, its place is free again.
+    assert_eq!(finish_request(&mut busy[0]).await.status, 401);
+    let served = app.client.get(app.url("/api/notes/")).send().await.unwrap();
+    assert_eq!(served.status(), StatusCode::UNAUTHORIZED);
 }
 
 #[tokio::test]
@@ -327,8 +484,9 @@ async fn an_answer_the_client_does_not_read_is_given_up_after_the_send_limit() {
     let app = TestApp::spawn_with(&[
         ("SEND_TIMEOUT", "1"),
         ("KEEP_ALIVE_TIMEOUT", "60"),
-        // One for the client that makes the notes (it keeps its connection), one more.
-        ("MAX_CONNECTIONS", "2"),
+        // One: the connection that does not read takes it (the idle one of the client
+        // that made the notes makes room), and holds it while its answer is being sent.
+        ("MAX_CONNECTIONS", "1"),
     ])
     .await;
     // About 5 MB of notes: more than the socket buffers between server and client hold.
@@ -352,7 +510,9 @@ async fn an_answer_the_client_does_not_read_is_given_up_after_the_send_limit() {
         .await
         .unwrap();
 
-    // It holds the last free connection until the server gives up on it.
+    // Its answer has begun: from here its request is being served.
+    not_reading.peek(&mut [0u8; 1]).await.unwrap();
+    // It holds the only connection until the server gives up on it.
     let mut next = connect(&app).await;
     let asked = Instant::now();
     next.write_all(HEALTHZ).await.unwrap();

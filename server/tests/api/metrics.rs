@@ -3,7 +3,7 @@ use reqwest::StatusCode;
 
 impl TestApp {
     /// `GET /metrics` from the metrics listener.
-    async fn scrape(&self) -> String {
+    pub async fn scrape(&self) -> String {
         let address = self.metrics_address.as_ref().expect("metrics are served");
         let response = self
             .client
@@ -25,7 +25,7 @@ impl TestApp {
 /// The value of a series (0 when absent). The recorder is one per process, shared by the
 /// tests running beside this one, so tests compare values before and after, and only
 /// ever expect them to have grown.
-fn value(text: &str, series: &str) -> f64 {
+pub fn value(text: &str, series: &str) -> f64 {
     text.lines()
         .find_map(|line| line.strip_prefix(series)?.strip_prefix(' '))
         .map_or(0.0, |v| v.trim().parse().unwrap())

@@ -550,3 +550,25 @@ async fn the_docs_page_is_served_from_here_under_the_sites_policy() {
         status_json(app.client.post(app.url("/api/docs/")).send().await.unwrap()).await;
     assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED);
 }
+
+#[tokio::test]
+async fn every_operation_but_the_probes_documents_the_503_of_overload() {
+    let app = TestApp::spawn().await;
+    let doc = document(&app).await;
+    let shed = &doc["components"]["responses"]["ServiceUnavailable"];
+    assert!(shed["headers"]["Retry-After"].is_object(), "{shed}");
+    for (method, path) in operations(&doc) {
+        let documented = &operation(&doc, &method, &path)["responses"]["503"]["$ref"];
+        if path == "/healthz" || path == "/readyz" {
+            assert_ne!(
+                documented, "#/components/responses/ServiceUnavailable",
+                "{path}"
+            );
+        } else {
+            assert_eq!(
+                documented, "#/components/responses/ServiceUnavailable",
+                "{method} {path}"
+            );
+        }
+    }
+}

@@ -50,11 +50,14 @@ fn documented() -> OpenApiRouter<AppState> {
 
 /// The OpenAPI document of [`api`].
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    documented().into_openapi()
+    let mut openapi = documented().into_openapi();
+    crate::http::openapi::shed_everywhere(&mut openapi);
+    openapi
 }
 
 pub fn api() -> Router<AppState> {
-    let (router, openapi) = documented().split_for_parts();
+    let (router, mut openapi) = documented().split_for_parts();
+    crate::http::openapi::shed_everywhere(&mut openapi);
     router
         .merge(docs::page())
         .method_not_allowed_fallback(method_not_allowed)
