@@ -10,12 +10,14 @@
 #   - rust:1.95-slim-bookworm: that base plus gcc, libc6-dev and ca-certificates, and this
 #     machine's own rustup toolchain at the version the tag names (with its
 #     wasm32-unknown-unknown target) under /usr/local/rustup and /usr/local/cargo, with the
-#     official image's environment.
+#     official image's environment, and this machine's trunk and wasm-bindgen-cli
+#     (see carry_host_tools).
 # What this machine needs to reach the package registries over HTTPS (its extra CA
-# certificates, NODE_EXTRA_CA_CERTS, npm's cafile) goes into the Rust stand-in, never into
-# the Dockerfile, which a real engine builds as it is (`docker build .`).
+# certificates, for cargo and npm) goes into the Rust stand-in, never into the
+# Dockerfile, which a real engine builds as it is (`docker build .`).
 # The build keeps its layers (--layers), so a later run rebuilds only what changed.
-# Prints the image's size at the end. Needs root (buildah, debootstrap: scripts/setup.sh).
+# Prints the image's size by layer at the end (podman). Needs root and what
+# scripts/setup.sh installs (buildah, debootstrap, podman).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 TAG=${1:-notes:test}
@@ -112,6 +114,33 @@ EOF
   rm -rf "$root"
 }
 
+# Trunk and wasm-bindgen-cli as scripts/setup.sh installed them on this machine (same
+# toolchain, same versions), with cargo's record of the install, so that the Dockerfile's
+# `cargo install` of the same versions finds them installed instead of compiling them
+# for ~14 minutes. Any other version is compiled by the build as usual.
+# NOTES_IMAGE_HOST_TOOLS=0 leaves them out (remove the rust stand-in image first).
+carry_host_tools() {
+  local cargo_home=$1
+  [ "${NOTES_IMAGE_HOST_TOOLS:-1}" = 1 ] && [ -f "$HOME/.cargo/.crates2.json" ] || return 0
+  python3 - "$HOME/.cargo" "$cargo_home" <<'PY'
+import json, shutil, sys
+host, image = sys.argv[1], sys.argv[2]
+wanted = ("trunk ", "wasm-bindgen-cli ")
+installs = json.load(open(f"{host}/.crates2.json"))["installs"]
+kept = {k: v for k, v in installs.items() if k.startswith(wanted)}
+for package in kept.values():
+    for binary in package["bins"]:
+        shutil.copy2(f"{host}/bin/{binary}", f"{image}/bin/{binary}")
+json.dump({"installs": kept}, open(f"{image}/.crates2.json", "w"))
+with open(f"{image}/.crates.toml", "w") as toml:
+    toml.write("[v1]\n")
+    for key, package in kept.items():
+        bins = ", ".join(json.dumps(b) for b in package["bins"])
+        toml.write(f"{json.dumps(key)} = [{bins}]\n")
+print("image: carried from this machine:", ", ".join(k.split(" (")[0] for k in kept) or "nothing")
+PY
+}
+
 make_rust() {
   local host_toolchain version
   host_toolchain=$(readlink -f "$HOME/.rustup/toolchains/$RUST_VERSION.0-x86_64-unknown-linux-gnu" 2>/dev/null ||
@@ -128,18 +157,23 @@ make_rust() {
   local c mnt name=$version-x86_64-unknown-linux-gnu
   c=$(buildah from --pull=never "$DEBIAN_IMAGE")
   containers+=("$c")
-  # This machine's extra CA certificates, without which HTTPS to crates.io and npm fails
-  # from inside a build container.
-  buildah copy --quiet "$c" /usr/local/share/ca-certificates/ /usr/local/share/ca-certificates/ >/dev/null
   buildah run "$c" -- sh -c 'apt-get update -qq \
     && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends ca-certificates gcc libc6-dev >/dev/null \
     && rm -rf /var/lib/apt/lists/*'
-  [ -f /etc/npmrc ] && buildah copy --quiet "$c" /etc/npmrc /etc/npmrc >/dev/null
+  # HTTPS to crates.io and npm from inside a build container needs this machine's extra
+  # CA certificates. They go into a bundle of their own that cargo and npm are pointed
+  # at, not into the system's: the runtime stage copies the builder's system bundle, which
+  # stays Debian's, as with the official image.
+  mnt=$(buildah mount "$c")
+  mkdir -p "$mnt/etc/ssl/stand-in"
+  cat "$mnt/etc/ssl/certs/ca-certificates.crt" /usr/local/share/ca-certificates/*.crt \
+    >"$mnt/etc/ssl/stand-in/ca-bundle.crt" 2>/dev/null ||
+    cp "$mnt/etc/ssl/certs/ca-certificates.crt" "$mnt/etc/ssl/stand-in/ca-bundle.crt"
+  echo 'cafile=/etc/ssl/stand-in/ca-bundle.crt' >"$mnt/etc/npmrc"
 
   # The toolchain without its HTML docs (the official image's profile is minimal), the
   # rustup and proxy binaries, and settings naming it the default; not the host's
   # registry cache or installed tools.
-  mnt=$(buildah mount "$c")
   mkdir -p "$mnt/usr/local/rustup/toolchains/$name" "$mnt/usr/local/cargo/bin"
   tar -C "$host_toolchain" --exclude=./share/doc -cf - . | tar -C "$mnt/usr/local/rustup/toolchains/$name" -xf -
   sed -i '/^rust-docs-/d' "$mnt/usr/local/rustup/toolchains/$name/lib/rustlib/components"
@@ -150,6 +184,7 @@ make_rust() {
   for proxy in cargo cargo-clippy cargo-fmt clippy-driver rustc rustdoc rustfmt rust-gdb rust-gdbgui rust-lldb; do
     ln -s rustup "$mnt/usr/local/cargo/bin/$proxy"
   done
+  carry_host_tools "$mnt/usr/local/cargo"
   chmod -R a+w "$mnt/usr/local/rustup" "$mnt/usr/local/cargo"
   buildah umount "$c" >/dev/null
 
@@ -157,7 +192,8 @@ make_rust() {
     --env RUSTUP_HOME=/usr/local/rustup --env CARGO_HOME=/usr/local/cargo \
     --env PATH=/usr/local/cargo/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
     --env RUST_VERSION="$version" \
-    --env NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt \
+    --env CARGO_HTTP_CAINFO=/etc/ssl/stand-in/ca-bundle.crt \
+    --env NODE_EXTRA_CA_CERTS=/etc/ssl/stand-in/ca-bundle.crt \
     --cmd bash "$c"
   buildah commit --quiet --rm "$c" "$RUST_IMAGE" >/dev/null
   containers=()
