@@ -7,6 +7,9 @@
 #   - wasm-opt (binaryen 132) and terser 5 from npm, in .tools/
 #   - Chromium, chromium-driver and wrk (apt), Node.js and npm if missing
 #   - the PostgreSQL server binaries for the PostgreSQL tests (apt), if missing
+#   - buildah and debootstrap, which build the container image (scripts/image.sh), and
+#     podman with runc, which run it as a platform would (server/tests/image.rs) (apt),
+#     if missing
 #   - the browser tests' npm packages (e2e/node_modules, from e2e/package-lock.json)
 #   - Schemathesis and its dependencies for scripts/fuzz.sh, pinned in
 #     scripts/fuzz-requirements.txt, in a Python virtual environment in .tools/venv
@@ -34,12 +37,16 @@ command -v curl >/dev/null 2>&1 || missing+=(curl)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
 command -v python3 >/dev/null 2>&1 || missing+=(python3)
 python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || missing+=(python3-venv)
+command -v buildah >/dev/null 2>&1 || missing+=(buildah)
+command -v debootstrap >/dev/null 2>&1 || missing+=(debootstrap)
+command -v podman >/dev/null 2>&1 || missing+=(podman)
+command -v runc >/dev/null 2>&1 || missing+=(runc)
 if [ ${#missing[@]} -gt 0 ]; then
   say "apt-get install ${missing[*]}"
   as_root apt-get update
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}"
 else
-  say "chromium, chromium-driver, wrk, node, npm, postgresql: present"
+  say "chromium, chromium-driver, wrk, node, npm, postgresql, buildah, debootstrap, podman, runc: present"
 fi
 
 # playwright-core (e2e) needs Node.js 20 or newer; Debian's own package is older.

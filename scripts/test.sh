@@ -3,7 +3,8 @@
 #   formatting and lints; unit and HTTP integration tests on SQLite; the same integration
 #   tests on a throw-away PostgreSQL server; the release server fuzzed by Schemathesis from
 #   its own OpenAPI document; the release server binary run as a container would run it,
-#   as two replicas on one PostgreSQL, and killed mid-write on SQLite; the release SPA
+#   as two replicas on one PostgreSQL, and killed mid-write on SQLite; the container image
+#   built from the Dockerfile and run as a hosting platform runs it; the release SPA
 #   driven in headless Chromium against the real server.
 # It installs what is missing first (scripts/setup.sh), so it works on a fresh machine.
 set -euo pipefail
@@ -35,6 +36,12 @@ scripts/fuzz.sh
 step "the release server hosted as a container runs it (PostgreSQL from DB_*, SIGTERM)"
 SERVER_BIN="$PWD/target/release/server" SPA_DIST="$PWD/dist" \
   scripts/postgres.sh cargo test -p server --test hosted -- --ignored --test-threads=1
+
+step "the image from the Dockerfile (buildah; a rebuild reuses unchanged layers)"
+scripts/image.sh notes:test
+
+step "the image run as a platform runs it (podman: user 10014, read-only root, DB_* and JWT_SECRET)"
+IMAGE=notes:test scripts/postgres.sh cargo test -p server --test image -- --ignored --test-threads=1
 
 step "the release server: two replicas on one PostgreSQL, and SIGKILL during writes on SQLite"
 SERVER_BIN="$PWD/target/release/server" \
