@@ -19,6 +19,11 @@ use tokio::net::TcpListener;
 pub enum StartupError {
     #[error("cannot connect to the database (DATABASE_URL or DB_*): {0}")]
     Connect(sea_orm::DbErr),
+    #[error(
+        "cannot create the SQLite database {0}: its directory is not writable (make it \
+         writable, or set DATABASE_URL or DB_* for PostgreSQL)"
+    )]
+    SqliteDirectoryReadOnly(std::path::PathBuf),
     #[error("cannot apply database migrations: {0}")]
     Migrate(sea_orm::DbErr),
     #[error("cannot listen on {0} (HOST, PORT): {1}")]
@@ -132,11 +137,33 @@ impl Application {
 pub async fn migrate(config: &Config) -> Result<(), StartupError> {
     let migrator = db::connect_syncing(&config.database_url, config.sqlite_synchronous)
         .await
-        .map_err(StartupError::Connect)?;
+        .map_err(|e| cannot_connect(&config.database_url, e))?;
     db::migrate(&migrator)
         .await
         .map_err(StartupError::Migrate)?;
     migrator.close().await.map_err(StartupError::Migrate)
+}
+
+/// SQLite cannot create its file (and the write-ahead log beside it) in a directory it
+/// may not write to, such as a container's read-only data directory: say so, with the
+/// path, rather than SQLite's "unable to open database file".
+fn cannot_connect(url: &str, error: sea_orm::DbErr) -> StartupError {
+    let Some(file) = db::sqlite_file(url) else {
+        return StartupError::Connect(error);
+    };
+    let directory = match file.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent.to_owned(),
+        _ => ".".into(),
+    };
+    let writable = std::ffi::CString::new(directory.as_os_str().as_encoded_bytes())
+        // SAFETY: access(2) only reads the NUL-terminated path it is given.
+        .map(|path| unsafe { libc::access(path.as_ptr(), libc::W_OK) } == 0)
+        .unwrap_or(true);
+    if writable {
+        StartupError::Connect(error)
+    } else {
+        StartupError::SqliteDirectoryReadOnly(file)
+    }
 }
 
 /// Serves `/metrics` on a listener of its own for as long as the process runs: a scrape

@@ -372,7 +372,9 @@ async fn without_a_database_setting_on_a_read_only_data_directory_it_says_why_in
     let lines: Vec<&str> = stderr.lines().collect();
     assert_eq!(lines.len(), 1, "{stderr}");
     assert!(
-        lines[0].starts_with("error: ") && lines[0].contains("database"),
+        lines[0].starts_with("error: ")
+            && lines[0].contains("/data/notes.sqlite3")
+            && lines[0].contains("not writable"),
         "{stderr}"
     );
 }
