@@ -56,7 +56,8 @@ COPY --from=builder /src/target/release/server /app/server
 COPY --from=builder /src/dist /app/dist
 # All configuration comes from the environment: DB_HOST/DB_PORT/DB_NAME/DB_USER/DB_PWD
 # (or DATABASE_URL), JWT_SECRET, and the rest in the README. Without a database setting
-# the server keeps SQLite in /data, which is gone with the container.
+# the server keeps SQLite in /data, which is gone with the container unless a volume is
+# mounted there; on a read-only /data, start-up stops with one line saying so.
 ENV APP_ENV=production \
     HOST=0.0.0.0 \
     PORT=8000 \
