@@ -83,15 +83,15 @@ start_server "sqlite://$work/stall.sqlite3?mode=rwc"
 port=${base##*:}
 rss() { awk '/VmRSS/ {r=$2} /VmHWM/ {h=$2} END {printf "RSS %.1f MB (peak %.1f MB)", r/1024, h/1024}' /proc/$pid/status; }
 echo "  idle: $(rss)"
-python3 bench/stall.py 127.0.0.1 "$port" 512 64 5 >"$work/stall-1" &
-stalling=$!
-sleep 3
-echo "  512 stalled: $(rss); a new client's /healthz: $(curl -s -o /dev/null -w '%{http_code} in %{time_total} s' "$base/healthz")"
-wait "$stalling"
-sed 's/^/  /' "$work/stall-1"
-python3 bench/stall.py 127.0.0.1 "$port" 1024 64 5 >"$work/stall-2" &
-stalling=$!
-sleep 3
-echo "  1,024 more stalled, making room for each other: $(rss); a new client's /healthz: $(curl -s -o /dev/null -w '%{http_code} in %{time_total} s' "$base/healthz")"
-wait "$stalling"
-sed 's/^/  /' "$work/stall-2"
+# stall COUNT LABEL: COUNT stalled connections (64 an address) held 5 s; memory and a new
+# client's /healthz while they are held, then how many the server closed.
+stall() {
+  python3 bench/stall.py 127.0.0.1 "$port" "$1" 64 5 >"$work/stall" &
+  local stalling=$!
+  sleep 3
+  echo "  $2: $(rss); a new client's /healthz: $(curl -s -o /dev/null -w '%{http_code} in %{time_total} s' "$base/healthz")"
+  wait "$stalling"
+  sed 's/^/  /' "$work/stall"
+}
+stall 512 "512 stalled"
+stall 1024 "1,024 more stalled, making room for each other"

@@ -11,7 +11,7 @@
 mod server_process;
 
 use serde_json::{Value, json};
-use server_process::{ServerProcess, credentials, env};
+use server_process::{ServerProcess, env, free_port, sign_ins_survive};
 use std::path::Path;
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
@@ -22,14 +22,6 @@ const IMAGE_UID: &str = "10014";
 /// How long a platform waits between SIGTERM and SIGKILL at the least (Docker's default;
 /// Kubernetes and Choreo wait 30 s).
 const GRACE: Duration = Duration::from_secs(10);
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 fn podman(args: &[&str]) -> String {
     let output = Command::new("podman").args(args).output().unwrap();
@@ -286,32 +278,7 @@ async fn sigterm_lets_requests_in_flight_finish_and_the_log_is_json_lines() {
     let server = &container.server;
     server.register("alice").await;
 
-    // Argon2 sign-ins queue for the cores, so some are in flight when the signal lands.
-    let sign_ins: Vec<_> = (0..6)
-        .map(|_| {
-            let request = server.post("/api/token/", &credentials("alice")).send();
-            tokio::spawn(async move {
-                let response = request.await;
-                (response.map(|r| r.status().as_u16()), Instant::now())
-            })
-        })
-        .collect();
-    tokio::time::sleep(Duration::from_millis(15)).await;
-    let signalled = Instant::now();
-    container.terminate();
-
-    let mut finished_after_signal = 0;
-    for sign_in in sign_ins {
-        let (status, at) = sign_in.await.unwrap();
-        assert_eq!(status.expect("an in-flight request was cut off"), 200);
-        if at > signalled + Duration::from_millis(20) {
-            finished_after_signal += 1;
-        }
-    }
-    assert!(
-        finished_after_signal > 0,
-        "nothing was in flight; the test proved nothing"
-    );
+    sign_ins_survive(server, || container.terminate()).await;
     let exit = container.exit_within(GRACE).await;
     assert!(exit.success(), "{exit:?}");
 
