@@ -102,10 +102,14 @@ EOF
   find "$root/usr/share/doc" -mindepth 1 -type d -empty -delete
   find "$root/usr/share/locale" -mindepth 1 -maxdepth 1 -not -name locale.alias -exec rm -rf {} +
 
-  local c
+  local c mnt
   c=$(buildah from scratch)
   containers+=("$c")
-  cp -a "$root/." "$(buildah mount "$c")/"
+  # On a line of its own, so a failed mount stops the script (set -e) instead of leaving
+  # an empty destination: the host's /.
+  mnt=$(buildah mount "$c")
+  [ -n "$mnt" ] && [ "$mnt" != / ] || { echo "image: buildah mount gave no directory" >&2; exit 1; }
+  cp -a "$root/." "$mnt/"
   buildah umount "$c" >/dev/null
   buildah config --env PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
     --cmd bash "$c"
@@ -143,8 +147,9 @@ PY
 
 make_rust() {
   local host_toolchain version
-  host_toolchain=$(readlink -f "$HOME/.rustup/toolchains/$RUST_VERSION.0-x86_64-unknown-linux-gnu" 2>/dev/null ||
-    readlink -f "$HOME/.rustup/toolchains/stable-x86_64-unknown-linux-gnu")
+  # readlink -e fails when the toolchain is not there, so the next one is tried.
+  host_toolchain=$(readlink -e "$HOME/.rustup/toolchains/$RUST_VERSION.0-x86_64-unknown-linux-gnu" 2>/dev/null ||
+    readlink -e "$HOME/.rustup/toolchains/stable-x86_64-unknown-linux-gnu")
   version=$("$host_toolchain/bin/rustc" --version | awk '{ print $2 }')
   case "$version" in
     "$RUST_VERSION".*) ;;

@@ -36,7 +36,10 @@ fn a_bad_value_stops_start_up_with_one_line_naming_it() {
         assert_eq!(output.status.code(), Some(2), "{var}");
         let stderr = String::from_utf8(output.stderr).unwrap();
         assert_eq!(stderr.lines().count(), 1, "{stderr}");
-        assert!(stderr.contains(var), "{stderr}");
+        assert!(
+            stderr.contains(&format!("configuration: {var}: ")),
+            "{stderr}"
+        );
     }
 }
 
@@ -144,6 +147,22 @@ fn help_lists_every_setting_as_the_readme_does() {
     let help = settings_in_help();
     assert!(help.len() >= 30, "{help:?}");
     assert_eq!(help, settings_in_readme());
+}
+
+#[test]
+fn help_never_shows_the_values_of_settings() {
+    let output = server()
+        .args(["serve", "--help"])
+        .env("JWT_SECRET", "a-secret-nobody-should-ever-see-printed")
+        .env("DB_PWD", "another-secret-value")
+        .env("DATABASE_URL", "postgres://u:pw-in-a-url@db/notes")
+        .output()
+        .unwrap();
+    let help = text(&output.stdout);
+    assert!(help.contains("[env: JWT_SECRET]"), "{help}");
+    for secret in ["a-secret-nobody", "another-secret", "pw-in-a-url"] {
+        assert!(!help.contains(secret), "{secret} in {help}");
+    }
 }
 
 #[test]

@@ -74,8 +74,9 @@ pub async fn serve(
     let mut make_service = router.into_make_service_with_connect_info::<SocketAddr>();
     let mut shutdown = pin!(shutdown);
     let mut warned_full: Option<Instant> = None;
+    let mut warned_client_full: Option<Instant> = None;
 
-    loop {
+    'accepting: loop {
         let (stream, peer) = tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok(accepted) => accepted,
@@ -84,14 +85,27 @@ pub async fn serve(
                     continue;
                 }
             },
-            () = shutdown.as_mut() => break,
+            () = shutdown.as_mut() => break 'accepting,
         };
         let client = forwarded::client_ip(peer.ip(), &HeaderMap::new(), 0);
         let clock = Arc::new(Clock::new(&limits));
         let ticket = loop {
             match open.admit(client, &clock) {
-                Admission::Admitted(ticket) => break Some(ticket),
-                Admission::ClientFull => break None,
+                Admission::Admitted(ticket) => break ticket,
+                Admission::ClientFull => {
+                    // Closed at once: this client has its share.
+                    metrics::connection_refused();
+                    if warned_client_full.is_none_or(|at| at.elapsed() >= FULL_WARNING_EVERY) {
+                        tracing::warn!(
+                            %client,
+                            "connections refused past MAX_CONNECTIONS_PER_CLIENT (behind a \
+                             proxy, set TRUSTED_PROXY_HOPS: then the limit is the proxy's)"
+                        );
+                        warned_client_full = Some(Instant::now());
+                    }
+                    drop(stream);
+                    continue 'accepting;
+                }
                 Admission::Full => {
                     if warned_full.is_none_or(|at| at.elapsed() >= FULL_WARNING_EVERY) {
                         tracing::warn!(
@@ -103,17 +117,13 @@ pub async fn serve(
                     }
                     tokio::select! {
                         _ = tokio::time::timeout(RECHECK_WHEN_FULL, open.closed.notified()) => {}
-                        () = shutdown.as_mut() => break None,
+                        () = shutdown.as_mut() => break 'accepting,
                     }
                 }
             }
         };
-        let Some(ticket) = ticket else {
-            // Closed at once: this client has its share, or the server is stopping.
-            metrics::connection_refused();
-            drop(stream);
-            continue;
-        };
+        // The time for its head runs from when it is taken, not from when it arrived.
+        clock.restart();
 
         // Puts `ConnectInfo<SocketAddr>` in every request, as `axum::serve` does. It is
         // always ready, so `poll_ready` is skipped, as in axum's serve-with-hyper example.
@@ -324,9 +334,9 @@ struct State {
     closing: Option<&'static str>,
     /// Whether it closes to make room for a new connection.
     making_room: bool,
-    /// Closing to make room, and no request has begun since: nothing is owed to the
-    /// client, so the connection is dropped as a timeout drops it, at once (hyper's
-    /// graceful close would wait for a half-sent head to be finished).
+    /// Closing (to make room, or at shutdown) part-way through a head, and no request has
+    /// begun since: nothing is owed to the client, so the connection is dropped at once,
+    /// as a timeout drops it (hyper's graceful close would wait for the head's end).
     drop_now: bool,
 }
 
@@ -438,7 +448,8 @@ impl Clock {
             if state.closing.is_none() && !serving {
                 state.closing = Some(MADE_ROOM);
                 state.making_room = true;
-                state.drop_now = true;
+                // Between requests hyper closes at once, once what it owes is flushed.
+                state.drop_now = matches!(state.waiting, Waiting::ForHead(_));
                 made = true;
             }
         });
@@ -452,7 +463,16 @@ impl Clock {
     fn close(&self, why: &'static str) {
         self.update(|state| {
             state.closing.get_or_insert(why);
+            // A head not yet complete is owed no answer: no need to wait for the rest.
+            if matches!(state.waiting, Waiting::ForHead(_)) {
+                state.drop_now = true;
+            }
         });
+    }
+
+    /// Starts the wait for the first head afresh.
+    fn restart(&self) {
+        self.update(|state| state.waiting = Waiting::ForHead(Instant::now()));
     }
 
     /// Completes once the connection is to close, saying why.
@@ -470,7 +490,7 @@ impl Clock {
     fn deadline(&self) -> Option<(Instant, &'static str)> {
         let state = self.state();
         if state.drop_now {
-            return Some((Instant::now(), MADE_ROOM));
+            return Some((Instant::now(), state.closing.unwrap_or(MADE_ROOM)));
         }
         let waiting = match state.waiting {
             Waiting::ForHead(since) => Some((

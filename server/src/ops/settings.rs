@@ -51,8 +51,9 @@ pub enum SslMode {
     VerifyFull,
 }
 
-/// The settings of `serve`, which `migrate` reads as `serve` would.
-#[derive(Debug, Clone, Args)]
+/// The settings of `serve`, which `migrate` reads as `serve` would. Not `Debug`: it holds
+/// secrets.
+#[derive(Clone, Args)]
 pub struct Settings {
     /// `development` makes up a JWT_SECRET when none is set (and says so) and listens on
     /// 127.0.0.1 by default
@@ -121,7 +122,7 @@ pub struct Settings {
 }
 
 /// How tokens are signed and how long they last.
-#[derive(Debug, Clone, Args)]
+#[derive(Clone, Args)]
 pub struct JwtSettings {
     /// The key tokens are signed with: at least 32 characters; required outside
     /// development
@@ -149,7 +150,7 @@ pub struct JwtSettings {
 
 /// Where the data lives: `DATABASE_URL`, or the original's `DB_*` for PostgreSQL, or an
 /// embedded SQLite file in the working directory. Every command reads it.
-#[derive(Debug, Clone, Args)]
+#[derive(Clone, Args)]
 pub struct DatabaseSettings {
     /// `sqlite:...` or `postgres://...` [default: sqlite://notes.sqlite3?mode=rwc]
     #[arg(long, env = "DATABASE_URL", value_parser = database_url)]
@@ -396,18 +397,26 @@ impl DatabaseSettings {
     }
 }
 
-/// Loads `.env`, then forgets the settings' variables that are set to nothing but spaces:
-/// a platform's empty field counts as unset, not as a bad value. Call it before any
+/// Loads `.env`, then trims the settings' variables, and forgets those set to nothing but
+/// spaces: a platform's form may leave spaces around a value, and its empty field counts
+/// as unset, not as a bad value. Call it before any
 /// thread is started (it changes the process environment), and declare the command that
 /// parses the settings after it (clap reads a variable when its argument is declared).
 pub fn load_environment(command: &Command) {
     // A missing .env is normal; a malformed one is not worth refusing to start over.
     let _ = dotenvy::dotenv();
     for name in variables(command) {
-        if std::env::var_os(&name).is_some_and(|v| v.to_string_lossy().trim().is_empty()) {
-            // SAFETY: `main` calls this before it starts the runtime, while the process
-            // has one thread, so nothing reads the environment meanwhile.
+        let Some(value) = std::env::var_os(&name) else {
+            continue;
+        };
+        let value = value.to_string_lossy();
+        let trimmed = value.trim();
+        // SAFETY (both): `main` calls this before it starts the runtime, while the process
+        // has one thread, so nothing reads the environment meanwhile.
+        if trimmed.is_empty() {
             unsafe { std::env::remove_var(&name) };
+        } else if trimmed != value {
+            unsafe { std::env::set_var(&name, trimmed) };
         }
     }
 }
@@ -483,8 +492,11 @@ fn from_lookup<T: Args + FromArgMatches>(
         let (Some(name), Some(long)) = (arg.get_env(), arg.get_long()) else {
             continue;
         };
-        if let Some(value) = get(&name.to_string_lossy()).filter(|v| !v.trim().is_empty()) {
-            argv.push(format!("--{long}={value}").into());
+        if let Some(value) = get(&name.to_string_lossy()) {
+            let value = value.trim();
+            if !value.is_empty() {
+                argv.push(format!("--{long}={value}").into());
+            }
         }
     }
     // The variables' values were read when the arguments were declared; only the flags
@@ -497,7 +509,7 @@ fn from_lookup<T: Args + FromArgMatches>(
 }
 
 // Value parsers: each message says what is wrong with the value; the variable is added
-// by `config_error`. Values are trimmed, as a platform's form may leave spaces.
+// by `config_error`. They trim what they read, for values given as flags too.
 
 /// Longer than two tabs need to refresh at once; a longer window would let a stolen
 /// token be replayed undetected.
@@ -920,6 +932,25 @@ mod tests {
         assert_eq!(c.port, 8000);
         assert_eq!(c.metrics.unwrap().address, DEFAULT_METRICS_ADDR);
         assert_eq!(c.address.ip(), "127.0.0.2".parse::<IpAddr>().unwrap());
+    }
+
+    #[test]
+    fn every_value_is_trimmed() {
+        let c = config(&[
+            SECRET,
+            ("APP_ENV", "development "),
+            ("LOG_FORMAT", " json"),
+            ("DB_HOST", " db "),
+            ("DB_NAME", "notes "),
+            ("DB_USER", " app"),
+            ("DB_PWD", " secret "),
+            ("STATIC_DIR", " /srv/dist "),
+        ])
+        .unwrap();
+        assert_eq!(c.environment, Environment::Development);
+        assert_eq!(c.log_format, LogFormat::Json);
+        assert_eq!(c.database_url, "postgres://app:secret@db:5432/notes");
+        assert_eq!(c.static_dir, PathBuf::from("/srv/dist"));
     }
 
     #[test]

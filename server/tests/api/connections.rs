@@ -630,3 +630,25 @@ async fn shutdown_answers_the_request_in_flight_and_closes_idle_connections() {
         .expect("the server did not finish within 10 s of shutdown")
         .unwrap();
 }
+
+#[tokio::test]
+async fn shutdown_while_every_connection_is_busy_still_answers_them_and_ends() {
+    let (app, stop, served) = TestApp::spawn_stoppable(&[("MAX_CONNECTIONS", "1")]).await;
+    let mut busy = request_being_served(&app).await;
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    // Waits for a place that only an answer can free.
+    let mut waiting = connect(&app).await;
+    waiting.write_all(HEALTHZ).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    // A head begun but not finished is owed nothing, and holds up nothing.
+    stop.send(()).unwrap();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+
+    let reply = finish_request(&mut busy).await;
+    assert_eq!(reply.status, 401, "{reply:?}");
+    timeout(PATIENCE, served)
+        .await
+        .expect("the server did not finish within 10 s of shutdown")
+        .expect("the server's task ended in a panic");
+    drop(waiting);
+}
