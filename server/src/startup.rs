@@ -162,7 +162,8 @@ fn cannot_connect(url: &str, error: sea_orm::DbErr) -> StartupError {
     if writable {
         StartupError::Connect(error)
     } else {
-        StartupError::SqliteDirectoryReadOnly(file)
+        // Absolute, so the line says where, whatever the working directory was.
+        StartupError::SqliteDirectoryReadOnly(std::path::absolute(&file).unwrap_or(file))
     }
 }
 
