@@ -27,6 +27,12 @@ pub fn client_ip(peer: IpAddr, headers: &axum::http::HeaderMap, hops: usize) -> 
             .and_then(|i| forwarded[i].parse().ok())
             .unwrap_or(peer),
     };
+    one_client(ip)
+}
+
+/// The address as one client: an IPv4-mapped IPv6 address is its IPv4 one, and any other
+/// IPv6 address is its /64, the block one subscriber gets.
+pub fn one_client(ip: IpAddr) -> IpAddr {
     match ip {
         IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
             Some(v4) => IpAddr::V4(v4),

@@ -31,7 +31,7 @@ use crate::ops::metrics;
 use crate::ops::settings::ConnectionLimits;
 use axum::Router;
 use axum::body::{Body, Bytes, HttpBody};
-use axum::http::{HeaderMap, Request};
+use axum::http::Request;
 use hyper::body::{Frame, Incoming, SizeHint};
 use hyper_util::rt::TokioIo;
 use std::collections::HashMap;
@@ -87,7 +87,7 @@ pub async fn serve(
             },
             () = shutdown.as_mut() => break 'accepting,
         };
-        let client = forwarded::client_ip(peer.ip(), &HeaderMap::new(), 0);
+        let client = forwarded::one_client(peer.ip());
         let clock = Arc::new(Clock::new(&limits));
         let ticket = loop {
             match open.admit(client, &clock) {
