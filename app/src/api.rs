@@ -20,6 +20,20 @@ pub mod paths {
     pub const ACCOUNT: &str = "/api/user/";
     /// Not in the original: `DELETE` ends every session of the caller, this one included.
     pub const SESSIONS: &str = "/api/user/sessions/";
+    /// Not in the original: one session, ended with `DELETE`.
+    pub const SESSION: &str = "/api/user/sessions/{id}/";
+    /// Not in the original: two-step sign-in (`POST` starts setting it up, `DELETE` turns it off).
+    pub const TOTP: &str = "/api/user/totp/";
+    /// Not in the original: the first code, which turns two-step sign-in on.
+    pub const TOTP_CONFIRM: &str = "/api/user/totp/confirm/";
+    /// Not in the original: a new set of recovery codes.
+    pub const TOTP_RECOVERY_CODES: &str = "/api/user/totp/recovery-codes/";
+    /// Not in the original: sign-in's second step, for an account with two-step sign-in.
+    pub const TOKEN_TOTP: &str = "/api/token/totp/";
+
+    pub fn session(id: &str) -> String {
+        format!("/api/user/sessions/{id}/")
+    }
 
     pub fn note(id: i64) -> String {
         format!("/api/notes/{id}/")
@@ -187,13 +201,16 @@ pub struct Page<T> {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(
     feature = "openapi",
-    schema(examples(json!({"id": 42, "username": "alice", "date_joined": "2026-11-24T19:30:22.123456Z"})))
+    schema(examples(json!({"id": 42, "username": "alice", "date_joined": "2026-11-24T19:30:22.123456Z", "totp_enabled": false})))
 )]
 pub struct Account {
     pub id: i64,
     pub username: String,
     #[cfg_attr(feature = "openapi", schema(format = DateTime))]
     pub date_joined: String,
+    /// Whether signing in asks for a code from an authenticator app after the password.
+    #[serde(default)]
+    pub totp_enabled: bool,
 }
 
 /// `DELETE /api/user/`: the password again, so a borrowed session cannot delete the account.
@@ -202,6 +219,93 @@ pub struct Account {
 #[cfg_attr(feature = "openapi", schema(examples(json!({"password": "correct horse battery"}))))]
 pub struct AccountDeletion {
     pub password: String,
+}
+
+/// `401` from `POST /api/token/` for a right password on an account with two-step
+/// sign-in: no tokens yet. `POST /api/token/totp/` with the challenge and a code finishes.
+/// A client that knows only simplejwt shows `detail`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SecondStepRequired {
+    pub detail: String,
+    /// Always `totp_required`.
+    pub code: String,
+    /// Single use, valid for five minutes.
+    pub challenge: String,
+}
+
+/// `POST /api/token/totp/`: sign-in's second step.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(
+    feature = "openapi",
+    schema(examples(json!({"challenge": "q2Vd0xk1Yy7pN4m8Jc5rTt9wLs3aHb6uEe2fGi0oPzQ", "code": "492039"})))
+)]
+pub struct SecondStep {
+    pub challenge: String,
+    /// The authenticator's 6 digits, or an unused recovery code (which is then spent).
+    pub code: String,
+}
+
+/// `POST /api/user/totp/`: a new secret for the authenticator app. Two-step sign-in is
+/// not on until a code from it is confirmed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(examples(examples::totp_setup)))]
+pub struct TotpSetup {
+    /// Base32, for typing into the app by hand.
+    pub secret: String,
+    /// The `otpauth://` URI the QR code holds.
+    pub otpauth_uri: String,
+    /// The QR code, an SVG document.
+    pub qr_svg: String,
+}
+
+/// A code from the authenticator app (or, where said, a recovery code).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(examples(json!({"code": "492039"}))))]
+pub struct TotpCode {
+    pub code: String,
+}
+
+/// `DELETE /api/user/totp/`: the password and a code (or a recovery code).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(
+    feature = "openapi",
+    schema(examples(json!({"password": "correct horse battery", "code": "492039"})))
+)]
+pub struct TotpDisable {
+    pub password: String,
+    pub code: String,
+}
+
+/// Ten single-use codes that stand in for the authenticator app; shown this once.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(examples(examples::recovery_codes)))]
+pub struct RecoveryCodes {
+    pub recovery_codes: Vec<String>,
+}
+
+/// One sign-in session: a sign-in and every refresh since.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(examples(examples::session)))]
+pub struct Session {
+    pub id: String,
+    #[cfg_attr(feature = "openapi", schema(format = DateTime))]
+    pub created_at: String,
+    /// The last sign-in or refresh.
+    #[cfg_attr(feature = "openapi", schema(format = DateTime))]
+    pub last_used_at: String,
+    /// As the browser sent it at the last sign-in or refresh.
+    pub user_agent: Option<String>,
+    /// The client address of the last sign-in or refresh.
+    pub ip: Option<String>,
+    /// Whether this is the session of the access token that asked.
+    pub current: bool,
 }
 
 /// Example values for the OpenAPI document.
@@ -213,6 +317,34 @@ pub mod examples {
     pub const ACCESS: &str = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJ0b2tlbl90eXBlIjoiYWNjZXNzIiwiZXhwIjoxNzk1NjQ0MjIyLCJpYXQiOjE3OTU2NDI0MjIsImp0aSI6ImQ3YjBiNmQ3OWE0YjQ3ZmQ5OGI5MWI5N2M3MWYzZDM0IiwidXNlcl9pZCI6NDJ9.yG5XbvCvvrrzTZ2l0kAuNxxzs4AEGNGV5kU9W3ZmU5c";
     /// A refresh token as the server signs one (HS256; its signature made up).
     pub const REFRESH: &str = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJ0b2tlbl90eXBlIjoicmVmcmVzaCIsImV4cCI6MTc5NTcyODgyMiwiaWF0IjoxNzk1NjQyNDIyLCJqdGkiOiI1ZjIxYjUwZTNhNTk0ODM0OGQ1ZTk2NjU1NjJhMjgyMiIsInVzZXJfaWQiOjQyfQ.oQ2pbxN1T2Fs1ZrQ3i6hTq7L0w3kC1mkVq1d4m2iC9g";
+
+    pub fn totp_setup() -> Value {
+        json!({
+            "secret": "EXAMPLEEXAMPLEEXAMPLEEXAMPLEEXAM",
+            "otpauth_uri": "otpauth://totp/Notes:alice?secret=EXAMPLEEXAMPLEEXAMPLEEXAMPLEEXAM&issuer=Notes",
+            "qr_svg": "<?xml version=\"1.0\" standalone=\"yes\"?><svg xmlns=\"http://www.w3.org/2000/svg\" ...></svg>"
+        })
+    }
+
+    pub fn recovery_codes() -> Value {
+        json!({"recovery_codes": [
+            "7kq2-m9xd-4hwt-pz3c", "b8nf-2rgy-q6vm-x4ke", "t3jw-h7pa-9czr-m2nd",
+            "f6ub-x3kq-8wen-r5ty", "p2dm-v7hc-4jsx-k9ga", "r9zt-e4nw-6ypb-c3mq",
+            "w5gk-q2xr-7dhm-u8fe", "c4ya-n8tj-3kpw-z6vd", "h7me-r2bu-5gxq-t9na",
+            "y3sp-k6dz-9wfc-m4rb"
+        ]})
+    }
+
+    pub fn session() -> Value {
+        json!({
+            "id": "5f21b50e3a5948348d5e9665562a2822",
+            "created_at": "2026-11-24T19:30:22Z",
+            "last_used_at": "2026-11-24T21:02:10Z",
+            "user_agent": "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36",
+            "ip": "203.0.113.7",
+            "current": true
+        })
+    }
 
     pub fn note() -> Value {
         json!({
@@ -248,10 +380,11 @@ mod tests {
             id: 1,
             username: "alice".into(),
             date_joined: "2026-11-24T19:30:22.123456Z".into(),
+            totp_enabled: false,
         };
         assert_eq!(
             serde_json::to_value(&account).unwrap(),
-            json!({"id": 1, "username": "alice", "date_joined": "2026-11-24T19:30:22.123456Z"})
+            json!({"id": 1, "username": "alice", "date_joined": "2026-11-24T19:30:22.123456Z", "totp_enabled": false})
         );
         let deletion: AccountDeletion = serde_json::from_str(r#"{"password":"p"}"#).unwrap();
         assert_eq!(deletion.password, "p");

@@ -22,6 +22,10 @@ pub struct Claims {
     /// Unique token id (32 hex digits, as simplejwt's `uuid4().hex`).
     pub jti: String,
     pub user_id: i64,
+    /// The session (refresh-token family) the token belongs to; not in simplejwt, whose
+    /// clients ignore it. Lets `GET /api/user/sessions/` say which session is asking.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sid: Option<String>,
 }
 
 /// When a token was issued and when it expires, seconds since the Unix epoch.

@@ -9,6 +9,9 @@ pub const NON_FIELD_ERRORS: &str = "non_field_errors";
 /// simplejwt's `code` for every rejected token.
 pub const TOKEN_NOT_VALID: &str = "token_not_valid";
 
+/// The `code` of the `401` that asks for sign-in's second step.
+pub const TOTP_REQUIRED: &str = "totp_required";
+
 /// simplejwt's `code` for a valid access token whose user no longer exists.
 pub const USER_NOT_FOUND: &str = "user_not_found";
 
@@ -43,6 +46,19 @@ pub mod messages {
     pub const USER_NOT_FOUND: &str = "User not found";
     /// simplejwt's `detail` when an `Authorization` header's token is refused.
     pub const TOKEN_NOT_VALID_FOR_ANY_TYPE: &str = "Given token not valid for any token type";
+
+    /// `401` with code [`super::TOTP_REQUIRED`]: the password was right; a code finishes.
+    pub const TOTP_REQUIRED: &str =
+        "Enter the code from your authenticator app to finish signing in.";
+    /// A code (or recovery code) that is wrong, too old, or already used.
+    pub const WRONG_CODE: &str = "That code is not right, or it has been used already.";
+    /// A sign-in challenge that is unknown, used or past its five minutes.
+    pub const CHALLENGE_EXPIRED: &str = "This sign-in has expired. Enter your password again.";
+    /// `409`s of two-step sign-in's set-up.
+    pub const TOTP_ALREADY_ON: &str =
+        "Two-step sign-in is already on. Turn it off before setting it up again.";
+    pub const TOTP_NOT_STARTED: &str = "Start setting up two-step sign-in first.";
+    pub const TOTP_OFF: &str = "Two-step sign-in is not on.";
 
     /// `415`, as DRF words it.
     pub fn unsupported_media_type(content_type: &str) -> String {

@@ -11,6 +11,7 @@ mod m20261125_000005_note_search;
 mod m20261125_000010_users_active_and_last_login;
 mod m20261125_000011_legacy_lengths;
 mod m20261126_000012_login_attempts;
+mod m20261203_000013_two_step;
 pub mod search;
 
 pub struct Migrator;
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000010_users_active_and_last_login::Migration),
             Box::new(m20261125_000011_legacy_lengths::Migration),
             Box::new(m20261126_000012_login_attempts::Migration),
+            Box::new(m20261203_000013_two_step::Migration),
         ]
     }
 }

@@ -2,7 +2,8 @@
 //! original's shapes.
 
 use app::errors::{
-    Detail, FieldErrors, NON_FIELD_ERRORS, TOKEN_NOT_VALID, TokenError, USER_NOT_FOUND, messages,
+    Detail, FieldErrors, NON_FIELD_ERRORS, TOKEN_NOT_VALID, TOTP_REQUIRED, TokenError,
+    USER_NOT_FOUND, messages,
 };
 use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
@@ -46,6 +47,13 @@ pub enum ApiError {
     PreconditionFailed,
     #[error("method {0} not allowed")]
     MethodNotAllowed(axum::http::Method),
+    /// A state the request cannot apply to, such as two-step sign-in already on.
+    #[error("conflict: {0}")]
+    Conflict(&'static str),
+    /// The password was right, and the account signs in in two steps: the challenge
+    /// takes the second.
+    #[error("second step required")]
+    SecondStepRequired { challenge: String },
     #[error("too many attempts")]
     TooManyAttempts { retry_after_secs: u64 },
     /// More requests in flight than the server can serve in time (`MAX_REQUESTS_IN_FLIGHT`).
@@ -139,6 +147,15 @@ impl IntoResponse for ApiError {
                 StatusCode::METHOD_NOT_ALLOWED,
                 &format!("Method \"{method}\" not allowed."),
             ),
+            Self::Conflict(message) => detail(StatusCode::CONFLICT, message),
+            Self::SecondStepRequired { challenge } => {
+                let body = app::api::SecondStepRequired {
+                    detail: messages::TOTP_REQUIRED.to_owned(),
+                    code: TOTP_REQUIRED.to_owned(),
+                    challenge,
+                };
+                bearer_challenge((StatusCode::UNAUTHORIZED, Json(body)).into_response())
+            }
             Self::TooManyAttempts { retry_after_secs } => {
                 let mut response = detail(
                     StatusCode::TOO_MANY_REQUESTS,

@@ -3,6 +3,8 @@
 use crate::accounts::passwords::Passwords;
 use crate::accounts::throttle::LoginThrottle;
 use crate::accounts::tokens::Tokens;
+use crate::accounts::totp::SecretKeys;
+use crate::accounts::two_step;
 use crate::http::state::{AppState, Shared};
 use crate::http::{self, serve};
 use crate::notes::group_commit::GroupCommit;
@@ -44,11 +46,33 @@ pub struct Application {
     pub state: AppState,
 }
 
+/// Moves two-step secrets sealed with an earlier key to the current one. Replicas starting
+/// together may both do it; each secret ends sealed with the current key either way.
+async fn reseal_totp_secrets(db: &sea_orm::DatabaseConnection, keys: &SecretKeys) {
+    match two_step::reseal(db, keys).await {
+        Ok((0, 0)) => {}
+        Ok((resealed, 0)) => {
+            tracing::info!(
+                resealed,
+                "two-step sign-in secrets now sealed with TOTP_ENCRYPTION_KEY"
+            );
+        }
+        Ok((resealed, unreadable)) => tracing::warn!(
+            resealed,
+            unreadable,
+            "two-step sign-in secrets that no key opens (TOTP_ENCRYPTION_KEY, \
+             TOTP_PREVIOUS_ENCRYPTION_KEY or JWT_SECRET changed): those people cannot finish signing in"
+        ),
+        Err(err) => tracing::warn!(error = %err, "two-step sign-in secrets could not be resealed"),
+    }
+}
+
 impl Application {
     pub async fn build(config: &Config) -> Result<Self, StartupError> {
         if config.jwt_secret_generated {
             tracing::warn!(
-                "JWT_SECRET is not set: development generated one; tokens end with this process"
+                "JWT_SECRET is not set: development generated one; tokens (and, without \
+                 TOTP_ENCRYPTION_KEY, two-step sign-in secrets) end with this process"
             );
         }
         // Before the pools open: no pooled connection can keep a view of the database
@@ -65,6 +89,12 @@ impl Application {
         let passwords = Passwords::new()
             .await
             .map_err(|e| StartupError::Other(e.to_string()))?;
+        let totp_keys = SecretKeys::new(
+            config.totp_encryption_key.as_ref(),
+            config.totp_previous_encryption_key.as_ref(),
+            &config.jwt_secret,
+        );
+        reseal_totp_secrets(&writer, &totp_keys).await;
         let state = AppState::new(Shared {
             db,
             login_throttle: LoginThrottle::for_database(
@@ -77,6 +107,7 @@ impl Application {
             writer,
             inline_reads,
             tokens: Tokens::new(&config.jwt_secret, &config.jwt),
+            totp_keys,
             passwords,
             trusted_proxy_hops: config.trusted_proxy_hops,
             request_body_timeout: config.connections.request_body_timeout,

@@ -1,22 +1,26 @@
 //! Accounts and sign-in: users, their passwords (Argon2id, and the hashes Django wrote),
 //! the sign-in throttle, JSON Web Tokens and the refresh-token families that are
-//! sessions. Uses `storage`, `ops` and `error`.
+//! sessions, and two-step sign-in. Uses `storage`, `ops` and `error`.
 
+pub mod challenges;
 pub mod django_hashes;
 pub mod passwords;
 pub mod sessions;
 pub mod throttle;
 pub mod tokens;
+pub mod totp;
+pub mod two_step;
 pub mod users;
 
 use crate::storage::pruning::Prune;
 use std::sync::Arc;
 
-/// What accounts leave behind for the pruner: expired sessions and, where the database
-/// keeps them, ended sign-in windows.
+/// What accounts leave behind for the pruner: expired sessions and sign-in challenges
+/// and, where the database keeps them, ended sign-in windows.
 pub fn prunable(throttle: &throttle::LoginThrottle) -> Vec<Arc<dyn Prune>> {
     vec![
         Arc::new(sessions::ExpiredSessions),
+        Arc::new(challenges::ExpiredChallenges),
         Arc::new(throttle.clone()),
     ]
 }

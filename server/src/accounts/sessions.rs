@@ -19,6 +19,7 @@ use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
     QueryTrait, TransactionTrait,
 };
+use std::collections::BTreeMap;
 
 const BLACKLISTED: ApiError = ApiError::TokenNotValid(messages::TOKEN_BLACKLISTED);
 const NOT_ON_RECORD: ApiError = ApiError::TokenNotValid(messages::TOKEN_INVALID);
@@ -27,12 +28,20 @@ fn rejected(rejection: TokenRejection) -> ApiError {
     ApiError::TokenNotValid(rejection.message())
 }
 
+/// Whom a token is issued to, as the sessions list shows it.
+#[derive(Debug, Clone, Default)]
+pub struct Device {
+    pub user_agent: Option<String>,
+    pub ip: Option<String>,
+}
+
 /// Records a refresh token in `family` (a new family when `None`) and signs the pair.
 async fn issue(
     db: &impl ConnectionTrait,
     tokens: &Tokens,
     user_id: i64,
     family: Option<(String, i64)>,
+    device: &Device,
 ) -> ApiResult<TokenPair> {
     let now = now();
     let jti = new_jti();
@@ -40,13 +49,15 @@ async fn issue(
         family.unwrap_or_else(|| (jti.clone(), now + tokens.refresh_lifetime));
     RefreshToken::insert(refresh_token::ActiveModel {
         jti: Set(jti.clone()),
-        family_id: Set(family_id),
+        family_id: Set(family_id.clone()),
         user_id: Set(user_id),
         issued_at: Set(now),
         expires_at: Set(expires_at),
         spent_at: Set(None),
         grace_used: Set(false),
         revoked: Set(false),
+        user_agent: Set(device.user_agent.clone()),
+        ip: Set(device.ip.clone()),
     })
     .exec_without_returning(db)
     .await?;
@@ -56,16 +67,22 @@ async fn issue(
         iat: now,
         jti,
         user_id,
+        sid: Some(family_id.clone()),
     });
     Ok(TokenPair {
-        access: tokens.access_token(user_id, now),
+        access: tokens.access_token(user_id, now, Some(family_id)),
         refresh,
     })
 }
 
 /// A new session for a user who just proved who they are.
-pub async fn start(db: &DatabaseConnection, tokens: &Tokens, user_id: i64) -> ApiResult<TokenPair> {
-    issue(db, tokens, user_id, None).await
+pub async fn start(
+    db: &DatabaseConnection,
+    tokens: &Tokens,
+    user_id: i64,
+    device: &Device,
+) -> ApiResult<TokenPair> {
+    issue(db, tokens, user_id, None, device).await
 }
 
 async fn family_revoked(db: &impl ConnectionTrait, family_id: &str) -> ApiResult<bool> {
@@ -117,6 +134,7 @@ pub async fn refresh(
     writer: &DatabaseConnection,
     tokens: &Tokens,
     token: &str,
+    device: &Device,
 ) -> ApiResult<TokenPair> {
     let record = live_record(db, tokens, token).await?;
     let family = Some((record.family_id.clone(), record.expires_at));
@@ -124,7 +142,7 @@ pub async fn refresh(
 
     let txn = writer.begin().await?;
     if claim(&txn, &record.jti, Column::SpentAt, Expr::value(now)).await? {
-        let pair = issue(&txn, tokens, record.user_id, family).await?;
+        let pair = issue(&txn, tokens, record.user_id, family, device).await?;
         txn.commit().await?;
         return Ok(pair);
     }
@@ -136,7 +154,7 @@ pub async fn refresh(
         .and_then(|r| r.spent_at);
     let in_grace = spent_at.is_some_and(|at| now - at < tokens.reuse_grace);
     if in_grace && claim(&txn, &record.jti, Column::GraceUsed, Expr::value(true)).await? {
-        let pair = issue(&txn, tokens, record.user_id, family).await?;
+        let pair = issue(&txn, tokens, record.user_id, family, device).await?;
         txn.commit().await?;
         return Ok(pair);
     }
@@ -193,6 +211,66 @@ pub async fn revoke_all(db: &impl ConnectionTrait, user_id: i64) -> ApiResult<()
         .exec(db)
         .await?;
     Ok(())
+}
+
+/// The user's live sessions, most recently used first. `current` is the session of the
+/// access token asking, when it names one.
+pub async fn list(
+    db: &DatabaseConnection,
+    user_id: i64,
+    current: Option<&str>,
+) -> ApiResult<Vec<app::api::Session>> {
+    let rows = RefreshToken::find()
+        .filter(Column::UserId.eq(user_id))
+        .filter(Column::ExpiresAt.gt(now()))
+        .all(db)
+        .await?;
+    let mut families: BTreeMap<&str, Vec<&refresh_token::Model>> = BTreeMap::new();
+    for row in &rows {
+        families.entry(&row.family_id).or_default().push(row);
+    }
+    let mut sessions: Vec<(i64, app::api::Session)> = families
+        .into_iter()
+        .filter(|(_, rows)| !rows.iter().any(|r| r.revoked))
+        .filter_map(|(id, rows)| {
+            let first = rows.iter().map(|r| r.issued_at).min()?;
+            let latest = rows
+                .iter()
+                .max_by_key(|r| (r.issued_at, r.spent_at.is_none()))?;
+            Some((
+                latest.issued_at,
+                app::api::Session {
+                    id: id.to_owned(),
+                    created_at: rfc3339(first),
+                    last_used_at: rfc3339(latest.issued_at),
+                    user_agent: latest.user_agent.clone(),
+                    ip: latest.ip.clone(),
+                    current: current == Some(id),
+                },
+            ))
+        })
+        .collect();
+    sessions.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.id.cmp(&b.1.id)));
+    Ok(sessions.into_iter().map(|(_, s)| s).collect())
+}
+
+fn rfc3339(unix_secs: i64) -> String {
+    chrono::DateTime::from_timestamp(unix_secs, 0)
+        .unwrap_or_default()
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+/// Ends one of the user's live sessions: its refresh tokens stop working at once.
+pub async fn end(
+    db: &DatabaseConnection,
+    writer: &DatabaseConnection,
+    user_id: i64,
+    id: &str,
+) -> ApiResult<()> {
+    if !list(db, user_id, None).await?.iter().any(|s| s.id == id) {
+        return Err(ApiError::NotFound);
+    }
+    revoke_family(writer, id).await
 }
 
 /// Records of tokens past their expiry: they can never be accepted again. A family's

@@ -67,13 +67,15 @@ impl Tokens {
             .expect("HMAC signing of plain claims cannot fail")
     }
 
-    pub fn access_token(&self, user_id: i64, now: i64) -> String {
+    /// An access token of the session `sid`.
+    pub fn access_token(&self, user_id: i64, now: i64, sid: Option<String>) -> String {
         self.sign(&Claims {
             token_type: TokenType::Access,
             exp: now + self.access_lifetime,
             iat: now,
             jti: new_jti(),
             user_id,
+            sid,
         })
     }
 
@@ -116,7 +118,7 @@ mod tests {
     #[test]
     fn an_access_token_is_not_a_refresh_token() {
         let t = tokens("s".repeat(32).as_str());
-        let access = t.access_token(7, now());
+        let access = t.access_token(7, now(), None);
         assert_eq!(t.verify(&access, TokenType::Access).unwrap().user_id, 7);
         assert_eq!(
             t.verify(&access, TokenType::Refresh),
@@ -128,12 +130,12 @@ mod tests {
     fn another_secret_or_an_expired_token_is_refused() {
         let t = tokens("s".repeat(32).as_str());
         let other = tokens("o".repeat(32).as_str());
-        let access = t.access_token(7, now());
+        let access = t.access_token(7, now(), None);
         assert_eq!(
             other.verify_any(&access),
             Err(TokenRejection::InvalidOrExpired)
         );
-        let old = t.access_token(7, now() - 61);
+        let old = t.access_token(7, now() - 61, None);
         assert_eq!(t.verify_any(&old), Err(TokenRejection::InvalidOrExpired));
     }
 
@@ -147,6 +149,7 @@ mod tests {
             iat: now(),
             jti: new_jti(),
             user_id: 1,
+            sid: None,
         };
         let hs512 = jsonwebtoken::encode(
             &Header::new(Algorithm::HS512),

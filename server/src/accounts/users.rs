@@ -1,7 +1,7 @@
 //! Registering, authenticating and deleting users, and showing their account.
 
 use crate::accounts::passwords::Passwords;
-use crate::accounts::sessions;
+use crate::accounts::{sessions, two_step};
 use crate::error::{ApiError, ApiResult};
 use crate::storage::entities::user::{self, Entity as User};
 use app::errors::{FieldErrors, messages};
@@ -152,6 +152,7 @@ pub async fn account(db: &DatabaseConnection, user_id: i64) -> ApiResult<app::ap
         date_joined: user
             .date_joined
             .to_rfc3339_opts(SecondsFormat::Micros, true),
+        totp_enabled: two_step::is_enabled(db, user_id).await?,
     })
 }
 

@@ -1,7 +1,8 @@
 //! Request extractors that answer bad input in the API's shapes: a JSON object body, the
-//! authenticated user, a note id, `If-Match`, and the notes list's query parameters. The
+//! authenticated user, whom tokens are issued to, a note id, `If-Match`, and the notes list's query parameters. The
 //! parameters describe themselves for the OpenAPI document here, beside how they are read.
 
+use crate::accounts::sessions::Device;
 use crate::error::{ApiError, non_field};
 use crate::http::forwarded;
 use crate::http::state::AppState;
@@ -326,9 +327,11 @@ impl<S: Send + Sync> FromRequestParts<S> for ListQuery {
 
 /// The user an `Authorization: Bearer <access token>` header names. Like simplejwt, the
 /// token alone authenticates: no database read on the hot path.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct AuthUser {
     pub id: i64,
+    /// The session the token belongs to (tokens from before sessions were listed name none).
+    pub session: Option<String>,
 }
 
 impl<S> FromRequestParts<S> for AuthUser
@@ -359,8 +362,53 @@ where
             .tokens
             .verify(token, TokenType::Access)
             .map_err(|rejection| ApiError::BadAccessToken(rejection.message()))?;
-        Ok(Self { id: claims.user_id })
+        Ok(Self {
+            id: claims.user_id,
+            session: claims.sid,
+        })
     }
+}
+
+/// `User-Agent` kept for the sessions list is cut to this many characters.
+const USER_AGENT_CHARS: usize = 512;
+
+/// Whom tokens are being issued to: the browser's `User-Agent` and the client's address
+/// (through `TRUSTED_PROXY_HOPS` proxies, and whole, not the /64 throttling counts).
+pub struct Issuing(pub Device);
+
+impl<S> FromRequestParts<S> for Issuing
+where
+    S: Send + Sync,
+    AppState: FromRef<S>,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        let peer = peer(parts)?;
+        let hops = AppState::from_ref(state).trusted_proxy_hops;
+        let user_agent = parts
+            .headers
+            .get(header::USER_AGENT)
+            .map(|v| {
+                String::from_utf8_lossy(v.as_bytes())
+                    .chars()
+                    .take(USER_AGENT_CHARS)
+                    .collect::<String>()
+            })
+            .filter(|ua| !ua.trim().is_empty());
+        Ok(Self(Device {
+            user_agent,
+            ip: Some(forwarded::client_address(peer, &parts.headers, hops).to_string()),
+        }))
+    }
+}
+
+fn peer(parts: &Parts) -> Result<IpAddr, ApiError> {
+    parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(addr)| addr.ip())
+        .ok_or_else(|| ApiError::Internal("served without ConnectInfo".into()))
 }
 
 /// Who is asking, as far as throttling can tell: the peer address, or behind
@@ -379,12 +427,11 @@ where
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
-        let peer = parts
-            .extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|ConnectInfo(addr)| addr.ip())
-            .ok_or_else(|| ApiError::Internal("served without ConnectInfo".into()))?;
         let hops = AppState::from_ref(state).trusted_proxy_hops;
-        Ok(Self(forwarded::client_ip(peer, &parts.headers, hops)))
+        Ok(Self(forwarded::client_ip(
+            peer(parts)?,
+            &parts.headers,
+            hops,
+        )))
     }
 }

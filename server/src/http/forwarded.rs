@@ -15,9 +15,14 @@ pub fn forwarded_entries<'h>(headers: &'h axum::http::HeaderMap, name: &str) -> 
         .collect()
 }
 
-/// The client's address: the peer's, or the one the outermost of `hops` trusted proxies
-/// appended to `X-Forwarded-For`; an IPv6 client is its /64.
+/// The client's address as one client (an IPv6 client is its /64): who throttling counts.
 pub fn client_ip(peer: IpAddr, headers: &axum::http::HeaderMap, hops: usize) -> IpAddr {
+    one_client(client_address(peer, headers, hops))
+}
+
+/// The client's address: the peer's, or the one the outermost of `hops` trusted proxies
+/// appended to `X-Forwarded-For`.
+pub fn client_address(peer: IpAddr, headers: &axum::http::HeaderMap, hops: usize) -> IpAddr {
     let forwarded = forwarded_entries(headers, "x-forwarded-for");
     let ip = match hops {
         0 => peer,
@@ -27,7 +32,7 @@ pub fn client_ip(peer: IpAddr, headers: &axum::http::HeaderMap, hops: usize) -> 
             .and_then(|i| forwarded[i].parse().ok())
             .unwrap_or(peer),
     };
-    one_client(ip)
+    ip.to_canonical()
 }
 
 /// The address as one client: an IPv4-mapped IPv6 address is its IPv4 one, and any other

@@ -4,7 +4,9 @@
 //! that one list, so an operation cannot be served without being documented, nor the
 //! reverse.
 
-use app::errors::{Detail, FieldErrors, TOKEN_NOT_VALID, TokenError, USER_NOT_FOUND, messages};
+use app::errors::{
+    Detail, FieldErrors, TOKEN_NOT_VALID, TOTP_REQUIRED, TokenError, USER_NOT_FOUND, messages,
+};
 use axum::http::StatusCode;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -39,15 +41,16 @@ pub mod tags {
     servers((url = "/", description = "The server this document came from")),
     tags(
         (name = tags::AUTH, description = "Registration, sign-in and simplejwt's token endpoints"),
-        (name = tags::ACCOUNT, description = "The signed-in account: password, sessions, deletion"),
+        (name = tags::ACCOUNT, description = "The signed-in account: password, two-step sign-in, sessions, deletion"),
         (name = tags::NOTES, description = "The caller's private notes"),
         (name = tags::HEALTH, description = "Probes for the hosting platform"),
         (name = tags::SCHEMA, description = "This document"),
     ),
     components(
-        schemas(Detail, FieldErrors, TokenError),
+        schemas(Detail, FieldErrors, TokenError, app::api::SecondStepRequired),
         responses(
             BadRequest,
+            Conflict,
             Unauthorized,
             SignInFailed,
             TokenRejected,
@@ -202,14 +205,45 @@ error_response!(
 error_response!(
     SignInFailed,
     www_authenticate(json_error(
-        "Wrong username or password, or an inactive account.",
-        schema("Detail"),
-        &[(
-            "bad_credentials",
-            "Wrong credentials",
-            json!({"detail": messages::BAD_CREDENTIALS}),
-        )],
+        "Wrong username or password, or an inactive account; or, for an account with \
+         two-step sign-in, a right password: code `totp_required` and the challenge for \
+         `POST /api/token/totp/`.",
+        any_of(&["Detail", "SecondStepRequired"]),
+        &[
+            (
+                "bad_credentials",
+                "Wrong credentials",
+                json!({"detail": messages::BAD_CREDENTIALS}),
+            ),
+            (
+                "totp_required",
+                "Right password; a code finishes",
+                json!({
+                    "detail": messages::TOTP_REQUIRED,
+                    "code": TOTP_REQUIRED,
+                    "challenge": "q2Vd0xk1Yy7pN4m8Jc5rTt9wLs3aHb6uEe2fGi0oPzQ"
+                }),
+            ),
+        ],
     ))
+);
+
+error_response!(
+    Conflict,
+    json_error(
+        "Two-step sign-in is not in a state this applies to.",
+        schema("Detail"),
+        &[
+            (
+                "already_on",
+                "Already on",
+                json!({"detail": messages::TOTP_ALREADY_ON}),
+            ),
+            ("off", "Not on", json!({"detail": messages::TOTP_OFF})),
+        ],
+    )
+    .build()
+    .into()
 );
 
 error_response!(

@@ -3,6 +3,7 @@
 use crate::accounts::passwords::Passwords;
 use crate::accounts::throttle::LoginThrottle;
 use crate::accounts::tokens::Tokens;
+use crate::accounts::totp::SecretKeys;
 use crate::notes::group_commit::GroupCommit;
 use crate::notes::inline_reads::InlineReads;
 use sea_orm::DatabaseConnection;
@@ -24,6 +25,8 @@ pub struct Shared {
     /// SQLite's plain notes list, read without leaving the request's thread.
     pub inline_reads: Option<InlineReads>,
     pub tokens: Tokens,
+    /// What two-step sign-in secrets are sealed with.
+    pub totp_keys: SecretKeys,
     pub passwords: Passwords,
     pub login_throttle: LoginThrottle,
     pub trusted_proxy_hops: usize,

@@ -84,6 +84,16 @@ pub struct Settings {
     #[command(flatten)]
     pub jwt: JwtSettings,
 
+    /// The key two-step sign-in secrets are encrypted with: 32 bytes in base64, such as
+    /// `openssl rand -base64 32` makes [default: one derived from JWT_SECRET]
+    #[arg(long, env = "TOTP_ENCRYPTION_KEY", value_parser = encryption_key)]
+    pub totp_encryption_key: Option<EncryptionKey>,
+
+    /// The key TOTP_ENCRYPTION_KEY replaces: secrets it encrypted are encrypted again with
+    /// the new one at start-up (a key derived from JWT_SECRET is always tried too)
+    #[arg(long, env = "TOTP_PREVIOUS_ENCRYPTION_KEY", value_parser = encryption_key)]
+    pub totp_previous_encryption_key: Option<EncryptionKey>,
+
     /// Failed sign-ins per client and username before 429
     #[arg(long, env = "LOGIN_MAX_FAILURES", default_value = "10", value_parser = positive_count)]
     pub login_max_failures: u32,
@@ -238,6 +248,10 @@ pub struct ConnectionLimits {
     #[arg(long, env = "MAX_HEADERS", default_value = "100", value_parser = whole_number(1..=1000))]
     pub max_headers: usize,
 }
+
+/// A 256-bit key (`TOTP_ENCRYPTION_KEY`). Not `Debug`: it is a secret.
+#[derive(Clone)]
+pub struct EncryptionKey(pub [u8; 32]);
 
 /// `CORS_ALLOWED_ORIGINS`, read whole: empty entries between commas are skipped.
 #[derive(Debug, Clone, Default)]
@@ -539,6 +553,24 @@ fn jwt_secret(value: &str) -> Result<String, String> {
     Ok(secret.to_owned())
 }
 
+fn encryption_key(value: &str) -> Result<EncryptionKey, String> {
+    use base64::Engine;
+    use base64::engine::general_purpose::{STANDARD_NO_PAD, URL_SAFE_NO_PAD};
+    // Either alphabet, padded or not.
+    let unpadded = value.trim().trim_end_matches('=');
+    let bytes = STANDARD_NO_PAD
+        .decode(unpadded)
+        .or_else(|_| URL_SAFE_NO_PAD.decode(unpadded))
+        .map_err(|_| "is not base64 (make a key with `openssl rand -base64 32`)".to_owned())?;
+    let key: [u8; 32] = bytes.try_into().map_err(|bytes: Vec<u8>| {
+        format!(
+            "must be 32 bytes in base64, not {} (make one with `openssl rand -base64 32`)",
+            bytes.len()
+        )
+    })?;
+    Ok(EncryptionKey(key))
+}
+
 fn algorithm(value: &str) -> Result<Algorithm, String> {
     match value.trim() {
         "HS256" => Ok(Algorithm::HS256),
@@ -737,6 +769,18 @@ mod tests {
     }
 
     #[test]
+    fn an_encryption_key_is_32_bytes_in_either_base64() {
+        let standard = "+/+/+/+/+/+/+/+/+/+/+/+/+/+/+/+/+/+/+/+/+/8=";
+        let url_safe = "-_-_-_-_-_-_-_-_-_-_-_-_-_-_-_-_-_-_-_-_-_8";
+        for key in [standard, url_safe] {
+            let c = config(&[SECRET, ("TOTP_ENCRYPTION_KEY", key)]).unwrap();
+            let key = c.totp_encryption_key.as_ref().unwrap();
+            assert_eq!(key.0[..3], [0xfb, 0xff, 0xbf]);
+        }
+        assert!(config(&[SECRET]).unwrap().totp_encryption_key.is_none());
+    }
+
+    #[test]
     fn a_missing_secret_stops_production_but_development_makes_one() {
         assert_eq!(config(&[]).err().unwrap().var, "JWT_SECRET");
         let dev = config(&[("APP_ENV", "development")]).unwrap();
@@ -754,6 +798,9 @@ mod tests {
             ("REFRESH_TOKEN_LIFETIME", "0"),
             ("JWT_ALGORITHM", "none"),
             ("JWT_SECRET", "short"),
+            ("TOTP_ENCRYPTION_KEY", "c2hvcnQ="),
+            ("TOTP_ENCRYPTION_KEY", "not base64!"),
+            ("TOTP_PREVIOUS_ENCRYPTION_KEY", "AAAA"),
             ("DATABASE_URL", "mysql://x"),
             ("CORS_ALLOWED_ORIGINS", "example.com"),
             ("LOG_FORMAT", "xml"),

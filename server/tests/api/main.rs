@@ -18,5 +18,6 @@ mod pruning;
 mod search;
 mod sqlite;
 mod tokens;
+mod two_step;
 mod users;
 mod versions;

@@ -22,6 +22,8 @@ async fn racing_prunes_delete_each_expired_record_once_and_nothing_live() {
                 spent_at: Set(None),
                 grace_used: Set(false),
                 revoked: Set(false),
+                user_agent: Set(None),
+                ip: Set(None),
             }
         })
         .collect();

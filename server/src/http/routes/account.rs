@@ -1,11 +1,11 @@
 use crate::accounts::{sessions, users};
 use crate::error::ApiResult;
 use crate::http::extract::{AuthUser, ClientIp, Fields, JsonObject};
-use crate::http::openapi::{JsonBodyErrors, TooManyRequests, Unauthorized, tags};
+use crate::http::openapi::{JsonBodyErrors, NotFound, TooManyRequests, Unauthorized, tags};
 use crate::http::state::AppState;
-use app::api::{Account, AccountDeletion, paths};
+use app::api::{Account, AccountDeletion, Session, paths};
 use axum::Json;
-use axum::extract::State;
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 
 /// The signed-in account (new)
@@ -83,5 +83,57 @@ pub async fn delete(
 pub async fn end_sessions(State(state): State<AppState>, user: AuthUser) -> ApiResult<StatusCode> {
     users::by_id(&state.db, user.id).await?;
     sessions::revoke_all(&state.writer, user.id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Where you are signed in (new)
+///
+/// The caller's live sessions, most recently used first: each sign-in and the refreshes
+/// since, with the browser and address of the last one. `current` marks the session of
+/// the access token asking.
+#[utoipa::path(
+    get,
+    path = paths::SESSIONS,
+    operation_id = "api_user_sessions_list",
+    tag = tags::ACCOUNT,
+    security(("jwtAuth" = [])),
+    responses(
+        (status = OK, description = "The live sessions.", body = Vec<Session>),
+        (status = UNAUTHORIZED, response = Unauthorized),
+    ),
+)]
+pub async fn sessions(
+    State(state): State<AppState>,
+    user: AuthUser,
+) -> ApiResult<Json<Vec<Session>>> {
+    users::by_id(&state.db, user.id).await?;
+    Ok(Json(
+        sessions::list(&state.db, user.id, user.session.as_deref()).await?,
+    ))
+}
+
+/// Sign out one session (new)
+///
+/// Ends one of the caller's sessions: its refresh tokens stop working at once; its access
+/// token lives until it expires, as in simplejwt.
+#[utoipa::path(
+    delete,
+    path = paths::SESSION,
+    operation_id = "api_user_sessions_destroy_one",
+    tag = tags::ACCOUNT,
+    params(("id" = String, Path, description = "A session's id, from the list.")),
+    security(("jwtAuth" = [])),
+    responses(
+        (status = NO_CONTENT, description = "The session has ended."),
+        (status = UNAUTHORIZED, response = Unauthorized),
+        (status = NOT_FOUND, response = NotFound),
+    ),
+)]
+pub async fn end_session(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
+    sessions::end(&state.db, &state.writer, user.id, &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -1,13 +1,14 @@
-use crate::accounts::{sessions, users};
-use crate::error::ApiResult;
-use crate::http::extract::{AuthUser, ClientIp, Fields, JsonObject};
+use crate::accounts::{challenges, sessions, two_step, users};
+use crate::error::{ApiError, ApiResult};
+use crate::http::extract::{AuthUser, ClientIp, Fields, Issuing, JsonObject};
 use crate::http::openapi::{
     JsonBodyErrors, SignInFailed, TokenRejected, TooManyRequests, Unauthorized, tags,
 };
 use crate::http::state::AppState;
 use app::api::{
-    Credentials, PasswordChange, RefreshRequest, TokenPair, User, VerifyRequest, paths,
+    Credentials, PasswordChange, RefreshRequest, SecondStep, TokenPair, User, VerifyRequest, paths,
 };
+use app::errors::messages;
 use app::validation::{Password, Username};
 use axum::Json;
 use axum::extract::State;
@@ -59,6 +60,8 @@ pub async fn register(
 ///
 /// Answers an access and a refresh token for a username and password (simplejwt's
 /// `TokenObtainPairView`). Failed attempts at one username from one client are throttled.
+/// For an account with two-step sign-in a right password answers 401 with code
+/// `totp_required` and a challenge instead: `POST /api/token/totp/` finishes.
 #[utoipa::path(
     post,
     path = paths::TOKEN,
@@ -75,6 +78,7 @@ pub async fn register(
 pub async fn obtain_pair(
     State(state): State<AppState>,
     ClientIp(client): ClientIp,
+    Issuing(device): Issuing,
     body: JsonObject,
 ) -> ApiResult<Json<TokenPair>> {
     let mut fields = Fields::new(&body);
@@ -88,22 +92,77 @@ pub async fn obtain_pair(
     // one count, so they cannot grow the throttle's memory either.
     let throttle_key =
         Username::parse(&username).map_or_else(|_| "\0invalid".to_owned(), Username::into_inner);
-    let user_id = state
-        .login_throttle
-        .guard(
-            client,
-            &throttle_key,
-            users::authenticate(
-                &state.db,
-                &state.writer,
-                &state.passwords,
-                &username,
-                &password,
-            ),
+    let password_step = async {
+        let user_id = users::authenticate(
+            &state.db,
+            &state.writer,
+            &state.passwords,
+            &username,
+            &password,
         )
         .await?;
+        if two_step::is_enabled(&state.db, user_id).await? {
+            // Not a success for the throttle: the count stands until a code is right,
+            // so a password cannot buy fresh guesses at the code.
+            let challenge = challenges::issue(&state.writer, user_id).await?;
+            return Err(ApiError::SecondStepRequired { challenge });
+        }
+        Ok(user_id)
+    };
+    let user_id = state
+        .login_throttle
+        .guard(client, &throttle_key, password_step)
+        .await?;
     Ok(Json(
-        sessions::start(&state.writer, &state.tokens, user_id).await?,
+        sessions::start(&state.writer, &state.tokens, user_id, &device).await?,
+    ))
+}
+
+/// Sign in: the second step (new)
+///
+/// Finishes a sign-in that answered `totp_required`: the challenge (five minutes, single
+/// use) and the authenticator's code, or a recovery code, which is then spent. Wrong codes
+/// count against the sign-in throttle like wrong passwords; a wrong code leaves the
+/// challenge usable, an expired or used challenge means entering the password again.
+#[utoipa::path(
+    post,
+    path = paths::TOKEN_TOTP,
+    operation_id = "api_token_totp_create",
+    tag = tags::AUTH,
+    request_body = SecondStep,
+    responses(
+        (status = OK, description = "A new session's token pair.", body = TokenPair),
+        JsonBodyErrors,
+        (status = TOO_MANY_REQUESTS, response = TooManyRequests),
+    ),
+)]
+pub async fn second_step(
+    State(state): State<AppState>,
+    ClientIp(client): ClientIp,
+    Issuing(device): Issuing,
+    body: JsonObject,
+) -> ApiResult<Json<TokenPair>> {
+    let mut fields = Fields::new(&body);
+    let challenge = fields.required_text("challenge");
+    let code = fields.required_text("code");
+    let (challenge, code) = fields.finish(challenge.zip(code))?;
+    let user_id = challenges::holder(&state.db, &challenge).await?;
+    let user = users::by_id(&state.db, user_id).await?;
+    if !user.is_active {
+        return Err(
+            app::errors::FieldErrors::single("challenge", messages::CHALLENGE_EXPIRED).into(),
+        );
+    }
+    let code_step = async {
+        two_step::verify(&state.writer, &state.totp_keys, user_id, &code).await?;
+        challenges::spend(&state.writer, &challenge).await
+    };
+    state
+        .login_throttle
+        .guard(client, &user.username, code_step)
+        .await?;
+    Ok(Json(
+        sessions::start(&state.writer, &state.tokens, user_id, &device).await?,
     ))
 }
 
@@ -126,13 +185,14 @@ pub async fn obtain_pair(
 )]
 pub async fn refresh(
     State(state): State<AppState>,
+    Issuing(device): Issuing,
     body: JsonObject,
 ) -> ApiResult<Json<TokenPair>> {
     let mut fields = Fields::new(&body);
     let token = fields.required_text("refresh");
     let token = fields.finish(token)?;
     Ok(Json(
-        sessions::refresh(&state.db, &state.writer, &state.tokens, &token).await?,
+        sessions::refresh(&state.db, &state.writer, &state.tokens, &token, &device).await?,
     ))
 }
 
@@ -206,6 +266,7 @@ pub async fn blacklist(State(state): State<AppState>, body: JsonObject) -> ApiRe
 pub async fn change_password(
     State(state): State<AppState>,
     ClientIp(client): ClientIp,
+    Issuing(device): Issuing,
     user: AuthUser,
     body: JsonObject,
 ) -> ApiResult<Json<TokenPair>> {
@@ -227,6 +288,6 @@ pub async fn change_password(
         )
         .await?;
     Ok(Json(
-        sessions::start(&state.writer, &state.tokens, user.id).await?,
+        sessions::start(&state.writer, &state.tokens, user.id, &device).await?,
     ))
 }

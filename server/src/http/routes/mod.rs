@@ -7,6 +7,7 @@ mod auth;
 pub mod docs;
 mod health;
 mod notes;
+mod two_step;
 
 use crate::error::ApiError;
 use crate::http::openapi::ApiDoc;
@@ -25,8 +26,13 @@ fn documented() -> OpenApiRouter<AppState> {
         .routes(routes!(auth::register))
         .routes(routes!(auth::change_password))
         .routes(routes!(account::show, account::delete))
-        .routes(routes!(account::end_sessions))
+        .routes(routes!(account::sessions, account::end_sessions))
+        .routes(routes!(account::end_session))
+        .routes(routes!(two_step::start, two_step::disable))
+        .routes(routes!(two_step::confirm))
+        .routes(routes!(two_step::recovery_codes))
         .routes(routes!(auth::obtain_pair))
+        .routes(routes!(auth::second_step))
         .routes(routes!(auth::refresh))
         .routes(routes!(auth::verify))
         .routes(routes!(auth::blacklist))

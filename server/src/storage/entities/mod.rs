@@ -1,5 +1,8 @@
 //! sea-orm entities for the tables the `migrations` crate creates.
 
 pub mod note;
+pub mod recovery_code;
 pub mod refresh_token;
+pub mod sign_in_challenge;
+pub mod totp_secret;
 pub mod user;

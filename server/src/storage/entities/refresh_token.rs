@@ -18,6 +18,10 @@ pub struct Model {
     /// Signed out, or its family was caught being replayed. One revoked row revokes the
     /// whole family (see `accounts::sessions`).
     pub revoked: bool,
+    /// Who it was issued to: the `User-Agent` and client address of the sign-in or
+    /// refresh that made it (the sessions list shows the latest of a family's).
+    pub user_agent: Option<String>,
+    pub ip: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
