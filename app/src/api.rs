@@ -293,7 +293,7 @@ pub struct RecoveryCodes {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "openapi", schema(examples(examples::session)))]
-pub struct Session {
+pub struct ActiveSession {
     pub id: String,
     #[cfg_attr(feature = "openapi", schema(format = DateTime))]
     pub created_at: String,

@@ -3,7 +3,10 @@
 //! only this trait, so the native build of the tree (the server lists its routes from it)
 //! never reaches `localStorage` or `fetch`.
 
-use crate::api::{Account, Credentials, Note, NoteInput, Page, PasswordChange, User};
+use crate::api::{
+    Account, ActiveSession, Credentials, Note, NoteInput, Page, PasswordChange, RecoveryCodes,
+    TotpSetup, User,
+};
 use crate::errors::FieldErrors;
 use crate::guard::Session;
 use crate::refresh::RefreshOutcome;
@@ -31,8 +34,11 @@ pub trait Backend: Send + Sync {
     fn session(&self) -> Session;
     /// Renews the token pair; however many callers ask at once, one refresh goes out.
     fn renew(&self) -> LocalBoxFuture<'static, RefreshOutcome>;
-    /// Signs in and stores the pair.
-    fn sign_in(&self, credentials: Credentials) -> Reply<()>;
+    /// Signs in and stores the pair, or answers the challenge of the second step that an
+    /// account with two-step sign-in asks for.
+    fn sign_in(&self, credentials: Credentials) -> Reply<SignIn>;
+    /// The second step: the challenge and a code from the app or a recovery code.
+    fn sign_in_with_code(&self, challenge: String, code: String) -> Reply<()>;
     fn register(&self, credentials: Credentials) -> Reply<User>;
     /// Forgets the tokens in every tab at once, then asks the server to end the session.
     fn sign_out(&self) -> LocalBoxFuture<'static, ()>;
@@ -59,6 +65,25 @@ pub trait Backend: Send + Sync {
     fn end_sessions(&self) -> Reply<()>;
     /// Deletes the account, its notes and its sessions.
     fn delete_account(&self, password: String) -> Reply<()>;
+    /// The person's live sessions, most recently used first.
+    fn sessions(&self) -> Reply<Vec<ActiveSession>>;
+    /// Ends one session on the server.
+    fn end_session(&self, id: String) -> Reply<()>;
+    /// A new secret for an authenticator app.
+    fn start_totp(&self) -> Reply<TotpSetup>;
+    /// Turns two-step sign-in on with the app's first code.
+    fn confirm_totp(&self, code: String) -> Reply<RecoveryCodes>;
+    fn new_recovery_codes(&self, code: String) -> Reply<RecoveryCodes>;
+    fn disable_totp(&self, password: String, code: String) -> Reply<()>;
+}
+
+/// Where a right password leaves a sign-in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SignIn {
+    /// Signed in: the pair is stored.
+    Done,
+    /// The account asks for a code; the challenge carries the sign-in to the second step.
+    CodeRequired(String),
 }
 
 /// The context the pages reach the browser through. The backend lives as long as the

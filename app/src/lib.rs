@@ -7,6 +7,7 @@
 pub mod api;
 pub mod claims;
 pub mod client;
+pub mod devices;
 pub mod errors;
 pub mod guard;
 pub mod json;

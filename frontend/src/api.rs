@@ -7,11 +7,12 @@
 
 use crate::session;
 use app::api::{
-    Account, AccountDeletion, Credentials, Note, NoteInput, Page, PasswordChange, RefreshRequest,
-    TokenPair, User, paths, query,
+    Account, AccountDeletion, ActiveSession, Credentials, Note, NoteInput, Page, PasswordChange,
+    RecoveryCodes, RefreshRequest, SecondStep, SecondStepRequired, TokenPair, TotpCode,
+    TotpDisable, TotpSetup, User, paths, query,
 };
-use app::client::{Backend, ClientError, PAGE_SIZE, Reply, Versioned};
-use app::errors::{Detail, FieldErrors};
+use app::client::{Backend, ClientError, PAGE_SIZE, Reply, SignIn, Versioned};
+use app::errors::{Detail, FieldErrors, TOTP_REQUIRED};
 use app::guard::Session;
 use app::json;
 use app::refresh::{self, Next, RefreshOutcome, Rejected, Settle};
@@ -44,8 +45,24 @@ impl Backend for Browser {
         renew(session::read().access).boxed_local()
     }
 
-    fn sign_in(&self, credentials: Credentials) -> Reply<()> {
+    fn sign_in(&self, credentials: Credentials) -> Reply<SignIn> {
         let call = Call::new("POST", paths::TOKEN).body(&credentials);
+        async move {
+            let answer = send(&call, None).await?;
+            if answer.status == 401
+                && let Some(asked) = json::from_str::<SecondStepRequired>(&answer.body)
+                && asked.code == TOTP_REQUIRED
+            {
+                return Ok(SignIn::CodeRequired(asked.challenge));
+            }
+            session::store(&decode::<TokenPair>(answer)?);
+            Ok(SignIn::Done)
+        }
+        .boxed_local()
+    }
+
+    fn sign_in_with_code(&self, challenge: String, code: String) -> Reply<()> {
+        let call = Call::new("POST", paths::TOKEN_TOTP).body(&SecondStep { challenge, code });
         async move {
             session::store(&decode::<TokenPair>(send(&call, None).await?)?);
             Ok(())
@@ -139,6 +156,30 @@ impl Backend for Browser {
     fn delete_account(&self, password: String) -> Reply<()> {
         authed(Call::new("DELETE", paths::ACCOUNT).body(&AccountDeletion { password }))
             .boxed_local()
+    }
+
+    fn sessions(&self) -> Reply<Vec<ActiveSession>> {
+        authed(Call::new("GET", paths::SESSIONS)).boxed_local()
+    }
+
+    fn end_session(&self, id: String) -> Reply<()> {
+        authed(Call::new("DELETE", paths::session(&id))).boxed_local()
+    }
+
+    fn start_totp(&self) -> Reply<TotpSetup> {
+        authed(Call::new("POST", paths::TOTP)).boxed_local()
+    }
+
+    fn confirm_totp(&self, code: String) -> Reply<RecoveryCodes> {
+        authed(Call::new("POST", paths::TOTP_CONFIRM).body(&TotpCode { code })).boxed_local()
+    }
+
+    fn new_recovery_codes(&self, code: String) -> Reply<RecoveryCodes> {
+        authed(Call::new("POST", paths::TOTP_RECOVERY_CODES).body(&TotpCode { code })).boxed_local()
+    }
+
+    fn disable_totp(&self, password: String, code: String) -> Reply<()> {
+        authed(Call::new("DELETE", paths::TOTP).body(&TotpDisable { password, code })).boxed_local()
     }
 }
 

@@ -1,5 +1,6 @@
-//! The signed-in person's account: who they are and since when, a new password, signing
-//! out everywhere, and deleting the account.
+//! The signed-in person's account: who they are and since when, a new password,
+//! two-step sign-in, where they are signed in, signing out everywhere, and deleting the
+//! account.
 
 use crate::api::{Account, PasswordChange};
 use crate::client::{ClientError, use_client};
@@ -42,6 +43,8 @@ pub fn AccountPage() -> impl IntoView {
                 }}
             </section>
             <ChangePassword username />
+            <super::security::TwoStep />
+            <super::security::Sessions />
             <EndSessions />
             <DeleteAccount />
         </div>

@@ -1,9 +1,10 @@
 //! The sign-in and registration pages: one form, since both send a username and a
 //! password and then store the pair they get. Storing it is what moves the person on:
-//! the page's guard sends the signed-in on to where signing in leads.
+//! the page's guard sends the signed-in on to where signing in leads. An account with
+//! two-step sign-in is asked for a code as a second step on the same page.
 
 use crate::api::Credentials;
-use crate::client::use_client;
+use crate::client::{ClientError, SignIn, use_client};
 use crate::components::{FormMessage, FormState, SubmitButton, TextField};
 use crate::errors::{FieldErrors, messages};
 use crate::routes::{login_url, paths};
@@ -44,6 +45,8 @@ fn credentials_page(purpose: Purpose) -> impl IntoView {
     let password = RwSignal::new(String::new());
     let username_ref = NodeRef::<Input>::new();
     let password_ref = NodeRef::<Input>::new();
+    // Set once a right password is answered with a request for a code.
+    let challenge = RwSignal::new(None::<String>);
 
     Effect::new(move |_| {
         let field = match form.first_invalid(&["username", "password"]) {
@@ -94,8 +97,13 @@ fn credentials_page(purpose: Purpose) -> impl IntoView {
                 Ok(()) => client.sign_in(credentials).await,
                 Err(error) => Err(error),
             };
-            if let Err(error) = signed_in {
-                form.fail(error);
+            match signed_in {
+                Ok(SignIn::Done) => {}
+                Ok(SignIn::CodeRequired(asked)) => {
+                    form.done();
+                    challenge.set(Some(asked));
+                }
+                Err(error) => form.fail(error),
             }
         });
     };
@@ -111,7 +119,15 @@ fn credentials_page(purpose: Purpose) -> impl IntoView {
         None => other.to_owned(),
     };
 
-    view! {
+    // Back from the second step: the password again, with why when the challenge ran out.
+    let start_again = Callback::new(move |why: Option<String>| {
+        password.set(String::new());
+        form.message.set(why);
+        challenge.set(None);
+    });
+
+    let password_step = move || {
+        view! {
         <section class="panel narrow">
             <h1>{title}</h1>
             <form on:submit=submit novalidate aria-busy=move || form.busy.get().to_string()>
@@ -140,7 +156,67 @@ fn credentials_page(purpose: Purpose) -> impl IntoView {
                 <FormMessage form />
                 <SubmitButton form label busy_label />
             </form>
-            <p class="aside">{other_text} <a href=other_href>{other_label}</a></p>
+            <p class="aside">{other_text} <a href=other_href.clone()>{other_label}</a></p>
+        </section>
+        }
+    };
+    move || match challenge.get() {
+        None => password_step().into_any(),
+        Some(asked) => view! { <SecondStep challenge=asked start_again /> }.into_any(),
+    }
+}
+
+/// Sign-in's second step: a code from the authenticator app, or a recovery code.
+#[component]
+fn SecondStep(challenge: String, start_again: Callback<Option<String>>) -> impl IntoView {
+    super::set_title("Two-step sign-in");
+    let client = use_client();
+    let form = FormState::new();
+    let code = RwSignal::new(String::new());
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if form.busy.get_untracked() {
+            return;
+        }
+        let typed = code.get_untracked().trim().to_owned();
+        let mut found = FieldErrors::default();
+        if typed.is_empty() {
+            found.add("code", messages::BLANK);
+        }
+        if !form.begin(found) {
+            return;
+        }
+        let challenge = challenge.clone();
+        spawn(async move {
+            match client.sign_in_with_code(challenge, typed).await {
+                Ok(()) => {}
+                Err(ClientError::Fields(fields)) if !fields.get("challenge").is_empty() => {
+                    start_again.run(Some(messages::CHALLENGE_EXPIRED.to_owned()));
+                }
+                Err(error) => form.fail(error),
+            }
+        });
+    };
+    view! {
+        <section class="panel narrow">
+            <h1>"Two-step sign-in"</h1>
+            <p>"Enter the 6-digit code from your authenticator app, or one of your recovery codes."</p>
+            <form on:submit=submit novalidate aria-busy=move || form.busy.get().to_string()>
+                <TextField
+                    form
+                    field="code"
+                    id="code".to_owned()
+                    label="Code"
+                    value=code
+                    autocomplete="one-time-code"
+                    autofocus=true
+                />
+                <FormMessage form />
+                <div class="actions">
+                    <SubmitButton form label="Verify" busy_label="Checking…" />
+                    <button type="button" on:click=move |_| start_again.run(None)>"Start again"</button>
+                </div>
+            </form>
         </section>
     }
 }

@@ -5,6 +5,7 @@ mod credentials;
 mod logout;
 mod not_found;
 mod notes;
+mod security;
 
 pub use account::{AccountPage, Me};
 pub use credentials::{LoginPage, RegisterPage};

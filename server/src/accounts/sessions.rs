@@ -219,7 +219,7 @@ pub async fn list(
     db: &DatabaseConnection,
     user_id: i64,
     current: Option<&str>,
-) -> ApiResult<Vec<app::api::Session>> {
+) -> ApiResult<Vec<app::api::ActiveSession>> {
     let rows = RefreshToken::find()
         .filter(Column::UserId.eq(user_id))
         .filter(Column::ExpiresAt.gt(now()))
@@ -229,7 +229,7 @@ pub async fn list(
     for row in &rows {
         families.entry(&row.family_id).or_default().push(row);
     }
-    let mut sessions: Vec<(i64, app::api::Session)> = families
+    let mut sessions: Vec<(i64, app::api::ActiveSession)> = families
         .into_iter()
         .filter(|(_, rows)| !rows.iter().any(|r| r.revoked))
         .filter_map(|(id, rows)| {
@@ -239,7 +239,7 @@ pub async fn list(
                 .max_by_key(|r| (r.issued_at, r.spent_at.is_none()))?;
             Some((
                 latest.issued_at,
-                app::api::Session {
+                app::api::ActiveSession {
                     id: id.to_owned(),
                     created_at: rfc3339(first),
                     last_used_at: rfc3339(latest.issued_at),

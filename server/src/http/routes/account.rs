@@ -3,7 +3,7 @@ use crate::error::ApiResult;
 use crate::http::extract::{AuthUser, ClientIp, Fields, JsonObject};
 use crate::http::openapi::{JsonBodyErrors, NotFound, TooManyRequests, Unauthorized, tags};
 use crate::http::state::AppState;
-use app::api::{Account, AccountDeletion, Session, paths};
+use app::api::{Account, AccountDeletion, ActiveSession, paths};
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -98,14 +98,14 @@ pub async fn end_sessions(State(state): State<AppState>, user: AuthUser) -> ApiR
     tag = tags::ACCOUNT,
     security(("jwtAuth" = [])),
     responses(
-        (status = OK, description = "The live sessions.", body = Vec<Session>),
+        (status = OK, description = "The live sessions.", body = Vec<ActiveSession>),
         (status = UNAUTHORIZED, response = Unauthorized),
     ),
 )]
 pub async fn sessions(
     State(state): State<AppState>,
     user: AuthUser,
-) -> ApiResult<Json<Vec<Session>>> {
+) -> ApiResult<Json<Vec<ActiveSession>>> {
     users::by_id(&state.db, user.id).await?;
     Ok(Json(
         sessions::list(&state.db, user.id, user.session.as_deref()).await?,
