@@ -98,7 +98,13 @@ pub async fn end_sessions(State(state): State<AppState>, user: AuthUser) -> ApiR
     tag = tags::ACCOUNT,
     security(("jwtAuth" = [])),
     responses(
-        (status = OK, description = "The live sessions.", body = Vec<ActiveSession>),
+        (status = OK, description = "The live sessions.", body = Vec<ActiveSession>,
+            links(("EndSession" = (
+                operation_id = "api_user_sessions_destroy_one",
+                parameters(("id" = "$response.body#/0/id")),
+                description = "Ends the first session listed.",
+            ))),
+        ),
         (status = UNAUTHORIZED, response = Unauthorized),
     ),
 )]
