@@ -31,6 +31,8 @@ pub fn AccountPage() -> impl IntoView {
                 .unwrap_or_default()
         })
     };
+    // A new password ends every other session: the list reloads.
+    let sessions_changed = Trigger::new();
     view! {
         <div class="account-page">
             <section class="panel">
@@ -42,9 +44,9 @@ pub fn AccountPage() -> impl IntoView {
                     None => view! { <p class="checking" role="status">"Loading your account…"</p> }.into_any(),
                 }}
             </section>
-            <ChangePassword username />
+            <ChangePassword username sessions_changed />
             <super::security::TwoStep />
-            <super::security::Sessions />
+            <super::security::Sessions changed=sessions_changed />
             <EndSessions />
             <DeleteAccount />
         </div>
@@ -52,7 +54,10 @@ pub fn AccountPage() -> impl IntoView {
 }
 
 #[component]
-fn ChangePassword(username: impl Fn() -> Option<String> + Send + Sync + 'static) -> impl IntoView {
+fn ChangePassword(
+    username: impl Fn() -> Option<String> + Send + Sync + 'static,
+    sessions_changed: Trigger,
+) -> impl IntoView {
     let client = use_client();
     let form = FormState::new();
     let old = RwSignal::new(String::new());
@@ -87,6 +92,7 @@ fn ChangePassword(username: impl Fn() -> Option<String> + Send + Sync + 'static)
                     old.set(String::new());
                     new.set(String::new());
                     done.set(true);
+                    sessions_changed.notify();
                 }
                 Err(error) => form.fail(error),
             }

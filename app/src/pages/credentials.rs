@@ -127,6 +127,7 @@ fn credentials_page(purpose: Purpose) -> impl IntoView {
     });
 
     let password_step = move || {
+        super::set_title(title);
         view! {
         <section class="panel narrow">
             <h1>{title}</h1>

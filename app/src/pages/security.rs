@@ -56,7 +56,10 @@ pub fn TwoStep() -> impl IntoView {
                     <TwoStepOn stage on_off=Callback::new(move |()| set_enabled(false)) />
                 }
                 .into_any(),
-                Stage::Settled => view! { <TwoStepOff stage /> }.into_any(),
+                Stage::Settled => view! {
+                    <TwoStepOff stage already_on=Callback::new(move |()| set_enabled(true)) />
+                }
+                .into_any(),
                 Stage::SettingUp(setup) => view! {
                     <SettingUp setup stage on_on=Callback::new(move |()| set_enabled(true)) />
                 }
@@ -68,7 +71,7 @@ pub fn TwoStep() -> impl IntoView {
 }
 
 #[component]
-fn TwoStepOff(stage: RwSignal<Stage>) -> impl IntoView {
+fn TwoStepOff(stage: RwSignal<Stage>, already_on: Callback<()>) -> impl IntoView {
     let client = use_client();
     let form = FormState::new();
     let start = move |_| {
@@ -80,6 +83,11 @@ fn TwoStepOff(stage: RwSignal<Stage>) -> impl IntoView {
                 Ok(setup) => {
                     form.done();
                     stage.set(Stage::SettingUp(setup));
+                }
+                // Turned on in another tab: show it as it is.
+                Err(ClientError::Detail(detail)) if detail == messages::TOTP_ALREADY_ON => {
+                    form.done();
+                    already_on.run(());
                 }
                 Err(error) => form.fail(error),
             }
@@ -295,15 +303,19 @@ fn TwoStepOn(stage: RwSignal<Stage>, on_off: Callback<()>) -> impl IntoView {
     }
 }
 
+/// Where one is signed in; loaded again whenever `changed` fires.
 #[component]
-pub fn Sessions() -> impl IntoView {
+pub fn Sessions(changed: Trigger) -> impl IntoView {
     let client = use_client();
     let navigate = use_navigate();
     let sessions = RwSignal::new(None::<Result<Vec<ActiveSession>, ClientError>>);
     let load = move || {
         spawn(async move { sessions.set(Some(client.sessions().await)) });
     };
-    load();
+    Effect::new(move |_| {
+        changed.track();
+        load();
+    });
     let end = Callback::new(move |session: ActiveSession| {
         let navigate = navigate.clone();
         spawn(async move {
@@ -315,6 +327,8 @@ pub fn Sessions() -> impl IntoView {
                         list.retain(|s| s.id != session.id);
                     }
                 }),
+                // Ended meanwhile, from another tab or by a new password: the list is old.
+                Err(ClientError::NotFound) => load(),
                 Err(ClientError::SignedOut) => {}
                 Err(error) => sessions.set(Some(Err(error))),
             }

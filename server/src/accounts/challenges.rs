@@ -62,6 +62,16 @@ pub async fn spend(db: &impl ConnectionTrait, challenge: &str) -> ApiResult<()> 
     }
 }
 
+/// Drops every sign-in of the user waiting for its second step: once two-step sign-in is
+/// off or the password has changed, none of them may finish.
+pub async fn forget(db: &impl ConnectionTrait, user_id: i64) -> ApiResult<()> {
+    Challenge::delete_many()
+        .filter(Column::UserId.eq(user_id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
 /// Challenges past their five minutes, for the pruner.
 pub struct ExpiredChallenges;
 

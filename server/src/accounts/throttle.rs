@@ -23,6 +23,20 @@ use std::time::{Duration, Instant};
 /// cannot grow the map without bound.
 const SWEEP_AT: usize = 10_000;
 
+/// The address the account-wide count of [`LoginThrottle::guard_everywhere`] is kept
+/// under: no client has it.
+const EVERY_CLIENT: IpAddr = IpAddr::V6(std::net::Ipv6Addr::UNSPECIFIED);
+
+/// The name attempts at an account are counted under: the name sign-in will look up, so
+/// " alice" or a full-width "ａｌｉｃｅ" is not a fresh set of guesses at alice's password.
+/// Names that cannot exist share one count, so they cannot grow the throttle's memory.
+pub fn key_for(username: &str) -> String {
+    app::validation::Username::parse(username).map_or_else(
+        |_| "\0invalid".to_owned(),
+        app::validation::Username::into_inner,
+    )
+}
+
 /// Failures so far and when the window began, per client address and username.
 type Failures = HashMap<(IpAddr, String), (u32, Instant)>;
 
@@ -169,6 +183,19 @@ impl LoginThrottle {
         outcome
     }
 
+    /// Runs a second-factor check as one attempt of this client's and one of the
+    /// account's from every client together: the window's attempts at a code are the
+    /// account's, however many addresses (every /64 of a /48) the guesses come from.
+    pub async fn guard_everywhere<T>(
+        &self,
+        ip: IpAddr,
+        username: &str,
+        check: impl Future<Output = ApiResult<T>>,
+    ) -> ApiResult<T> {
+        self.guard(ip, username, self.guard(EVERY_CLIENT, username, check))
+            .await
+    }
+
     fn window_secs(&self) -> f64 {
         self.window.as_secs_f64()
     }
@@ -232,6 +259,27 @@ mod tests {
         short.attempt(IP, "alice").await.unwrap().unwrap();
         std::thread::sleep(Duration::from_millis(5));
         assert_eq!(short.attempt(IP, "alice").await.unwrap(), Ok(()));
+    }
+
+    #[tokio::test]
+    async fn a_second_factor_is_counted_for_the_account_from_every_client_together() {
+        let t = LoginThrottle::in_memory(2, Duration::from_secs(60));
+        let wrong = || async { Err::<(), _>(ApiError::BadCredentials) };
+        for n in 1..=2u8 {
+            let client = IpAddr::V4(std::net::Ipv4Addr::new(10, 0, 0, n));
+            let outcome = t.guard_everywhere(client, "alice", wrong()).await;
+            assert!(matches!(outcome, Err(ApiError::BadCredentials)));
+        }
+        let fresh_client = IpAddr::V4(std::net::Ipv4Addr::new(10, 0, 0, 3));
+        let outcome = t
+            .guard_everywhere(fresh_client, "alice", async { Ok(()) })
+            .await;
+        assert!(matches!(outcome, Err(ApiError::TooManyAttempts { .. })));
+        assert!(
+            t.guard(fresh_client, "alice", async { Ok(()) })
+                .await
+                .is_ok()
+        );
     }
 
     #[test]

@@ -28,8 +28,11 @@ pub fn new_secret() -> Vec<u8> {
     random_bytes::<SECRET_BYTES>().to_vec()
 }
 
-/// The code function for one secret. `account` labels it in the app.
+/// The code function for one secret. `account` labels it in the app; a colon, which the
+/// otpauth label keeps for between issuer and account (a name moved from Django may hold
+/// one), becomes a dot.
 pub fn authenticator(secret: Vec<u8>, account: &str) -> Totp {
+    let account = account.replace(':', ".");
     Builder::new()
         .with_algorithm(Algorithm::SHA1)
         .with_digits(6)
@@ -37,15 +40,17 @@ pub fn authenticator(secret: Vec<u8>, account: &str) -> Totp {
         .with_step_duration(STEP_SECS)
         .with_secret(secret)
         .with_issuer(Some(ISSUER))
-        .with_account_name(account)
+        .with_account_name(account.as_str())
         // A 160-bit secret, 6 digits and a non-zero step: the checks `build` makes hold.
         .build_noncompliant()
 }
 
-/// The time step `code` is right for at `now` (Unix seconds), if any.
+/// The time step `code` is right for at `now` (Unix seconds), if any. Spaces in it are
+/// forgiven: apps show codes as "123 456".
 pub fn step_of(totp: &Totp, code: &str, now: i64) -> Option<i64> {
     let now = u64::try_from(now).ok()?;
-    totp.check(code, now)
+    let digits: String = code.chars().filter(|c| !c.is_whitespace()).collect();
+    totp.check(&digits, now)
         .and_then(|step| i64::try_from(step).ok())
 }
 
@@ -53,7 +58,7 @@ pub fn step_of(totp: &Totp, code: &str, now: i64) -> Option<i64> {
 pub fn setup(totp: &Totp) -> app::api::TotpSetup {
     let otpauth_uri = totp
         .to_url()
-        .expect("usernames hold no colon, which is all to_url refuses");
+        .expect("`authenticator` leaves no colon in the label, which is all to_url refuses");
     let qr_svg = qrcode::QrCode::new(otpauth_uri.as_bytes())
         .expect("an otpauth URI fits in a QR code")
         .render::<qrcode::render::svg::Color>()
@@ -257,6 +262,9 @@ mod tests {
         }
         let old = totp.generate(((step - 2) * 30) as u64).to_string();
         assert_eq!(step_of(&totp, &old, now), None);
+        let spaced = totp.generate((step * 30) as u64).to_string();
+        let spaced = format!(" {} {} ", &spaced[..3], &spaced[3..]);
+        assert_eq!(step_of(&totp, &spaced, now), Some(step));
         assert_eq!(step_of(&totp, "12345", now), None);
         assert_eq!(step_of(&totp, "abcdef", now), None);
     }
@@ -276,6 +284,8 @@ mod tests {
         );
         assert!(setup.qr_svg.contains("<svg"));
         assert!(!setup.qr_svg.contains(&setup.secret));
+        let moved_from_django = super::setup(&authenticator(new_secret(), "a:b"));
+        assert!(moved_from_django.otpauth_uri.contains("Notes:a.b?"));
     }
 
     fn key(byte: u8) -> EncryptionKey {

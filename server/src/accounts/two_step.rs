@@ -2,6 +2,7 @@
 //! recovery code) at sign-in, new recovery codes, turning it off. Every "at most once"
 //! is one conditional statement, so replicas racing on one account cannot both win.
 
+use crate::accounts::challenges;
 use crate::accounts::passwords::Passwords;
 use crate::accounts::tokens::now;
 use crate::accounts::totp::{self, SecretKeys};
@@ -37,6 +38,7 @@ pub async fn start(
 ) -> ApiResult<TotpSetup> {
     let secret = totp::new_secret();
     let sealed = keys.seal(user.id, &secret);
+    let setup = totp::setup(&totp::authenticator(secret, &user.username));
     let row = totp_secret::ActiveModel {
         user_id: Set(user.id),
         sealed: Set(sealed.sealed),
@@ -63,7 +65,7 @@ pub async fn start(
     if replaced == 0 {
         return Err(ApiError::Conflict(messages::TOTP_ALREADY_ON));
     }
-    Ok(totp::setup(&totp::authenticator(secret, &user.username)))
+    Ok(setup)
 }
 
 /// Turns two-step sign-in on with a first code from the app, and answers the recovery codes.
@@ -225,6 +227,7 @@ pub async fn disable(
         .filter(recovery_code::Column::UserId.eq(user.id))
         .exec(&txn)
         .await?;
+    challenges::forget(&txn, user.id).await?;
     txn.commit().await?;
     Ok(())
 }

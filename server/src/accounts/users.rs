@@ -1,7 +1,7 @@
 //! Registering, authenticating and deleting users, and showing their account.
 
 use crate::accounts::passwords::Passwords;
-use crate::accounts::{sessions, two_step};
+use crate::accounts::{challenges, sessions, two_step};
 use crate::error::{ApiError, ApiResult};
 use crate::storage::entities::user::{self, Entity as User};
 use app::errors::{FieldErrors, messages};
@@ -139,6 +139,7 @@ pub async fn change_password(
     .exec(&txn)
     .await?;
     sessions::revoke_all(&txn, user_id).await?;
+    challenges::forget(&txn, user_id).await?;
     txn.commit().await?;
     Ok(())
 }

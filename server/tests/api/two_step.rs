@@ -343,6 +343,34 @@ async fn wrong_codes_count_toward_the_sign_in_throttle() {
 }
 
 #[tokio::test]
+async fn codes_guessed_from_many_addresses_are_counted_for_the_account() {
+    let app =
+        TestApp::spawn_with(&[("LOGIN_MAX_FAILURES", "3"), ("TRUSTED_PROXY_HOPS", "1")]).await;
+    let alice = app.user("alice").await;
+    let (secret, _) = enrol(&app, &alice).await;
+    let challenge = challenge_of(&app).await;
+    let from = |address: &str, code: String| {
+        app.post_request(
+            "/api/token/totp/",
+            &json!({"challenge": challenge, "code": code}),
+        )
+        .header("X-Forwarded-For", address)
+        .send()
+    };
+    // Each guess from an address of its own, as from every /64 of a /48.
+    for address in ["2001:db8:0:1::1", "2001:db8:0:2::1", "2001:db8:0:3::1"] {
+        let response = from(address, "000000".into()).await.unwrap();
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    }
+    let response = from("2001:db8:0:4::1", code(&secret, 1)).await.unwrap();
+    assert_eq!(
+        response.status(),
+        StatusCode::TOO_MANY_REQUESTS,
+        "the account's attempts at a code are used up, whatever the address"
+    );
+}
+
+#[tokio::test]
 async fn turning_it_off_takes_the_password_and_a_code() {
     let app = TestApp::spawn().await;
     let alice = app.user("alice").await;
@@ -368,8 +396,18 @@ async fn turning_it_off_takes_the_password_and_a_code() {
     );
     let (status, _) = disable(json!({"password": PASSWORD, "code": "000000"})).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
+    let waiting = challenge_of(&app).await;
     let (status, _) = disable(json!({"password": PASSWORD, "code": codes[0]})).await;
     assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, body) = second_step(&app, &waiting, &codes[1]).await;
+    assert_eq!(
+        (status, body),
+        (
+            StatusCode::BAD_REQUEST,
+            field_errors("challenge", &[messages::CHALLENGE_EXPIRED])
+        ),
+        "a sign-in waiting for its code cannot finish once it is off"
+    );
     assert!(!totp_enabled(&app, &alice).await);
     assert_eq!(
         app.sign_in("alice", PASSWORD).await.status(),

@@ -1,4 +1,4 @@
-use crate::accounts::{challenges, sessions, two_step, users};
+use crate::accounts::{challenges, sessions, throttle, two_step, users};
 use crate::error::{ApiError, ApiResult};
 use crate::http::extract::{AuthUser, ClientIp, Fields, Issuing, JsonObject};
 use crate::http::openapi::{
@@ -8,7 +8,7 @@ use crate::http::state::AppState;
 use app::api::{
     Credentials, PasswordChange, RefreshRequest, SecondStep, TokenPair, User, VerifyRequest, paths,
 };
-use app::errors::messages;
+use app::errors::{FieldErrors, messages};
 use app::validation::{Password, Username};
 use axum::Json;
 use axum::extract::State;
@@ -87,11 +87,7 @@ pub async fn obtain_pair(
     let password = fields.required_nonempty("password");
     let (username, password) = fields.finish(username.zip(password))?;
 
-    // Counted under the name sign-in will look up, so " alice" or a full-width "ａｌｉｃｅ"
-    // is not a fresh set of guesses at alice's password. Names that cannot exist share
-    // one count, so they cannot grow the throttle's memory either.
-    let throttle_key =
-        Username::parse(&username).map_or_else(|_| "\0invalid".to_owned(), Username::into_inner);
+    let throttle_key = throttle::key_for(&username);
     let password_step = async {
         let user_id = users::authenticate(
             &state.db,
@@ -122,8 +118,10 @@ pub async fn obtain_pair(
 ///
 /// Finishes a sign-in that answered `totp_required`: the challenge (five minutes, single
 /// use) and the authenticator's code, or a recovery code, which is then spent. Wrong codes
-/// count against the sign-in throttle like wrong passwords; a wrong code leaves the
-/// challenge usable, an expired or used challenge means entering the password again.
+/// count against the sign-in throttle like wrong passwords, per client and for the
+/// account from every client together; a wrong code leaves the challenge usable, an
+/// expired or used challenge (or two-step sign-in turned off meanwhile) means entering
+/// the password again.
 #[utoipa::path(
     post,
     path = paths::TOKEN_TOTP,
@@ -133,6 +131,7 @@ pub async fn obtain_pair(
     responses(
         (status = OK, description = "A new session's token pair.", body = TokenPair),
         JsonBodyErrors,
+        (status = UNAUTHORIZED, response = Unauthorized),
         (status = TOO_MANY_REQUESTS, response = TooManyRequests),
     ),
 )]
@@ -146,20 +145,28 @@ pub async fn second_step(
     let challenge = fields.required_text("challenge");
     let code = fields.required_text("code");
     let (challenge, code) = fields.finish(challenge.zip(code))?;
+    let expired = || {
+        ApiError::from(FieldErrors::single(
+            "challenge",
+            messages::CHALLENGE_EXPIRED,
+        ))
+    };
     let user_id = challenges::holder(&state.db, &challenge).await?;
     let user = users::by_id(&state.db, user_id).await?;
     if !user.is_active {
-        return Err(
-            app::errors::FieldErrors::single("challenge", messages::CHALLENGE_EXPIRED).into(),
-        );
+        return Err(expired());
     }
     let code_step = async {
-        two_step::verify(&state.writer, &state.totp_keys, user_id, &code).await?;
+        match two_step::verify(&state.writer, &state.totp_keys, user_id, &code).await {
+            // Turned off since the password was given: that sign-in starts again.
+            Err(ApiError::Conflict(_)) => return Err(expired()),
+            other => other?,
+        }
         challenges::spend(&state.writer, &challenge).await
     };
     state
         .login_throttle
-        .guard(client, &user.username, code_step)
+        .guard_everywhere(client, &throttle::key_for(&user.username), code_step)
         .await?;
     Ok(Json(
         sessions::start(&state.writer, &state.tokens, user_id, &device).await?,
