@@ -13,6 +13,7 @@ pub mod guard;
 pub mod json;
 pub mod refresh;
 pub mod routes;
+pub mod tags;
 pub mod task;
 pub mod validation;
 
