@@ -139,8 +139,17 @@ test('enrolling from the account page, then signing in with a code', async () =>
     assert.equal(codes.length, 10);
     for (const code of codes) assert.match(code, RECOVERY_CODE);
     assert.equal(new Set(codes).size, 10, 'no two recovery codes alike');
-    await twoStep.getByRole('button', { name: 'Copy codes' }).waitFor();
-    assert.notEqual(await twoStep.getByRole('link', { name: 'Download codes' }).getAttribute('download'), null);
+    // "Copied." only once the clipboard has them, one code a line.
+    await b.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: BASE });
+    await twoStep.getByRole('button', { name: 'Copy codes' }).click();
+    await twoStep.getByText('Copied.').waitFor();
+    assert.equal(await page.evaluate(() => navigator.clipboard.readText()), `${codes.join('\n')}\n`);
+    const download = twoStep.getByRole('link', { name: 'Download codes' });
+    assert.equal(await download.getAttribute('download'), 'notes-recovery-codes.txt');
+    assert.equal(
+      decodeURIComponent((await download.getAttribute('href')).split(',')[1]),
+      `${codes.join('\n')}\n`,
+    );
     await twoStep.getByRole('button', { name: 'I have saved them' }).click();
     await twoStep.getByText('Two-step sign-in is on.').waitFor();
     const me = await api(BASE, 'GET', '/api/user/', { token: user.access });

@@ -174,8 +174,18 @@ fn ShowCodes(codes: Vec<String>, stage: RwSignal<Stage>) -> impl IntoView {
         &utf8_percent_encode(&text, NON_ALPHANUMERIC).to_string(),
     ]
     .concat();
-    let copied = RwSignal::new(false);
-    let copy = move |_| copied.set(copy_to_clipboard(&text));
+    // Whether the clipboard took the codes, once it has answered.
+    let copied = RwSignal::new(None::<bool>);
+    let copy = move |_| {
+        let written = copy_to_clipboard(&text);
+        spawn(async move {
+            let taken = match written {
+                Some(promise) => wasm_bindgen_futures::JsFuture::from(promise).await.is_ok(),
+                None => false,
+            };
+            copied.set(Some(taken));
+        });
+    };
     view! {
         <h3>"Your recovery codes"</h3>
         <p>"Each code signs you in once if you lose your phone. Keep them somewhere safe: they are not shown again."</p>
@@ -189,24 +199,33 @@ fn ShowCodes(codes: Vec<String>, stage: RwSignal<Stage>) -> impl IntoView {
                 "I have saved them"
             </button>
         </div>
-        <p class="status" role="status" aria-live="polite">{move || copied.get().then_some("Copied.")}</p>
+        <p class="status" role="status" aria-live="polite">
+            {move || copied.get().map(|taken| if taken {
+                "Copied."
+            } else {
+                "This browser would not copy them: download them, or select and copy them."
+            })}
+        </p>
     }
 }
 
 /// `navigator.clipboard.writeText(text)`, through `js_sys` so the app needs no more of
-/// web-sys; `false` where the browser offers no clipboard.
-fn copy_to_clipboard(text: &str) -> bool {
+/// web-sys: its promise, which settles once the clipboard has (or has not) taken the
+/// text; `None` where the browser offers no clipboard.
+fn copy_to_clipboard(text: &str) -> Option<js_sys::Promise> {
     use js_sys::Reflect;
     use js_sys::wasm_bindgen::{JsCast, JsValue};
     let get = |target: &JsValue, key: &str| Reflect::get(target, &JsValue::from_str(key)).ok();
-    let Some(clipboard) =
-        get(&js_sys::global().into(), "navigator").and_then(|n| get(&n, "clipboard"))
-    else {
-        return false;
-    };
-    get(&clipboard, "writeText")
-        .and_then(|f| f.dyn_into::<js_sys::Function>().ok())
-        .is_some_and(|write| write.call1(&clipboard, &JsValue::from_str(text)).is_ok())
+    let clipboard =
+        get(&js_sys::global().into(), "navigator").and_then(|n| get(&n, "clipboard"))?;
+    let write = get(&clipboard, "writeText")?
+        .dyn_into::<js_sys::Function>()
+        .ok()?;
+    write
+        .call1(&clipboard, &JsValue::from_str(text))
+        .ok()?
+        .dyn_into::<js_sys::Promise>()
+        .ok()
 }
 
 #[component]

@@ -9,6 +9,7 @@ use app::api::{RecoveryCodes, TotpCode, TotpDisable, TotpSetup, paths};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
+use std::net::IpAddr;
 
 /// Set up two-step sign-in (new)
 ///
@@ -59,17 +60,31 @@ pub async fn confirm(
     user: AuthUser,
     body: JsonObject,
 ) -> ApiResult<Json<RecoveryCodes>> {
-    let account = users::by_id(&state.db, user.id).await?;
-    let mut fields = Fields::new(&body);
-    let code = fields.required_text("code");
-    let code = fields.finish(code)?;
+    let code = code_of(&body)?;
     let confirmed = two_step::confirm(&state.writer, &state.totp_keys, user.id, &code);
-    Ok(Json(
-        state
-            .login_throttle
-            .guard(client, &account.username, confirmed)
-            .await?,
-    ))
+    Ok(Json(throttled(&state, client, &user, confirmed).await?))
+}
+
+/// The body's one field, `code`.
+fn code_of(body: &JsonObject) -> ApiResult<String> {
+    let mut fields = Fields::new(body);
+    let code = fields.required_text("code");
+    Ok(fields.finish(code)?.into_owned())
+}
+
+/// Runs a check of the caller's code as one of their sign-in attempts: guesses here are
+/// throttled as guesses at sign-in are.
+async fn throttled<T>(
+    state: &AppState,
+    client: IpAddr,
+    user: &AuthUser,
+    check: impl Future<Output = ApiResult<T>>,
+) -> ApiResult<T> {
+    let account = users::by_id(&state.db, user.id).await?;
+    state
+        .login_throttle
+        .guard(client, &account.username, check)
+        .await
 }
 
 /// New recovery codes (new)
@@ -96,17 +111,9 @@ pub async fn recovery_codes(
     user: AuthUser,
     body: JsonObject,
 ) -> ApiResult<Json<RecoveryCodes>> {
-    let account = users::by_id(&state.db, user.id).await?;
-    let mut fields = Fields::new(&body);
-    let code = fields.required_text("code");
-    let code = fields.finish(code)?;
+    let code = code_of(&body)?;
     let replaced = two_step::new_recovery_codes(&state.writer, &state.totp_keys, user.id, &code);
-    Ok(Json(
-        state
-            .login_throttle
-            .guard(client, &account.username, replaced)
-            .await?,
-    ))
+    Ok(Json(throttled(&state, client, &user, replaced).await?))
 }
 
 /// Turn two-step sign-in off (new)
