@@ -75,6 +75,41 @@ pub trait Backend: Send + Sync {
     fn confirm_totp(&self, code: String) -> Reply<RecoveryCodes>;
     fn new_recovery_codes(&self, code: String) -> Reply<RecoveryCodes>;
     fn disable_totp(&self, password: String, code: String) -> Reply<()>;
+    /// The colour theme shown: the one chosen on this device, else the system's.
+    fn theme(&self) -> Theme;
+    /// Shows `theme` and keeps the choice on this device.
+    fn choose_theme(&self, theme: Theme);
+}
+
+/// A colour theme; the stylesheet has both.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Theme {
+    Light,
+    Dark,
+}
+
+impl Theme {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Light => "light",
+            Self::Dark => "dark",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Self> {
+        match value {
+            "light" => Some(Self::Light),
+            "dark" => Some(Self::Dark),
+            _ => None,
+        }
+    }
+
+    pub fn other(self) -> Self {
+        match self {
+            Self::Light => Self::Dark,
+            Self::Dark => Self::Light,
+        }
+    }
 }
 
 /// Where a right password leaves a sign-in.

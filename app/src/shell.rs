@@ -2,7 +2,7 @@
 //! [`Client`] in context; the server builds the same tree natively, without one, only to
 //! list its routes with leptos_axum.
 
-use crate::client::Client;
+use crate::client::{Client, Theme};
 use crate::guard::Session;
 use crate::pages::{AccountPage, LoginPage, LogoutPage, Me, NotFoundPage, NotesPage, RegisterPage};
 use crate::protect::{self, Renewing};
@@ -78,6 +78,28 @@ fn Guarded(
     .into_inner()
 }
 
+/// "Dark theme", pressed or not: the switch between the stylesheet's two themes, which
+/// starts at the system's and remembers a choice on this device.
+#[component]
+fn ThemeSwitch(client: Client) -> impl IntoView {
+    let theme = RwSignal::new(client.theme());
+    let switch = move |_| {
+        let next = theme.get_untracked().other();
+        client.choose_theme(next);
+        theme.set(next);
+    };
+    view! {
+        <button
+            type="button"
+            class="theme-switch"
+            aria-pressed=move || (theme.get() == Theme::Dark).to_string()
+            on:click=switch
+        >
+            "Dark theme"
+        </button>
+    }
+}
+
 #[component]
 fn Header() -> impl IntoView {
     // Absent only in the server's native build of the tree, which shows the signed-out
@@ -109,6 +131,7 @@ fn Header() -> impl IntoView {
         <header class="site-header">
             <a href=paths::NOTES class="brand">"Notes"</a>
             <nav aria-label="Account">
+                {client.map(|client| view! { <ThemeSwitch client /> })}
                 {move || match signed_in.get() {
                     true => view! {
                         <a href=paths::ACCOUNT class="who" title="Your account">{name}</a>

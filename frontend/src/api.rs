@@ -11,7 +11,7 @@ use app::api::{
     RecoveryCodes, RefreshRequest, SecondStep, SecondStepRequired, TokenPair, TotpCode,
     TotpDisable, TotpSetup, User, paths, query,
 };
-use app::client::{Backend, ClientError, PAGE_SIZE, Reply, SignIn, Versioned};
+use app::client::{Backend, ClientError, PAGE_SIZE, Reply, SignIn, Theme, Versioned};
 use app::errors::{Detail, FieldErrors, TOTP_REQUIRED};
 use app::guard::Session;
 use app::json;
@@ -176,6 +176,14 @@ impl Backend for Browser {
 
     fn new_recovery_codes(&self, code: String) -> Reply<RecoveryCodes> {
         authed(Call::new("POST", paths::TOTP_RECOVERY_CODES).body(&TotpCode { code })).boxed_local()
+    }
+
+    fn theme(&self) -> Theme {
+        crate::theme::current()
+    }
+
+    fn choose_theme(&self, theme: Theme) {
+        crate::theme::choose(theme);
     }
 
     fn disable_totp(&self, password: String, code: String) -> Reply<()> {

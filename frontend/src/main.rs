@@ -4,6 +4,7 @@
 mod api;
 mod renewal;
 mod session;
+mod theme;
 
 use app::client::Client;
 use leptos::prelude::*;
