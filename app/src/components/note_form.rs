@@ -54,6 +54,7 @@ pub fn NoteForm(
             on_submit.run(NoteInput {
                 title: title.into_inner(),
                 content: content.into_inner(),
+                pinned: None,
             });
         }
     };

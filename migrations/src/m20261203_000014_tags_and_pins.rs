@@ -1,0 +1,207 @@
+//! Pinned notes and #tags. A pin is a column, and the author's list is ordered by it
+//! first, so the index that orders the list leads with it too. Tags are rows of their
+//! own, read from the note's text by `app::tags` whenever it is written, so a filter or
+//! a count reads one index instead of parsing every note.
+
+use super::m20261124_000001_users::Users;
+use sea_orm_migration::{prelude::*, schema::*};
+
+#[derive(DeriveMigrationName)]
+pub struct Migration;
+
+#[derive(DeriveIden)]
+enum Notes {
+    Table,
+    Id,
+    Content,
+    AuthorId,
+    Pinned,
+    CreatedAt,
+}
+
+#[derive(DeriveIden)]
+pub enum NoteTags {
+    Table,
+    NoteId,
+    AuthorId,
+    /// The tag in lower case: what filters and counts compare.
+    TagKey,
+    /// The tag as this note spells it.
+    Tag,
+}
+
+/// Rows read per round trip while reading the tags of existing notes.
+const BATCH: u64 = 500;
+
+const OLD_LIST_INDEX: &str = "idx_notes_author_created";
+const LIST_INDEX: &str = "idx_notes_author_pinned_created";
+
+#[async_trait::async_trait]
+impl MigrationTrait for Migration {
+    fn use_transaction(&self) -> Option<bool> {
+        Some(true)
+    }
+
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(Notes::Table)
+                    .add_column(boolean(Notes::Pinned).default(false))
+                    .to_owned(),
+            )
+            .await?;
+        // Pinned first, then newest first: still one index walk for a page.
+        manager
+            .create_index(
+                Index::create()
+                    .name(LIST_INDEX)
+                    .table(Notes::Table)
+                    .col(Notes::AuthorId)
+                    .col(Notes::Pinned)
+                    .col(Notes::CreatedAt)
+                    .col(Notes::Id)
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .drop_index(
+                Index::drop()
+                    .name(OLD_LIST_INDEX)
+                    .table(Notes::Table)
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table(NoteTags::Table)
+                    .col(big_integer(NoteTags::NoteId))
+                    .col(big_integer(NoteTags::AuthorId))
+                    .col(string_len(NoteTags::TagKey, 256))
+                    .col(string_len(NoteTags::Tag, 256))
+                    .primary_key(Index::create().col(NoteTags::NoteId).col(NoteTags::TagKey))
+                    .foreign_key(
+                        ForeignKey::create()
+                            .from(NoteTags::Table, NoteTags::NoteId)
+                            .to(Notes::Table, Notes::Id)
+                            .on_delete(ForeignKeyAction::Cascade),
+                    )
+                    .foreign_key(
+                        ForeignKey::create()
+                            .from(NoteTags::Table, NoteTags::AuthorId)
+                            .to(Users::Table, Users::Id)
+                            .on_delete(ForeignKeyAction::Cascade),
+                    )
+                    .to_owned(),
+            )
+            .await?;
+        // A filter and the counts read only this index: the author's tags, and which
+        // notes hold each.
+        manager
+            .create_index(
+                Index::create()
+                    .name("idx_note_tags_author_key")
+                    .table(NoteTags::Table)
+                    .col(NoteTags::AuthorId)
+                    .col(NoteTags::TagKey)
+                    .col(NoteTags::NoteId)
+                    .to_owned(),
+            )
+            .await?;
+        fill_tags(manager).await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .drop_table(Table::drop().table(NoteTags::Table).to_owned())
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name(OLD_LIST_INDEX)
+                    .table(Notes::Table)
+                    .col(Notes::AuthorId)
+                    .col(Notes::CreatedAt)
+                    .col(Notes::Id)
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .drop_index(
+                Index::drop()
+                    .name(LIST_INDEX)
+                    .table(Notes::Table)
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(Notes::Table)
+                    .drop_column(Notes::Pinned)
+                    .to_owned(),
+            )
+            .await
+    }
+}
+
+/// What tags compare by: `#Work` and `#work` are one tag.
+pub fn tag_key(tag: &str) -> String {
+    tag.to_lowercase()
+}
+
+/// The rows that record one note's tags.
+pub fn tag_rows(note_id: i64, author_id: i64, content: &str) -> Option<InsertStatement> {
+    let tags = app::tags::tags(content);
+    if tags.is_empty() {
+        return None;
+    }
+    let mut insert = Query::insert();
+    insert.into_table(NoteTags::Table).columns([
+        NoteTags::NoteId,
+        NoteTags::AuthorId,
+        NoteTags::TagKey,
+        NoteTags::Tag,
+    ]);
+    for tag in tags {
+        insert.values_panic([
+            note_id.into(),
+            author_id.into(),
+            tag_key(&tag).into(),
+            tag.into(),
+        ]);
+    }
+    Some(insert.to_owned())
+}
+
+/// Reads the tags of the notes that exist already, a batch at a time.
+async fn fill_tags(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
+    let db = manager.get_connection();
+    let mut after = 0_i64;
+    loop {
+        let rows = db
+            .query_all(
+                &Query::select()
+                    .columns([Notes::Id, Notes::AuthorId, Notes::Content])
+                    .from(Notes::Table)
+                    .and_where(Expr::col(Notes::Id).gt(after))
+                    .order_by(Notes::Id, Order::Asc)
+                    .limit(BATCH)
+                    .to_owned(),
+            )
+            .await?;
+        for row in &rows {
+            let id: i64 = row.try_get("", "id")?;
+            let author: i64 = row.try_get("", "author_id")?;
+            let content: String = row.try_get("", "content")?;
+            if let Some(insert) = tag_rows(id, author, &content) {
+                db.execute(&insert).await?;
+            }
+            after = id;
+        }
+        if (rows.len() as u64) < BATCH {
+            return Ok(());
+        }
+    }
+}
