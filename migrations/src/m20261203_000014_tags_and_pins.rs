@@ -1,6 +1,6 @@
 //! Pinned notes and #tags. A pin is a column, and the author's list is ordered by it
 //! first, so the index that orders the list leads with it too. Tags are rows of their
-//! own, read from the note's text by `app::tags` whenever it is written, so a filter or
+//! own, read from the note's text by `markup::tags` whenever it is written, so a filter or
 //! a count reads one index instead of parsing every note.
 
 use super::m20261124_000001_users::Users;
@@ -153,7 +153,7 @@ pub fn tag_key(tag: &str) -> String {
 
 /// The rows that record one note's tags.
 pub fn tag_rows(note_id: i64, author_id: i64, content: &str) -> Option<InsertStatement> {
-    let tags = app::tags::tags(content);
+    let tags = markup::tags::tags(content);
     if tags.is_empty() {
         return None;
     }

@@ -1,5 +1,5 @@
 //! #tags as the API serves them: each note's tags are rows of `note_tags`, written in
-//! the same transaction as the note's text (by `app::tags`, the reader the SPA uses), so
+//! the same transaction as the note's text (by `markup::tags`, the reader the SPA uses), so
 //! `?tag=` and the counts read one index and never parse a note.
 
 use crate::error::{ApiError, ApiResult};

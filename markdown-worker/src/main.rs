@@ -1,0 +1,44 @@
+//! The SPA's Markdown reader, run as a dedicated Web Worker. pulldown-cmark costs the wasm
+//! about 80 KB gzip, more than the rest of a feature's budget: here it downloads only when
+//! a note is first shown, after the page is already usable, and parses off the page's
+//! thread. The messages are `markup::worker`'s.
+
+#[cfg(target_arch = "wasm32")]
+fn post(scope: &web_sys::DedicatedWorkerGlobalScope, reply: markup::worker::Reply) {
+    use serde::Serialize;
+    let serializer = serde_wasm_bindgen::Serializer::json_compatible();
+    if let Ok(reply) = reply.serialize(&serializer) {
+        let _ = scope.post_message(&reply);
+    }
+}
+
+#[cfg(target_arch = "wasm32")]
+fn main() {
+    use markup::worker::{READY, Reply, Request, answer};
+    use wasm_bindgen::JsCast;
+    use wasm_bindgen::closure::Closure;
+    use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
+
+    let scope: DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
+    let replies = scope.clone();
+    let on_message = Closure::<dyn Fn(MessageEvent)>::new(move |event: MessageEvent| {
+        // A message that is not a request has no id to answer to.
+        if let Ok(request) = serde_wasm_bindgen::from_value::<Request>(event.data()) {
+            post(&replies, answer(request));
+        }
+    });
+    scope.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+    // The handler lives as long as the worker.
+    on_message.forget();
+    let ready = Reply {
+        id: READY,
+        nodes: None,
+        text: None,
+    };
+    post(&scope, ready);
+}
+
+/// Natively there is no worker to be; the crate builds so the workspace's checks and
+/// tests read it.
+#[cfg(not(target_arch = "wasm32"))]
+fn main() {}
