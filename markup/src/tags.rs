@@ -172,19 +172,46 @@ impl Tags {
     }
 }
 
-/// Whether a note tagged `tag` is found by a filter for `wanted`: the tag itself or one
-/// nested inside it, without case (`work` finds `Work/Meetings`).
-pub fn within(tag: &str, wanted: &str) -> bool {
-    let (tag, wanted) = (tag.to_lowercase(), wanted.to_lowercase());
-    tag == wanted
-        || tag
-            .strip_prefix(&wanted)
-            .is_some_and(|rest| rest.starts_with('/'))
+/// What tags compare by: `#Work` and `#work` are one tag.
+pub fn key(tag: &str) -> String {
+    tag.to_lowercase()
+}
+
+/// A note's tags and every tag they are nested in (`work/meetings` is in `work`), once
+/// each by [`key`], with whether the note wrote it itself. Kept this way, a filter for
+/// `work` finds the notes of `work/meetings` by one exact key.
+pub fn with_parents(tags: &[String]) -> Vec<(String, bool)> {
+    let mut found: Vec<(String, String, bool)> = Vec::new();
+    let mut add = |spelling: &str, written: bool| {
+        let key = key(spelling);
+        match found.iter_mut().find(|(k, ..)| *k == key) {
+            // A tag the note wrote keeps its own spelling over one read from a nested tag.
+            Some(entry) if written && !entry.2 => {
+                entry.1 = spelling.to_owned();
+                entry.2 = true;
+            }
+            Some(_) => {}
+            None => found.push((key, spelling.to_owned(), written)),
+        }
+    };
+    for tag in tags {
+        add(tag, true);
+        for (slash, _) in tag.match_indices('/').rev() {
+            let parent = &tag[..slash];
+            if !parent.is_empty() && !parent.ends_with('/') {
+                add(parent, false);
+            }
+        }
+    }
+    found
+        .into_iter()
+        .map(|(_, spelling, written)| (spelling, written))
+        .collect()
 }
 
 #[cfg(test)]
 mod tests {
-    use super::{Piece, Pieces, tags, within};
+    use super::{Piece, Pieces, key, tags, with_parents};
 
     fn read(text: &str) -> Vec<String> {
         tags(text)
@@ -261,12 +288,28 @@ mod tests {
     }
 
     #[test]
-    fn a_filter_finds_the_tag_and_the_tags_nested_in_it() {
-        assert!(within("work", "work"));
-        assert!(within("Work/Meetings", "work"));
-        assert!(within("work/meetings/monday", "work/meetings"));
-        assert!(!within("workshop", "work"));
-        assert!(!within("work", "work/meetings"));
+    fn a_tag_brings_the_tags_it_is_nested_in() {
+        let tags =
+            |list: &[&str]| with_parents(&list.iter().map(|t| t.to_string()).collect::<Vec<_>>());
+        assert_eq!(
+            tags(&["Work/Meetings/Monday", "home"]),
+            [
+                ("Work/Meetings/Monday".to_owned(), true),
+                ("Work/Meetings".to_owned(), false),
+                ("Work".to_owned(), false),
+                ("home".to_owned(), true),
+            ]
+        );
+        // Written wins, in its own spelling; each key once.
+        assert_eq!(
+            tags(&["a/b", "A", "a//c"]),
+            [
+                ("a/b".to_owned(), true),
+                ("A".to_owned(), true),
+                ("a//c".to_owned(), true),
+            ]
+        );
+        assert_eq!(key("Work/Été"), "work/été");
     }
 
     fn pieces(text: &str, before: Option<char>) -> Vec<Piece<'_>> {

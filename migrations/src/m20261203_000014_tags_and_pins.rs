@@ -1,7 +1,9 @@
 //! Pinned notes and #tags. A pin is a column, and the author's list is ordered by it
 //! first, so the index that orders the list leads with it too. Tags are rows of their
 //! own, read from the note's text by `markup::tags` whenever it is written, so a filter or
-//! a count reads one index instead of parsing every note.
+//! a count reads one index instead of parsing every note. A note also has a row for each
+//! tag its tags are nested in (`#work/meetings` gives `work/meetings` and `work`), so a
+//! filter for `work` is one exact key.
 
 use super::m20261124_000001_users::Users;
 use sea_orm_migration::{prelude::*, schema::*};
@@ -28,6 +30,8 @@ pub enum NoteTags {
     TagKey,
     /// The tag as this note spells it.
     Tag,
+    /// Whether the note wrote the tag, or only a tag nested in it.
+    Written,
 }
 
 /// Rows read per round trip while reading the tags of existing notes.
@@ -80,6 +84,7 @@ impl MigrationTrait for Migration {
                     .col(big_integer(NoteTags::AuthorId))
                     .col(string_len(NoteTags::TagKey, 256))
                     .col(string_len(NoteTags::Tag, 256))
+                    .col(boolean(NoteTags::Written))
                     .primary_key(Index::create().col(NoteTags::NoteId).col(NoteTags::TagKey))
                     .foreign_key(
                         ForeignKey::create()
@@ -146,14 +151,9 @@ impl MigrationTrait for Migration {
     }
 }
 
-/// What tags compare by: `#Work` and `#work` are one tag.
-pub fn tag_key(tag: &str) -> String {
-    tag.to_lowercase()
-}
-
 /// The rows that record one note's tags.
 pub fn tag_rows(note_id: i64, author_id: i64, content: &str) -> Option<InsertStatement> {
-    let tags = markup::tags::tags(content);
+    let tags = markup::tags::with_parents(&markup::tags::tags(content));
     if tags.is_empty() {
         return None;
     }
@@ -163,13 +163,15 @@ pub fn tag_rows(note_id: i64, author_id: i64, content: &str) -> Option<InsertSta
         NoteTags::AuthorId,
         NoteTags::TagKey,
         NoteTags::Tag,
+        NoteTags::Written,
     ]);
-    for tag in tags {
+    for (tag, written) in tags {
         insert.values_panic([
             note_id.into(),
             author_id.into(),
-            tag_key(&tag).into(),
+            markup::tags::key(&tag).into(),
             tag.into(),
+            written.into(),
         ]);
     }
     Some(insert.to_owned())

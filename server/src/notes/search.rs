@@ -203,7 +203,7 @@ fn fts5_phrase(term: &str) -> String {
 }
 
 /// `LIKE` wildcards and the escape character itself, made literal.
-pub(crate) fn escape_like(term: &str) -> String {
+fn escape_like(term: &str) -> String {
     let mut escaped = String::with_capacity(term.len());
     for c in term.chars() {
         if matches!(c, '\\' | '%' | '_') {

@@ -163,7 +163,11 @@ pub async fn page(
     };
     let plan = filters.search.plan(&txn).await?;
     let tag = filters.tag.as_ref();
-    let count = matching(author, &plan, tag, backend).count(&txn).await?;
+    let count = match (&plan, tag) {
+        // Every row of the tag is one of the author's notes: its index alone counts them.
+        (Plan::All, Some(tag)) => tag.count(&txn, author).await?,
+        _ => matching(author, &plan, tag, backend).count(&txn).await?,
+    };
     if count == 0 {
         nothing_found(&txn, author).await?;
     }

@@ -3,12 +3,12 @@
 //! `?tag=` and the counts read one index and never parse a note.
 
 use crate::error::{ApiError, ApiResult};
-use crate::notes::search::escape_like;
 use crate::storage::entities::{note, note_tag};
 use app::errors::FieldErrors;
 use app::validation::NULL_CHARACTERS;
-use migrations::m20261203_000014_tags_and_pins::{tag_key, tag_rows};
-use sea_orm::sea_query::{ExprTrait, LikeExpr, Query, SimpleExpr};
+use markup::tags::key as tag_key;
+use migrations::m20261203_000014_tags_and_pins::tag_rows;
+use sea_orm::sea_query::{Query, SimpleExpr};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait,
     QueryFilter, Statement, TransactionSession, TransactionTrait,
@@ -31,21 +31,26 @@ impl TagFilter {
         Ok((!tag.is_empty()).then(|| Self { key: tag_key(tag) }))
     }
 
-    /// The author's notes with this tag or one nested in it.
+    /// The author's notes with this tag or one nested in it: one exact key, as every
+    /// note has a row for each tag its tags are nested in.
     pub fn condition(&self, author: i64) -> SimpleExpr {
-        // `_` is a tag character and a `LIKE` wildcard; a filter may hold anything.
-        let nested = format!("{}/%", escape_like(&self.key));
         let tagged = Query::select()
             .column(note_tag::Column::NoteId)
             .from(note_tag::Entity)
             .and_where(note_tag::Column::AuthorId.eq(author))
-            .and_where(
-                note_tag::Column::TagKey
-                    .eq(self.key.as_str())
-                    .or(note_tag::Column::TagKey.like(LikeExpr::new(nested).escape('\\'))),
-            )
+            .and_where(note_tag::Column::TagKey.eq(self.key.as_str()))
             .to_owned();
         note::Column::Id.in_subquery(tagged)
+    }
+
+    /// How many of the author's notes [`Self::condition`] finds, from the tags' index
+    /// alone.
+    pub async fn count(&self, db: &impl ConnectionTrait, author: i64) -> Result<u64, DbErr> {
+        note_tag::Entity::find()
+            .filter(note_tag::Column::AuthorId.eq(author))
+            .filter(note_tag::Column::TagKey.eq(self.key.as_str()))
+            .count(db)
+            .await
     }
 }
 
@@ -75,60 +80,37 @@ pub async fn replace(db: &impl ConnectionTrait, note: &note::Model) -> Result<()
     Ok(())
 }
 
-/// The author's tags, each with the notes `?tag=` finds for it, most used first.
+/// The author's tags, each with the notes `?tag=` finds for it, most used first. A tag
+/// only ever read from a nested one (`work` from `#work/meetings` alone) is not listed.
 pub async fn counts(db: &impl ConnectionTrait, author: i64) -> ApiResult<Vec<app::api::TagCount>> {
     let backend = db.get_database_backend();
     let placeholder = match backend {
         sea_orm::DbBackend::Postgres => "$1",
         _ => "?",
     };
-    // Each tag's own notes, and its spelling in the first of them.
-    let own = db
+    // Each tag's notes, and its spelling in the first of them.
+    let rows = db
         .query_all_raw(Statement::from_sql_and_values(
             backend,
             format!(
-                "SELECT c.tag_key, t.tag, c.notes FROM \
-                 (SELECT tag_key, COUNT(*) AS notes, MIN(note_id) AS first FROM note_tags \
+                "SELECT t.tag, c.notes FROM \
+                 (SELECT tag_key, COUNT(*) AS notes, MIN(note_id) AS first, \
+                  SUM(CASE WHEN written THEN 1 ELSE 0 END) AS written FROM note_tags \
                   WHERE author_id = {placeholder} GROUP BY tag_key) c \
-                 JOIN note_tags t ON t.note_id = c.first AND t.tag_key = c.tag_key"
+                 JOIN note_tags t ON t.note_id = c.first AND t.tag_key = c.tag_key \
+                 WHERE c.written > 0 ORDER BY c.notes DESC, c.tag_key"
             ),
             [author.into()],
         ))
         .await?;
-    let mut tags = Vec::with_capacity(own.len());
-    for row in own {
-        let key: String = row.try_get_by_index(0)?;
-        let name: String = row.try_get_by_index(1)?;
-        let notes: i64 = row.try_get_by_index(2)?;
-        tags.push((key, name, notes.unsigned_abs()));
-    }
-    // A tag with tags nested in it also finds their notes; a note may hold both.
-    let parents: Vec<String> = tags
-        .iter()
-        .filter(|(key, ..)| {
-            let prefix = format!("{key}/");
-            tags.iter().any(|(other, ..)| other.starts_with(&prefix))
+    rows.into_iter()
+        .map(|row| {
+            Ok(app::api::TagCount {
+                name: row.try_get_by_index(0)?,
+                count: row.try_get_by_index::<i64>(1)?.unsigned_abs(),
+            })
         })
-        .map(|(key, ..)| key.clone())
-        .collect();
-    for parent in parents {
-        let filter = TagFilter {
-            key: parent.clone(),
-        };
-        let notes = note::Entity::find()
-            .filter(note::Column::AuthorId.eq(author))
-            .filter(filter.condition(author))
-            .count(db)
-            .await?;
-        if let Some(entry) = tags.iter_mut().find(|(key, ..)| *key == parent) {
-            entry.2 = notes;
-        }
-    }
-    tags.sort_by(|a, b| b.2.cmp(&a.2).then_with(|| a.0.cmp(&b.0)));
-    Ok(tags
-        .into_iter()
-        .map(|(_, name, count)| app::api::TagCount { name, count })
-        .collect())
+        .collect()
 }
 
 #[cfg(test)]

@@ -99,6 +99,16 @@ async fn a_tag_filter_combines_with_search_and_paging_and_reads_underscores_lite
     // `_` is no wildcard: `#axb` is not `#a_b`, but `#a_b/c/d` is inside it.
     assert_eq!(tagged(&app, &alice, "a_b").await.len(), 6);
     assert_eq!(tagged(&app, &alice, "a%b").await.len(), 0);
+    // `a_b/c` is only a step on the way to `a_b/c/d`: it filters, but is not listed.
+    assert_eq!(tagged(&app, &alice, "a_b/c").await, ["Other"]);
+    let names: Vec<Value> = tags_of(&app, &alice)
+        .await
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].clone())
+        .collect();
+    assert_eq!(names, [json!("a_b"), json!("a_b/c/d"), json!("axb")]);
 
     let (status, first) = status_json(
         app.list_with(list, &[("tag", "a_b"), ("page_size", "4")])

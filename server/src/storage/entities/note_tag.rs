@@ -12,6 +12,8 @@ pub struct Model {
     pub author_id: i64,
     /// As this note spells it.
     pub tag: String,
+    /// Whether the note wrote it, or only a tag nested in it.
+    pub written: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
