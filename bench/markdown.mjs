@@ -15,17 +15,29 @@ const base = process.argv[2];
 const runs = Number(process.argv[3] ?? 10);
 if (!base) throw new Error('usage: node bench/markdown.mjs <base-url> [runs]');
 
-/** About 20 KB of what notes hold: headings, lists, tasks, tables, code, links, tags. */
-function note(seed) {
+const SENTENCE = 'The quick brown fox jumps over the lazy dog while the notes app keeps every word. ';
+
+/** About 20 KB of Markdown. `dense`: every few words an element (headings, lists, tasks,
+ * tables, code, links, tags: ~2,000 elements); otherwise prose, as most notes are, with a
+ * heading, a list and some formatting per section (~300 elements). */
+function note(seed, dense) {
   const parts = [];
   for (let i = 0; parts.join('\n').length < 20_000; i++) {
-    parts.push(
-      `## Section ${seed}-${i}`,
-      `Some **bold** and *emphasised* words, \`inline code\`, a [link](https://example.org/${i}) and #tag${i % 7}.`,
-      `- [ ] a task ${i}\n- [x] a done task\n- a plain item with https://example.org/bare/${i}`,
-      `| col a | col b |\n|---|---:|\n| ${i} | ${i * 2} |`,
-      '```\nlet x = 1;\n```',
-    );
+    parts.push(`## Section ${seed}-${i}`);
+    if (dense) {
+      parts.push(
+        `Some **bold** and *emphasised* words, \`inline code\`, a [link](https://example.org/${i}) and #tag${i % 7}.`,
+        `- [ ] a task ${i}\n- [x] a done task\n- a plain item with https://example.org/bare/${i}`,
+        `| col a | col b |\n|---|---:|\n| ${i} | ${i * 2} |`,
+        '```\nlet x = 1;\n```',
+      );
+    } else {
+      parts.push(
+        SENTENCE.repeat(4) + `Some **bold** words and a [link](https://example.org/${i}). #tag${i % 7}`,
+        SENTENCE.repeat(5),
+        `- ${SENTENCE}\n- ${SENTENCE}\n- [ ] ${SENTENCE}`,
+      );
+    }
   }
   return parts.join('\n\n');
 }
@@ -58,14 +70,16 @@ try {
   await page.goto(`${base}/`);
   await page.getByLabel('Title').fill('Long');
   await page.getByRole('button', { name: 'Preview' }).click();
+  for (const dense of [false, true]) {
+  const kind = dense ? 'dense' : 'prose';
   const times = [];
   const longest = [];
   for (let run = 0; run <= runs; run++) {
-    const text = note(run);
+    const text = note(run, dense);
     const result = await page.evaluate(async (text) => {
       const area = document.getElementById('new-note-content');
       const preview = () => document.querySelector('.preview .markdown');
-      const lastHeading = text.match(/## (Section \S+)\s*$/m) ?? [...text.matchAll(/## (Section \S+)/g)].pop();
+      const lastHeading = [...text.matchAll(/## (Section \S+)/g)].pop();
       let longTask = 0;
       const observer = new PerformanceObserver((list) => {
         for (const entry of list.getEntries()) longTask = Math.max(longTask, entry.duration);
@@ -87,11 +101,12 @@ try {
       times.push(result.ms);
       longest.push(result.longTask);
     }
-    if (run === 1) console.log(`a ${text.length}-character note: ${result.elements} elements`);
+    if (run === 1) console.log(`${kind}: a ${text.length}-character note, ${result.elements} elements`);
   }
   const fmt = (xs) => xs.map((x) => x.toFixed(1)).join(', ');
-  console.log(`20 KB note, text changed to rendered (frame): median ${median(times).toFixed(1)} ms  [${fmt(times)}]`);
-  console.log(`longest main-thread task meanwhile (0 = none over 50 ms): median ${median(longest).toFixed(1)} ms`);
+  console.log(`${kind}: text changed to rendered (frame): median ${median(times).toFixed(1)} ms  [${fmt(times)}]`);
+  console.log(`${kind}: longest main-thread task meanwhile (0 = none over 50 ms): median ${median(longest).toFixed(1)} ms`);
+  }
 } finally {
   await browser.close();
 }

@@ -1,12 +1,12 @@
 //! The page's side of the Markdown worker (`markdown-worker`, built by Trunk beside the
 //! app as `markdown_worker_loader.js`): started when a note is first shown, it answers
-//! each `markup::worker::Request` with the `Reply` of the same id. Requests wait here until
-//! the worker says it listens. If the worker cannot start or fails, every wait ends with
+//! each `markup::worker::Request` with an array led by the same id (`worker::slot`).
+//! Requests wait here until the worker says it listens. If the worker cannot start or fails, every wait ends with
 //! `None` and notes show as written.
 
 use futures::channel::oneshot;
 use markup::markdown::Node;
-use markup::worker::{READY, Reply, Request};
+use markup::worker::{READY, Request, decode, slot};
 use serde::Serialize;
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -26,7 +26,7 @@ struct Channel {
     /// Requests written before the worker said it listens.
     unsent: Option<Vec<JsValue>>,
     next_id: u32,
-    waiting: HashMap<u32, oneshot::Sender<Reply>>,
+    waiting: HashMap<u32, oneshot::Sender<js_sys::Array>>,
 }
 
 thread_local! {
@@ -36,10 +36,11 @@ thread_local! {
 fn start() -> Option<Worker> {
     let worker = Worker::new(WORKER_URL).ok()?;
     let on_message = Closure::<dyn Fn(MessageEvent)>::new(|event: MessageEvent| {
-        let Ok(reply) = serde_wasm_bindgen::from_value::<Reply>(event.data()) else {
+        let reply: js_sys::Array = event.data().unchecked_into();
+        let Some(id) = reply.get(slot::ID).as_f64().map(|id| id as u32) else {
             return;
         };
-        if reply.id == READY {
+        if id == READY {
             return CHANNEL.with_borrow_mut(|c| {
                 for message in c.unsent.take().unwrap_or_default() {
                     if let Some(worker) = &c.worker {
@@ -48,7 +49,7 @@ fn start() -> Option<Worker> {
                 }
             });
         }
-        let waiting = CHANNEL.with_borrow_mut(|c| c.waiting.remove(&reply.id));
+        let waiting = CHANNEL.with_borrow_mut(|c| c.waiting.remove(&id));
         if let Some(waiting) = waiting {
             let _ = waiting.send(reply);
         }
@@ -69,7 +70,7 @@ fn start() -> Option<Worker> {
 }
 
 /// Sends `text` (and `toggle`) to the worker and waits for its reply.
-async fn ask(text: String, toggle: Option<usize>) -> Option<Reply> {
+async fn ask(text: String, toggle: Option<usize>) -> Option<js_sys::Array> {
     let answer = CHANNEL.with_borrow_mut(|c| {
         if c.broken {
             return None;
@@ -97,9 +98,15 @@ async fn ask(text: String, toggle: Option<usize>) -> Option<Reply> {
 }
 
 pub async fn render(text: String) -> Option<Vec<Node>> {
-    ask(text, None).await?.nodes
+    let reply = ask(text, None).await?;
+    let ops = reply
+        .get(slot::OPS)
+        .dyn_into::<js_sys::Uint32Array>()
+        .ok()?
+        .to_vec();
+    decode(&ops, &reply.get(slot::TEXT).as_string()?)
 }
 
 pub async fn toggle_task(text: String, task: usize) -> Option<String> {
-    ask(text, Some(task)).await?.text
+    ask(text, Some(task)).await?.get(slot::TEXT).as_string()
 }

@@ -6,7 +6,7 @@
 //! from the note becomes a style, an event handler or an `id`.
 //!
 //! [`blocks`] turns the text into a small tree ([`Node`]) that tests can read and that
-//! crosses from the Markdown worker to the page as it is (serde); the app's `Markdown`
+//! crosses from the Markdown worker to the page (see `worker`); the app's `Markdown`
 //! component turns it into views. #tags
 //! become links to the notes filtered by them, found by the same reader as
 //! [`tags::tags`](crate::tags::tags), and task-list checkboxes can tick their task (see
@@ -15,7 +15,6 @@
 use crate::tags::{Piece, Words, markdown_options};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use pulldown_cmark::{Alignment, Event, HeadingLevel, LinkType, Parser, TextMergeStream};
-use serde::{Deserialize, Serialize};
 use std::ops::Range;
 
 /// Elements nested deeper than this keep their text but lose their element: the tree,
@@ -24,20 +23,20 @@ use std::ops::Range;
 const MAX_DEPTH: usize = 32;
 
 /// A piece of the rendered note.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Node {
     Element(Element),
     Text(String),
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Element {
     pub tag: Tag,
     pub children: Vec<Node>,
 }
 
 /// The only elements a note can become, with the only attributes they can have.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Tag {
     P,
     H1,
@@ -86,7 +85,7 @@ pub enum Tag {
 }
 
 /// A table column's alignment, given to its cells as a class (never an inline style).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Align {
     None,
     Left,

@@ -3,6 +3,7 @@
 
 pub use sea_orm_migration::prelude::*;
 
+mod existing;
 mod m20261124_000001_users;
 mod m20261124_000002_notes;
 mod m20261124_000003_refresh_tokens;

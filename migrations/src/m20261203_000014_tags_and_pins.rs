@@ -15,7 +15,6 @@ pub struct Migration;
 enum Notes {
     Table,
     Id,
-    Content,
     AuthorId,
     Pinned,
     CreatedAt,
@@ -34,11 +33,22 @@ pub enum NoteTags {
     Written,
 }
 
-/// Rows read per round trip while reading the tags of existing notes.
-const BATCH: u64 = 500;
-
 const OLD_LIST_INDEX: &str = "idx_notes_author_created";
 const LIST_INDEX: &str = "idx_notes_author_pinned_created";
+
+/// The index that orders an author's list: pinned first (after this migration), then
+/// newest first.
+fn list_index(pinned: bool) -> IndexCreateStatement {
+    let mut index = Index::create();
+    index
+        .name(if pinned { LIST_INDEX } else { OLD_LIST_INDEX })
+        .table(Notes::Table)
+        .col(Notes::AuthorId);
+    if pinned {
+        index.col(Notes::Pinned);
+    }
+    index.col(Notes::CreatedAt).col(Notes::Id).to_owned()
+}
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
@@ -56,18 +66,7 @@ impl MigrationTrait for Migration {
             )
             .await?;
         // Pinned first, then newest first: still one index walk for a page.
-        manager
-            .create_index(
-                Index::create()
-                    .name(LIST_INDEX)
-                    .table(Notes::Table)
-                    .col(Notes::AuthorId)
-                    .col(Notes::Pinned)
-                    .col(Notes::CreatedAt)
-                    .col(Notes::Id)
-                    .to_owned(),
-            )
-            .await?;
+        manager.create_index(list_index(true)).await?;
         manager
             .drop_index(
                 Index::drop()
@@ -121,17 +120,7 @@ impl MigrationTrait for Migration {
         manager
             .drop_table(Table::drop().table(NoteTags::Table).to_owned())
             .await?;
-        manager
-            .create_index(
-                Index::create()
-                    .name(OLD_LIST_INDEX)
-                    .table(Notes::Table)
-                    .col(Notes::AuthorId)
-                    .col(Notes::CreatedAt)
-                    .col(Notes::Id)
-                    .to_owned(),
-            )
-            .await?;
+        manager.create_index(list_index(false)).await?;
         manager
             .drop_index(
                 Index::drop()
@@ -177,33 +166,11 @@ pub fn tag_rows(note_id: i64, author_id: i64, content: &str) -> Option<InsertSta
     Some(insert.to_owned())
 }
 
-/// Reads the tags of the notes that exist already, a batch at a time.
+/// Reads the tags of the notes that exist already.
 async fn fill_tags(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
-    let db = manager.get_connection();
-    let mut after = 0_i64;
-    loop {
-        let rows = db
-            .query_all(
-                &Query::select()
-                    .columns([Notes::Id, Notes::AuthorId, Notes::Content])
-                    .from(Notes::Table)
-                    .and_where(Expr::col(Notes::Id).gt(after))
-                    .order_by(Notes::Id, Order::Asc)
-                    .limit(BATCH)
-                    .to_owned(),
-            )
-            .await?;
-        for row in &rows {
-            let id: i64 = row.try_get("", "id")?;
-            let author: i64 = row.try_get("", "author_id")?;
-            let content: String = row.try_get("", "content")?;
-            if let Some(insert) = tag_rows(id, author, &content) {
-                db.execute(&insert).await?;
-            }
-            after = id;
-        }
-        if (rows.len() as u64) < BATCH {
-            return Ok(());
-        }
-    }
+    let backend = manager.get_database_backend();
+    crate::existing::fill_notes(manager, |note| {
+        tag_rows(note.id, note.author_id, &note.content).map(|insert| backend.build(&insert))
+    })
+    .await
 }
