@@ -27,20 +27,23 @@ RUN cargo install trunk@${TRUNK_VERSION} --locked \
 COPY Cargo.toml ./
 COPY app/Cargo.toml app/
 COPY frontend/Cargo.toml frontend/
+COPY markdown-worker/Cargo.toml markdown-worker/
+COPY markup/Cargo.toml markup/
 COPY migrations/Cargo.toml migrations/
 COPY server/Cargo.toml server/
 COPY scripts/spa-rustflags.sh scripts/
-RUN for crate in app migrations; do mkdir -p $crate/src && echo > $crate/src/lib.rs; done \
- && mkdir -p server/src frontend/src && echo 'fn main() {}' > server/src/main.rs && echo > server/src/lib.rs \
- && echo 'fn main() {}' > frontend/src/main.rs \
+RUN for crate in app markup migrations; do mkdir -p $crate/src && echo > $crate/src/lib.rs; done \
+ && mkdir -p server/src frontend/src markdown-worker/src && echo 'fn main() {}' > server/src/main.rs && echo > server/src/lib.rs \
+ && echo 'fn main() {}' > frontend/src/main.rs && echo 'fn main() {}' > markdown-worker/src/main.rs \
  && cargo build --release -p server \
  && CARGO_TARGET_DIR=/src/target RUSTFLAGS="$(scripts/spa-rustflags.sh)" \
-    cargo build --profile wasm-release -p frontend --target wasm32-unknown-unknown \
- && rm -rf app/src migrations/src server/src frontend/src
+    cargo build --profile wasm-release -p frontend -p markdown-worker --target wasm32-unknown-unknown \
+ && rm -rf app/src markup/src migrations/src server/src frontend/src markdown-worker/src
 
 # The sources, then the real builds.
 COPY . .
-RUN touch app/src/lib.rs migrations/src/lib.rs server/src/main.rs server/src/lib.rs frontend/src/main.rs \
+RUN touch app/src/lib.rs markup/src/lib.rs migrations/src/lib.rs server/src/main.rs server/src/lib.rs \
+    frontend/src/main.rs markdown-worker/src/main.rs \
  && CARGO_TARGET_DIR=/src/target API_BASE_URL=${API_BASE_URL} scripts/build-spa.sh \
  && cargo build --release -p server
 

@@ -17,11 +17,11 @@ scripts/setup.sh
 
 step "formatting and lints"
 cargo fmt --all -- --check
-cargo clippy -p app -p migrations -p server --all-targets -- -D warnings
-CARGO_TARGET_DIR=target/spa cargo clippy -p frontend --target wasm32-unknown-unknown -- -D warnings
+cargo clippy -p app -p markup -p markdown-worker -p migrations -p server --all-targets -- -D warnings
+CARGO_TARGET_DIR=target/spa cargo clippy -p frontend -p markdown-worker --target wasm32-unknown-unknown -- -D warnings
 
 step "unit and integration tests on SQLite"
-cargo test -p app -p migrations -p server
+cargo test -p app -p markup -p markdown-worker -p migrations -p server
 
 step "integration tests on PostgreSQL"
 scripts/postgres.sh cargo test -p server --test api

@@ -30,6 +30,8 @@ pub mod paths {
     pub const TOTP_RECOVERY_CODES: &str = "/api/user/totp/recovery-codes/";
     /// Not in the original: sign-in's second step, for an account with two-step sign-in.
     pub const TOKEN_TOTP: &str = "/api/token/totp/";
+    /// Not in the original: the caller's #tags with their note counts.
+    pub const TAGS: &str = "/api/tags/";
 
     pub fn session(id: &str) -> String {
         format!("/api/user/sessions/{id}/")
@@ -55,6 +57,9 @@ pub mod query {
     pub const PAGE: &str = "page";
     /// Turns the answer into a [`super::Page`] too; 20 by default, at most 100.
     pub const PAGE_SIZE: &str = "page_size";
+    /// Only the notes with this #tag (without the `#`, any case) or a tag nested in it:
+    /// `work` takes in `work/meetings`. Not in the original.
+    pub const TAG: &str = "tag";
 }
 
 /// `POST /api/user/register/` and `POST /api/token/`.
@@ -141,6 +146,9 @@ pub struct Note {
     pub updated_at: String,
     /// The owner's user id.
     pub author: i64,
+    /// Shown before the other notes. Not in the original, whose client ignores it.
+    #[serde(default)]
+    pub pinned: bool,
 }
 
 /// `POST /api/notes/` and `PUT /api/notes/<id>/`.
@@ -157,6 +165,10 @@ pub struct NoteInput {
     /// Not blank, at most 100,000 characters, no NUL characters; kept exactly as sent.
     #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 100_000))]
     pub content: String,
+    /// Pins the note (on creation) or unpins it; left as it is when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(nullable = false))]
+    pub pinned: Option<bool>,
 }
 
 /// `PATCH /api/notes/<id>/`: only the fields present change.
@@ -178,6 +190,24 @@ pub struct NotePatch {
         schema(nullable = false, min_length = 1, max_length = 100_000)
     )]
     pub content: Option<String>,
+    /// Pins or unpins the note; alone, it leaves `updated_at` as it was.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(nullable = false))]
+    pub pinned: Option<bool>,
+}
+
+/// One of the caller's #tags and how many notes `?tag=` with it finds (nested tags'
+/// notes included).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(
+    feature = "openapi",
+    schema(examples(json!({"name": "work/meetings", "count": 3})))
+)]
+pub struct TagCount {
+    /// As first written, without the `#`.
+    pub name: String,
+    pub count: u64,
 }
 
 /// One page of a list: Django REST framework's `PageNumberPagination` answer. `next` and
@@ -353,7 +383,8 @@ pub mod examples {
             "content": "Eggs, flour, milk.",
             "created_at": "2026-11-24T19:30:22.123456Z",
             "updated_at": "2026-11-24T19:42:05.002113Z",
-            "author": 42
+            "author": 42,
+            "pinned": false
         })
     }
 }

@@ -34,6 +34,9 @@ pub struct Lifetime {
     #[serde(default)]
     pub iat: Option<i64>,
     pub exp: i64,
+    /// Whose token it is: what the SPA keeps on the device is kept per person.
+    #[serde(default)]
+    pub user_id: Option<i64>,
 }
 
 /// A JWT's `iat` and `exp`, read without checking its signature. Only for deciding *when*
@@ -63,6 +66,7 @@ mod tests {
         let lifetime = Lifetime {
             iat: Some(1_699_998_200),
             exp: 1_700_000_000,
+            user_id: Some(1),
         };
         assert_eq!(unverified_lifetime(&token), Some(lifetime));
         let without_iat = token_with_payload(r#"{"exp":1700000000}"#);

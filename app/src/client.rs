@@ -4,14 +4,15 @@
 //! never reaches `localStorage` or `fetch`.
 
 use crate::api::{
-    Account, ActiveSession, Credentials, Note, NoteInput, Page, PasswordChange, RecoveryCodes,
-    TotpSetup, User,
+    Account, ActiveSession, Credentials, Note, NoteInput, NotePatch, Page, PasswordChange,
+    RecoveryCodes, TagCount, TotpSetup, User,
 };
 use crate::errors::FieldErrors;
 use crate::guard::Session;
 use crate::refresh::RefreshOutcome;
 use futures::future::LocalBoxFuture;
 use leptos::prelude::*;
+use markup::markdown::Node;
 
 /// An answer from the API, decoded.
 pub type Reply<T> = LocalBoxFuture<'static, Result<T, ClientError>>;
@@ -42,9 +43,12 @@ pub trait Backend: Send + Sync {
     fn register(&self, credentials: Credentials) -> Reply<User>;
     /// Forgets the tokens in every tab at once, then asks the server to end the session.
     fn sign_out(&self) -> LocalBoxFuture<'static, ()>;
-    /// Page `page` (from 1, [`PAGE_SIZE`] notes each) of the person's notes, newest first,
-    /// holding every term of `search` in their title or content.
-    fn notes(&self, search: String, page: u64) -> Reply<Page<Note>>;
+    /// Page `page` (from 1, [`PAGE_SIZE`] notes each) of the person's notes, pinned first
+    /// then newest first, holding every term of `search` in their title or content and,
+    /// unless it is empty, the #tag `tag`.
+    fn notes(&self, search: String, tag: String, page: u64) -> Reply<Page<Note>>;
+    /// The person's #tags, most used first.
+    fn tags(&self) -> Reply<Vec<TagCount>>;
     /// A note as it is now.
     fn note(&self, id: i64) -> Reply<Versioned<Note>>;
     fn create_note(&self, input: NoteInput) -> Reply<Note>;
@@ -56,6 +60,9 @@ pub trait Backend: Send + Sync {
         input: NoteInput,
         etag: Option<String>,
     ) -> Reply<Versioned<Note>>;
+    /// Changes only what `patch` holds, over the version `etag` names if given.
+    fn patch_note(&self, id: i64, patch: NotePatch, etag: Option<String>)
+    -> Reply<Versioned<Note>>;
     fn delete_note(&self, id: i64) -> Reply<()>;
     fn account(&self) -> Reply<Account>;
     /// Changes the password and stores the new pair: this session goes on, every other
@@ -79,6 +86,16 @@ pub trait Backend: Send + Sync {
     fn theme(&self) -> Theme;
     /// Shows `theme` and keeps the choice on this device.
     fn choose_theme(&self, theme: Theme);
+    /// Unsaved text the signed-in person left in `slot` (the composer, an edit) on this
+    /// device.
+    fn draft(&self, slot: &str) -> Option<NoteInput>;
+    /// Keeps `draft` in `slot` for the signed-in person, or forgets it (`None`).
+    fn keep_draft(&self, slot: &str, draft: Option<&NoteInput>);
+    /// A note's text as the tree of elements it shows as (`markup::markdown::blocks`,
+    /// read in the Markdown worker); `None` if the worker cannot be had.
+    fn render_markdown(&self, text: String) -> LocalBoxFuture<'static, Option<Vec<Node>>>;
+    /// The text with task `task` ticked or unticked (`markup::markdown::toggle_task`).
+    fn toggle_task(&self, text: String, task: usize) -> LocalBoxFuture<'static, Option<String>>;
 }
 
 /// A colour theme; the stylesheet has both.

@@ -21,6 +21,7 @@ pub mod messages {
     pub const NULL: &str = "This field may not be null.";
     pub const BLANK: &str = "This field may not be blank.";
     pub const NOT_A_STRING: &str = "Not a valid string.";
+    pub const NOT_A_BOOLEAN: &str = "Must be a valid boolean.";
     pub const USERNAME_TAKEN: &str = "A user with that username already exists.";
     pub const BAD_CREDENTIALS: &str = "No active account found with the given credentials";
     pub const NO_CREDENTIALS: &str = "Authentication credentials were not provided.";

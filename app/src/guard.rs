@@ -83,6 +83,7 @@ mod tests {
         Some(Lifetime {
             iat: Some(exp - 1800),
             exp,
+            user_id: None,
         })
     }
 
@@ -118,6 +119,7 @@ mod tests {
             Some(Lifetime {
                 iat: Some(iat),
                 exp: iat + 5,
+                user_id: None,
             })
         };
         assert_eq!(
@@ -132,6 +134,7 @@ mod tests {
         let no_iat = Some(Lifetime {
             iat: None,
             exp: NOW + 5,
+            user_id: None,
         });
         assert_eq!(
             Session::from_tokens(no_iat, true, NOW),

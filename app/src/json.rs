@@ -43,6 +43,7 @@ mod tests {
             created_at: "2026-11-25T12:00:00.000000Z".into(),
             updated_at: "2026-11-25T12:00:00.000000Z".into(),
             author: 3,
+            pinned: true,
         };
         let text = to_string(&note).unwrap();
         assert_eq!(from_str::<Note>(&text), Some(note));

@@ -11,9 +11,9 @@ pub mod devices;
 pub mod errors;
 pub mod guard;
 pub mod json;
+pub mod markdown;
 pub mod refresh;
 pub mod routes;
-pub mod tags;
 pub mod task;
 pub mod validation;
 

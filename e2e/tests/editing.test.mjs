@@ -33,7 +33,7 @@ test('saving over a version changed elsewhere asks: keep mine, or take the newer
 
     // Keeping mine saves over the version just shown.
     await card.getByRole('button', { name: 'Save mine over it' }).click();
-    await card.locator('.note-content', { hasText: 'my version' }).waitFor();
+    await card.locator('.markdown', { hasText: 'my version' }).waitFor();
     assert.equal(saves[1], '"2"');
     assert.equal((await api(BASE, 'GET', `/api/notes/${note.id}/`, { token: user.access })).body.content, 'my version');
 
@@ -43,7 +43,7 @@ test('saving over a version changed elsewhere asks: keep mine, or take the newer
     assert.equal((await elsewhere('their second version')).status, 200);
     await card.getByRole('button', { name: 'Save' }).click();
     await card.getByRole('button', { name: 'Take the saved version' }).click();
-    await page.locator('.note .note-content', { hasText: 'their second version' }).waitFor();
+    await page.locator('.note .markdown', { hasText: 'their second version' }).waitFor();
     assert.equal(await page.getByLabel('Content', { exact: true }).count(), 1, 'only the new-note form is open');
     assert.equal((await api(BASE, 'GET', `/api/notes/${note.id}/`, { token: user.access })).body.content, 'their second version');
     assert.deepEqual(b.errors, []);

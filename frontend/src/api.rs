@@ -7,9 +7,9 @@
 
 use crate::session;
 use app::api::{
-    Account, AccountDeletion, ActiveSession, Credentials, Note, NoteInput, Page, PasswordChange,
-    RecoveryCodes, RefreshRequest, SecondStep, SecondStepRequired, TokenPair, TotpCode,
-    TotpDisable, TotpSetup, User, paths, query,
+    Account, AccountDeletion, ActiveSession, Credentials, Note, NoteInput, NotePatch, Page,
+    PasswordChange, RecoveryCodes, RefreshRequest, SecondStep, SecondStepRequired, TagCount,
+    TokenPair, TotpCode, TotpDisable, TotpSetup, User, paths, query,
 };
 use app::client::{Backend, ClientError, PAGE_SIZE, Reply, SignIn, Theme, Versioned};
 use app::errors::{Detail, FieldErrors, TOTP_REQUIRED};
@@ -19,6 +19,7 @@ use app::refresh::{self, Next, RefreshOutcome, Rejected, Settle};
 use futures::FutureExt;
 use futures::future::{LocalBoxFuture, Shared};
 use leptos::prelude::With;
+use markup::markdown::Node;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use std::cell::RefCell;
@@ -77,6 +78,7 @@ impl Backend for Browser {
 
     fn sign_out(&self) -> LocalBoxFuture<'static, ()> {
         let refresh = session::read().refresh;
+        crate::drafts::forget_all();
         session::clear();
         async move {
             // Best effort: the tokens are gone from this browser either way.
@@ -89,7 +91,7 @@ impl Backend for Browser {
         .boxed_local()
     }
 
-    fn notes(&self, search: String, page: u64) -> Reply<Page<Note>> {
+    fn notes(&self, search: String, tag: String, page: u64) -> Reply<Page<Note>> {
         let (page, size) = (page.to_string(), PAGE_SIZE.to_string());
         let mut path = [
             paths::NOTES,
@@ -107,7 +109,29 @@ impl Backend for Browser {
             let terms = String::from(js_sys::encode_uri_component(&search));
             path += &["&", query::SEARCH, "=", &terms].concat();
         }
+        if !tag.is_empty() {
+            let tag = String::from(js_sys::encode_uri_component(&tag));
+            path += &["&", query::TAG, "=", &tag].concat();
+        }
         authed(Call::new("GET", path)).boxed_local()
+    }
+
+    fn tags(&self) -> Reply<Vec<TagCount>> {
+        authed(Call::new("GET", paths::TAGS)).boxed_local()
+    }
+
+    fn patch_note(
+        &self,
+        id: i64,
+        patch: NotePatch,
+        etag: Option<String>,
+    ) -> Reply<Versioned<Note>> {
+        let call = Call::new("PATCH", paths::note(id)).body(&patch);
+        versioned(Call {
+            if_match: etag,
+            ..call
+        })
+        .boxed_local()
     }
 
     fn note(&self, id: i64) -> Reply<Versioned<Note>> {
@@ -184,6 +208,22 @@ impl Backend for Browser {
 
     fn choose_theme(&self, theme: Theme) {
         crate::theme::choose(theme);
+    }
+
+    fn draft(&self, slot: &str) -> Option<NoteInput> {
+        crate::drafts::get(slot)
+    }
+
+    fn keep_draft(&self, slot: &str, draft: Option<&NoteInput>) {
+        crate::drafts::keep(slot, draft);
+    }
+
+    fn render_markdown(&self, text: String) -> LocalBoxFuture<'static, Option<Vec<Node>>> {
+        crate::markdown::render(text).boxed_local()
+    }
+
+    fn toggle_task(&self, text: String, task: usize) -> LocalBoxFuture<'static, Option<String>> {
+        crate::markdown::toggle_task(text, task).boxed_local()
     }
 
     fn disable_totp(&self, password: String, code: String) -> Reply<()> {

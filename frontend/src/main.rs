@@ -2,6 +2,8 @@
 //! `app::client::Client` context: the token store in `localStorage` and the HTTP client.
 
 mod api;
+mod drafts;
+mod markdown;
 mod renewal;
 mod session;
 mod theme;

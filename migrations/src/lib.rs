@@ -3,6 +3,7 @@
 
 pub use sea_orm_migration::prelude::*;
 
+mod existing;
 mod m20261124_000001_users;
 mod m20261124_000002_notes;
 mod m20261124_000003_refresh_tokens;
@@ -12,6 +13,7 @@ mod m20261125_000010_users_active_and_last_login;
 mod m20261125_000011_legacy_lengths;
 mod m20261126_000012_login_attempts;
 mod m20261203_000013_two_step;
+pub mod m20261203_000014_tags_and_pins;
 pub mod search;
 
 pub struct Migrator;
@@ -29,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000011_legacy_lengths::Migration),
             Box::new(m20261126_000012_login_attempts::Migration),
             Box::new(m20261203_000013_two_step::Migration),
+            Box::new(m20261203_000014_tags_and_pins::Migration),
         ]
     }
 }

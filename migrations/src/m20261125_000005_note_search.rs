@@ -9,13 +9,8 @@ pub struct Migration;
 enum Notes {
     Table,
     Id,
-    Title,
-    Content,
     SearchText,
 }
-
-/// Rows read per round trip while filling `search_text`.
-const BATCH: u64 = 500;
 
 /// The index behind `GET /api/notes/?search=`. SQLite: an FTS5 table with the trigram
 /// tokenizer over `search_text` (external content, kept in step by triggers).
@@ -116,38 +111,16 @@ impl MigrationTrait for Migration {
     }
 }
 
-/// Folds the notes that exist already, a batch at a time.
+/// Folds the notes that exist already.
 async fn fill_search_text(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
-    let db = manager.get_connection();
-    let mut after = 0_i64;
-    loop {
-        let rows = db
-            .query_all(
-                &Query::select()
-                    .columns([Notes::Id, Notes::Title, Notes::Content])
-                    .from(Notes::Table)
-                    .and_where(Expr::col(Notes::Id).gt(after))
-                    .order_by(Notes::Id, Order::Asc)
-                    .limit(BATCH)
-                    .to_owned(),
-            )
-            .await?;
-        for row in &rows {
-            let id: i64 = row.try_get("", "id")?;
-            let title: String = row.try_get("", "title")?;
-            let content: String = row.try_get("", "content")?;
-            db.execute(
-                &Query::update()
-                    .table(Notes::Table)
-                    .value(Notes::SearchText, searchable(&title, &content))
-                    .and_where(Expr::col(Notes::Id).eq(id))
-                    .to_owned(),
-            )
-            .await?;
-            after = id;
-        }
-        if (rows.len() as u64) < BATCH {
-            return Ok(());
-        }
-    }
+    let backend = manager.get_database_backend();
+    crate::existing::fill_notes(manager, |note| {
+        let update = Query::update()
+            .table(Notes::Table)
+            .value(Notes::SearchText, searchable(&note.title, &note.content))
+            .and_where(Expr::col(Notes::Id).eq(note.id))
+            .to_owned();
+        Some(backend.build(&update))
+    })
+    .await
 }

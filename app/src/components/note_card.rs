@@ -1,11 +1,12 @@
-//! One note in the list: read it, edit it in place, or delete it after an in-page
-//! confirmation. Editing starts from the note as the server has it now and saves over
+//! One note in the list: read it (Markdown, whose task boxes can be ticked), pin it, edit
+//! it in place, or delete it after an in-page confirmation. Editing starts from the note as the server has it now and saves over
 //! exactly that version; if someone saved it elsewhere meanwhile, the person sees their
 //! version and chooses between keeping their own text and taking theirs.
 
 use super::{ConfirmForm, FormMessage, FormState, NoteForm};
-use crate::api::{Note, NoteInput};
+use crate::api::{Note, NoteInput, NotePatch};
 use crate::client::{ClientError, Versioned, use_client};
+use crate::markdown::Markdown;
 use crate::task::spawn;
 use crate::unsaved::warn_before_losing;
 use leptos::html::{Button, Input};
@@ -30,6 +31,7 @@ pub fn NoteCard(
 ) -> impl IntoView {
     let id = note.id;
     let client = use_client();
+    let draft_slot = StoredValue::new(format!("note-{id}"));
     let mode = RwSignal::new(Mode::Reading);
     // Errors of the card's own requests (opening for edit, deleting).
     let deletion = FormState::new();
@@ -64,12 +66,12 @@ pub fn NoteCard(
     });
     // Someone else's version, saved while this person was editing.
     let theirs = RwSignal::new(None::<Versioned<Note>>);
-    warn_before_losing(move || {
-        mode.get() == Mode::Editing
-            && base.with(|b| {
-                title.with(|t| *t != b.value.title) || content.with(|c| *c != b.value.content)
-            })
-    });
+    let unsaved = move || {
+        base.with(|b| {
+            title.with(|t| *t != b.value.title) || content.with(|c| *c != b.value.content)
+        })
+    };
+    warn_before_losing(move || mode.get() == Mode::Editing && unsaved());
     let start_from = move |version: Versioned<Note>| {
         title.set(version.value.title.clone());
         content.set(version.value.content.clone());
@@ -96,7 +98,9 @@ pub fn NoteCard(
     };
 
     // Saved, or the saved version taken: the card reads it, the list shows it.
+    let forget_draft = move || draft_slot.with_value(|slot| client.keep_draft(slot, None));
     let settle = move |version: Versioned<Note>| {
+        forget_draft();
         form.done();
         theirs.set(None);
         start_from(version.clone());
@@ -132,6 +136,7 @@ pub fn NoteCard(
         }
     };
     let cancel = Callback::new(move |()| {
+        forget_draft();
         form.done();
         theirs.set(None);
         switch(Mode::Reading);
@@ -153,6 +158,76 @@ pub fn NoteCard(
         });
     });
     let keep = Callback::new(move |()| switch(Mode::Reading));
+    let escape = Callback::new(move |()| {
+        let discard = !unsaved()
+            || window()
+                .confirm_with_message("Discard your changes to this note?")
+                .unwrap_or(false);
+        if discard {
+            cancel.run(());
+        }
+    });
+
+    // A pin changes nothing else, so it needs no version: it goes over whatever is there.
+    let pinned = note.pinned;
+    let toggle_pin = move |_| {
+        let patch = NotePatch {
+            pinned: Some(!pinned),
+            ..Default::default()
+        };
+        spawn(async move {
+            match client.patch_note(id, patch, None).await {
+                Ok(saved) => drop(on_saved.try_run(saved.value)),
+                Err(ClientError::NotFound) => drop(on_deleted.try_run(id)),
+                Err(ClientError::SignedOut) => {}
+                Err(error) => deletion.fail(error),
+            }
+        });
+    };
+    // Ticking a task saves the note as shown, and only that version of it: if it changed
+    // elsewhere, the card shows it as it is now and nothing is ticked.
+    let shown_content = note.content.clone();
+    let tick = Callback::new(move |task: usize| {
+        let shown_content = shown_content.clone();
+        spawn(async move {
+            let changed_elsewhere = || {
+                ClientError::Detail(
+                    "This note was changed elsewhere; it now shows the saved version. Tick the task again if you still want to."
+                        .into(),
+                )
+            };
+            let current = match client.note(id).await {
+                Ok(current) => current,
+                Err(ClientError::NotFound) => {
+                    on_deleted.try_run(id);
+                    return;
+                }
+                Err(ClientError::SignedOut) => return,
+                Err(error) => return deletion.fail(error),
+            };
+            let ticked = match current.value.content == shown_content {
+                true => client.toggle_task(shown_content, task).await,
+                false => None,
+            };
+            let Some(content) = ticked else {
+                deletion.fail(changed_elsewhere());
+                on_saved.try_run(current.value);
+                return;
+            };
+            let patch = NotePatch {
+                content: Some(content),
+                ..Default::default()
+            };
+            match client.patch_note(id, patch, current.etag).await {
+                Ok(saved) => drop(on_saved.try_run(saved.value)),
+                Err(ClientError::Changed) => deletion.fail(changed_elsewhere()),
+                Err(ClientError::NotFound) => drop(on_deleted.try_run(id)),
+                Err(ClientError::SignedOut) => {}
+                Err(error) => deletion.fail(error),
+            }
+        });
+    });
+    let has_draft = draft_slot.with_value(|slot| client.draft(slot).is_some());
 
     let heading_id = format!("note-{id}-heading");
     let labelled_by = heading_id.clone();
@@ -164,8 +239,11 @@ pub fn NoteCard(
     let reading = move || {
         let note = note.clone();
         view! {
-            <h3 id=heading_id.clone()>{note.title}</h3>
-            <p class="note-content">{note.content}</p>
+            <h3 id=heading_id.clone()>
+                {pinned.then(|| view! { <span class="pin-mark" title="Pinned">"Pinned · "</span> })}
+                {note.title}
+            </h3>
+            <Markdown text=note.content on_toggle=tick />
             <p class="note-meta">
                 "Written " <time datetime=note.created_at>{created.clone()}</time>
                 {updated.clone().map(|u| view! { ", edited " <time datetime=note.updated_at>{u}</time> })}
@@ -201,16 +279,28 @@ pub fn NoteCard(
                         busy_label="Saving…"
                         on_submit=save
                         on_cancel=cancel
+                        on_escape=escape
                         title_ref=title_input
+                        draft_slot=draft_slot.get_value()
                     />
                 }
                 .into_any(),
                 Mode::Reading | Mode::Opening => view! {
                     {reading()}
                     <FormMessage form=deletion />
+                    {has_draft.then(|| view! {
+                        <p class="draft-note">"Unsaved changes to this note are kept on this device."</p>
+                    })}
                     <div class="actions">
                         <button type="button" node_ref=focus_target on:click=open disabled=move || mode.get() == Mode::Opening>
-                            {move || if mode.get() == Mode::Opening { "Opening…" } else { "Edit" }}
+                            {move || match (mode.get() == Mode::Opening, has_draft) {
+                                (true, _) => "Opening…",
+                                (false, true) => "Resume editing",
+                                (false, false) => "Edit",
+                            }}
+                        </button>
+                        <button type="button" aria-pressed=pinned.to_string() on:click=toggle_pin>
+                            {if pinned { "Unpin" } else { "Pin" }}
                         </button>
                         <button type="button" class="danger" on:click=move |_| switch(Mode::ConfirmingDelete)>
                             "Delete"

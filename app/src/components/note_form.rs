@@ -1,10 +1,14 @@
-//! The title-and-content form, used to write a note and to edit one.
+//! The title-and-content form, used to write a note and to edit one. What is typed is
+//! kept on the device as it is typed (`Backend::keep_draft`) and given back when the form
+//! opens again; `Ctrl`/`Cmd`+`Enter` saves from either field, `Esc` leaves an edit.
 
 use super::{FieldError, FormMessage, FormState, SubmitButton, TextField};
 use crate::api::NoteInput;
+use crate::client::use_client;
 use crate::errors::FieldErrors;
+use crate::markdown::Markdown;
 use crate::validation::{NoteContent, NoteTitle, TITLE_MAX_CHARS};
-use leptos::html::{Input, Textarea};
+use leptos::html::{Form, Input, Textarea};
 use leptos::prelude::*;
 
 /// Checks the fields with the server's rules and hands a valid note to `on_submit`,
@@ -20,8 +24,43 @@ pub fn NoteForm(
     busy_label: &'static str,
     on_submit: Callback<NoteInput>,
     #[prop(optional)] on_cancel: Option<Callback<()>>,
+    /// `Esc` in the form: the caller asks before losing unsaved text.
+    #[prop(optional)]
+    on_escape: Option<Callback<()>>,
     #[prop(optional)] title_ref: Option<NodeRef<Input>>,
+    /// Where the unsaved text is kept on this device; the caller forgets it once saved.
+    draft_slot: String,
 ) -> impl IntoView {
+    let client = use_client();
+    if let Some(draft) = client.draft(&draft_slot) {
+        title.set(draft.title);
+        content.set(draft.content);
+    }
+    // On every keystroke, not in an effect: only what the person types is kept, never
+    // the text a save or a cancel puts back.
+    let keep_draft = move |_| {
+        let draft = NoteInput {
+            title: title.get_untracked(),
+            content: content.get_untracked(),
+            pinned: None,
+        };
+        client.keep_draft(&draft_slot, Some(&draft));
+    };
+    let form_ref = NodeRef::<Form>::new();
+    let previewing = RwSignal::new(false);
+    let on_keydown = move |ev: leptos::ev::KeyboardEvent| match ev.key().as_str() {
+        "Enter" if ev.ctrl_key() || ev.meta_key() => {
+            ev.prevent_default();
+            drop(form_ref.get_untracked().map(|form| form.request_submit()));
+        }
+        "Escape" => {
+            if let Some(escape) = on_escape {
+                ev.prevent_default();
+                escape.run(());
+            }
+        }
+        _ => {}
+    };
     let title_ref = title_ref.unwrap_or_default();
     let content_ref = NodeRef::<Textarea>::new();
     let title_id = [&id_prefix, "-title"].concat();
@@ -54,12 +93,21 @@ pub fn NoteForm(
             on_submit.run(NoteInput {
                 title: title.into_inner(),
                 content: content.into_inner(),
+                pinned: None,
             });
         }
     };
 
     view! {
-        <form class="note-form" on:submit=submit novalidate aria-busy=move || form.busy.get().to_string()>
+        <form
+            class="note-form"
+            node_ref=form_ref
+            on:submit=submit
+            on:input=keep_draft
+            on:keydown=on_keydown
+            novalidate
+            aria-busy=move || form.busy.get().to_string()
+        >
             <TextField
                 form
                 field="title"
@@ -82,9 +130,21 @@ pub fn NoteForm(
                 ></textarea>
                 <FieldError form field="content" id=content_error />
             </div>
+            {move || previewing.get().then(|| view! {
+                <section class="preview" aria-label="Preview">
+                    <Markdown text=content />
+                </section>
+            })}
             <FormMessage form />
             <div class="actions">
                 <SubmitButton form label=submit_label busy_label />
+                <button
+                    type="button"
+                    aria-pressed=move || previewing.get().to_string()
+                    on:click=move |_| previewing.update(|on| *on = !*on)
+                >
+                    "Preview"
+                </button>
                 {on_cancel.map(|cancel| view! {
                     <button type="button" on:click=move |_| cancel.run(())>"Cancel"</button>
                 })}

@@ -1,7 +1,8 @@
-//! The signed-in home: write a note, find one by what it says (`/?q=`), and read, edit or
-//! delete the ones written, newest first, a page at a time.
+//! The signed-in home: write a note, find one by what it says (`/?q=`) or by its #tag
+//! (`/?tag=`), and read, edit, pin or delete the ones written, pinned first and then
+//! newest first, a page at a time.
 
-use crate::api::{Note, NoteInput};
+use crate::api::{Note, NoteInput, TagCount};
 use crate::client::{ClientError, PAGE_SIZE, use_client};
 use crate::components::{FormState, NoteCard, NoteForm, RetryPanel};
 use crate::task::spawn;
@@ -14,6 +15,35 @@ use std::time::Duration;
 
 /// How long typing must pause before the search goes out.
 const SEARCH_DELAY: Duration = Duration::from_millis(300);
+
+/// Where the composer's unsaved text is kept (`Backend::keep_draft`).
+const COMPOSER_DRAFT: &str = "new";
+
+/// The list's address for a search and a tag, either of which may be empty.
+fn list_url(terms: &str, tag: &str) -> String {
+    let mut query = Vec::new();
+    for (name, value) in [("q", terms.trim()), ("tag", tag)] {
+        if !value.is_empty() {
+            query.push(
+                [
+                    name,
+                    "=",
+                    &String::from(js_sys::encode_uri_component(value)),
+                ]
+                .concat(),
+            );
+        }
+    }
+    match query.is_empty() {
+        true => "/".to_owned(),
+        false => ["/?", &query.join("&")].concat(),
+    }
+}
+
+/// The server's order: pinned first, then newest first.
+fn in_list_order(notes: &mut [Note]) {
+    notes.sort_by(|a, b| (b.pinned, &b.created_at, b.id).cmp(&(a.pinned, &a.created_at, a.id)));
+}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Listing {
@@ -43,6 +73,16 @@ pub fn NotesPage() -> impl IntoView {
     let query = use_query_map();
     // The search is the URL's `q`, so a reload or Back brings it back.
     let search = Memo::new(move |_| query.with(|q| q.get("q").unwrap_or_default()));
+    // The tag chosen, as in `/?tag=work`: from the strip, or a tag in a note.
+    let tag = Memo::new(move |_| query.with(|q| q.get("tag").unwrap_or_default()));
+    let tags = RwSignal::new(Vec::<TagCount>::new());
+    let load_tags = move || {
+        spawn(async move {
+            if let Ok(counts) = client.tags().await {
+                drop(tags.try_set(counts));
+            }
+        })
+    };
     let typed = RwSignal::new(search.get_untracked());
     let listing = RwSignal::new(Listing::Loading);
     let loading_more = RwSignal::new(false);
@@ -54,12 +94,12 @@ pub fn NotesPage() -> impl IntoView {
     let generation = StoredValue::new(0u32);
 
     let load = move || {
-        let search = search.get_untracked();
+        let (search, tag) = (search.get_untracked(), tag.get_untracked());
         let this = generation.get_value() + 1;
         generation.set_value(this);
         listing.set(Listing::Loading);
         spawn(async move {
-            let page = client.notes(search, 1).await;
+            let page = client.notes(search, tag, 1).await;
             // Also when the page has gone meanwhile (signed out, say): its state with it.
             if generation.try_get_value() != Some(this) {
                 return;
@@ -75,8 +115,10 @@ pub fn NotesPage() -> impl IntoView {
             }
         });
     };
-    // Whenever the search in the URL changes: typed here, or Back and Forward.
+    // Whenever the search or tag in the URL changes: typed or chosen here, or Back and
+    // Forward.
     Effect::new(move |_| {
+        tag.track();
         let search = search.get();
         if typed.get_untracked() != search {
             typed.set(search);
@@ -102,12 +144,7 @@ pub fn NotesPage() -> impl IntoView {
                     return;
                 };
                 if text.trim() != search.trim() {
-                    let url = match text.trim() {
-                        "" => "/".to_owned(),
-                        terms => {
-                            ["/?q=", &String::from(js_sys::encode_uri_component(terms))].concat()
-                        }
-                    };
+                    let url = list_url(&text, &tag.get_untracked());
                     let options = NavigateOptions {
                         replace: true,
                         scroll: false,
@@ -139,7 +176,9 @@ pub fn NotesPage() -> impl IntoView {
                     break;
                 }
                 let page = shown / PAGE_SIZE + 1;
-                let answer = client.notes(search.get_untracked(), page).await;
+                let answer = client
+                    .notes(search.get_untracked(), tag.get_untracked(), page)
+                    .await;
                 if generation.try_get_value() != Some(this) {
                     return;
                 }
@@ -180,9 +219,13 @@ pub fn NotesPage() -> impl IntoView {
         listing.update(|l| {
             if let Listing::Loaded { notes, count } = l {
                 change(notes, count);
+                in_list_order(notes);
             }
-        })
+        });
+        // Any change of a note may change the tags' counts.
+        load_tags();
     };
+    load_tags();
 
     let form = FormState::new();
     let title = RwSignal::new(String::new());
@@ -198,6 +241,7 @@ pub fn NotesPage() -> impl IntoView {
                     });
                     title.set(String::new());
                     content.set(String::new());
+                    client.keep_draft(COMPOSER_DRAFT, None);
                     form.done();
                     status.set("Note added.".into());
                     drop(new_title.try_get_untracked().flatten().map(|el| el.focus()));
@@ -242,9 +286,38 @@ pub fn NotesPage() -> impl IntoView {
         0 => String::new(),
         n => format!("({n})"),
     };
-    let heading = move || match search.get().trim() {
-        "" => "Your notes ".to_owned(),
-        terms => ["Notes matching “", terms, "” "].concat(),
+    let heading = move || match (search.get().trim(), tag.get().as_str()) {
+        ("", "") => "Your notes ".to_owned(),
+        ("", tag) => ["Notes tagged #", tag, " "].concat(),
+        (terms, "") => ["Notes matching “", terms, "” "].concat(),
+        (terms, tag) => ["Notes tagged #", tag, " matching “", terms, "” "].concat(),
+    };
+    // Collapsed to the title until someone writes in it or moves into it.
+    let composing = RwSignal::new(false);
+    let collapsed =
+        move || !composing.get() && title.with(String::is_empty) && content.with(String::is_empty);
+    let tag_strip = move || {
+        let chosen = tag.get();
+        let counts = tags.get();
+        (!counts.is_empty() || !chosen.is_empty()).then(|| {
+            let all = chosen.is_empty();
+            view! {
+                <nav class="tag-strip" aria-label="Tags">
+                    <a href=move || list_url(&search.get(), "") aria-current=all.then_some("page")>"All notes"</a>
+                    {counts.into_iter().map(|t| {
+                        // ASCII only: Unicode case tables would cost the wasm more than a
+                        // highlight is worth; the strip's own links spell tags exactly.
+                        let current = t.name.eq_ignore_ascii_case(&chosen);
+                        let href = list_url(&search.get_untracked(), &t.name);
+                        view! {
+                            <a href=href aria-current=current.then_some("page")>
+                                "#" {t.name} " " <span class="count">{t.count}</span>
+                            </a>
+                        }
+                    }).collect_view()}
+                </nav>
+            }
+        })
     };
     let shown = move || {
         listing
@@ -254,9 +327,16 @@ pub fn NotesPage() -> impl IntoView {
 
     view! {
         <div class="notes-page">
-            <section class="panel" aria-labelledby="new-note-heading">
+            <section
+                class="panel composer"
+                class:collapsed=collapsed
+                aria-labelledby="new-note-heading"
+                on:focusin=move |_| composing.set(true)
+                on:focusout=move |_| composing.set(false)
+            >
                 <h1 id="new-note-heading">"New note"</h1>
                 <NoteForm
+                    draft_slot=COMPOSER_DRAFT.to_owned()
                     form
                     title
                     content
@@ -284,6 +364,7 @@ pub fn NotesPage() -> impl IntoView {
                         />
                     </form>
                 </div>
+                {tag_strip}
                 <p class="status" role="status" aria-live="polite">{move || status.get()}</p>
                 {move || match listing.get() {
                     Listing::Loading => view! {
@@ -294,6 +375,10 @@ pub fn NotesPage() -> impl IntoView {
                     }.into_any(),
                     Listing::Loaded { notes, .. } if notes.is_empty() => {
                         let (first, second) = match search.get_untracked().trim() {
+                            "" if !tag.get_untracked().is_empty() => (
+                                ["No notes tagged #", &tag.get_untracked(), "."].concat(),
+                                "Write the tag in a note's text, like #this, and the note shows here.",
+                            ),
                             "" => (
                                 "No notes yet.".to_owned(),
                                 "Write your first one above: it will be kept here, visible only to you.",
@@ -315,7 +400,7 @@ pub fn NotesPage() -> impl IntoView {
                 <ul class="notes">
                     <For
                         each=notes
-                        key=|n| (n.id, n.title.clone(), n.content.clone(), n.updated_at.clone())
+                        key=|n| (n.id, n.title.clone(), n.content.clone(), n.updated_at.clone(), n.pinned)
                         let(note)
                     >
                         <NoteCard

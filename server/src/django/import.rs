@@ -11,6 +11,7 @@ use crate::storage::db;
 use crate::storage::entities::note::{self, Entity as Note};
 use crate::storage::entities::user::{self, Entity as User};
 use app::validation::{NoteContent, NoteTitle, Username};
+use migrations::m20261203_000014_tags_and_pins::tag_rows;
 use migrations::{Migrator, MigratorTrait};
 use sea_orm::ActiveValue::Set;
 use sea_orm::{
@@ -411,6 +412,7 @@ impl Plan {
                 updated_at: Set(n.created_at),
                 author_id: Set(n.author_id),
                 version: Set(1),
+                pinned: Set(false),
                 // What search matches, as every note written here has it.
                 search_text: Set(migrations::search::searchable(&n.title, &n.content)),
             });
@@ -483,6 +485,14 @@ async fn write(
         Note::insert_many(batch.to_vec())
             .exec_without_returning(txn)
             .await?;
+        for note in batch {
+            let (id, author, content) = (&note.id, &note.author_id, &note.content);
+            if let (Set(id), Set(author), Set(content)) = (id, author, content)
+                && let Some(tags) = tag_rows(*id, *author, content)
+            {
+                txn.execute(&tags).await?;
+            }
+        }
         progress.advance(batch.len() as u64);
     }
     if txn.get_database_backend() == DbBackend::Postgres {

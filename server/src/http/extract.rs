@@ -6,9 +6,11 @@ use crate::accounts::sessions::Device;
 use crate::error::{ApiError, non_field};
 use crate::http::forwarded;
 use crate::http::state::AppState;
+use crate::notes::Filters;
 use crate::notes::paging::PageRequest;
 use crate::notes::precondition::Precondition;
 use crate::notes::search::Terms;
+use crate::notes::tags::TagFilter;
 use app::api::query;
 use app::claims::TokenType;
 use app::errors::{FieldErrors, messages};
@@ -157,6 +159,21 @@ impl<'a> Fields<'a> {
         }
     }
 
+    /// A field that may be absent; if present it must be `true` or `false`.
+    pub fn optional_bool(&mut self, name: &str) -> Option<bool> {
+        match self.body.get(name)? {
+            Value::Bool(b) => Some(*b),
+            Value::Null => {
+                self.errors.add(name, messages::NULL);
+                None
+            }
+            _ => {
+                self.errors.add(name, messages::NOT_A_BOOLEAN);
+                None
+            }
+        }
+    }
+
     /// Parses a present value with a domain rule, keeping its messages on failure.
     pub fn check<T>(&mut self, name: &str, parsed: Result<T, Vec<String>>) -> Option<T> {
         parsed.map_err(|e| self.errors.extend(name, e)).ok()
@@ -259,7 +276,7 @@ impl<S: Send + Sync> FromRequestParts<S> for IfMatch {
 /// `GET /api/notes/`'s parameters. A parameter given twice counts by its last value, as
 /// Django's `QueryDict.get` reads it; bytes that are not UTF-8 read as U+FFFD, as there.
 pub struct ListQuery {
-    pub search: Terms,
+    pub filters: Filters,
     /// `None` unless `page` or `page_size` was sent: the original's plain list.
     pub paging: Option<PageRequest>,
 }
@@ -278,6 +295,15 @@ impl IntoParams for ListQuery {
                 ObjectBuilder::new()
                     .schema_type(Type::String)
                     .examples(["milk eggs"]),
+            ),
+            parameter(
+                query::TAG,
+                ParameterIn::Query,
+                "Only the notes with this #tag, without the `#` and in any case; a tag nested \
+                 in it counts too (`work` finds `#work/meetings`). No NUL.",
+                ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .examples(["work"]),
             ),
             parameter(
                 query::PAGE,
@@ -308,18 +334,22 @@ impl<S: Send + Sync> FromRequestParts<S> for ListQuery {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
-        let (mut search, mut page, mut page_size) = (None, None, None);
+        let (mut search, mut tag, mut page, mut page_size) = (None, None, None, None);
         let raw = parts.uri.query().unwrap_or("");
         for (key, value) in url::form_urlencoded::parse(raw.as_bytes()) {
             match key.as_ref() {
                 query::SEARCH => search = Some(value),
+                query::TAG => tag = Some(value),
                 query::PAGE => page = Some(value),
                 query::PAGE_SIZE => page_size = Some(value),
                 _ => {}
             }
         }
         Ok(Self {
-            search: Terms::parse(search.as_deref().unwrap_or(""))?,
+            filters: Filters {
+                search: Terms::parse(search.as_deref().unwrap_or(""))?,
+                tag: TagFilter::parse(tag.as_deref().unwrap_or(""))?,
+            },
             paging: PageRequest::parse(page.as_deref(), page_size.as_deref()),
         })
     }

@@ -13,8 +13,9 @@
 //! its notes are written one by one.
 
 use crate::error::{ApiError, ApiResult};
+use crate::notes::tags;
 use crate::storage::entities::note;
-use sea_orm::{ActiveModelTrait, DatabaseConnection, DbErr, TransactionTrait};
+use sea_orm::{DatabaseConnection, DbErr, TransactionTrait};
 use tokio::sync::{mpsc, oneshot};
 
 /// At most this many notes to a transaction, so one commit stays short.
@@ -85,7 +86,8 @@ async fn write(
     let txn = writer.begin().await?;
     let mut results = Vec::with_capacity(notes.len());
     for note in notes {
-        results.push(note.insert(&txn).await);
+        // A savepoint each: a note and its tags are written together or not at all.
+        results.push(tags::insert_note(&txn, note).await);
     }
     txn.commit().await?;
     Ok(results)

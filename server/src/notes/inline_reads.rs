@@ -30,9 +30,10 @@ pub const MAX_ROWS: usize = 100;
 /// Idle connections kept; one per runtime thread is the usual need.
 const KEEP_IDLE: usize = 8;
 
-/// `notes::list` without search terms: the author's notes, newest first.
-const LIST: &str = "SELECT id, title, content, created_at, updated_at, author_id FROM notes \
-                    WHERE author_id = ?1 ORDER BY created_at DESC, id DESC LIMIT ?2";
+/// `notes::list` without filters: the author's notes, pinned first, then newest first.
+const LIST: &str = "SELECT id, title, content, created_at, updated_at, author_id, pinned \
+                    FROM notes WHERE author_id = ?1 \
+                    ORDER BY pinned DESC, created_at DESC, id DESC LIMIT ?2";
 
 pub struct InlineReads {
     path: PathBuf,
@@ -118,6 +119,7 @@ struct NoteRow<'a> {
     created_at: &'a str,
     updated_at: &'a str,
     author: i64,
+    pinned: bool,
 }
 
 fn list(connection: &Connection, author: i64) -> rusqlite::Result<Option<Vec<u8>>> {
@@ -146,6 +148,7 @@ fn list(connection: &Connection, author: i64) -> rusqlite::Result<Option<Vec<u8>
             created_at,
             updated_at,
             author: row.get(5)?,
+            pinned: row.get(6)?,
         };
         list.serialize_element(&note).map_err(to_sqlite)?;
     }

@@ -8,7 +8,8 @@ pub mod paging;
 pub mod precondition;
 pub mod search;
 pub mod store;
+pub mod tags;
 
 pub use store::{
-    NoteChanges, Page, Versioned, create, delete, find, get, list, list_json, page, update,
+    Filters, NoteChanges, Page, Versioned, create, delete, find, get, list, list_json, page, update,
 };

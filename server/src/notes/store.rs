@@ -8,15 +8,16 @@ use crate::notes::inline_reads::InlineReads;
 use crate::notes::paging::{PageRequest, last_page};
 use crate::notes::precondition::Precondition;
 use crate::notes::search::{Plan, Terms};
+use crate::notes::tags::{self, TagFilter};
 use crate::storage::entities::note::{self, Column, Entity as Note};
 use app::validation::{NoteContent, NoteTitle};
 use chrono::SecondsFormat;
 use migrations::search::searchable;
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    AccessMode, ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait,
-    DatabaseConnection, DbBackend, EntityTrait, IsolationLevel, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, Select, TransactionTrait,
+    AccessMode, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend,
+    EntityTrait, IsolationLevel, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Select,
+    TransactionTrait,
 };
 
 /// How often a conditional write re-reads a note that changed under it before giving up
@@ -28,6 +29,21 @@ const CONDITIONAL_ATTEMPTS: usize = 3;
 pub struct NoteChanges {
     pub title: Option<NoteTitle>,
     pub content: Option<NoteContent>,
+    pub pinned: Option<bool>,
+}
+
+impl NoteChanges {
+    /// Pinning is not editing: it leaves `updated_at` as it was.
+    fn edits_text(&self) -> bool {
+        self.title.is_some() || self.content.is_some()
+    }
+}
+
+/// Which of the author's notes a list shows.
+#[derive(Debug, Default)]
+pub struct Filters {
+    pub search: Terms,
+    pub tag: Option<TagFilter>,
 }
 
 /// A note and the version it was read or written at (its `ETag`).
@@ -54,6 +70,7 @@ fn to_api(n: note::Shown) -> app::api::Note {
         created_at: n.created_at.to_rfc3339_opts(SecondsFormat::Micros, true),
         updated_at: n.updated_at.to_rfc3339_opts(SecondsFormat::Micros, true),
         author: n.author_id,
+        pinned: n.pinned,
     }
 }
 
@@ -65,13 +82,19 @@ fn versioned(n: impl Into<note::Shown>) -> Versioned {
     }
 }
 
-/// The author's notes that hold every search term.
-fn matching(author: i64, plan: &Plan, backend: DbBackend) -> Select<Note> {
-    Note::find().filter(plan.condition(author, backend))
+/// The author's notes that hold every search term and the tag.
+fn matching(author: i64, plan: &Plan, tag: Option<&TagFilter>, backend: DbBackend) -> Select<Note> {
+    let select = Note::find().filter(plan.condition(author, backend));
+    match tag {
+        Some(tag) => select.filter(tag.condition(author)),
+        None => select,
+    }
 }
 
+/// Pinned notes first, then newest first: the order of the list's index.
 fn newest_first(select: Select<Note>) -> Select<Note> {
     select
+        .order_by_desc(Column::Pinned)
         .order_by_desc(Column::CreatedAt)
         .order_by_desc(Column::Id)
 }
@@ -88,14 +111,15 @@ pub async fn list_json(
     db: &DatabaseConnection,
     inline: Option<&InlineReads>,
     author: i64,
-    search: &Terms,
+    filters: &Filters,
 ) -> ApiResult<Vec<u8>> {
-    if search.is_empty()
+    if filters.search.is_empty()
+        && filters.tag.is_none()
         && let Some(json) = inline.and_then(|reads| reads.notes_json(author))
     {
         return Ok(json);
     }
-    let notes = list(db, author, search).await?;
+    let notes = list(db, author, filters).await?;
     serde_json::to_vec(&notes).map_err(|e| ApiError::Internal(format!("writing a list: {e}")))
 }
 
@@ -103,10 +127,11 @@ pub async fn list_json(
 pub async fn list(
     db: &DatabaseConnection,
     author: i64,
-    search: &Terms,
+    filters: &Filters,
 ) -> ApiResult<Vec<app::api::Note>> {
-    let plan = search.plan(db).await?;
-    let notes = newest_first(matching(author, &plan, db.get_database_backend()))
+    let plan = filters.search.plan(db).await?;
+    let backend = db.get_database_backend();
+    let notes = newest_first(matching(author, &plan, filters.tag.as_ref(), backend))
         .into_partial_model::<note::Shown>()
         .all(db)
         .await?;
@@ -121,7 +146,7 @@ pub async fn list(
 pub async fn page(
     db: &DatabaseConnection,
     author: i64,
-    search: &Terms,
+    filters: &Filters,
     request: &PageRequest,
 ) -> ApiResult<Page> {
     let backend = db.get_database_backend();
@@ -136,8 +161,13 @@ pub async fn page(
             .await?
         }
     };
-    let plan = search.plan(&txn).await?;
-    let count = matching(author, &plan, backend).count(&txn).await?;
+    let plan = filters.search.plan(&txn).await?;
+    let tag = filters.tag.as_ref();
+    let count = match (&plan, tag) {
+        // Every row of the tag is one of the author's notes: its index alone counts them.
+        (Plan::All, Some(tag)) => tag.count(&txn, author).await?,
+        _ => matching(author, &plan, tag, backend).count(&txn).await?,
+    };
     if count == 0 {
         nothing_found(&txn, author).await?;
     }
@@ -154,7 +184,8 @@ pub async fn page(
     // last of 1,000 pages costs what the first does. The count and the page come from
     // one snapshot, so both ends agree on where the page lies.
     let results = if after < before {
-        let mut oldest_first = matching(author, &plan, backend)
+        let mut oldest_first = matching(author, &plan, tag, backend)
+            .order_by_asc(Column::Pinned)
             .order_by_asc(Column::CreatedAt)
             .order_by_asc(Column::Id)
             .limit(take)
@@ -165,7 +196,7 @@ pub async fn page(
         oldest_first.reverse();
         oldest_first
     } else {
-        newest_first(matching(author, &plan, backend))
+        newest_first(matching(author, &plan, tag, backend))
             .limit(take)
             .offset(before)
             .into_partial_model::<note::Shown>()
@@ -188,6 +219,7 @@ pub async fn create(
     author: i64,
     title: NoteTitle,
     content: NoteContent,
+    pinned: bool,
 ) -> ApiResult<Versioned> {
     let now = chrono::Utc::now();
     let (title, content) = (title.into_inner(), content.into_inner());
@@ -199,11 +231,12 @@ pub async fn create(
         updated_at: Set(now),
         author_id: Set(author),
         version: Set(1),
+        pinned: Set(pinned),
         ..Default::default()
     };
     let created = match batches {
         Some(batches) => batches.insert(note).await?,
-        None => note.insert(db).await?,
+        None => tags::insert_note(db, note).await?,
     };
     Ok(versioned(created))
 }
@@ -231,6 +264,7 @@ pub async fn update(
     changes: NoteChanges,
     precondition: &Precondition,
 ) -> ApiResult<Versioned> {
+    let edits_text = changes.edits_text();
     let new_title = changes.title.map(NoteTitle::into_inner);
     let new_content = changes.content.map(NoteContent::into_inner);
     for _ in 0..CONDITIONAL_ATTEMPTS {
@@ -239,20 +273,30 @@ pub async fn update(
         }
         let title = new_title.as_deref().unwrap_or(&current.title);
         let content = new_content.as_deref().unwrap_or(&current.content);
+        let pinned = changes.pinned.unwrap_or(current.pinned);
         let mut write = Note::update_many()
             .col_expr(Column::Title, Expr::value(title))
             .col_expr(Column::Content, Expr::value(content))
             .col_expr(Column::SearchText, Expr::value(searchable(title, content)))
-            .col_expr(Column::UpdatedAt, Expr::value(chrono::Utc::now()))
+            .col_expr(Column::Pinned, Expr::value(pinned))
             .col_expr(Column::Version, Expr::col(Column::Version).add(1))
             .filter(Column::Id.eq(current.id))
             .filter(Column::AuthorId.eq(current.author_id));
+        if edits_text {
+            write = write.col_expr(Column::UpdatedAt, Expr::value(chrono::Utc::now()));
+        }
         if precondition.is_conditional() {
             write = write.filter(Column::Version.eq(current.version));
         }
-        if let Some(written) = write.exec_with_returning(db).await?.pop() {
+        let txn = db.begin().await?;
+        if let Some(written) = write.exec_with_returning(&txn).await?.pop() {
+            if written.content != current.content {
+                tags::replace(&txn, &written).await?;
+            }
+            txn.commit().await?;
             return Ok(versioned(written));
         }
+        txn.commit().await?;
         current = find(db, current.author_id, current.id).await?;
     }
     Err(ApiError::PreconditionFailed)

@@ -207,10 +207,10 @@ async fn users_and_notes_keep_their_ids_authors_and_times_and_new_ids_follow() {
         json!([
             {"id": 12, "title": "second", "content": "the content of note 12\n  indented",
              "created_at": "2024-04-13T12:12:00.000156Z", "updated_at": "2024-04-13T12:12:00.000156Z",
-             "author": 3},
+             "author": 3, "pinned": false},
             {"id": 5, "title": "first", "content": "the content of note 5\n  indented",
              "created_at": "2024-04-06T05:05:00.000065Z", "updated_at": "2024-04-06T05:05:00.000065Z",
-             "author": 3},
+             "author": 3, "pinned": false},
         ])
     );
 

@@ -419,3 +419,47 @@ pub fn claims(token: &str) -> Value {
 pub fn field_errors(field: &str, messages: &[&str]) -> Value {
     json!({ field: messages })
 }
+
+/// A fresh database with only the first `migrations` applied, holding user 1 "old" (with
+/// [`PASSWORD`]) and these `(title, content)` notes of theirs, written as the server of
+/// that release wrote them: for the migrations that fill in what older notes lack.
+pub async fn database_before(migrations: u32, notes: &[(&str, &str)]) -> String {
+    use migrations::{Migrator, MigratorTrait};
+    let url = fresh_database(&scratch_dir()).await;
+    let db = sea_orm::Database::connect(&url).await.unwrap();
+    Migrator::up(&db, Some(migrations)).await.unwrap();
+    let passwords = server::accounts::passwords::Passwords::new().await.unwrap();
+    let hash = passwords.hash(PASSWORD.to_owned()).await.unwrap();
+    let backend = db.get_database_backend();
+    let sql = |sqlite: &'static str, postgres: &'static str| match backend {
+        DbBackend::Sqlite => sqlite,
+        _ => postgres,
+    };
+    let now = chrono::Utc::now();
+    db.execute_raw(Statement::from_sql_and_values(
+        backend,
+        sql(
+            "INSERT INTO users (username, password_hash, date_joined) VALUES (?, ?, ?)",
+            "INSERT INTO users (username, password_hash, date_joined) VALUES ($1, $2, $3)",
+        ),
+        ["old".into(), hash.into(), now.into()],
+    ))
+    .await
+    .unwrap();
+    for (title, content) in notes {
+        db.execute_raw(Statement::from_sql_and_values(
+            backend,
+            sql(
+                "INSERT INTO notes (title, content, created_at, updated_at, author_id) \
+                 VALUES (?, ?, ?, ?, 1)",
+                "INSERT INTO notes (title, content, created_at, updated_at, author_id) \
+                 VALUES ($1, $2, $3, $4, 1)",
+            ),
+            [(*title).into(), (*content).into(), now.into(), now.into()],
+        ))
+        .await
+        .unwrap();
+    }
+    db.close().await.unwrap();
+    url
+}

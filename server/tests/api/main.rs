@@ -17,6 +17,7 @@ mod paging;
 mod pruning;
 mod search;
 mod sqlite;
+mod tags;
 mod tokens;
 mod two_step;
 mod users;

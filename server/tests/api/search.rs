@@ -1,7 +1,7 @@
-use crate::helpers::{PASSWORD, TestApp, TestUser, fresh_database, scratch_dir, status_json};
+use crate::helpers::{TestApp, TestUser, status_json};
 use app::validation::NULL_CHARACTERS;
 use reqwest::{Method, StatusCode};
-use sea_orm::{ConnectionTrait, Database, DbBackend, Statement};
+use sea_orm::{ConnectionTrait, Database, DbBackend};
 use serde_json::json;
 
 /// A user with these `(title, content)` notes, created in order (the last is newest).
@@ -312,45 +312,9 @@ async fn the_search_index_exists_on_each_database() {
 /// Notes written before this release are folded by the migration that adds search.
 #[tokio::test]
 async fn notes_written_before_the_upgrade_are_found() {
-    use migrations::{Migrator, MigratorTrait};
-    let url = fresh_database(&scratch_dir()).await;
-    let db = Database::connect(&url).await.unwrap();
-    Migrator::up(&db, Some(3)).await.unwrap();
-    let passwords = server::accounts::passwords::Passwords::new().await.unwrap();
-    let hash = passwords.hash(PASSWORD.to_owned()).await.unwrap();
-    let backend = db.get_database_backend();
-    let now = chrono::Utc::now();
-    db.execute_raw(Statement::from_sql_and_values(
-        backend,
-        match backend {
-            DbBackend::Sqlite => {
-                "INSERT INTO users (username, password_hash, date_joined) VALUES (?, ?, ?)"
-            }
-            _ => "INSERT INTO users (username, password_hash, date_joined) VALUES ($1, $2, $3)",
-        },
-        ["old".into(), hash.into(), now.into()],
-    ))
-    .await
-    .unwrap();
-    for (title, content) in [("Ancient", "Written in ÅRHUS"), ("Older", "plain")] {
-        db.execute_raw(Statement::from_sql_and_values(
-            backend,
-            match backend {
-                DbBackend::Sqlite => {
-                    "INSERT INTO notes (title, content, created_at, updated_at, author_id) \
-                                      VALUES (?, ?, ?, ?, 1)"
-                }
-                _ => {
-                    "INSERT INTO notes (title, content, created_at, updated_at, author_id) \
-                      VALUES ($1, $2, $3, $4, 1)"
-                }
-            },
-            [title.into(), content.into(), now.into(), now.into()],
-        ))
-        .await
-        .unwrap();
-    }
-    db.close().await.unwrap();
+    let url =
+        crate::helpers::database_before(3, &[("Ancient", "Written in ÅRHUS"), ("Older", "plain")])
+            .await;
 
     let app = TestApp::spawn_with(&[("DATABASE_URL", &url)]).await;
     let old = TestUser {

@@ -8,13 +8,12 @@ use sea_orm::{ConnectionTrait, DbBackend, Statement};
 use serde_json::Value;
 use server::notes;
 use server::notes::inline_reads::MAX_ROWS;
-use server::notes::search::Terms;
 use std::sync::Arc;
 
 impl TestApp {
     /// The plain list as the pooled (sea-orm) path reads it.
     async fn pooled_list(&self, user: &TestUser) -> Vec<app::api::Note> {
-        notes::list(&self.state.db, user.id, &Terms::default())
+        notes::list(&self.state.db, user.id, &notes::Filters::default())
             .await
             .unwrap()
     }

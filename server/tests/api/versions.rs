@@ -74,9 +74,9 @@ async fn every_read_and_write_of_a_note_answers_its_current_etag() {
         ("\"2\"", "\"3\"")
     );
     assert_eq!(current(&app, &alice, &path).await.1, after_patch);
-    // The list keeps the original's shape: no versions in it.
+    // The list keeps the original's shape (with `pinned` added): no versions in it.
     let list = app.notes(token).await;
-    assert_eq!(list[0].as_object().unwrap().len(), 6, "{list}");
+    assert_eq!(list[0].as_object().unwrap().len(), 7, "{list}");
 }
 
 #[tokio::test]

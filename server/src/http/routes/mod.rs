@@ -37,6 +37,7 @@ fn documented() -> OpenApiRouter<AppState> {
         .routes(routes!(auth::verify))
         .routes(routes!(auth::blacklist))
         .routes(routes!(notes::list, notes::create))
+        .routes(routes!(notes::tags))
         .routes(routes!(
             notes::get,
             notes::replace,

@@ -7,7 +7,7 @@ use crate::http::paging::Links;
 use crate::http::state::AppState;
 use crate::notes::precondition::etag;
 use crate::notes::{self, NoteChanges, Versioned};
-use app::api::{Note, NoteInput, NotePatch, Page, paths};
+use app::api::{Note, NoteInput, NotePatch, Page, TagCount, paths};
 use app::validation::{NoteContent, NoteTitle};
 use axum::Json;
 use axum::extract::State;
@@ -49,7 +49,7 @@ impl IntoResponse for Tagged {
     }
 }
 
-/// Title and content, each required unless `partial` (PATCH).
+/// Title and content, each required unless `partial` (PATCH), and an optional pin.
 fn changes(body: &JsonObject, partial: bool) -> ApiResult<NoteChanges> {
     let mut fields = Fields::new(body);
     let (title, content) = if partial {
@@ -60,15 +60,16 @@ fn changes(body: &JsonObject, partial: bool) -> ApiResult<NoteChanges> {
     let changes = NoteChanges {
         title: title.and_then(|t| fields.check("title", NoteTitle::parse(&t))),
         content: content.and_then(|c| fields.check("content", NoteContent::parse(&c))),
+        pinned: fields.optional_bool("pinned"),
     };
     fields.finish(Some(changes))
 }
 
 /// List notes
 ///
-/// The caller's notes, newest first: the original's plain list, or with `page` or
-/// `page_size` a `PageNumberPagination` page (`next` and `previous` are absolute URLs
-/// built from the request). `search` filters either.
+/// The caller's notes, pinned ones first, then newest first: the original's plain list,
+/// or with `page` or `page_size` a `PageNumberPagination` page (`next` and `previous` are
+/// absolute URLs built from the request). `search` and `tag` filter either.
 #[utoipa::path(
     get,
     path = paths::NOTES,
@@ -105,12 +106,12 @@ pub async fn list(
             &state.db,
             state.inline_reads.as_ref(),
             user.id,
-            &query.search,
+            &query.filters,
         )
         .await?;
         return Ok(([(header::CONTENT_TYPE, JSON)], json).into_response());
     };
-    let page = notes::page(&state.db, user.id, &query.search, &paging).await?;
+    let page = notes::page(&state.db, user.id, &query.filters, &paging).await?;
     let links = Links {
         uri: &uri,
         headers: &headers,
@@ -124,6 +125,26 @@ pub async fn list(
         results: page.results,
     }))
     .into_response())
+}
+
+/// List tags
+///
+/// The caller's #tags, each as first written and with how many notes `?tag=` finds for
+/// it (a tag's count takes in the notes of tags nested in it), most used first.
+#[utoipa::path(
+    get,
+    path = paths::TAGS,
+    operation_id = "api_tags_list",
+    tag = tags::NOTES,
+    security(("jwtAuth" = [])),
+    responses(
+        (status = OK, description = "The tags, most used first.", body = Vec<TagCount>,
+            example = json!([{"name": "work", "count": 3}, {"name": "work/meetings", "count": 1}])),
+        (status = UNAUTHORIZED, response = Unauthorized),
+    ),
+)]
+pub async fn tags(State(state): State<AppState>, user: AuthUser) -> ApiResult<Json<Vec<TagCount>>> {
+    Ok(Json(notes::tags::counts(&state.db, user.id).await?))
 }
 
 /// Create a note
@@ -156,7 +177,11 @@ pub async fn create(
     user: AuthUser,
     body: JsonObject,
 ) -> ApiResult<(StatusCode, impl IntoResponse)> {
-    let NoteChanges { title, content } = changes(&body, false)?;
+    let NoteChanges {
+        title,
+        content,
+        pinned,
+    } = changes(&body, false)?;
     let (title, content) = title
         .zip(content)
         .ok_or_else(|| ApiError::Internal("a full note without its fields".into()))?;
@@ -166,6 +191,7 @@ pub async fn create(
         user.id,
         title,
         content,
+        pinned.unwrap_or(false),
     )
     .await?;
     Ok((StatusCode::CREATED, Tagged(note)))

@@ -16,6 +16,8 @@ pub struct Model {
     /// Folded title and content (`migrations::search::searchable`), what search matches.
     #[sea_orm(column_type = "Text")]
     pub search_text: String,
+    /// Shown before the other notes.
+    pub pinned: bool,
 }
 
 /// A note as the API shows it: everything but `search_text`, which would double what a
@@ -30,6 +32,7 @@ pub struct Shown {
     pub updated_at: DateTimeUtc,
     pub author_id: i64,
     pub version: i64,
+    pub pinned: bool,
 }
 
 impl From<Model> for Shown {
@@ -42,6 +45,7 @@ impl From<Model> for Shown {
             updated_at: m.updated_at,
             author_id: m.author_id,
             version: m.version,
+            pinned: m.pinned,
         }
     }
 }

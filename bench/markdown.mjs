@@ -1,0 +1,112 @@
+// How long a 20 KB Markdown note takes to show, in headless Chromium against the real
+// server: the note's text goes to the Markdown worker, which parses it off the page's
+// thread and answers the tree, and the page builds the DOM from it. Measured in the
+// composer's preview, so each run renders the same text anew: from the input event that
+// changes the text to the first frame in which the preview holds the whole note.
+// Reported: that time, and the longest main-thread task while it runs (what could delay
+// a frame), each the median of the runs after one warm-up.
+//   node bench/markdown.mjs http://127.0.0.1:8000 [runs]
+import { createRequire } from 'node:module';
+
+const require = createRequire(new URL('../e2e/package.json', import.meta.url));
+const { chromium } = require('playwright-core');
+
+const base = process.argv[2];
+const runs = Number(process.argv[3] ?? 10);
+if (!base) throw new Error('usage: node bench/markdown.mjs <base-url> [runs]');
+
+const SENTENCE = 'The quick brown fox jumps over the lazy dog while the notes app keeps every word. ';
+
+/** About 20 KB of Markdown. `dense`: every few words an element (headings, lists, tasks,
+ * tables, code, links, tags: ~2,000 elements); otherwise prose, as most notes are, with a
+ * heading, a list and some formatting per section (~300 elements). */
+function note(seed, dense) {
+  const parts = [];
+  for (let i = 0; parts.join('\n').length < 20_000; i++) {
+    parts.push(`## Section ${seed}-${i}`);
+    if (dense) {
+      parts.push(
+        `Some **bold** and *emphasised* words, \`inline code\`, a [link](https://example.org/${i}) and #tag${i % 7}.`,
+        `- [ ] a task ${i}\n- [x] a done task\n- a plain item with https://example.org/bare/${i}`,
+        `| col a | col b |\n|---|---:|\n| ${i} | ${i * 2} |`,
+        '```\nlet x = 1;\n```',
+      );
+    } else {
+      parts.push(
+        SENTENCE.repeat(4) + `Some **bold** words and a [link](https://example.org/${i}). #tag${i % 7}`,
+        SENTENCE.repeat(5),
+        `- ${SENTENCE}\n- ${SENTENCE}\n- [ ] ${SENTENCE}`,
+      );
+    }
+  }
+  return parts.join('\n\n');
+}
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const json = (method, path, body, token) =>
+  fetch(base + path, {
+    method,
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify(body),
+  }).then((r) => r.json());
+
+const username = `bench${Date.now()}`;
+await json('POST', '/api/user/register/', { username, password: 'plum-orchard-42' });
+const pair = await json('POST', '/api/token/', { username, password: 'plum-orchard-42' });
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+  headless: true,
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run'],
+  timeout: 30_000,
+});
+try {
+  const page = await browser.newPage();
+  await page.goto(`${base}/login`);
+  await page.evaluate(({ access, refresh }) => {
+    localStorage.setItem('access', access);
+    localStorage.setItem('refresh', refresh);
+  }, pair);
+  await page.goto(`${base}/`);
+  await page.getByLabel('Title').fill('Long');
+  await page.getByRole('button', { name: 'Preview' }).click();
+  for (const dense of [false, true]) {
+  const kind = dense ? 'dense' : 'prose';
+  const times = [];
+  const longest = [];
+  for (let run = 0; run <= runs; run++) {
+    const text = note(run, dense);
+    const result = await page.evaluate(async (text) => {
+      const area = document.getElementById('new-note-content');
+      const preview = () => document.querySelector('.preview .markdown');
+      const lastHeading = [...text.matchAll(/## (Section \S+)/g)].pop();
+      let longTask = 0;
+      const observer = new PerformanceObserver((list) => {
+        for (const entry of list.getEntries()) longTask = Math.max(longTask, entry.duration);
+      });
+      observer.observe({ type: 'longtask' });
+      const start = performance.now();
+      area.value = text;
+      area.dispatchEvent(new Event('input', { bubbles: true }));
+      const done = () => [...(preview()?.querySelectorAll('h5') ?? [])].some((h) => h.textContent === lastHeading[1]);
+      await new Promise((resolve) => {
+        const check = () => (done() ? resolve() : requestAnimationFrame(check));
+        requestAnimationFrame(check);
+      });
+      const end = performance.now();
+      observer.disconnect();
+      return { ms: end - start, longTask, elements: preview().querySelectorAll('*').length };
+    }, text);
+    if (run > 0) {
+      times.push(result.ms);
+      longest.push(result.longTask);
+    }
+    if (run === 1) console.log(`${kind}: a ${text.length}-character note, ${result.elements} elements`);
+  }
+  const fmt = (xs) => xs.map((x) => x.toFixed(1)).join(', ');
+  console.log(`${kind}: text changed to rendered (frame): median ${median(times).toFixed(1)} ms  [${fmt(times)}]`);
+  console.log(`${kind}: longest main-thread task meanwhile (0 = none over 50 ms): median ${median(longest).toFixed(1)} ms`);
+  }
+} finally {
+  await browser.close();
+}

@@ -1,0 +1,176 @@
+//! Pinned notes and #tags. A pin is a column, and the author's list is ordered by it
+//! first, so the index that orders the list leads with it too. Tags are rows of their
+//! own, read from the note's text by `markup::tags` whenever it is written, so a filter or
+//! a count reads one index instead of parsing every note. A note also has a row for each
+//! tag its tags are nested in (`#work/meetings` gives `work/meetings` and `work`), so a
+//! filter for `work` is one exact key.
+
+use super::m20261124_000001_users::Users;
+use sea_orm_migration::{prelude::*, schema::*};
+
+#[derive(DeriveMigrationName)]
+pub struct Migration;
+
+#[derive(DeriveIden)]
+enum Notes {
+    Table,
+    Id,
+    AuthorId,
+    Pinned,
+    CreatedAt,
+}
+
+#[derive(DeriveIden)]
+pub enum NoteTags {
+    Table,
+    NoteId,
+    AuthorId,
+    /// The tag in lower case: what filters and counts compare.
+    TagKey,
+    /// The tag as this note spells it.
+    Tag,
+    /// Whether the note wrote the tag, or only a tag nested in it.
+    Written,
+}
+
+const OLD_LIST_INDEX: &str = "idx_notes_author_created";
+const LIST_INDEX: &str = "idx_notes_author_pinned_created";
+
+/// The index that orders an author's list: pinned first (after this migration), then
+/// newest first.
+fn list_index(pinned: bool) -> IndexCreateStatement {
+    let mut index = Index::create();
+    index
+        .name(if pinned { LIST_INDEX } else { OLD_LIST_INDEX })
+        .table(Notes::Table)
+        .col(Notes::AuthorId);
+    if pinned {
+        index.col(Notes::Pinned);
+    }
+    index.col(Notes::CreatedAt).col(Notes::Id).to_owned()
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for Migration {
+    fn use_transaction(&self) -> Option<bool> {
+        Some(true)
+    }
+
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(Notes::Table)
+                    .add_column(boolean(Notes::Pinned).default(false))
+                    .to_owned(),
+            )
+            .await?;
+        // Pinned first, then newest first: still one index walk for a page.
+        manager.create_index(list_index(true)).await?;
+        manager
+            .drop_index(
+                Index::drop()
+                    .name(OLD_LIST_INDEX)
+                    .table(Notes::Table)
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table(NoteTags::Table)
+                    .col(big_integer(NoteTags::NoteId))
+                    .col(big_integer(NoteTags::AuthorId))
+                    .col(string_len(NoteTags::TagKey, 256))
+                    .col(string_len(NoteTags::Tag, 256))
+                    .col(boolean(NoteTags::Written))
+                    .primary_key(Index::create().col(NoteTags::NoteId).col(NoteTags::TagKey))
+                    .foreign_key(
+                        ForeignKey::create()
+                            .from(NoteTags::Table, NoteTags::NoteId)
+                            .to(Notes::Table, Notes::Id)
+                            .on_delete(ForeignKeyAction::Cascade),
+                    )
+                    .foreign_key(
+                        ForeignKey::create()
+                            .from(NoteTags::Table, NoteTags::AuthorId)
+                            .to(Users::Table, Users::Id)
+                            .on_delete(ForeignKeyAction::Cascade),
+                    )
+                    .to_owned(),
+            )
+            .await?;
+        // A filter and the counts read only this index: the author's tags, and which
+        // notes hold each.
+        manager
+            .create_index(
+                Index::create()
+                    .name("idx_note_tags_author_key")
+                    .table(NoteTags::Table)
+                    .col(NoteTags::AuthorId)
+                    .col(NoteTags::TagKey)
+                    .col(NoteTags::NoteId)
+                    .to_owned(),
+            )
+            .await?;
+        fill_tags(manager).await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .drop_table(Table::drop().table(NoteTags::Table).to_owned())
+            .await?;
+        manager.create_index(list_index(false)).await?;
+        manager
+            .drop_index(
+                Index::drop()
+                    .name(LIST_INDEX)
+                    .table(Notes::Table)
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(Notes::Table)
+                    .drop_column(Notes::Pinned)
+                    .to_owned(),
+            )
+            .await
+    }
+}
+
+/// The rows that record one note's tags.
+pub fn tag_rows(note_id: i64, author_id: i64, content: &str) -> Option<InsertStatement> {
+    let tags = markup::tags::with_parents(&markup::tags::tags(content));
+    if tags.is_empty() {
+        return None;
+    }
+    let mut insert = Query::insert();
+    insert.into_table(NoteTags::Table).columns([
+        NoteTags::NoteId,
+        NoteTags::AuthorId,
+        NoteTags::TagKey,
+        NoteTags::Tag,
+        NoteTags::Written,
+    ]);
+    for (tag, written) in tags {
+        insert.values_panic([
+            note_id.into(),
+            author_id.into(),
+            markup::tags::key(&tag).into(),
+            tag.into(),
+            written.into(),
+        ]);
+    }
+    Some(insert.to_owned())
+}
+
+/// Reads the tags of the notes that exist already.
+async fn fill_tags(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
+    let backend = manager.get_database_backend();
+    crate::existing::fill_notes(manager, |note| {
+        tag_rows(note.id, note.author_id, &note.content).map(|insert| backend.build(&insert))
+    })
+    .await
+}
