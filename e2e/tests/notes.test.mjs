@@ -37,7 +37,7 @@ test('register, sign in, create, edit and delete a note, reload keeps the sessio
     assert.deepEqual(await page.locator('.note h3').allTextContents(), ['Ideas', 'Groceries']);
     // Shown as Markdown: a line break in a paragraph stays one.
     await page.locator('.note .markdown p:not(.as-written)').last().waitFor();
-    assert.equal(await page.locator('.note .markdown').last().innerText(), 'milk\neggs');
+    assert.equal(await page.locator('.note .markdown p').last().innerHTML(), 'milk<br>eggs');
     assert.equal(await page.getByRole('status').first().textContent(), 'Note added.');
     assert.equal(await page.getByText('No notes yet.').count(), 0);
 

@@ -35,7 +35,8 @@ test('Markdown is shown as formatting, and markup that could run never does', as
 
     const card = rendered(page.locator('.note', { hasText: 'Hostile' }));
     await card.locator('p').first().waitFor();
-    const text = await card.innerText();
+    // textContent: a block out of view (`content-visibility: auto`) has no innerText yet.
+    const text = await card.textContent();
     for (const kept of ['<script>window.__xss = 1</script>', '<img src=x onerror=', '<script>', 'javascript:', '<div><b>unclosed']) {
       assert.ok(text.includes(kept), `${kept} shows as text in: ${text}`);
     }
@@ -170,7 +171,7 @@ test('an edit survives a reload, and Esc leaves it after asking', async () => {
     await card.getByLabel('Content').press('Escape');
     await card.getByRole('button', { name: 'Edit' }).waitFor();
     assert.equal(asked, 'Discard your changes to this note?');
-    assert.equal(await rendered(card).innerText(), 'Dear Sam');
+    assert.equal(await rendered(card).textContent(), 'Dear Sam');
     await page.reload();
     await card.getByRole('button', { name: 'Edit' }).waitFor();
     assert.equal(await card.getByText('Unsaved changes').count(), 0, 'leaving the edit forgot it');

@@ -7,8 +7,8 @@ use sea_orm_migration::sea_orm::{ConnectionTrait, QueryResult, Statement};
 /// Rows read per round trip.
 const BATCH: u64 = 500;
 
-#[derive(DeriveIden)]
-enum Notes {
+#[derive(DeriveIden, Clone, Copy)]
+pub enum Notes {
     Table,
     Id,
     AuthorId,
@@ -16,18 +16,15 @@ enum Notes {
     Content,
 }
 
-/// One existing note, as a migration needs it.
-pub struct OldNote {
-    pub id: i64,
-    pub author_id: i64,
-    pub title: String,
-    pub content: String,
-}
-
-/// Runs the statement `fill` makes for each existing note, if it makes one, in id order.
+/// Runs the statement `fill` makes from each existing note's `columns` (the id is always
+/// read), if it makes one, in id order. Each migration reads only the columns it needs,
+/// which also keeps their queries' texts apart: the driver prepares a statement once per
+/// connection, and one text shared by two migrations would be reused across a column's
+/// change of type between them (PostgreSQL: "cached plan must not change result type").
 pub async fn fill_notes(
     manager: &SchemaManager<'_>,
-    mut fill: impl FnMut(&OldNote) -> Option<Statement>,
+    columns: &[Notes],
+    mut fill: impl FnMut(&QueryResult) -> Result<Option<Statement>, DbErr>,
 ) -> Result<(), DbErr> {
     let db = manager.get_connection();
     let mut after = 0_i64;
@@ -35,7 +32,8 @@ pub async fn fill_notes(
         let rows = db
             .query_all(
                 &Query::select()
-                    .columns([Notes::Id, Notes::AuthorId, Notes::Title, Notes::Content])
+                    .column(Notes::Id)
+                    .columns(columns.iter().copied())
                     .from(Notes::Table)
                     .and_where(Expr::col(Notes::Id).gt(after))
                     .order_by(Notes::Id, Order::Asc)
@@ -44,23 +42,13 @@ pub async fn fill_notes(
             )
             .await?;
         for row in &rows {
-            let note = read(row)?;
-            if let Some(statement) = fill(&note) {
+            if let Some(statement) = fill(row)? {
                 db.execute_raw(statement).await?;
             }
-            after = note.id;
+            after = row.try_get("", "id")?;
         }
         if (rows.len() as u64) < BATCH {
             return Ok(());
         }
     }
-}
-
-fn read(row: &QueryResult) -> Result<OldNote, DbErr> {
-    Ok(OldNote {
-        id: row.try_get("", "id")?,
-        author_id: row.try_get("", "author_id")?,
-        title: row.try_get("", "title")?,
-        content: row.try_get("", "content")?,
-    })
 }

@@ -114,13 +114,17 @@ impl MigrationTrait for Migration {
 /// Folds the notes that exist already.
 async fn fill_search_text(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
     let backend = manager.get_database_backend();
-    crate::existing::fill_notes(manager, |note| {
+    use crate::existing::{Notes as Read, fill_notes};
+    fill_notes(manager, &[Read::Title, Read::Content], |row| {
+        let id: i64 = row.try_get("", "id")?;
+        let title: String = row.try_get("", "title")?;
+        let content: String = row.try_get("", "content")?;
         let update = Query::update()
             .table(Notes::Table)
-            .value(Notes::SearchText, searchable(&note.title, &note.content))
-            .and_where(Expr::col(Notes::Id).eq(note.id))
+            .value(Notes::SearchText, searchable(&title, &content))
+            .and_where(Expr::col(Notes::Id).eq(id))
             .to_owned();
-        Some(backend.build(&update))
+        Ok(Some(backend.build(&update)))
     })
     .await
 }

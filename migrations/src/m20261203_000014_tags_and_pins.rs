@@ -169,8 +169,12 @@ pub fn tag_rows(note_id: i64, author_id: i64, content: &str) -> Option<InsertSta
 /// Reads the tags of the notes that exist already.
 async fn fill_tags(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
     let backend = manager.get_database_backend();
-    crate::existing::fill_notes(manager, |note| {
-        tag_rows(note.id, note.author_id, &note.content).map(|insert| backend.build(&insert))
+    use crate::existing::{Notes as Read, fill_notes};
+    fill_notes(manager, &[Read::AuthorId, Read::Content], |row| {
+        let id: i64 = row.try_get("", "id")?;
+        let author: i64 = row.try_get("", "author_id")?;
+        let content: String = row.try_get("", "content")?;
+        Ok(tag_rows(id, author, &content).map(|insert| backend.build(&insert)))
     })
     .await
 }
