@@ -55,6 +55,10 @@ export async function inBrowser(story) {
   const b = await openBrowser();
   try {
     await story(b);
+  } catch (e) {
+    // A timeout after a wasm panic or a CSP refusal says so, rather than only what it waited for.
+    if (b.errors.length) e.message += `\nerrors in the page meanwhile: ${JSON.stringify(b.errors)}`;
+    throw e;
   } finally {
     await b.close();
   }
