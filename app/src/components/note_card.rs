@@ -168,6 +168,13 @@ pub fn NoteCard(
         }
     });
 
+    // A change made from the reading card (a pin, a tick): the list shows what was saved.
+    let show_answer = move |answer: Result<Versioned<Note>, ClientError>| match answer {
+        Ok(saved) => drop(on_saved.try_run(saved.value)),
+        Err(ClientError::NotFound) => drop(on_deleted.try_run(id)),
+        Err(ClientError::SignedOut) => {}
+        Err(error) => deletion.fail(error),
+    };
     // A pin changes nothing else, so it needs no version: it goes over whatever is there.
     let pinned = note.pinned;
     let toggle_pin = move |_| {
@@ -175,14 +182,7 @@ pub fn NoteCard(
             pinned: Some(!pinned),
             ..Default::default()
         };
-        spawn(async move {
-            match client.patch_note(id, patch, None).await {
-                Ok(saved) => drop(on_saved.try_run(saved.value)),
-                Err(ClientError::NotFound) => drop(on_deleted.try_run(id)),
-                Err(ClientError::SignedOut) => {}
-                Err(error) => deletion.fail(error),
-            }
-        });
+        spawn(async move { show_answer(client.patch_note(id, patch, None).await) });
     };
     // Ticking a task saves the note as shown, and only that version of it: if it changed
     // elsewhere, the card shows it as it is now and nothing is ticked.
@@ -219,11 +219,8 @@ pub fn NoteCard(
                 ..Default::default()
             };
             match client.patch_note(id, patch, current.etag).await {
-                Ok(saved) => drop(on_saved.try_run(saved.value)),
                 Err(ClientError::Changed) => deletion.fail(changed_elsewhere()),
-                Err(ClientError::NotFound) => drop(on_deleted.try_run(id)),
-                Err(ClientError::SignedOut) => {}
-                Err(error) => deletion.fail(error),
+                answer => show_answer(answer),
             }
         });
     });
