@@ -58,6 +58,11 @@ export async function inBrowser(story) {
   } catch (e) {
     // A timeout after a wasm panic or a CSP refusal says so, rather than only what it waited for.
     if (b.errors.length) e.message += `\nerrors in the page meanwhile: ${JSON.stringify(b.errors)}`;
+    // And what the page showed instead, for a failure that happens only now and then.
+    const shown = await b.page
+      .evaluate(() => `${location.pathname}${location.search}: ${document.body.innerText}`)
+      .catch((err) => `(unreadable: ${err})`);
+    e.message += `\nthe page showed: ${JSON.stringify(shown.slice(0, 800))}`;
     throw e;
   } finally {
     await b.close();
