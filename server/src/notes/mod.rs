@@ -9,7 +9,9 @@ pub mod precondition;
 pub mod search;
 pub mod store;
 pub mod tags;
+pub mod trash;
 
 pub use store::{
-    Filters, NoteChanges, Page, Versioned, create, delete, find, get, list, list_json, page, update,
+    Filters, NoteChanges, Page, Versioned, create, find, get, list, list_json, page, update,
 };
+pub use trash::delete;

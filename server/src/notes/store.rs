@@ -22,7 +22,7 @@ use sea_orm::{
 
 /// How often a conditional write re-reads a note that changed under it before giving up
 /// with `412`; only a list of tags naming a later version can need more than one.
-const CONDITIONAL_ATTEMPTS: usize = 3;
+pub(super) const CONDITIONAL_ATTEMPTS: usize = 3;
 
 /// What a change sets; `None` leaves a field as it is.
 #[derive(Debug, Default)]
@@ -74,7 +74,7 @@ fn to_api(n: note::Shown) -> app::api::Note {
     }
 }
 
-fn versioned(n: impl Into<note::Shown>) -> Versioned {
+pub(super) fn versioned(n: impl Into<note::Shown>) -> Versioned {
     let n = n.into();
     Versioned {
         version: n.version,
@@ -298,41 +298,6 @@ pub async fn update(
         }
         txn.commit().await?;
         current = find(db, current.author_id, current.id).await?;
-    }
-    Err(ApiError::PreconditionFailed)
-}
-
-/// One statement, so a note deleted twice at once is deleted once and the other caller
-/// hears 404. Under `If-Match`, the statement also requires the version checked.
-pub async fn delete(
-    db: &DatabaseConnection,
-    author: i64,
-    id: i64,
-    precondition: &Precondition,
-) -> ApiResult<()> {
-    let this_note = || {
-        Note::delete_many()
-            .filter(Column::Id.eq(id))
-            .filter(Column::AuthorId.eq(author))
-    };
-    if !precondition.is_conditional() {
-        return match this_note().exec(db).await?.rows_affected {
-            1 => Ok(()),
-            _ => Err(ApiError::NotFound),
-        };
-    }
-    for _ in 0..CONDITIONAL_ATTEMPTS {
-        let current = find(db, author, id).await?;
-        if !precondition.is_met_by(current.version) {
-            return Err(ApiError::PreconditionFailed);
-        }
-        let deleted = this_note()
-            .filter(Column::Version.eq(current.version))
-            .exec(db)
-            .await?;
-        if deleted.rows_affected == 1 {
-            return Ok(());
-        }
     }
     Err(ApiError::PreconditionFailed)
 }

@@ -19,6 +19,7 @@ mod search;
 mod sqlite;
 mod tags;
 mod tokens;
+mod trash;
 mod two_step;
 mod users;
 mod versions;

@@ -39,7 +39,7 @@ pub enum NoteList {
 const JSON: HeaderValue = HeaderValue::from_static("application/json");
 
 /// A note with its version as the `ETag`, for the client's next `If-Match`.
-struct Tagged(Versioned);
+pub(super) struct Tagged(pub Versioned);
 
 impl IntoResponse for Tagged {
     fn into_response(self) -> Response {
