@@ -2,7 +2,10 @@
 //! versions for conditional writes, and SQLite's fast paths for the plain list and for
 //! new notes. Uses `accounts` (a note's author), `storage`, `ops` and `error`.
 
+pub mod export;
+pub mod files;
 pub mod group_commit;
+pub mod import;
 pub mod inline_reads;
 pub mod paging;
 pub mod precondition;

@@ -8,6 +8,7 @@ mod django;
 #[path = "../support/django.rs"]
 mod django_fixture;
 mod errors;
+mod export;
 mod helpers;
 mod hosting;
 mod metrics;

@@ -5,6 +5,7 @@
 mod account;
 mod auth;
 pub mod docs;
+mod export;
 mod health;
 mod notes;
 mod trash;
@@ -49,6 +50,8 @@ fn documented() -> OpenApiRouter<AppState> {
         .routes(routes!(trash::list, trash::empty))
         .routes(routes!(trash::purge))
         .routes(routes!(trash::restore))
+        .routes(routes!(export::export))
+        .routes(routes!(export::import))
         .routes(routes!(docs::schema))
         // Tokens and private notes must not be kept by any cache on the way.
         .layer(SetResponseHeaderLayer::overriding(
