@@ -12,7 +12,7 @@ use app::api::{ExportedNote, ImportResult};
 use app::errors::FieldErrors;
 use app::validation::{NoteContent, NoteTitle};
 use chrono::{DateTime, Utc};
-use migrations::m20261203_000014_tags_and_pins::tag_rows;
+use migrations::m20261203_000014_tags_and_pins::tag_rows_of;
 use migrations::search::searchable;
 use sea_orm::ActiveValue::Set;
 use sea_orm::{
@@ -311,17 +311,21 @@ pub async fn import(
         });
         let written = Note::insert_many(rows).exec_with_returning(&txn).await?;
         let mut trashed = Vec::new();
+        let mut listed = Vec::new();
         for (row, n) in written.into_iter().zip(chunk) {
             match n.deleted_at {
-                // Into the trash, with an id `notes` handed out.
                 Some(deleted_at) => trashed.push((row, deleted_at)),
-                None => {
-                    if let Some(insert) = tag_rows(row.id, author, &row.content) {
-                        txn.execute(&insert).await?;
-                    }
-                }
+                None => listed.push(row),
             }
         }
+        // The batch's tags in one statement.
+        let tagged = listed
+            .iter()
+            .map(|row| (row.id, author, row.content.as_str()));
+        for insert in tag_rows_of(tagged) {
+            txn.execute(&insert).await?;
+        }
+        // Into the trash, with ids `notes` handed out.
         if !trashed.is_empty() {
             Note::delete_many()
                 .filter(note::Column::Id.is_in(trashed.iter().map(|(row, _)| row.id)))

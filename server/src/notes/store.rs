@@ -22,7 +22,7 @@ use sea_orm::{
 
 /// How often a conditional write re-reads a note that changed under it before giving up
 /// with `412`; only a list of tags naming a later version can need more than one.
-pub(super) const CONDITIONAL_ATTEMPTS: usize = 3;
+pub(crate) const CONDITIONAL_ATTEMPTS: usize = 3;
 
 /// What a change sets; `None` leaves a field as it is.
 #[derive(Debug, Default)]
@@ -74,7 +74,7 @@ fn to_api(n: note::Shown) -> app::api::Note {
     }
 }
 
-pub(super) fn versioned(n: impl Into<note::Shown>) -> Versioned {
+pub(crate) fn versioned(n: impl Into<note::Shown>) -> Versioned {
     let n = n.into();
     Versioned {
         version: n.version,

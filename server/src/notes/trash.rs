@@ -59,7 +59,7 @@ pub async fn delete(
     precondition: &Precondition,
 ) -> ApiResult<()> {
     for _ in 0..CONDITIONAL_ATTEMPTS {
-        let mut delete = Note::delete_many()
+        let mut removal = Note::delete_many()
             .filter(Column::Id.eq(id))
             .filter(Column::AuthorId.eq(author));
         if precondition.is_conditional() {
@@ -67,10 +67,10 @@ pub async fn delete(
             if !precondition.is_met_by(current.version) {
                 return Err(ApiError::PreconditionFailed);
             }
-            delete = delete.filter(Column::Version.eq(current.version));
+            removal = removal.filter(Column::Version.eq(current.version));
         }
         let txn = db.begin().await?;
-        let Some(gone) = delete.exec_with_returning(&txn).await?.pop() else {
+        let Some(gone) = removal.exec_with_returning(&txn).await?.pop() else {
             txn.rollback().await?;
             if precondition.is_conditional() {
                 // Changed (or deleted) since it was read: look again.
@@ -123,7 +123,7 @@ pub async fn restore(db: &DatabaseConnection, author: i64, id: i64) -> ApiResult
     }
     .insert(&txn)
     .await?;
-    if let Some(insert) = tag_rows(back.id, back.author_id, &back.content) {
+    for insert in tag_rows(back.id, back.author_id, &back.content) {
         txn.execute(&insert).await?;
     }
     txn.commit().await?;
