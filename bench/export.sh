@@ -29,7 +29,7 @@ fi
 SERVER_BIN=${SERVER_BIN:-target/release/server}
 work=$(mktemp -d /tmp/notes-bench-export.XXXXXX)
 . bench/lib.sh
-trap 'stop_servers; rm -rf "$work"' EXIT
+trap 'stop_servers; [ -s "$work/server.log" ] && tail -5 "$work/server.log"; rm -rf "$work"' EXIT
 case "$BENCH_BACKEND" in
   sqlite) database_url="sqlite://$work/bench.sqlite3?mode=rwc" ;;
   postgres)
@@ -110,6 +110,6 @@ download "plain list (for scale)" "/api/notes/" "$work/list.json"
 
 second=$(sign_up importer)
 start=$(date +%s%N)
-result=$(curl -fs -H "Authorization: Bearer $second" -H 'Content-Type: application/json' \
+result=$(curl -s -w ' (HTTP %{http_code})' -H "Authorization: Bearer $second" -H 'Content-Type: application/json' \
   --data-binary "@$work/export.json" "$base/api/notes/import/")
 echo "import of the JSON export into another account: $(( ($(date +%s%N) - start) / 1000000 )) ms, $result, RSS now $(( $(rss) / 1024 )) MB"

@@ -97,7 +97,8 @@ pub async fn delete(
     Err(ApiError::PreconditionFailed)
 }
 
-/// Brings the author's trashed note `id` back as it was, tags and all.
+/// Brings the author's trashed note `id` back as it was, tags and all. A note already
+/// back (restored twice, say by a retry) is simply answered as it is.
 pub async fn restore(db: &DatabaseConnection, author: i64, id: i64) -> ApiResult<Versioned> {
     let txn = db.begin().await?;
     let Some(t) = Trashed::delete_many()
@@ -108,7 +109,7 @@ pub async fn restore(db: &DatabaseConnection, author: i64, id: i64) -> ApiResult
         .pop()
     else {
         txn.rollback().await?;
-        return Err(ApiError::NotFound);
+        return find(db, author, id).await.map(versioned);
     };
     let back = note::ActiveModel {
         id: Set(t.id),

@@ -140,6 +140,29 @@ async fn a_json_export_imported_into_another_account_gives_the_same_notes_once()
 }
 
 #[tokio::test]
+async fn a_compressed_export_arrives_whole() {
+    let app = TestApp::spawn().await;
+    let alice = alice_writes(&app).await;
+    let response = app
+        .client
+        .get(app.url("/api/notes/export/"))
+        .bearer_auth(&alice.tokens.access)
+        .header("accept-encoding", "gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.headers()["content-encoding"], "gzip");
+    let gzipped = response.bytes().await.expect("the body ends as it should");
+    let mut json = String::new();
+    flate2::read::GzDecoder::new(&gzipped[..])
+        .read_to_string(&mut json)
+        .unwrap();
+    let document: Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(document["notes"].as_array().unwrap().len(), 3);
+}
+
+#[tokio::test]
 async fn the_markdown_export_is_a_zip_any_reader_opens_and_it_imports_back_trash_and_all() {
     let app = TestApp::spawn().await;
     let alice = alice_writes(&app).await;

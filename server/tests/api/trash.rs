@@ -98,15 +98,27 @@ async fn a_deleted_note_is_gone_to_every_read_until_it_is_restored_whole() {
         )
         .await;
     assert_eq!(edited.status(), StatusCode::OK);
-    // Restoring twice finds nothing the second time.
+    // Restoring again (a retry) answers the note as it is now, and changes nothing.
+    let again = restore(&app, &alice, id).await;
+    assert_eq!(again.status(), StatusCode::OK);
     assert_eq!(
-        restore(&app, &alice, id).await.status(),
-        StatusCode::NOT_FOUND
+        again.json::<Value>().await.unwrap()["title"],
+        "Plans, again"
     );
     assert_eq!(
         restore(&app, &alice, &kept["id"]).await.status(),
+        StatusCode::OK,
+        "a note never deleted"
+    );
+    assert_eq!(
+        titles(&app.notes(&alice.tokens.access).await),
+        ["Plans, again", "Kept"]
+    );
+    let bob = app.user("bob").await;
+    assert_eq!(
+        restore(&app, &bob, id).await.status(),
         StatusCode::NOT_FOUND,
-        "a note not in the trash"
+        "someone else's note, in the list"
     );
 }
 

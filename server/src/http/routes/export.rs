@@ -15,6 +15,7 @@ use axum::extract::{FromRequestParts, Request, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
+use futures::StreamExt;
 use utoipa::IntoParams;
 
 /// `GET /api/notes/export/`'s parameters.
@@ -107,9 +108,11 @@ pub async fn export(
             format!("notes-{day}.zip"),
         ),
     };
+    // Fused: the compression layer polls a body once more after its end.
     let stream = futures::stream::unfold(chunks, |mut chunks| async move {
         chunks.recv().await.map(|chunk| (chunk, chunks))
-    });
+    })
+    .fuse();
     let disposition = HeaderValue::from_str(&format!("attachment; filename=\"{file}\""))
         .map_err(|e| ApiError::Internal(e.to_string()))?;
     Ok((

@@ -114,7 +114,8 @@ pub async fn purge(
 /// Restore a note
 ///
 /// Brings a note back from the caller's trash with its id, text, tags, pin and version
-/// (its `ETag` is the one it had).
+/// (its `ETag` is the one it had). Restoring a note that is back already answers it as
+/// it is, so a retry is safe.
 #[utoipa::path(
     post,
     path = paths::RESTORE,
@@ -126,7 +127,7 @@ pub async fn purge(
         (status = OK, description = "The note, back in the list.", body = app::api::Note,
             headers(("ETag" = String, description = "The note's version, for `If-Match`."))),
         (status = UNAUTHORIZED, response = Unauthorized),
-        (status = NOT_FOUND, description = "No such note in the caller's trash.",
+        (status = NOT_FOUND, description = "The caller has no such note, in the trash or out.",
             body = app::errors::Detail, example = json!({"detail": app::errors::messages::NOT_FOUND})),
     ),
 )]
