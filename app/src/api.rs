@@ -214,13 +214,22 @@ pub struct NotePatch {
     pub pinned: Option<bool>,
 }
 
-/// A note in the trash: the note as it was, and when it was deleted. It is deleted for
-/// good once it has been there for the server's `TRASH_RETENTION`.
+/// A note in the trash: the note as it was ([`Note`]'s fields), and when it was
+/// deleted. It is deleted for good once it has been there for the server's
+/// `TRASH_RETENTION`. (Its fields are [`Note`]'s written out, not flattened: serde's
+/// `flatten` would buffer every note through a generic map in the SPA's wasm.)
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TrashedNote {
-    #[serde(flatten)]
-    pub note: Note,
+    pub id: i64,
+    pub title: String,
+    pub content: String,
+    #[cfg_attr(feature = "openapi", schema(format = DateTime))]
+    pub created_at: String,
+    #[cfg_attr(feature = "openapi", schema(format = DateTime))]
+    pub updated_at: String,
+    pub author: i64,
+    pub pinned: bool,
     #[cfg_attr(feature = "openapi", schema(format = DateTime))]
     pub deleted_at: String,
 }

@@ -534,14 +534,8 @@ async fn fetch(call: &Call, bearer: Option<&str>) -> Result<Answer, wasm_bindgen
     let file_name = response
         .headers()
         .get("Content-Disposition")?
-        .and_then(|d| {
-            Some(
-                d.split_once("filename=\"")?
-                    .1
-                    .trim_end_matches('"')
-                    .to_owned(),
-            )
-        });
+        // `attachment; filename="notes-2026-12-03.zip"`: the name is what the quotes hold.
+        .and_then(|d| d.split('"').nth(1).map(str::to_owned));
     Ok(Answer {
         status: response.status(),
         body,

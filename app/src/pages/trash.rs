@@ -58,7 +58,7 @@ pub fn TrashPage() -> impl IntoView {
         listing.update(|l| {
             if let Listing::Loaded { notes, count } = l {
                 let before = notes.len();
-                notes.retain(|n| n.note.id != id);
+                notes.retain(|n| n.id != id);
                 *count -= (before - notes.len()) as u64;
             }
         });
@@ -112,13 +112,13 @@ pub fn TrashPage() -> impl IntoView {
     let keep = Callback::new(move |()| emptying.set(false));
 
     let card = move |t: TrashedNote| {
-        let id = t.note.id;
+        let id = t.id;
         let deleted = in_reader_locale(&t.deleted_at, js_sys::Date::to_locale_string);
         view! {
             <li class="note">
-                <h3>{t.note.title}</h3>
+                <h3>{t.title}</h3>
                 <p class="note-meta">"Deleted " {deleted}</p>
-                <p class="note-content">{t.note.content}</p>
+                <p class="note-content">{t.content}</p>
                 <div class="actions">
                     <button type="button" on:click=move |_| restore(id)>"Restore"</button>
                     <button type="button" class="danger" on:click=move |_| purge(id)>"Delete for good"</button>

@@ -35,16 +35,14 @@ fn rfc3339(time: DateTime<Utc>) -> String {
 
 fn to_api(t: trashed_note::Model) -> app::api::TrashedNote {
     app::api::TrashedNote {
+        id: t.id,
+        title: t.title,
+        content: t.content,
+        created_at: rfc3339(t.created_at),
+        updated_at: rfc3339(t.updated_at),
+        author: t.author_id,
+        pinned: t.pinned,
         deleted_at: rfc3339(t.deleted_at),
-        note: app::api::Note {
-            id: t.id,
-            title: t.title,
-            content: t.content,
-            created_at: rfc3339(t.created_at),
-            updated_at: rfc3339(t.updated_at),
-            author: t.author_id,
-            pinned: t.pinned,
-        },
     }
 }
 
