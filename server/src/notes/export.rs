@@ -56,15 +56,42 @@ fn exported(n: note::Shown) -> ExportedNote {
 }
 
 fn exported_from_trash(t: trashed_note::Model) -> ExportedNote {
+    let deleted_at = Some(rfc3339(t.deleted_at));
     ExportedNote {
-        id: Some(t.id),
-        tags: markup::tags::tags(&t.content),
-        title: t.title,
-        content: t.content,
-        pinned: t.pinned,
-        created_at: rfc3339(t.created_at),
-        updated_at: Some(rfc3339(t.updated_at)),
-        deleted_at: Some(rfc3339(t.deleted_at)),
+        deleted_at,
+        ..exported(t.into())
+    }
+}
+
+/// Sends an author's rows, read a batch at a time in id order by `fetch` (the rows after
+/// an id), as exported notes. False once a read failed or the receiver is gone.
+async fn send_in_batches<M, Fut>(
+    mut fetch: impl FnMut(i64) -> Fut,
+    id: fn(&M) -> i64,
+    export: fn(M) -> ExportedNote,
+    to: &mpsc::Sender<Result<Vec<ExportedNote>, DbErr>>,
+) -> bool
+where
+    Fut: Future<Output = Result<Vec<M>, DbErr>>,
+{
+    let mut after = 0;
+    loop {
+        let batch = match fetch(after).await {
+            Ok(batch) if batch.is_empty() => return true,
+            Ok(batch) => batch,
+            Err(e) => {
+                drop(to.send(Err(e)).await);
+                return false;
+            }
+        };
+        after = batch.last().map_or(after, id);
+        if to
+            .send(Ok(batch.into_iter().map(export).collect()))
+            .await
+            .is_err()
+        {
+            return false;
+        }
     }
 }
 
@@ -72,53 +99,28 @@ impl Export {
     /// Sends the notes (then the trash, if asked), a batch at a time, until done or
     /// until the receiver is gone.
     async fn read(self, batches: mpsc::Sender<Result<Vec<ExportedNote>, DbErr>>) {
-        let mut after = 0;
-        loop {
-            let batch = Note::find()
-                .filter(note::Column::AuthorId.eq(self.author))
+        let (db, author) = (&self.db, self.author);
+        let notes = |after: i64| {
+            Note::find()
+                .filter(note::Column::AuthorId.eq(author))
                 .filter(note::Column::Id.gt(after))
                 .order_by_asc(note::Column::Id)
                 .limit(BATCH)
                 .into_partial_model::<note::Shown>()
-                .all(&self.db)
-                .await;
-            let batch = match batch {
-                Ok(batch) if batch.is_empty() => break,
-                Ok(batch) => batch,
-                Err(e) => return drop(batches.send(Err(e)).await),
-            };
-            after = batch.last().map_or(after, |n| n.id);
-            if batches
-                .send(Ok(batch.into_iter().map(exported).collect()))
-                .await
-                .is_err()
-            {
-                return;
-            }
-        }
-        if !self.trash {
+                .all(db)
+        };
+        if !send_in_batches(notes, |n| n.id, exported, &batches).await || !self.trash {
             return;
         }
-        let mut after = 0;
-        loop {
-            let batch = Trashed::find()
-                .filter(trashed_note::Column::AuthorId.eq(self.author))
+        let trash = |after: i64| {
+            Trashed::find()
+                .filter(trashed_note::Column::AuthorId.eq(author))
                 .filter(trashed_note::Column::Id.gt(after))
                 .order_by_asc(trashed_note::Column::Id)
                 .limit(BATCH)
-                .all(&self.db)
-                .await;
-            let batch = match batch {
-                Ok(batch) if batch.is_empty() => break,
-                Ok(batch) => batch,
-                Err(e) => return drop(batches.send(Err(e)).await),
-            };
-            after = batch.last().map_or(after, |n| n.id);
-            let batch = batch.into_iter().map(exported_from_trash).collect();
-            if batches.send(Ok(batch)).await.is_err() {
-                return;
-            }
-        }
+                .all(db)
+        };
+        send_in_batches(trash, |t| t.id, exported_from_trash, &batches).await;
     }
 
     fn batches(self) -> mpsc::Receiver<Result<Vec<ExportedNote>, DbErr>> {

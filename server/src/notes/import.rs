@@ -12,12 +12,14 @@ use app::api::{ExportedNote, ImportResult};
 use app::errors::FieldErrors;
 use app::validation::{NoteContent, NoteTitle};
 use chrono::{DateTime, Utc};
+use futures::TryStreamExt;
 use migrations::m20261203_000014_tags_and_pins::tag_rows_of;
 use migrations::search::searchable;
 use sea_orm::ActiveValue::Set;
+use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, TransactionTrait,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityName, EntityTrait, QueryFilter,
+    StreamTrait, TransactionTrait,
 };
 use sha2::{Digest, Sha256};
 use std::collections::HashSet;
@@ -225,58 +227,23 @@ fn checked(note: ExportedNote) -> Result<Incoming, Vec<String>> {
     }
 }
 
-/// The fingerprints of every note the author has, in the list and in the trash.
-async fn fingerprints(db: &impl ConnectionTrait, author: i64) -> ApiResult<HashSet<[u8; 16]>> {
+/// The fingerprints of every note the author has, in the list and in the trash: each
+/// table read in one statement whose rows arrive as they are read.
+async fn fingerprints(db: &impl StreamTrait, author: i64) -> ApiResult<HashSet<[u8; 16]>> {
     let mut seen = HashSet::new();
-    let mut after = 0;
-    loop {
-        let batch: Vec<(i64, String, String, DateTime<Utc>)> = Note::find()
-            .select_only()
-            .columns([
-                note::Column::Id,
-                note::Column::Title,
-                note::Column::Content,
-                note::Column::CreatedAt,
-            ])
-            .filter(note::Column::AuthorId.eq(author))
-            .filter(note::Column::Id.gt(after))
-            .order_by_asc(note::Column::Id)
-            .limit(500)
-            .into_tuple()
-            .all(db)
-            .await?;
-        let Some(last) = batch.last() else { break };
-        after = last.0;
-        seen.extend(
-            batch
-                .iter()
-                .map(|(_, t, c, at)| Incoming::fingerprint(t, c, *at)),
-        );
-    }
-    let mut after = 0;
-    loop {
-        let batch: Vec<(i64, String, String, DateTime<Utc>)> = Trashed::find()
-            .select_only()
-            .columns([
-                trashed_note::Column::Id,
-                trashed_note::Column::Title,
-                trashed_note::Column::Content,
-                trashed_note::Column::CreatedAt,
-            ])
-            .filter(trashed_note::Column::AuthorId.eq(author))
-            .filter(trashed_note::Column::Id.gt(after))
-            .order_by_asc(trashed_note::Column::Id)
-            .limit(500)
-            .into_tuple()
-            .all(db)
-            .await?;
-        let Some(last) = batch.last() else { break };
-        after = last.0;
-        seen.extend(
-            batch
-                .iter()
-                .map(|(_, t, c, at)| Incoming::fingerprint(t, c, *at)),
-        );
+    for table in [note::Entity.table_ref(), trashed_note::Entity.table_ref()] {
+        let select = Query::select()
+            .columns(["title", "content", "created_at"])
+            .from(table)
+            .and_where(Expr::col("author_id").eq(author))
+            .to_owned();
+        let mut rows = std::pin::pin!(db.stream(&select).await?);
+        while let Some(row) = rows.try_next().await? {
+            let (title, content): (String, String) =
+                (row.try_get_by_index(0)?, row.try_get_by_index(1)?);
+            let created_at: DateTime<Utc> = row.try_get_by_index(2)?;
+            seen.insert(Incoming::fingerprint(&title, &content, created_at));
+        }
     }
     Ok(seen)
 }

@@ -5,7 +5,7 @@ use crate::accounts::users;
 use crate::error::{ApiError, ApiResult};
 use crate::notes::group_commit::GroupCommit;
 use crate::notes::inline_reads::InlineReads;
-use crate::notes::paging::{PageRequest, last_page};
+use crate::notes::paging::{Numbered, PageRequest, last_page};
 use crate::notes::precondition::Precondition;
 use crate::notes::search::{Plan, Terms};
 use crate::notes::tags::{self, TagFilter};
@@ -53,14 +53,8 @@ pub struct Versioned {
     pub version: i64,
 }
 
-/// One page of a list and where it stands.
-#[derive(Debug)]
-pub struct Page {
-    pub count: u64,
-    pub number: u64,
-    pub pages: u64,
-    pub results: Vec<app::api::Note>,
-}
+/// One page of the author's notes.
+pub type Page = Numbered<app::api::Note>;
 
 fn to_api(n: note::Shown) -> app::api::Note {
     app::api::Note {

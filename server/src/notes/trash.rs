@@ -4,7 +4,7 @@
 //! (and to the original's client) a trashed note is simply gone.
 
 use crate::error::{ApiError, ApiResult};
-use crate::notes::paging::{PageRequest, last_page};
+use crate::notes::paging::{Numbered, PageRequest, last_page};
 use crate::notes::precondition::Precondition;
 use crate::notes::store::{CONDITIONAL_ATTEMPTS, Versioned, find, versioned};
 use crate::storage::entities::note::{self, Column, Entity as Note};
@@ -21,13 +21,7 @@ use sea_orm::{
 use std::time::Duration;
 
 /// One page of the trash, newest deletion first.
-#[derive(Debug)]
-pub struct TrashPage {
-    pub count: u64,
-    pub number: u64,
-    pub pages: u64,
-    pub results: Vec<app::api::TrashedNote>,
-}
+pub type TrashPage = Numbered<app::api::TrashedNote>;
 
 fn rfc3339(time: DateTime<Utc>) -> String {
     time.to_rfc3339_opts(SecondsFormat::Micros, true)

@@ -57,14 +57,7 @@ pub async fn list(
         headers: &headers,
         trusted_proxy_hops: state.trusted_proxy_hops,
     };
-    let (next, previous) = links.around(page.number, page.pages)?;
-    Ok(Json(TrashList::Page(Page {
-        count: page.count,
-        next,
-        previous,
-        results: page.results,
-    }))
-    .into_response())
+    Ok(Json(TrashList::Page(links.page(page)?)).into_response())
 }
 
 /// Empty the trash

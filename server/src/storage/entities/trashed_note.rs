@@ -19,6 +19,22 @@ pub struct Model {
     pub deleted_at: DateTimeUtc,
 }
 
+/// The note as it was shown before it was deleted.
+impl From<Model> for super::note::Shown {
+    fn from(t: Model) -> Self {
+        Self {
+            id: t.id,
+            title: t.title,
+            content: t.content,
+            created_at: t.created_at,
+            updated_at: t.updated_at,
+            author_id: t.author_id,
+            version: t.version,
+            pinned: t.pinned,
+        }
+    }
+}
+
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {}
 
