@@ -16,27 +16,13 @@ for tool in sqlite3 psql curl; do
   command -v $tool >/dev/null || { echo "bench: $tool is not installed" >&2; exit 1; }
 done
 
-if [ -z "${BENCH_BACKEND:-}" ]; then
-  if [ -z "${SERVER_BIN:-}" ]; then
-    cargo build --release -p server --quiet
-    export SERVER_BIN=target/release/server
-  fi
-  BENCH_BACKEND=sqlite "$0" "$NOTES"
-  BENCH_BACKEND=postgres scripts/postgres.sh "$0" "$NOTES"
-  exit 0
-fi
+. bench/lib.sh
+on_both_backends "$NOTES"
 
 SERVER_BIN=${SERVER_BIN:-target/release/server}
 work=$(mktemp -d /tmp/notes-bench-export.XXXXXX)
-. bench/lib.sh
-trap 'stop_servers; [ -s "$work/server.log" ] && tail -5 "$work/server.log"; rm -rf "$work"' EXIT
-case "$BENCH_BACKEND" in
-  sqlite) database_url="sqlite://$work/bench.sqlite3?mode=rwc" ;;
-  postgres)
-    psql -q "$TEST_POSTGRES_URL" -c "CREATE DATABASE notes_bench_export"
-    database_url="${TEST_POSTGRES_URL%/*}/notes_bench_export"
-    ;;
-esac
+trap 'stop_servers; rm -rf "$work"' EXIT
+backend_database notes_bench_export
 
 start_server "$database_url" IMPORT_MAX_MB=512
 user_id=$(json -d "$(credentials bench)" "$base/api/user/register/" | field id)
