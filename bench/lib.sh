@@ -57,3 +57,29 @@ summary() {
       print rps > out
     }'
 }
+
+# on_both_backends ARGS...: unless $BENCH_BACKEND names one, builds the release server
+# (or takes $SERVER_BIN) and runs the calling script with ARGS on SQLite, then on a
+# throw-away PostgreSQL (scripts/postgres.sh), and exits. Sourced before $work is made.
+on_both_backends() {
+  [ -n "${BENCH_BACKEND:-}" ] && return
+  if [ -z "${SERVER_BIN:-}" ]; then
+    cargo build --release -p server --quiet
+    export SERVER_BIN=target/release/server
+  fi
+  BENCH_BACKEND=sqlite "$0" "$@"
+  BENCH_BACKEND=postgres scripts/postgres.sh "$0" "$@"
+  exit 0
+}
+
+# backend_database NAME: a fresh database for $BENCH_BACKEND (a file in $work, or
+# database NAME on the throw-away PostgreSQL), its URL in $database_url.
+backend_database() {
+  case "$BENCH_BACKEND" in
+    sqlite) database_url="sqlite://$work/bench.sqlite3?mode=rwc" ;;
+    postgres)
+      psql -q "$TEST_POSTGRES_URL" -c "CREATE DATABASE $1"
+      database_url="${TEST_POSTGRES_URL%/*}/$1"
+      ;;
+  esac
+}

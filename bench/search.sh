@@ -15,27 +15,13 @@ for tool in wrk sqlite3 psql; do
   command -v $tool >/dev/null || { echo "bench: $tool is not installed" >&2; exit 1; }
 done
 
-if [ -z "${BENCH_BACKEND:-}" ]; then
-  if [ -z "${SERVER_BIN:-}" ]; then
-    cargo build --release -p server --quiet
-    export SERVER_BIN=target/release/server
-  fi
-  BENCH_BACKEND=sqlite "$0" "$DURATION" "$CONNECTIONS"
-  BENCH_BACKEND=postgres scripts/postgres.sh "$0" "$DURATION" "$CONNECTIONS"
-  exit 0
-fi
+. bench/lib.sh
+on_both_backends "$DURATION" "$CONNECTIONS"
 
 SERVER_BIN=${SERVER_BIN:-target/release/server}
 work=$(mktemp -d /tmp/notes-bench-search.XXXXXX)
-. bench/lib.sh
 trap 'stop_servers; rm -rf "$work"' EXIT
-case "$BENCH_BACKEND" in
-  sqlite) database_url="sqlite://$work/bench.sqlite3?mode=rwc" ;;
-  postgres)
-    psql -q "$TEST_POSTGRES_URL" -c "CREATE DATABASE notes_bench"
-    database_url="${TEST_POSTGRES_URL%/*}/notes_bench"
-    ;;
-esac
+backend_database notes_bench
 
 start_server "$database_url"
 user_id=$(json -d "$(credentials bench)" "$base/api/user/register/" | field id)

@@ -32,6 +32,16 @@ pub mod paths {
     pub const TOKEN_TOTP: &str = "/api/token/totp/";
     /// Not in the original: the caller's #tags with their note counts.
     pub const TAGS: &str = "/api/tags/";
+    /// Not in the original: the caller's deleted notes (`GET`), emptied with `DELETE`.
+    pub const TRASH: &str = "/api/notes/trash/";
+    /// Not in the original: one deleted note, deleted for good with `DELETE`.
+    pub const TRASHED: &str = "/api/notes/trash/{id}/";
+    /// Not in the original: `POST` brings a deleted note back.
+    pub const RESTORE: &str = "/api/notes/{id}/restore/";
+    /// Not in the original: all of the caller's notes, as JSON or a zip of Markdown files.
+    pub const EXPORT: &str = "/api/notes/export/";
+    /// Not in the original: notes from an export, added to the caller's.
+    pub const IMPORT: &str = "/api/notes/import/";
 
     pub fn session(id: &str) -> String {
         format!("/api/user/sessions/{id}/")
@@ -44,6 +54,14 @@ pub mod paths {
     /// The original's delete-only path, kept for its clients.
     pub fn note_delete(id: i64) -> String {
         format!("/api/notes/delete/{id}/")
+    }
+
+    pub fn trashed(id: i64) -> String {
+        format!("/api/notes/trash/{id}/")
+    }
+
+    pub fn restore(id: i64) -> String {
+        format!("/api/notes/{id}/restore/")
     }
 }
 
@@ -194,6 +212,74 @@ pub struct NotePatch {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "openapi", schema(nullable = false))]
     pub pinned: Option<bool>,
+}
+
+/// A note in the trash: the note as it was ([`Note`]'s fields), and when it was
+/// deleted. It is deleted for good once it has been there for the server's
+/// `TRASH_RETENTION`. (Its fields are [`Note`]'s written out, not flattened: serde's
+/// `flatten` would buffer every note through a generic map in the SPA's wasm.)
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TrashedNote {
+    pub id: i64,
+    pub title: String,
+    pub content: String,
+    #[cfg_attr(feature = "openapi", schema(format = DateTime))]
+    pub created_at: String,
+    #[cfg_attr(feature = "openapi", schema(format = DateTime))]
+    pub updated_at: String,
+    pub author: i64,
+    pub pinned: bool,
+    #[cfg_attr(feature = "openapi", schema(format = DateTime))]
+    pub deleted_at: String,
+}
+
+/// One note of an export, and of an import: what a person wrote, without whose it is.
+/// On import only `title`, `content` and `created_at` are required; `id` and `tags` are
+/// ignored (the notes get new ids, and tags are read from the content).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ExportedNote {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<i64>,
+    pub title: String,
+    pub content: String,
+    /// The note's #tags as written, without the `#`.
+    #[serde(default)]
+    pub tags: Vec<String>,
+    #[serde(default)]
+    pub pinned: bool,
+    #[cfg_attr(feature = "openapi", schema(format = DateTime))]
+    pub created_at: String,
+    /// `created_at` when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(format = DateTime))]
+    pub updated_at: Option<String>,
+    /// Only for a note in the trash (`?trash=true`); imported back into the trash.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(format = DateTime))]
+    pub deleted_at: Option<String>,
+}
+
+/// `GET /api/notes/export/?format=json`, and one form of `POST /api/notes/import/`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Export {
+    /// When the export was made.
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(format = DateTime))]
+    pub exported_at: String,
+    pub notes: Vec<ExportedNote>,
+}
+
+/// What `POST /api/notes/import/` did: notes added, and notes left out because the caller
+/// already had one with the same title, content and creation time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(examples(json!({"created": 41, "skipped": 2}))))]
+pub struct ImportResult {
+    pub created: u64,
+    pub skipped: u64,
 }
 
 /// One of the caller's #tags and how many notes `?tag=` with it finds (nested tags'

@@ -4,8 +4,8 @@
 //! never reaches `localStorage` or `fetch`.
 
 use crate::api::{
-    Account, ActiveSession, Credentials, Note, NoteInput, NotePatch, Page, PasswordChange,
-    RecoveryCodes, TagCount, TotpSetup, User,
+    Account, ActiveSession, Credentials, ImportResult, Note, NoteInput, NotePatch, Page,
+    PasswordChange, RecoveryCodes, TagCount, TotpSetup, TrashedNote, User,
 };
 use crate::errors::FieldErrors;
 use crate::guard::Session;
@@ -63,7 +63,20 @@ pub trait Backend: Send + Sync {
     /// Changes only what `patch` holds, over the version `etag` names if given.
     fn patch_note(&self, id: i64, patch: NotePatch, etag: Option<String>)
     -> Reply<Versioned<Note>>;
+    /// Moves a note to the trash.
     fn delete_note(&self, id: i64) -> Reply<()>;
+    /// Page `page` of the trash, most recently deleted first.
+    fn trash(&self, page: u64) -> Reply<Page<TrashedNote>>;
+    /// Brings a note back from the trash, as it was.
+    fn restore_note(&self, id: i64) -> Reply<Note>;
+    /// Deletes a note in the trash for good.
+    fn purge_note(&self, id: i64) -> Reply<()>;
+    fn empty_trash(&self) -> Reply<()>;
+    /// Downloads all of the person's notes: one JSON file, or (`markdown`) a zip of
+    /// Markdown files. Done once the browser has the file.
+    fn export_notes(&self, markdown: bool) -> Reply<()>;
+    /// Adds the notes of an export file to the person's.
+    fn import_notes(&self, file: web_sys::File) -> Reply<ImportResult>;
     fn account(&self) -> Reply<Account>;
     /// Changes the password and stores the new pair: this session goes on, every other
     /// one ends.

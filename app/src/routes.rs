@@ -10,9 +10,10 @@ pub mod paths {
     pub const LOGIN: &str = "/login";
     pub const REGISTER: &str = "/register";
     pub const LOGOUT: &str = "/logout";
+    pub const TRASH: &str = "/trash";
 
     /// Every client route, as the tree declares them.
-    pub const ALL: [&str; 5] = [NOTES, ACCOUNT, LOGIN, REGISTER, LOGOUT];
+    pub const ALL: [&str; 6] = [NOTES, ACCOUNT, LOGIN, REGISTER, LOGOUT, TRASH];
 }
 
 /// Who may see a route.

@@ -4,7 +4,9 @@
 
 use crate::client::{Client, Theme};
 use crate::guard::Session;
-use crate::pages::{AccountPage, LoginPage, LogoutPage, Me, NotFoundPage, NotesPage, RegisterPage};
+use crate::pages::{
+    AccountPage, LoginPage, LogoutPage, Me, NotFoundPage, NotesPage, RegisterPage, TrashPage,
+};
 use crate::protect::{self, Renewing};
 use crate::routes::{Access, paths};
 use crate::task::spawn;
@@ -37,6 +39,7 @@ fn Shell() -> impl IntoView {
                     access=Access::Protected
                     page=|| AccountPage().into_any()
                 />
+                <Guarded path=paths::TRASH access=Access::Protected page=|| TrashPage().into_any() />
                 <Guarded path=paths::LOGIN access=Access::GuestsOnly page=|| LoginPage().into_any() />
                 <Guarded
                     path=paths::REGISTER
@@ -134,6 +137,7 @@ fn Header() -> impl IntoView {
                 {client.map(|client| view! { <ThemeSwitch client /> })}
                 {move || match signed_in.get() {
                     true => view! {
+                        <a href=paths::TRASH>"Trash"</a>
                         <a href=paths::ACCOUNT class="who" title="Your account">{name}</a>
                         <a href=paths::LOGOUT>"Sign out"</a>
                     }

@@ -73,7 +73,7 @@ test('register, sign in, create, edit and delete a note, reload keeps the sessio
     // Delete asks in the page first; keeping it changes nothing.
     page.on('dialog', (d) => assert.fail(`unexpected ${d.type()} dialog: ${d.message()}`));
     await shopping.getByRole('button', { name: 'Delete' }).click();
-    await shopping.getByText('This cannot be undone.').waitFor();
+    await shopping.getByText('You can restore it from there.').waitFor();
     await shopping.getByRole('button', { name: 'Keep it' }).click();
     await shopping.getByRole('button', { name: 'Delete' }).click();
     await shopping.getByRole('button', { name: 'Delete note' }).click();

@@ -106,7 +106,7 @@ test('both themes meet WCAG AA contrast for text and controls on every page', as
         assert.deepEqual(failures, [], `${scheme} ${path}`);
       }
       await holdSession(page, BASE, user);
-      for (const [path, shows] of [['/', 'Groceries'], ['/account', 'Where you']]) {
+      for (const [path, shows] of [['/', 'Groceries'], ['/account', 'Where you'], ['/trash', 'The trash is empty']]) {
         await page.goto(`${BASE}${path}`);
         await page.getByText(shows).first().waitFor();
         const { failures } = await page.evaluate(contrastFailures);

@@ -7,9 +7,9 @@
 
 use crate::session;
 use app::api::{
-    Account, AccountDeletion, ActiveSession, Credentials, Note, NoteInput, NotePatch, Page,
-    PasswordChange, RecoveryCodes, RefreshRequest, SecondStep, SecondStepRequired, TagCount,
-    TokenPair, TotpCode, TotpDisable, TotpSetup, User, paths, query,
+    Account, AccountDeletion, ActiveSession, Credentials, ImportResult, Note, NoteInput, NotePatch,
+    Page, PasswordChange, RecoveryCodes, RefreshRequest, SecondStep, SecondStepRequired, TagCount,
+    TokenPair, TotpCode, TotpDisable, TotpSetup, TrashedNote, User, paths, query,
 };
 use app::client::{Backend, ClientError, PAGE_SIZE, Reply, SignIn, Theme, Versioned};
 use app::errors::{Detail, FieldErrors, TOTP_REQUIRED};
@@ -160,6 +160,64 @@ impl Backend for Browser {
         authed(Call::new("DELETE", paths::note(id))).boxed_local()
     }
 
+    fn trash(&self, page: u64) -> Reply<Page<TrashedNote>> {
+        let path = [
+            paths::TRASH,
+            "?page=",
+            &page.to_string(),
+            "&page_size=",
+            &PAGE_SIZE.to_string(),
+        ]
+        .concat();
+        authed(Call::new("GET", path)).boxed_local()
+    }
+
+    fn restore_note(&self, id: i64) -> Reply<Note> {
+        authed(Call::new("POST", paths::restore(id))).boxed_local()
+    }
+
+    fn purge_note(&self, id: i64) -> Reply<()> {
+        authed(Call::new("DELETE", paths::trashed(id))).boxed_local()
+    }
+
+    fn empty_trash(&self) -> Reply<()> {
+        authed(Call::new("DELETE", paths::TRASH)).boxed_local()
+    }
+
+    fn export_notes(&self, markdown: bool) -> Reply<()> {
+        let format = if markdown { "markdown" } else { "json" };
+        let call = Call {
+            download: true,
+            ..Call::new("GET", [paths::EXPORT, "?format=", format].concat())
+        };
+        async move {
+            let answer = authorized(&call).await?;
+            let name = answer.file_name.clone();
+            let blob = answer.blob.clone();
+            success(answer)?;
+            let blob = blob.ok_or_else(unreadable)?;
+            crate::download::save(&blob, name.as_deref().unwrap_or("notes"))
+                .map_err(|_| unreadable())
+        }
+        .boxed_local()
+    }
+
+    fn import_notes(&self, file: web_sys::File) -> Reply<ImportResult> {
+        let zip = file.name().to_ascii_lowercase().ends_with(".zip");
+        let call = Call {
+            upload: Some((
+                file,
+                if zip {
+                    "application/zip"
+                } else {
+                    "application/json"
+                },
+            )),
+            ..Call::new("POST", paths::IMPORT)
+        };
+        authed(call).boxed_local()
+    }
+
     fn account(&self) -> Reply<Account> {
         authed(Call::new("GET", paths::ACCOUNT)).boxed_local()
     }
@@ -236,8 +294,12 @@ struct Call {
     method: &'static str,
     path: String,
     body: Option<String>,
+    /// A file sent as it is, with its type.
+    upload: Option<(web_sys::File, &'static str)>,
     /// `If-Match`: the version of a note that a write is meant for.
     if_match: Option<String>,
+    /// A file to keep: a successful answer is read as a blob, not text.
+    download: bool,
 }
 
 impl Call {
@@ -246,7 +308,9 @@ impl Call {
             method,
             path: path.into(),
             body: None,
+            upload: None,
             if_match: None,
+            download: false,
         }
     }
 
@@ -394,6 +458,9 @@ struct Answer {
     status: u16,
     body: String,
     etag: Option<String>,
+    /// A download's content, and the name the server gave it.
+    blob: Option<web_sys::Blob>,
+    file_name: Option<String>,
 }
 
 fn decode<T: DeserializeOwned>(answer: Answer) -> Result<T, ClientError> {
@@ -440,6 +507,10 @@ async fn fetch(call: &Call, bearer: Option<&str>) -> Result<Answer, wasm_bindgen
         headers.set("Content-Type", "application/json")?;
         init.set_body(&body.into());
     }
+    if let Some((file, content_type)) = &call.upload {
+        headers.set("Content-Type", content_type)?;
+        init.set_body(file);
+    }
     if let Some(token) = bearer {
         headers.set("Authorization", &["Bearer ", token].concat())?;
     }
@@ -451,13 +522,25 @@ async fn fetch(call: &Call, bearer: Option<&str>) -> Result<Answer, wasm_bindgen
     let response: Response = JsFuture::from(leptos::prelude::window().fetch_with_request(&request))
         .await?
         .dyn_into()?;
-    let body = JsFuture::from(response.text()?)
-        .await?
-        .as_string()
-        .unwrap_or_default();
+    let (mut body, mut blob) = (String::new(), None);
+    if call.download && response.ok() {
+        blob = Some(JsFuture::from(response.blob()?).await?.dyn_into()?);
+    } else {
+        body = JsFuture::from(response.text()?)
+            .await?
+            .as_string()
+            .unwrap_or_default();
+    }
+    let file_name = response
+        .headers()
+        .get("Content-Disposition")?
+        // `attachment; filename="notes-2026-12-03.zip"`: the name is what the quotes hold.
+        .and_then(|d| d.split('"').nth(1).map(str::to_owned));
     Ok(Answer {
         status: response.status(),
         body,
         etag: response.headers().get("ETag")?,
+        blob,
+        file_name,
     })
 }

@@ -2,6 +2,7 @@
 //! `app::client::Client` context: the token store in `localStorage` and the HTTP client.
 
 mod api;
+mod download;
 mod drafts;
 mod markdown;
 mod renewal;

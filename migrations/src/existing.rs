@@ -16,15 +16,15 @@ pub enum Notes {
     Content,
 }
 
-/// Runs the statement `fill` makes from each existing note's `columns` (the id is always
-/// read), if it makes one, in id order. Each migration reads only the columns it needs,
+/// Runs the statements `fill` makes from each existing note's `columns` (the id is always
+/// read), in id order. Each migration reads only the columns it needs,
 /// which also keeps their queries' texts apart: the driver prepares a statement once per
 /// connection, and one text shared by two migrations would be reused across a column's
 /// change of type between them (PostgreSQL: "cached plan must not change result type").
 pub async fn fill_notes(
     manager: &SchemaManager<'_>,
     columns: &[Notes],
-    mut fill: impl FnMut(&QueryResult) -> Result<Option<Statement>, DbErr>,
+    mut fill: impl FnMut(&QueryResult) -> Result<Vec<Statement>, DbErr>,
 ) -> Result<(), DbErr> {
     let db = manager.get_connection();
     let mut after = 0_i64;
@@ -42,7 +42,7 @@ pub async fn fill_notes(
             )
             .await?;
         for row in &rows {
-            if let Some(statement) = fill(row)? {
+            for statement in fill(row)? {
                 db.execute_raw(statement).await?;
             }
             after = row.try_get("", "id")?;

@@ -14,6 +14,7 @@ mod m20261125_000011_legacy_lengths;
 mod m20261126_000012_login_attempts;
 mod m20261203_000013_two_step;
 pub mod m20261203_000014_tags_and_pins;
+mod m20261204_000015_trash;
 pub mod search;
 
 pub struct Migrator;
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000012_login_attempts::Migration),
             Box::new(m20261203_000013_two_step::Migration),
             Box::new(m20261203_000014_tags_and_pins::Migration),
+            Box::new(m20261204_000015_trash::Migration),
         ]
     }
 }

@@ -124,7 +124,7 @@ async fn fill_search_text(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
             .value(Notes::SearchText, searchable(&title, &content))
             .and_where(Expr::col(Notes::Id).eq(id))
             .to_owned();
-        Ok(Some(backend.build(&update)))
+        Ok(vec![backend.build(&update)])
     })
     .await
 }

@@ -140,30 +140,54 @@ impl MigrationTrait for Migration {
     }
 }
 
-/// The rows that record one note's tags.
-pub fn tag_rows(note_id: i64, author_id: i64, content: &str) -> Option<InsertStatement> {
-    let tags = markup::tags::with_parents(&markup::tags::tags(content));
-    if tags.is_empty() {
-        return None;
+/// The rows that record one note's tags, in as many statements as they need.
+pub fn tag_rows(note_id: i64, author_id: i64, content: &str) -> Vec<InsertStatement> {
+    tag_rows_of([(note_id, author_id, content)])
+}
+
+/// Rows per statement: five values each stays far below the bound on a statement's
+/// values (32,766 in SQLite, 65,535 in PostgreSQL), however many tags a note holds.
+const ROWS_PER_STATEMENT: usize = 1000;
+
+/// The rows that record the tags of many notes, `(id, author, content)`: a batch of
+/// notes in one round trip unless their tags are very many.
+pub fn tag_rows_of<'a>(
+    notes: impl IntoIterator<Item = (i64, i64, &'a str)>,
+) -> Vec<InsertStatement> {
+    let empty = || {
+        Query::insert()
+            .into_table(NoteTags::Table)
+            .columns([
+                NoteTags::NoteId,
+                NoteTags::AuthorId,
+                NoteTags::TagKey,
+                NoteTags::Tag,
+                NoteTags::Written,
+            ])
+            .to_owned()
+    };
+    let mut statements = Vec::new();
+    let (mut insert, mut rows) = (empty(), 0);
+    for (note_id, author_id, content) in notes {
+        for (tag, written) in markup::tags::with_parents(&markup::tags::tags(content)) {
+            insert.values_panic([
+                note_id.into(),
+                author_id.into(),
+                markup::tags::key(&tag).into(),
+                tag.into(),
+                written.into(),
+            ]);
+            rows += 1;
+            if rows == ROWS_PER_STATEMENT {
+                statements.push(std::mem::replace(&mut insert, empty()));
+                rows = 0;
+            }
+        }
     }
-    let mut insert = Query::insert();
-    insert.into_table(NoteTags::Table).columns([
-        NoteTags::NoteId,
-        NoteTags::AuthorId,
-        NoteTags::TagKey,
-        NoteTags::Tag,
-        NoteTags::Written,
-    ]);
-    for (tag, written) in tags {
-        insert.values_panic([
-            note_id.into(),
-            author_id.into(),
-            markup::tags::key(&tag).into(),
-            tag.into(),
-            written.into(),
-        ]);
+    if rows > 0 {
+        statements.push(insert);
     }
-    Some(insert.to_owned())
+    statements
 }
 
 /// Reads the tags of the notes that exist already.
@@ -174,7 +198,10 @@ async fn fill_tags(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
         let id: i64 = row.try_get("", "id")?;
         let author: i64 = row.try_get("", "author_id")?;
         let content: String = row.try_get("", "content")?;
-        Ok(tag_rows(id, author, &content).map(|insert| backend.build(&insert)))
+        Ok(tag_rows(id, author, &content)
+            .iter()
+            .map(|insert| backend.build(insert))
+            .collect())
     })
     .await
 }

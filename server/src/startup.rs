@@ -14,6 +14,7 @@ use crate::storage::{db, pruning};
 use axum::Router;
 use std::future::Future;
 use std::net::SocketAddr;
+use std::sync::Arc;
 use tokio::net::TcpListener;
 
 /// Why the server could not start; `main` prints it as one line.
@@ -67,6 +68,16 @@ async fn reseal_totp_secrets(db: &sea_orm::DatabaseConnection, keys: &SecretKeys
     }
 }
 
+/// Everything the pruner deletes: what accounts leave behind, and the trash past its
+/// retention.
+pub fn prunable(state: &AppState) -> Vec<Arc<dyn pruning::Prune>> {
+    let mut kinds = crate::accounts::prunable(&state.login_throttle);
+    kinds.push(Arc::new(crate::notes::trash::ExpiredTrash {
+        retention: state.trash_retention,
+    }));
+    kinds
+}
+
 impl Application {
     pub async fn build(config: &Config) -> Result<Self, StartupError> {
         if config.jwt_secret_generated {
@@ -111,11 +122,10 @@ impl Application {
             passwords,
             trusted_proxy_hops: config.trusted_proxy_hops,
             request_body_timeout: config.connections.request_body_timeout,
+            import_max_bytes: config.import_max_mb * 1_000_000,
+            trash_retention: config.trash_retention,
         });
-        pruning::spawn(
-            state.writer.clone(),
-            crate::accounts::prunable(&state.login_throttle),
-        );
+        pruning::spawn(state.writer.clone(), prunable(&state));
         let metrics_addr = match config.metrics {
             Some(listener) => serve_metrics(listener, state.clone()).await?,
             None => None,

@@ -309,7 +309,7 @@ pub fn NoteCard(
                     {reading()}
                     <ConfirmForm
                         form=deletion
-                        question="Delete this note? This cannot be undone."
+                        question="Move this note to the trash? You can restore it from there."
                         label="Delete note"
                         busy_label="Deleting…"
                         cancel_label="Keep it"

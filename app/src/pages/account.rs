@@ -2,7 +2,7 @@
 //! two-step sign-in, where they are signed in, signing out everywhere, and deleting the
 //! account.
 
-use crate::api::{Account, PasswordChange};
+use crate::api::{Account, ImportResult, PasswordChange};
 use crate::client::{ClientError, use_client};
 use crate::components::{
     ConfirmForm, FormMessage, FormState, SubmitButton, TextField, in_reader_locale,
@@ -47,6 +47,7 @@ pub fn AccountPage() -> impl IntoView {
             <ChangePassword username sessions_changed />
             <super::security::TwoStep />
             <super::security::Sessions changed=sessions_changed />
+            <YourNotes />
             <EndSessions />
             <DeleteAccount />
         </div>
@@ -135,6 +136,112 @@ fn ChangePassword(
 /// tokens in every tab once this page is gone.
 fn sign_out_here(navigate: impl Fn(&str, NavigateOptions)) {
     super::replace_with(navigate, paths::LOGOUT);
+}
+
+/// An import's result in words.
+fn imported(result: ImportResult) -> String {
+    let notes = |n: u64| match n {
+        1 => "1 note".to_owned(),
+        n => format!("{n} notes"),
+    };
+    match (result.created, result.skipped) {
+        (0, 0) => "The file held no notes.".into(),
+        (0, skipped) => format!("Nothing new: you have all {} already.", notes(skipped)),
+        (created, 0) => format!("Imported {}.", notes(created)),
+        (created, skipped) => format!(
+            "Imported {}; {} you have already were left out.",
+            notes(created),
+            notes(skipped)
+        ),
+    }
+}
+
+/// Every problem the server named, each with where it is: an import's errors are many.
+fn every_problem(error: ClientError) -> String {
+    match error {
+        ClientError::Fields(fields) => fields
+            .0
+            .into_iter()
+            .flat_map(|(place, messages)| {
+                messages
+                    .into_iter()
+                    .map(move |m| [&place, ": ", &m].concat())
+            })
+            .collect::<Vec<_>>()
+            .join(" "),
+        other => other.message(),
+    }
+}
+
+/// Taking one's notes out as a file, and bringing an export's notes in.
+#[component]
+fn YourNotes() -> impl IntoView {
+    let client = use_client();
+    let exporting = RwSignal::new(false);
+    let importing = RwSignal::new(None::<String>);
+    let said = RwSignal::new(String::new());
+    let file_input = NodeRef::<leptos::html::Input>::new();
+    let export = move |markdown: bool| {
+        exporting.set(true);
+        said.set("Preparing your download…".into());
+        spawn(async move {
+            let done = client.export_notes(markdown).await;
+            exporting.set(false);
+            match done {
+                Ok(()) => said.set("Your notes are downloaded.".into()),
+                Err(ClientError::SignedOut) => {}
+                Err(error) => said.set(error.message()),
+            }
+        });
+    };
+    let import = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let file = file_input
+            .get_untracked()
+            .and_then(|input| input.files())
+            .and_then(|files| files.get(0));
+        let Some(file) = file else {
+            said.set("Choose a file exported from Notes first (.json or .zip).".into());
+            return;
+        };
+        let megabytes = file.size() / 1e6;
+        importing.set(Some(format!(
+            "Importing {} ({megabytes:.1} MB)…",
+            file.name()
+        )));
+        said.set(String::new());
+        spawn(async move {
+            let result = client.import_notes(file).await;
+            importing.set(None);
+            match result {
+                Ok(result) => said.set(imported(result)),
+                Err(ClientError::SignedOut) => {}
+                Err(error) => said.set(["Nothing was imported. ", &every_problem(error)].concat()),
+            }
+        });
+    };
+    view! {
+        <section class="panel" aria-labelledby="your-notes-heading">
+            <h2 id="your-notes-heading">"Your notes"</h2>
+            <p>
+                "Take all your notes with you, as one JSON file or as Markdown files in a zip, or bring in notes from such a file. Deleted notes wait in the "
+                <a href=paths::TRASH>"Trash"</a> "."
+            </p>
+            <div class="actions">
+                <button type="button" on:click=move |_| export(false) disabled=move || exporting.get()>"Download as JSON"</button>
+                <button type="button" on:click=move |_| export(true) disabled=move || exporting.get()>"Download as Markdown"</button>
+            </div>
+            <form class="import" on:submit=import>
+                <label for="import-file">"Import notes from a file (.json or .zip)"</label>
+                <input id="import-file" type="file" accept=".json,.zip,application/json,application/zip" node_ref=file_input />
+                <button type="submit" disabled=move || importing.with(Option::is_some)>"Import"</button>
+            </form>
+            {move || importing.get().map(|what| view! {
+                <p class="importing"><progress aria-label="Importing"></progress> " " {what}</p>
+            })}
+            <p class="status" role="status" aria-live="polite">{move || said.get()}</p>
+        </section>
+    }
 }
 
 #[component]

@@ -6,12 +6,14 @@ mod logout;
 mod not_found;
 mod notes;
 mod security;
+mod trash;
 
 pub use account::{AccountPage, Me};
 pub use credentials::{LoginPage, RegisterPage};
 pub use logout::LogoutPage;
 pub use not_found::NotFoundPage;
 pub use notes::NotesPage;
+pub use trash::TrashPage;
 
 fn set_title(title: &str) {
     leptos::prelude::document().set_title(&[title, " · Notes"].concat());

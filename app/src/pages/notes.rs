@@ -19,6 +19,9 @@ const SEARCH_DELAY: Duration = Duration::from_millis(300);
 /// Where the composer's unsaved text is kept (`Backend::keep_draft`).
 const COMPOSER_DRAFT: &str = "new";
 
+/// How long "Undo" is offered after a delete (the trash keeps the note far longer).
+const UNDO_FOR: Duration = Duration::from_secs(8);
+
 /// The list's address for a search and a tag, either of which may be empty.
 fn list_url(terms: &str, tag: &str) -> String {
     let mut query = Vec::new();
@@ -260,13 +263,31 @@ pub fn NotesPage() -> impl IntoView {
         });
         status.set("Note saved.".into());
     });
+    // The note last deleted, while it can still be undone from here.
+    let undoable = RwSignal::new(None::<i64>);
+    let undo_timer = StoredValue::new(None::<TimeoutHandle>);
+    let forget_undo = move || {
+        if let Some(timer) = undo_timer.try_update_value(Option::take).flatten() {
+            timer.clear();
+        }
+        undoable.set(None);
+    };
     let on_deleted: Callback<i64> = Callback::new(move |id: i64| {
         edit_list(&|notes, count| {
             let before = notes.len();
             notes.retain(|n| n.id != id);
             *count -= (before - notes.len()) as u64;
         });
-        status.set("Note deleted.".into());
+        status.set(String::new());
+        forget_undo();
+        undoable.set(Some(id));
+        let timer = set_timeout_with_handle(
+            move || {
+                undoable.try_set(None);
+            },
+            UNDO_FOR,
+        );
+        undo_timer.set_value(timer.ok());
         drop(
             list_heading
                 .try_get_untracked()
@@ -274,6 +295,27 @@ pub fn NotesPage() -> impl IntoView {
                 .map(|el| el.focus()),
         );
     });
+
+    let undo = move |_| {
+        let Some(id) = undoable.get_untracked() else {
+            return;
+        };
+        forget_undo();
+        spawn(async move {
+            match client.restore_note(id).await {
+                Ok(note) => {
+                    just_saved.set(Some(note.id));
+                    edit_list(&|notes, count| {
+                        notes.push(note.clone());
+                        *count += 1;
+                    });
+                    status.set("Note restored.".into());
+                }
+                Err(ClientError::SignedOut) => {}
+                Err(error) => status.set(error.message()),
+            }
+        });
+    };
 
     let notes = move || match listing.get() {
         Listing::Loaded { notes, .. } => notes,
@@ -365,7 +407,12 @@ pub fn NotesPage() -> impl IntoView {
                     </form>
                 </div>
                 {tag_strip}
-                <p class="status" role="status" aria-live="polite">{move || status.get()}</p>
+                <p class="status" role="status" aria-live="polite">
+                    {move || status.get()}
+                    {move || undoable.get().map(|_| view! {
+                        <span class="undo">"Note deleted · " <button type="button" on:click=undo>"Undo"</button></span>
+                    })}
+                </p>
                 {move || match listing.get() {
                     Listing::Loading => view! {
                         <p class="checking" role="status">"Loading your notes…"</p>

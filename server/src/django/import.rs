@@ -487,10 +487,10 @@ async fn write(
             .await?;
         for note in batch {
             let (id, author, content) = (&note.id, &note.author_id, &note.content);
-            if let (Set(id), Set(author), Set(content)) = (id, author, content)
-                && let Some(tags) = tag_rows(*id, *author, content)
-            {
-                txn.execute(&tags).await?;
+            if let (Set(id), Set(author), Set(content)) = (id, author, content) {
+                for tags in tag_rows(*id, *author, content) {
+                    txn.execute(&tags).await?;
+                }
             }
         }
         progress.advance(batch.len() as u64);

@@ -283,9 +283,6 @@ pub struct ListQuery {
 
 impl IntoParams for ListQuery {
     fn into_params(_: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
-        let last = ObjectBuilder::new()
-            .schema_type(Type::String)
-            .enum_values(Some(["last"]));
         vec![
             parameter(
                 query::SEARCH,
@@ -305,28 +302,69 @@ impl IntoParams for ListQuery {
                     .schema_type(Type::String)
                     .examples(["work"]),
             ),
-            parameter(
-                query::PAGE,
-                ParameterIn::Query,
-                "Answer this page of a `PageNumberPagination` list: a number from 1, or \
-                 `last`. Any other value, or a page past the last, is 404 `Invalid page.`.",
-                OneOfBuilder::new()
-                    .item(positive_integer())
-                    .item(last)
-                    .examples([json!(2)]),
-            ),
-            parameter(
-                query::PAGE_SIZE,
-                ParameterIn::Query,
-                "Notes per page (20 by default); a larger number is cut to 100, and one that \
-                 is not a positive number is ignored. Given alone, it turns paging on too.",
-                // Any size is taken (and cut), so no 64-bit bound as on ids and pages.
-                ObjectBuilder::new()
-                    .schema_type(Type::Integer)
-                    .minimum(Some(1))
-                    .examples([50]),
-            ),
         ]
+        .into_iter()
+        .chain(paging_parameters())
+        .collect()
+    }
+}
+
+/// `page` and `page_size`, as every paged list reads them.
+fn paging_parameters() -> [Parameter; 2] {
+    let last = ObjectBuilder::new()
+        .schema_type(Type::String)
+        .enum_values(Some(["last"]));
+    [
+        parameter(
+            query::PAGE,
+            ParameterIn::Query,
+            "Answer this page of a `PageNumberPagination` list: a number from 1, or \
+             `last`. Any other value, or a page past the last, is 404 `Invalid page.`.",
+            OneOfBuilder::new()
+                .item(positive_integer())
+                .item(last)
+                .examples([json!(2)]),
+        ),
+        parameter(
+            query::PAGE_SIZE,
+            ParameterIn::Query,
+            "Notes per page (20 by default); a larger number is cut to 100, and one that \
+             is not a positive number is ignored. Given alone, it turns paging on too.",
+            // Any size is taken (and cut), so no 64-bit bound as on ids and pages.
+            ObjectBuilder::new()
+                .schema_type(Type::Integer)
+                .minimum(Some(1))
+                .examples([50]),
+        ),
+    ]
+}
+
+/// `GET /api/notes/trash/`'s parameters: paging only.
+pub struct PagingQuery(pub Option<PageRequest>);
+
+impl IntoParams for PagingQuery {
+    fn into_params(_: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
+        paging_parameters().into()
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for PagingQuery {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        let (mut page, mut page_size) = (None, None);
+        let raw = parts.uri.query().unwrap_or("");
+        for (key, value) in url::form_urlencoded::parse(raw.as_bytes()) {
+            match key.as_ref() {
+                query::PAGE => page = Some(value),
+                query::PAGE_SIZE => page_size = Some(value),
+                _ => {}
+            }
+        }
+        Ok(Self(PageRequest::parse(
+            page.as_deref(),
+            page_size.as_deref(),
+        )))
     }
 }
 

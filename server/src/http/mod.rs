@@ -22,7 +22,8 @@ use spa::Spa;
 use state::AppState;
 use std::time::Duration;
 use tower_http::catch_panic::CatchPanicLayer;
-use tower_http::compression::CompressionLayer;
+use tower_http::compression::predicate::{NotForContentType, Predicate};
+use tower_http::compression::{CompressionLayer, DefaultPredicate};
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
@@ -84,12 +85,14 @@ pub fn router(config: &Config, state: AppState) -> Router {
                     header::IF_MATCH,
                 ])
                 // A script on another origin may read a response header only when told.
-                .expose_headers([header::ETAG])
+                .expose_headers([header::ETAG, header::CONTENT_DISPOSITION])
                 .max_age(Duration::from_secs(3600)),
         );
     }
     let request_id = HeaderName::from_static("x-request-id");
-    app.layer(CompressionLayer::new())
+    // A zip export is deflated already.
+    let compress = DefaultPredicate::new().and(NotForContentType::const_new("application/zip"));
+    app.layer(CompressionLayer::new().compress_when(compress))
         .layer(CatchPanicLayer::custom(|_| {
             crate::error::ApiError::Internal("a handler panicked".into()).into_response()
         }))

@@ -3,7 +3,8 @@
 
 use crate::error::{ApiError, ApiResult};
 use crate::http::forwarded::forwarded_entries;
-use app::api::query;
+use crate::notes::paging::Numbered;
+use app::api::{Page, query};
 use axum::http::{HeaderMap, Uri, header};
 use std::collections::BTreeMap;
 use url::Url;
@@ -16,6 +17,17 @@ pub struct Links<'a> {
 }
 
 impl Links<'_> {
+    /// A page of a list as the API answers it, its links built from the request.
+    pub fn page<T>(&self, numbered: Numbered<T>) -> ApiResult<Page<T>> {
+        let (next, previous) = self.around(numbered.number, numbered.pages)?;
+        Ok(Page {
+            count: numbered.count,
+            next,
+            previous,
+            results: numbered.results,
+        })
+    }
+
     /// `(next, previous)` around page `number` of `pages`.
     pub fn around(&self, number: u64, pages: u64) -> ApiResult<(Option<String>, Option<String>)> {
         if pages == 1 {

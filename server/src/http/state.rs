@@ -32,6 +32,10 @@ pub struct Shared {
     pub trusted_proxy_hops: usize,
     /// How long a JSON body may take to arrive (`REQUEST_BODY_TIMEOUT`).
     pub request_body_timeout: Duration,
+    /// The largest import (`IMPORT_MAX_MB`), in bytes.
+    pub import_max_bytes: usize,
+    /// How long a deleted note can be restored (`TRASH_RETENTION`).
+    pub trash_retention: Duration,
 }
 
 impl AppState {

@@ -2,14 +2,19 @@
 //! versions for conditional writes, and SQLite's fast paths for the plain list and for
 //! new notes. Uses `accounts` (a note's author), `storage`, `ops` and `error`.
 
+pub mod export;
+pub mod files;
 pub mod group_commit;
+pub mod import;
 pub mod inline_reads;
 pub mod paging;
 pub mod precondition;
 pub mod search;
 pub mod store;
 pub mod tags;
+pub mod trash;
 
 pub use store::{
-    Filters, NoteChanges, Page, Versioned, create, delete, find, get, list, list_json, page, update,
+    Filters, NoteChanges, Page, Versioned, create, find, get, list, list_json, page, update,
 };
+pub use trash::delete;

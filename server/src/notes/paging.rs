@@ -16,6 +16,15 @@ enum PageNumber {
     NotANumber,
 }
 
+/// One page of a list and where it stands: page `number` of `pages`, of `count` results.
+#[derive(Debug)]
+pub struct Numbered<T> {
+    pub count: u64,
+    pub number: u64,
+    pub pages: u64,
+    pub results: Vec<T>,
+}
+
 /// Which page of how many notes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PageRequest {

@@ -5,7 +5,7 @@ use crate::accounts::users;
 use crate::error::{ApiError, ApiResult};
 use crate::notes::group_commit::GroupCommit;
 use crate::notes::inline_reads::InlineReads;
-use crate::notes::paging::{PageRequest, last_page};
+use crate::notes::paging::{Numbered, PageRequest, last_page};
 use crate::notes::precondition::Precondition;
 use crate::notes::search::{Plan, Terms};
 use crate::notes::tags::{self, TagFilter};
@@ -22,7 +22,7 @@ use sea_orm::{
 
 /// How often a conditional write re-reads a note that changed under it before giving up
 /// with `412`; only a list of tags naming a later version can need more than one.
-const CONDITIONAL_ATTEMPTS: usize = 3;
+pub(crate) const CONDITIONAL_ATTEMPTS: usize = 3;
 
 /// What a change sets; `None` leaves a field as it is.
 #[derive(Debug, Default)]
@@ -53,14 +53,8 @@ pub struct Versioned {
     pub version: i64,
 }
 
-/// One page of a list and where it stands.
-#[derive(Debug)]
-pub struct Page {
-    pub count: u64,
-    pub number: u64,
-    pub pages: u64,
-    pub results: Vec<app::api::Note>,
-}
+/// One page of the author's notes.
+pub type Page = Numbered<app::api::Note>;
 
 fn to_api(n: note::Shown) -> app::api::Note {
     app::api::Note {
@@ -74,7 +68,7 @@ fn to_api(n: note::Shown) -> app::api::Note {
     }
 }
 
-fn versioned(n: impl Into<note::Shown>) -> Versioned {
+pub(crate) fn versioned(n: impl Into<note::Shown>) -> Versioned {
     let n = n.into();
     Versioned {
         version: n.version,
@@ -298,41 +292,6 @@ pub async fn update(
         }
         txn.commit().await?;
         current = find(db, current.author_id, current.id).await?;
-    }
-    Err(ApiError::PreconditionFailed)
-}
-
-/// One statement, so a note deleted twice at once is deleted once and the other caller
-/// hears 404. Under `If-Match`, the statement also requires the version checked.
-pub async fn delete(
-    db: &DatabaseConnection,
-    author: i64,
-    id: i64,
-    precondition: &Precondition,
-) -> ApiResult<()> {
-    let this_note = || {
-        Note::delete_many()
-            .filter(Column::Id.eq(id))
-            .filter(Column::AuthorId.eq(author))
-    };
-    if !precondition.is_conditional() {
-        return match this_note().exec(db).await?.rows_affected {
-            1 => Ok(()),
-            _ => Err(ApiError::NotFound),
-        };
-    }
-    for _ in 0..CONDITIONAL_ATTEMPTS {
-        let current = find(db, author, id).await?;
-        if !precondition.is_met_by(current.version) {
-            return Err(ApiError::PreconditionFailed);
-        }
-        let deleted = this_note()
-            .filter(Column::Version.eq(current.version))
-            .exec(db)
-            .await?;
-        if deleted.rows_affected == 1 {
-            return Ok(());
-        }
     }
     Err(ApiError::PreconditionFailed)
 }

@@ -61,7 +61,7 @@ where
 {
     let txn = db.begin().await?;
     let written = note.insert(&txn).await?;
-    if let Some(insert) = tag_rows(written.id, written.author_id, &written.content) {
+    for insert in tag_rows(written.id, written.author_id, &written.content) {
         txn.execute(&insert).await?;
     }
     txn.commit().await?;
@@ -74,7 +74,7 @@ pub async fn replace(db: &impl ConnectionTrait, note: &note::Model) -> Result<()
         .filter(note_tag::Column::NoteId.eq(note.id))
         .exec(db)
         .await?;
-    if let Some(insert) = tag_rows(note.id, note.author_id, &note.content) {
+    for insert in tag_rows(note.id, note.author_id, &note.content) {
         db.execute(&insert).await?;
     }
     Ok(())

@@ -102,6 +102,16 @@ pub struct Settings {
     #[arg(long, env = "LOGIN_LOCKOUT", default_value = "15m", value_parser = positive_duration)]
     pub login_lockout: Duration,
 
+    /// How long a deleted note stays in the trash, where it can be restored, before it
+    /// is deleted for good
+    #[arg(long, env = "TRASH_RETENTION", default_value = "30d", value_parser = positive_duration)]
+    pub trash_retention: Duration,
+
+    /// The largest file `POST /api/notes/import/` takes, in megabytes (10^6 bytes); a
+    /// zip may hold at most four times as much once unpacked
+    #[arg(long, env = "IMPORT_MAX_MB", default_value = "64", value_parser = whole_number(1..=4096))]
+    pub import_max_mb: usize,
+
     /// Proxies in front of the server that append to X-Forwarded-For: the client is the
     /// address the outermost of them saw; their X-Forwarded-Proto and X-Forwarded-Host
     /// build paging links. With 0, the peer address is the client

@@ -8,6 +8,7 @@ mod django;
 #[path = "../support/django.rs"]
 mod django_fixture;
 mod errors;
+mod export;
 mod helpers;
 mod hosting;
 mod metrics;
@@ -19,6 +20,7 @@ mod search;
 mod sqlite;
 mod tags;
 mod tokens;
+mod trash;
 mod two_step;
 mod users;
 mod versions;

@@ -269,3 +269,24 @@ async fn notes_written_before_the_upgrade_have_their_tags() {
     );
     assert_eq!(app.notes(&old.tokens.access).await[0]["pinned"], false);
 }
+
+#[tokio::test]
+async fn a_note_with_thousands_of_tags_is_written_in_statements_the_database_takes() {
+    let app = TestApp::spawn().await;
+    let alice = app.user("alice").await;
+    // 8,000 rows of five values each: more than one statement may carry (SQLite 32,766).
+    let content: String = (0..8000).map(|n| format!("#t{n} ")).collect();
+    let note = app.create_note(&alice, "Many", &content).await;
+    let tags = tags_of(&app, &alice).await;
+    assert_eq!(tags.as_array().unwrap().len(), 8000);
+    assert_eq!(tagged(&app, &alice, "t7999").await, ["Many"]);
+    let (status, _) = patch(
+        &app,
+        &alice,
+        &note["id"],
+        json!({"content": format!("{content} #more")}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(tags_of(&app, &alice).await.as_array().unwrap().len(), 8001);
+}

@@ -5,8 +5,10 @@
 mod account;
 mod auth;
 pub mod docs;
+mod export;
 mod health;
 mod notes;
+mod trash;
 mod two_step;
 
 use crate::error::ApiError;
@@ -45,6 +47,11 @@ fn documented() -> OpenApiRouter<AppState> {
             notes::delete
         ))
         .routes(routes!(notes::delete_at_original_path))
+        .routes(routes!(trash::list, trash::empty))
+        .routes(routes!(trash::purge))
+        .routes(routes!(trash::restore))
+        .routes(routes!(export::export))
+        .routes(routes!(export::import))
         .routes(routes!(docs::schema))
         // Tokens and private notes must not be kept by any cache on the way.
         .layer(SetResponseHeaderLayer::overriding(

@@ -39,7 +39,7 @@ pub enum NoteList {
 const JSON: HeaderValue = HeaderValue::from_static("application/json");
 
 /// A note with its version as the `ETag`, for the client's next `If-Match`.
-struct Tagged(Versioned);
+pub(super) struct Tagged(pub Versioned);
 
 impl IntoResponse for Tagged {
     fn into_response(self) -> Response {
@@ -117,14 +117,7 @@ pub async fn list(
         headers: &headers,
         trusted_proxy_hops: state.trusted_proxy_hops,
     };
-    let (next, previous) = links.around(page.number, page.pages)?;
-    Ok(Json(NoteList::Page(Page {
-        count: page.count,
-        next,
-        previous,
-        results: page.results,
-    }))
-    .into_response())
+    Ok(Json(NoteList::Page(links.page(page)?)).into_response())
 }
 
 /// List tags

@@ -6,4 +6,5 @@ pub mod recovery_code;
 pub mod refresh_token;
 pub mod sign_in_challenge;
 pub mod totp_secret;
+pub mod trashed_note;
 pub mod user;

@@ -1,0 +1,171 @@
+//! The trash: deleted notes, most recently deleted first, each restored or deleted for
+//! good, and the whole trash emptied after a question.
+
+use crate::api::TrashedNote;
+use crate::client::{ClientError, use_client};
+use crate::components::{ConfirmForm, FormState, RetryPanel, in_reader_locale};
+use crate::task::spawn;
+use leptos::prelude::*;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Listing {
+    Loading,
+    Loaded { notes: Vec<TrashedNote>, count: u64 },
+    Failed(String),
+}
+
+#[component]
+pub fn TrashPage() -> impl IntoView {
+    super::set_title("Trash");
+    let client = use_client();
+    let listing = RwSignal::new(Listing::Loading);
+    let status = RwSignal::new(String::new());
+    let next_page = StoredValue::new(1u64);
+
+    // Page 1 afresh, or (`more`) the next page after what is shown.
+    let load = move |more: bool| {
+        if !more {
+            next_page.set_value(1);
+            listing.set(Listing::Loading);
+        }
+        let page = next_page.get_value();
+        spawn(async move {
+            match client.trash(page).await {
+                Ok(page) => {
+                    next_page.update_value(|n| *n += 1);
+                    listing.update(|l| match l {
+                        Listing::Loaded { notes, count } if more => {
+                            notes.extend(page.results);
+                            *count = page.count;
+                        }
+                        _ => {
+                            *l = Listing::Loaded {
+                                notes: page.results,
+                                count: page.count,
+                            }
+                        }
+                    });
+                }
+                Err(ClientError::SignedOut) => {}
+                Err(error) if more => status.set(error.message()),
+                Err(error) => listing.set(Listing::Failed(error.message())),
+            }
+        });
+    };
+    load(false);
+
+    let remove = move |id: i64, said: &'static str| {
+        listing.update(|l| {
+            if let Listing::Loaded { notes, count } = l {
+                let before = notes.len();
+                notes.retain(|n| n.id != id);
+                *count -= (before - notes.len()) as u64;
+            }
+        });
+        status.set(said.into());
+    };
+    let restore = move |id: i64| {
+        spawn(async move {
+            match client.restore_note(id).await {
+                Ok(_) => remove(id, "Note restored: it is back among your notes."),
+                Err(ClientError::NotFound) => remove(id, "That note is no longer in the trash."),
+                Err(ClientError::SignedOut) => {}
+                Err(error) => status.set(error.message()),
+            }
+        });
+    };
+    let purge = move |id: i64| {
+        let sure = window()
+            .confirm_with_message("Delete this note for good? It cannot be restored.")
+            .unwrap_or(false);
+        if !sure {
+            return;
+        }
+        spawn(async move {
+            match client.purge_note(id).await {
+                Ok(()) | Err(ClientError::NotFound) => remove(id, "Note deleted for good."),
+                Err(ClientError::SignedOut) => {}
+                Err(error) => status.set(error.message()),
+            }
+        });
+    };
+
+    let emptying = RwSignal::new(false);
+    let empty_form = FormState::new();
+    let empty = Callback::new(move |()| {
+        spawn(async move {
+            match client.empty_trash().await {
+                Ok(()) => {
+                    empty_form.done();
+                    emptying.set(false);
+                    listing.set(Listing::Loaded {
+                        notes: Vec::new(),
+                        count: 0,
+                    });
+                    status.set("The trash is empty.".into());
+                }
+                Err(ClientError::SignedOut) => {}
+                Err(error) => empty_form.fail(error),
+            }
+        });
+    });
+    let keep = Callback::new(move |()| emptying.set(false));
+
+    let card = move |t: TrashedNote| {
+        let id = t.id;
+        let deleted = in_reader_locale(&t.deleted_at, js_sys::Date::to_locale_string);
+        view! {
+            <li class="note">
+                <h3>{t.title}</h3>
+                <p class="note-meta">"Deleted " {deleted}</p>
+                <p class="note-content">{t.content}</p>
+                <div class="actions">
+                    <button type="button" on:click=move |_| restore(id)>"Restore"</button>
+                    <button type="button" class="danger" on:click=move |_| purge(id)>"Delete for good"</button>
+                </div>
+            </li>
+        }
+    };
+
+    view! {
+        <section class="panel trash-page" aria-labelledby="trash-heading">
+            <h1 id="trash-heading">"Trash"</h1>
+            <p>"Deleted notes wait here for a while before they are deleted for good. Restore one to bring it back as it was."</p>
+            <p class="status" role="status" aria-live="polite">{move || status.get()}</p>
+            {move || match listing.get() {
+                Listing::Loading => view! { <p class="checking" role="status">"Loading the trash…"</p> }.into_any(),
+                Listing::Failed(message) => view! {
+                    <RetryPanel message on_retry=Callback::new(move |()| load(false)) />
+                }.into_any(),
+                Listing::Loaded { notes, .. } if notes.is_empty() => view! {
+                    <div class="empty"><p>"The trash is empty."</p></div>
+                }.into_any(),
+                Listing::Loaded { notes, count } => {
+                    let more = (notes.len() as u64) < count;
+                    view! {
+                        {move || match emptying.get() {
+                            false => view! {
+                                <button type="button" class="danger" on:click=move |_| emptying.set(true)>"Empty trash…"</button>
+                            }.into_any(),
+                            true => view! {
+                                <ConfirmForm
+                                    form=empty_form
+                                    question="Delete every note in the trash for good?"
+                                    label="Empty trash"
+                                    busy_label="Emptying…"
+                                    cancel_label="Keep them"
+                                    on_confirm=empty
+                                    on_cancel=keep
+                                />
+                            }.into_any(),
+                        }}
+                        <ul class="notes">{notes.into_iter().map(card).collect_view()}</ul>
+                        {more.then(|| view! {
+                            <button type="button" on:click=move |_| load(true)>"Show more"</button>
+                        })}
+                    }.into_any()
+                }
+            }}
+        </section>
+    }
+}

@@ -1,0 +1,17 @@
+//! Handing a file the API sent to the browser's downloads, as a link to it would.
+
+use wasm_bindgen::{JsCast, JsValue};
+use web_sys::{Blob, HtmlAnchorElement, Url};
+
+/// Saves `blob` as `name`: a link to it, clicked, then let go.
+pub fn save(blob: &Blob, name: &str) -> Result<(), JsValue> {
+    let url = Url::create_object_url_with_blob(blob)?;
+    let link: HtmlAnchorElement = leptos::prelude::document()
+        .create_element("a")?
+        .dyn_into()?;
+    link.set_href(&url);
+    link.set_download(name);
+    link.click();
+    // The download has its own reference to the blob by now.
+    Url::revoke_object_url(&url)
+}
