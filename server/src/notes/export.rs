@@ -15,8 +15,12 @@ use sea_orm::{
 use std::io::{self, Write};
 use tokio::sync::mpsc;
 
-/// Notes read per round trip.
-const BATCH: u64 = 500;
+/// Notes read per round trip: at most ~40 MB of text even were every note 100,000
+/// characters, with two batches waiting in the channel.
+const BATCH: u64 = 100;
+/// Exports running at once; another caller gets 503 and tries again. Each holds a
+/// database connection now and then and, for a zip, a blocking thread throughout.
+pub const AT_ONCE: usize = 4;
 /// Bytes gathered before a chunk goes out.
 const CHUNK: usize = 64 * 1024;
 
@@ -149,10 +153,11 @@ impl Export {
                     if let Err(e) = serde_json::to_writer(&mut out, &note) {
                         return failed(&tx, e).await;
                     }
-                }
-                if out.len() >= CHUNK && tx.send(Ok(std::mem::take(&mut out).into())).await.is_err()
-                {
-                    return;
+                    if out.len() >= CHUNK
+                        && tx.send(Ok(std::mem::take(&mut out).into())).await.is_err()
+                    {
+                        return;
+                    }
                 }
             }
             out.extend_from_slice(b"]}");

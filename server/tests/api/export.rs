@@ -243,6 +243,30 @@ async fn two_imports_of_one_file_at_once_add_its_notes_once() {
 }
 
 #[tokio::test]
+async fn a_few_exports_run_at_once_and_another_hears_when_to_try_again() {
+    let app = TestApp::spawn().await;
+    let alice = app.user("alice").await;
+    // 20 MB of JSON: more than loopback's buffers hold, so an unread download stays open.
+    let text = "x".repeat(1000);
+    app.insert_notes(
+        &alice,
+        (0..20_000).map(|n| (format!("Note {n}"), text.clone())),
+    )
+    .await;
+    let mut running = Vec::new();
+    for _ in 0..server::notes::export::AT_ONCE {
+        running.push(export(&app, &alice, "").await);
+    }
+    let refused = app.get_as(&alice.tokens.access, "/api/notes/export/").await;
+    assert_eq!(refused.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert!(refused.headers().contains_key("retry-after"));
+    // One download read to its end (or given up) makes room.
+    let whole = running.pop().unwrap().bytes().await.unwrap();
+    assert!(whole.len() > 20_000_000);
+    export(&app, &alice, "?format=markdown").await;
+}
+
+#[tokio::test]
 async fn markdown_written_by_hand_imports_once_however_often_it_is_sent() {
     let app = TestApp::spawn().await;
     let bob = app.user("bob").await;
