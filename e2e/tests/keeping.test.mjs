@@ -71,6 +71,43 @@ test('the Trash page restores a note, deletes one for good and empties itself', 
   });
 });
 
+test('Undo in a filtered list, and the Trash page paged while notes leave it', async () => {
+  const user = await registerUser(BASE);
+  await createNoteApi(BASE, user.access, 'Standup', 'at ten #work');
+  await createNoteApi(BASE, user.access, 'Groceries', 'eggs #home');
+  for (let n = 1; n <= 22; n += 1) {
+    const note = await createNoteApi(BASE, user.access, `Old ${n}`, 'gone');
+    await api(BASE, 'DELETE', `/api/notes/${note.id}/`, { token: user.access });
+  }
+  await inBrowser(async (b) => {
+    const { page } = b;
+    await holdSession(page, BASE, user);
+    await page.goto(`${BASE}/?tag=work`);
+    const card = page.locator('.note', { hasText: 'Standup' });
+    await card.getByRole('button', { name: 'Delete' }).click();
+    await card.getByRole('button', { name: 'Delete note' }).click();
+    await page.getByText('No notes tagged #work.').waitFor();
+    await page.getByRole('button', { name: 'Undo' }).click();
+    await page.locator('.note h3', { hasText: 'Standup' }).waitFor();
+    assert.deepEqual(await titles(page), ['Standup'], 'only what the filter shows');
+
+    await page.goto(`${BASE}/trash`);
+    await page.locator('.note h3', { hasText: 'Old 22' }).waitFor();
+    assert.equal(await page.locator('.note').count(), 20);
+    await page.locator('.note', { hasText: 'Old 22' }).getByRole('button', { name: 'Restore' }).click();
+    await page.getByText('Note restored').waitFor();
+    const more = page.getByRole('button', { name: 'Show more' });
+    for (let click = 0; click < 3 && (await more.count()) > 0; click += 1) {
+      await more.click();
+      await page.getByRole('button', { name: 'Loading…' }).waitFor({ state: 'detached' });
+    }
+    const shown = await titles(page);
+    assert.equal(shown.length, 21, shown.join(', '));
+    assert.equal(new Set(shown).size, 21, 'no note twice');
+    assert.deepEqual(b.errors, []);
+  });
+});
+
 test('notes downloaded as Markdown from one account import into another, once', async () => {
   const alice = await registerUser(BASE);
   await createNoteApi(BASE, alice.access, 'Recipe: bread?', '# Bread\n\nflour, water #baking');

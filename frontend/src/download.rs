@@ -12,6 +12,11 @@ pub fn save(blob: &Blob, name: &str) -> Result<(), JsValue> {
     link.set_href(&url);
     link.set_download(name);
     link.click();
-    // The download has its own reference to the blob by now.
-    Url::revoke_object_url(&url)
+    // Let go of the blob once the download surely has it: revoking at once cancels the
+    // download in some browsers.
+    leptos::prelude::set_timeout(
+        move || drop(Url::revoke_object_url(&url)),
+        std::time::Duration::from_secs(30),
+    );
+    Ok(())
 }

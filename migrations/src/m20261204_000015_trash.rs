@@ -33,7 +33,9 @@ impl MigrationTrait for Migration {
                     // The note's own id: `notes` never hands it out again (AUTOINCREMENT
                     // on SQLite, a sequence on PostgreSQL), so it is free on restore.
                     .col(big_integer(TrashedNotes::Id).primary_key())
-                    .col(string_len(TrashedNotes::Title, 100))
+                    // Unbounded, as `notes.title` is since the Django import's legacy
+                    // lengths (m20261125_000011): a long title must be deletable too.
+                    .col(string(TrashedNotes::Title))
                     .col(text(TrashedNotes::Content))
                     .col(timestamp_with_time_zone(TrashedNotes::CreatedAt))
                     .col(timestamp_with_time_zone(TrashedNotes::UpdatedAt))

@@ -124,6 +124,7 @@ impl Application {
             request_body_timeout: config.connections.request_body_timeout,
             import_max_bytes: config.import_max_mb * 1_000_000,
             trash_retention: config.trash_retention,
+            exports: Arc::new(tokio::sync::Semaphore::new(crate::notes::export::AT_ONCE)),
         });
         pruning::spawn(state.writer.clone(), prunable(&state));
         let metrics_addr = match config.metrics {

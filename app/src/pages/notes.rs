@@ -266,10 +266,26 @@ pub fn NotesPage() -> impl IntoView {
     // The note last deleted, while it can still be undone from here.
     let undoable = RwSignal::new(None::<i64>);
     let undo_timer = StoredValue::new(None::<TimeoutHandle>);
-    let forget_undo = move || {
+    // The offer's clock stops while the pointer or focus is on it (WCAG 2.2.1), and with
+    // the page.
+    let stop_undo_clock = move || {
         if let Some(timer) = undo_timer.try_update_value(Option::take).flatten() {
             timer.clear();
         }
+    };
+    let start_undo_clock = move || {
+        stop_undo_clock();
+        let timer = set_timeout_with_handle(
+            move || {
+                undoable.try_set(None);
+            },
+            UNDO_FOR,
+        );
+        undo_timer.set_value(timer.ok());
+    };
+    on_cleanup(stop_undo_clock);
+    let forget_undo = move || {
+        stop_undo_clock();
         undoable.set(None);
     };
     let on_deleted: Callback<i64> = Callback::new(move |id: i64| {
@@ -279,15 +295,8 @@ pub fn NotesPage() -> impl IntoView {
             *count -= (before - notes.len()) as u64;
         });
         status.set(String::new());
-        forget_undo();
         undoable.set(Some(id));
-        let timer = set_timeout_with_handle(
-            move || {
-                undoable.try_set(None);
-            },
-            UNDO_FOR,
-        );
-        undo_timer.set_value(timer.ok());
+        start_undo_clock();
         drop(
             list_heading
                 .try_get_untracked()
@@ -305,10 +314,22 @@ pub fn NotesPage() -> impl IntoView {
             match client.restore_note(id).await {
                 Ok(note) => {
                     just_saved.set(Some(note.id));
-                    edit_list(&|notes, count| {
-                        notes.push(note.clone());
-                        *count += 1;
-                    });
+                    // Back in place when the whole unfiltered list is shown; otherwise
+                    // the server says where it belongs (if it shows here at all).
+                    let whole = listing
+                        .with_untracked(Listing::progress)
+                        .is_some_and(|(shown, count)| shown == count);
+                    let filtered = !search.get_untracked().trim().is_empty()
+                        || !tag.get_untracked().is_empty();
+                    if whole && !filtered {
+                        edit_list(&|notes, count| {
+                            notes.push(note.clone());
+                            *count += 1;
+                        });
+                    } else {
+                        load();
+                        load_tags();
+                    }
                     status.set("Note restored.".into());
                 }
                 Err(ClientError::SignedOut) => {}
@@ -410,7 +431,15 @@ pub fn NotesPage() -> impl IntoView {
                 <p class="status" role="status" aria-live="polite">
                     {move || status.get()}
                     {move || undoable.get().map(|_| view! {
-                        <span class="undo">"Note deleted · " <button type="button" on:click=undo>"Undo"</button></span>
+                        <span
+                            class="undo"
+                            on:mouseenter=move |_| stop_undo_clock()
+                            on:mouseleave=move |_| start_undo_clock()
+                            on:focusin=move |_| stop_undo_clock()
+                            on:focusout=move |_| start_undo_clock()
+                        >
+                            "Note deleted · " <button type="button" on:click=undo>"Undo"</button>
+                        </span>
                     })}
                 </p>
                 {move || match listing.get() {

@@ -2,7 +2,7 @@
 //! good, and the whole trash emptied after a question.
 
 use crate::api::TrashedNote;
-use crate::client::{ClientError, use_client};
+use crate::client::{ClientError, PAGE_SIZE, use_client};
 use crate::components::{ConfirmForm, FormState, RetryPanel, in_reader_locale};
 use crate::task::spawn;
 use leptos::prelude::*;
@@ -20,33 +20,47 @@ pub fn TrashPage() -> impl IntoView {
     let client = use_client();
     let listing = RwSignal::new(Listing::Loading);
     let status = RwSignal::new(String::new());
-    let next_page = StoredValue::new(1u64);
+    let loading_more = RwSignal::new(false);
 
-    // Page 1 afresh, or (`more`) the next page after what is shown.
+    // Page 1 afresh, or (`more`) the page after those shown. Restores and deletes here
+    // shift the server's pages, so the page is counted from what is shown and merged
+    // by id; past the end, what is shown is all.
     let load = move |more: bool| {
-        if !more {
-            next_page.set_value(1);
+        let shown = match listing.get_untracked() {
+            Listing::Loaded { notes, .. } if more => notes.len() as u64,
+            _ => 0,
+        };
+        if more {
+            loading_more.set(true);
+        } else {
             listing.set(Listing::Loading);
         }
-        let page = next_page.get_value();
         spawn(async move {
-            match client.trash(page).await {
-                Ok(page) => {
-                    next_page.update_value(|n| *n += 1);
-                    listing.update(|l| match l {
-                        Listing::Loaded { notes, count } if more => {
-                            notes.extend(page.results);
-                            *count = page.count;
-                        }
-                        _ => {
-                            *l = Listing::Loaded {
-                                notes: page.results,
-                                count: page.count,
+            let answer = client.trash(shown / PAGE_SIZE + 1).await;
+            loading_more.try_set(false);
+            match answer {
+                Ok(page) => listing.update(|l| match l {
+                    Listing::Loaded { notes, count } if more => {
+                        for note in page.results {
+                            if notes.iter().all(|n| n.id != note.id) {
+                                notes.push(note);
                             }
                         }
-                    });
-                }
+                        *count = page.count;
+                    }
+                    _ => {
+                        *l = Listing::Loaded {
+                            notes: page.results,
+                            count: page.count,
+                        }
+                    }
+                }),
                 Err(ClientError::SignedOut) => {}
+                Err(ClientError::NotFound) if more => listing.update(|l| {
+                    if let Listing::Loaded { notes, count } = l {
+                        *count = notes.len() as u64;
+                    }
+                }),
                 Err(error) if more => status.set(error.message()),
                 Err(error) => listing.set(Listing::Failed(error.message())),
             }
@@ -161,7 +175,9 @@ pub fn TrashPage() -> impl IntoView {
                         }}
                         <ul class="notes">{notes.into_iter().map(card).collect_view()}</ul>
                         {more.then(|| view! {
-                            <button type="button" on:click=move |_| load(true)>"Show more"</button>
+                            <button type="button" on:click=move |_| load(true) disabled=move || loading_more.get()>
+                                {move || if loading_more.get() { "Loading…" } else { "Show more" }}
+                            </button>
                         })}
                     }.into_any()
                 }

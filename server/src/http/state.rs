@@ -36,6 +36,8 @@ pub struct Shared {
     pub import_max_bytes: usize,
     /// How long a deleted note can be restored (`TRASH_RETENTION`).
     pub trash_retention: Duration,
+    /// Exports running now, at most `notes::export::AT_ONCE`.
+    pub exports: Arc<tokio::sync::Semaphore>,
 }
 
 impl AppState {

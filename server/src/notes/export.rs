@@ -15,8 +15,23 @@ use sea_orm::{
 use std::io::{self, Write};
 use tokio::sync::mpsc;
 
-/// Notes read per round trip.
-const BATCH: u64 = 500;
+/// Notes read per round trip: from `FIRST_BATCH`, doubled while a batch's text stays
+/// under `BATCH_BYTES` up to `MAX_BATCH`, and cut to fit it when notes are long. Ordinary
+/// notes are read 500 at a time (round trips are what an export on SQLite spends its
+/// time on); 100,000-character notes a few at a time, so a batch stays a few MB.
+const FIRST_BATCH: u64 = 100;
+const MAX_BATCH: u64 = 500;
+const BATCH_BYTES: u64 = 4 << 20;
+
+/// The next batch's size after one of `rows` notes that held `bytes` of text.
+fn next_batch(rows: u64, bytes: u64) -> u64 {
+    let fitting = rows.saturating_mul(BATCH_BYTES) / bytes.max(1);
+    fitting.min(rows.saturating_mul(2)).clamp(1, MAX_BATCH)
+}
+
+/// Exports running at once; another caller gets 503 and tries again. Each holds a
+/// database connection now and then and, for a zip, a blocking thread throughout.
+pub const AT_ONCE: usize = 4;
 /// Bytes gathered before a chunk goes out.
 const CHUNK: usize = 64 * 1024;
 
@@ -64,9 +79,9 @@ fn exported_from_trash(t: trashed_note::Model) -> ExportedNote {
 }
 
 /// Sends an author's rows, read a batch at a time in id order by `fetch` (the rows after
-/// an id), as exported notes. False once a read failed or the receiver is gone.
+/// an id, so many), as exported notes. False once a read failed or the receiver is gone.
 async fn send_in_batches<M, Fut>(
-    mut fetch: impl FnMut(i64) -> Fut,
+    mut fetch: impl FnMut(i64, u64) -> Fut,
     id: fn(&M) -> i64,
     export: fn(M) -> ExportedNote,
     to: &mpsc::Sender<Result<Vec<ExportedNote>, DbErr>>,
@@ -74,9 +89,9 @@ async fn send_in_batches<M, Fut>(
 where
     Fut: Future<Output = Result<Vec<M>, DbErr>>,
 {
-    let mut after = 0;
+    let (mut after, mut rows) = (0, FIRST_BATCH);
     loop {
-        let batch = match fetch(after).await {
+        let batch = match fetch(after, rows).await {
             Ok(batch) if batch.is_empty() => return true,
             Ok(batch) => batch,
             Err(e) => {
@@ -85,11 +100,13 @@ where
             }
         };
         after = batch.last().map_or(after, id);
-        if to
-            .send(Ok(batch.into_iter().map(export).collect()))
-            .await
-            .is_err()
-        {
+        let batch: Vec<ExportedNote> = batch.into_iter().map(export).collect();
+        let bytes = batch
+            .iter()
+            .map(|n| (n.title.len() + n.content.len()) as u64)
+            .sum();
+        rows = next_batch(batch.len() as u64, bytes);
+        if to.send(Ok(batch)).await.is_err() {
             return false;
         }
     }
@@ -100,24 +117,24 @@ impl Export {
     /// until the receiver is gone.
     async fn read(self, batches: mpsc::Sender<Result<Vec<ExportedNote>, DbErr>>) {
         let (db, author) = (&self.db, self.author);
-        let notes = |after: i64| {
+        let notes = |after: i64, rows: u64| {
             Note::find()
                 .filter(note::Column::AuthorId.eq(author))
                 .filter(note::Column::Id.gt(after))
                 .order_by_asc(note::Column::Id)
-                .limit(BATCH)
+                .limit(rows)
                 .into_partial_model::<note::Shown>()
                 .all(db)
         };
         if !send_in_batches(notes, |n| n.id, exported, &batches).await || !self.trash {
             return;
         }
-        let trash = |after: i64| {
+        let trash = |after: i64, rows: u64| {
             Trashed::find()
                 .filter(trashed_note::Column::AuthorId.eq(author))
                 .filter(trashed_note::Column::Id.gt(after))
                 .order_by_asc(trashed_note::Column::Id)
-                .limit(BATCH)
+                .limit(rows)
                 .all(db)
         };
         send_in_batches(trash, |t| t.id, exported_from_trash, &batches).await;
@@ -149,10 +166,11 @@ impl Export {
                     if let Err(e) = serde_json::to_writer(&mut out, &note) {
                         return failed(&tx, e).await;
                     }
-                }
-                if out.len() >= CHUNK && tx.send(Ok(std::mem::take(&mut out).into())).await.is_err()
-                {
-                    return;
+                    if out.len() >= CHUNK
+                        && tx.send(Ok(std::mem::take(&mut out).into())).await.is_err()
+                    {
+                        return;
+                    }
                 }
             }
             out.extend_from_slice(b"]}");
@@ -240,5 +258,19 @@ impl Write for Sender {
         self.tx
             .blocking_send(Ok(chunk.into()))
             .map_err(|_| io::Error::new(io::ErrorKind::BrokenPipe, "the client left"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn batches_grow_for_short_notes_and_shrink_for_long_ones() {
+        assert_eq!(next_batch(100, 40_000), 200, "doubling");
+        assert_eq!(next_batch(400, 160_000), MAX_BATCH);
+        // 100 notes of 100,000 characters: 10 MB, cut to fit 4 MB.
+        assert_eq!(next_batch(100, 10_000_000), 41);
+        assert_eq!(next_batch(1, 400_000_000), 1, "never none");
     }
 }

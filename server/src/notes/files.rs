@@ -6,7 +6,7 @@
 
 use app::api::ExportedNote;
 use serde_json::Value;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::hash::BuildHasher;
 
 const FENCE: &str = "---";
@@ -151,10 +151,13 @@ fn stem(title: &str) -> String {
 }
 
 /// Unique file names for an export, compared as case-insensitive file systems (Windows,
-/// macOS) compare them. Only a hash of each name is kept, so 100,000 notes cost about
-/// 2 MB: two names with one hash (odds of 1 in 2^64 a pair) only add a needless suffix.
+/// macOS) compare them. Only hashes are kept: of each name given, and of each stem with
+/// the next number to try for it, so 100,000 notes cost a few MB and 100,000 notes of
+/// one title do not count up from 1 each time. Two names with one hash (odds of 1 in
+/// 2^64 a pair) only add a needless number.
 pub struct FileNames {
     taken: HashSet<u64>,
+    next: HashMap<u64, u64>,
     hasher: std::collections::hash_map::RandomState,
 }
 
@@ -162,6 +165,7 @@ impl Default for FileNames {
     fn default() -> Self {
         Self {
             taken: HashSet::new(),
+            next: HashMap::new(),
             hasher: std::collections::hash_map::RandomState::new(),
         }
     }
@@ -170,17 +174,20 @@ impl Default for FileNames {
 impl FileNames {
     /// A new name in `folder` (empty, or ending in `/`) for a note titled `title`.
     pub fn name(&mut self, folder: &str, title: &str) -> String {
-        let stem = stem(title);
-        for n in 1u64.. {
+        let stem = [folder, &stem(title)].concat();
+        let family = self.hasher.hash_one(stem.to_lowercase());
+        let mut n = self.next.get(&family).copied().unwrap_or(1);
+        loop {
             let name = match n {
-                1 => format!("{folder}{stem}.md"),
-                n => format!("{folder}{stem} ({n}).md"),
+                1 => format!("{stem}.md"),
+                n => format!("{stem} ({n}).md"),
             };
+            n += 1;
             if self.taken.insert(self.hasher.hash_one(name.to_lowercase())) {
+                self.next.insert(family, n);
                 return name;
             }
         }
-        unreachable!("some number is free")
     }
 }
 
@@ -263,6 +270,9 @@ mod tests {
         assert_eq!(names.name("", "LPT1"), "LPT1_.md");
         assert_eq!(names.name("", "..."), "Untitled.md");
         assert_eq!(names.name("trash/", "Groceries"), "trash/Groceries.md");
+        // A title that looks like a numbered one takes its place, and the count goes on.
+        assert_eq!(names.name("", "Groceries (4)"), "Groceries (4).md");
+        assert_eq!(names.name("", "Groceries"), "Groceries (5).md");
         let long = names.name("", &"é".repeat(100));
         assert!(long.len() <= 255 - " (99999)".len(), "{}", long.len());
         assert!(long.ends_with("é.md"));

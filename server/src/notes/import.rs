@@ -7,7 +7,7 @@
 use crate::error::{ApiError, ApiResult};
 use crate::notes::files;
 use crate::storage::entities::note::{self, Entity as Note};
-use crate::storage::entities::trashed_note::{self, Entity as Trashed};
+use crate::storage::entities::trashed_note;
 use app::api::{ExportedNote, ImportResult};
 use app::errors::FieldErrors;
 use app::validation::{NoteContent, NoteTitle};
@@ -16,13 +16,16 @@ use futures::TryStreamExt;
 use migrations::m20261203_000014_tags_and_pins::tag_rows_of;
 use migrations::search::searchable;
 use sea_orm::ActiveValue::Set;
-use sea_orm::sea_query::{Expr, ExprTrait, Query};
+use sea_orm::sea_query::{Expr, ExprTrait, Query, UnionType};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityName, EntityTrait, QueryFilter,
-    StreamTrait, TransactionTrait,
+    ActiveModelTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityName, EntityTrait,
+    Statement, StreamTrait, TransactionTrait,
 };
+use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use sha2::{Digest, Sha256};
+use std::cell::Cell;
 use std::collections::HashSet;
+use std::fmt;
 use std::io::Read;
 
 /// Where in the file a problem is: the whole file.
@@ -31,6 +34,9 @@ const FILE: &str = "file";
 const MAX_PROBLEMS: usize = 20;
 /// Notes written per statement.
 const BATCH: usize = 200;
+/// Notes in one file at most: five times the 100,000 an export is measured with, and a
+/// bound on what one import holds in memory.
+pub const MAX_NOTES: usize = 500_000;
 
 /// A note ready to be written.
 #[derive(Debug)]
@@ -70,6 +76,15 @@ impl Problems {
         self.1 += 1;
     }
 
+    fn add_all(&mut self, place: &str, messages: Vec<String>) {
+        messages.into_iter().for_each(|m| self.add(place, m));
+    }
+
+    /// Enough named: the rest of the file need not be read.
+    fn full(&self) -> bool {
+        self.1 >= MAX_PROBLEMS
+    }
+
     fn finish<T>(self, value: T) -> ApiResult<T> {
         match self.0.is_empty() {
             true => Ok(value),
@@ -82,36 +97,125 @@ fn one_problem(message: impl Into<String>) -> ApiError {
     FieldErrors::single(FILE, message).into()
 }
 
-/// The notes of an export's JSON: `{"notes": [...]}` or the list alone.
+/// The notes of an export's JSON: `{"notes": [...]}` or the list alone. Read straight
+/// into notes, so memory is the text's own and never a generic tree of every value; the
+/// first entry that is not a note stops the reading and is named by its place.
 pub fn from_json(bytes: &[u8]) -> ApiResult<Vec<Incoming>> {
-    #[derive(serde::Deserialize)]
-    #[serde(untagged)]
-    enum Document {
-        Export { notes: Vec<serde_json::Value> },
-        List(Vec<serde_json::Value>),
-    }
-    let notes = match serde_json::from_slice::<Document>(bytes) {
-        Ok(Document::Export { notes } | Document::List(notes)) => notes,
-        Err(e) if e.is_data() => {
-            return Err(one_problem(
-                "Expected an export: {\"notes\": [...]} or a list of notes.",
-            ));
+    let reading = Cell::new(None);
+    let mut json = serde_json::Deserializer::from_slice(bytes);
+    let notes = Document { reading: &reading }
+        .deserialize(&mut json)
+        .and_then(|notes| json.end().map(|()| notes));
+    let notes = match notes {
+        Ok(notes) => notes,
+        Err(e) => {
+            return Err(match reading.get() {
+                // What a note holds is wrong: that note. Broken JSON is the file's.
+                Some(i) if e.is_data() => {
+                    FieldErrors::single(&format!("notes[{i}]"), e.to_string()).into()
+                }
+                _ if e.is_data() => one_problem(format!(
+                    "Expected an export: {{\"notes\": [...]}} or a list of notes ({e})."
+                )),
+                _ => one_problem(format!("Not valid JSON: {e}")),
+            });
         }
-        Err(e) => return Err(one_problem(format!("Not valid JSON: {e}"))),
     };
     let mut problems = Problems::default();
     let mut incoming = Vec::with_capacity(notes.len());
     for (i, note) in notes.into_iter().enumerate() {
-        let place = format!("notes[{i}]");
-        match serde_json::from_value::<ExportedNote>(note) {
-            Ok(note) => match checked(note) {
-                Ok(note) => incoming.push(note),
-                Err(messages) => messages.into_iter().for_each(|m| problems.add(&place, m)),
-            },
-            Err(e) => problems.add(&place, e.to_string()),
+        match checked(note) {
+            Ok(note) => incoming.push(note),
+            Err(messages) => problems.add_all(&format!("notes[{i}]"), messages),
+        }
+        if problems.full() {
+            break;
         }
     }
     problems.finish(incoming)
+}
+
+/// An export's top level: an object whose `notes` are read (the rest passed over), or
+/// the list alone. `reading` holds the index of the note being read, so an error inside
+/// one names it.
+struct Document<'a> {
+    reading: &'a Cell<Option<usize>>,
+}
+
+/// The list of notes itself.
+struct NoteList<'a> {
+    reading: &'a Cell<Option<usize>>,
+}
+
+impl<'de> DeserializeSeed<'de> for Document<'_> {
+    type Value = Vec<ExportedNote>;
+
+    fn deserialize<D: Deserializer<'de>>(self, json: D) -> Result<Self::Value, D::Error> {
+        json.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Document<'_> {
+    type Value = Vec<ExportedNote>;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an object with `notes`, or a list of notes")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+        NoteList {
+            reading: self.reading,
+        }
+        .visit_seq(seq)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut notes = None;
+        while let Some(key) = map.next_key::<String>()? {
+            if key == "notes" {
+                notes = Some(map.next_value_seed(NoteList {
+                    reading: self.reading,
+                })?);
+            } else {
+                map.next_value::<IgnoredAny>()?;
+            }
+        }
+        notes.ok_or_else(|| de::Error::missing_field("notes"))
+    }
+}
+
+impl<'de> DeserializeSeed<'de> for NoteList<'_> {
+    type Value = Vec<ExportedNote>;
+
+    fn deserialize<D: Deserializer<'de>>(self, json: D) -> Result<Self::Value, D::Error> {
+        json.deserialize_seq(self)
+    }
+}
+
+impl<'de> Visitor<'de> for NoteList<'_> {
+    type Value = Vec<ExportedNote>;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a list of notes")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut notes = Vec::new();
+        loop {
+            if notes.len() == MAX_NOTES {
+                return Err(de::Error::custom(format!(
+                    "more than {MAX_NOTES} notes in one file"
+                )));
+            }
+            self.reading.set(Some(notes.len()));
+            match seq.next_element::<ExportedNote>()? {
+                Some(note) => notes.push(note),
+                None => break,
+            }
+        }
+        self.reading.set(None);
+        Ok(notes)
+    }
 }
 
 /// The notes of a zip of Markdown files, unpacking at most `max_unpacked` bytes in all
@@ -120,10 +224,18 @@ pub fn from_json(bytes: &[u8]) -> ApiResult<Vec<Incoming>> {
 pub fn from_zip(bytes: &[u8], max_unpacked: u64) -> ApiResult<Vec<Incoming>> {
     let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes))
         .map_err(|e| one_problem(format!("Not a zip archive: {e}")))?;
+    if archive.len() > MAX_NOTES {
+        return Err(one_problem(format!(
+            "More than {MAX_NOTES} files in one archive."
+        )));
+    }
     let mut problems = Problems::default();
     let mut incoming = Vec::new();
     let mut budget = max_unpacked;
     for index in 0..archive.len() {
+        if problems.full() {
+            break;
+        }
         let mut file = archive
             .by_index(index)
             .map_err(|e| one_problem(format!("File {index} of the archive: {e}")))?;
@@ -164,12 +276,21 @@ pub fn from_zip(bytes: &[u8], max_unpacked: u64) -> ApiResult<Vec<Incoming>> {
             .unwrap_or(&name)
             .trim_end_matches(".md")
             .trim_end_matches(".MD");
-        match files::read(&text, stem)
-            .map_err(|m| vec![m])
-            .and_then(checked)
-        {
+        // A file written by hand has no creation time: its time in the archive stands in,
+        // so importing the same archive twice still finds it the second time.
+        let packed_at = file
+            .last_modified()
+            .and_then(|t| chrono::NaiveDateTime::try_from(t).ok())
+            .map(|t| t.and_utc().to_rfc3339());
+        let note = files::read(&text, stem).map(|mut note| {
+            if note.created_at.is_empty() {
+                note.created_at = packed_at.unwrap_or_default();
+            }
+            note
+        });
+        match note.map_err(|m| vec![m]).and_then(checked) {
             Ok(note) => incoming.push(note),
-            Err(messages) => messages.into_iter().for_each(|m| problems.add(&name, m)),
+            Err(messages) => problems.add_all(&name, messages),
         }
     }
     problems.finish(incoming)
@@ -227,94 +348,99 @@ fn checked(note: ExportedNote) -> Result<Incoming, Vec<String>> {
     }
 }
 
-/// The fingerprints of every note the author has, in the list and in the trash: each
-/// table read in one statement whose rows arrive as they are read.
+/// The fingerprints of every note the author has, in the list and in the trash, read in
+/// one statement (one snapshot: a note moving between the two meanwhile is seen once)
+/// whose rows arrive as they are read.
 async fn fingerprints(db: &impl StreamTrait, author: i64) -> ApiResult<HashSet<[u8; 16]>> {
-    let mut seen = HashSet::new();
-    for table in [note::Entity.table_ref(), trashed_note::Entity.table_ref()] {
-        let select = Query::select()
+    let of = |table| {
+        Query::select()
             .columns(["title", "content", "created_at"])
             .from(table)
             .and_where(Expr::col("author_id").eq(author))
-            .to_owned();
-        let mut rows = std::pin::pin!(db.stream(&select).await?);
-        while let Some(row) = rows.try_next().await? {
-            let (title, content): (String, String) =
-                (row.try_get_by_index(0)?, row.try_get_by_index(1)?);
-            let created_at: DateTime<Utc> = row.try_get_by_index(2)?;
-            seen.insert(Incoming::fingerprint(&title, &content, created_at));
-        }
+            .to_owned()
+    };
+    let select = of(note::Entity.table_ref())
+        .union(UnionType::All, of(trashed_note::Entity.table_ref()))
+        .to_owned();
+    let mut seen = HashSet::new();
+    let mut rows = std::pin::pin!(db.stream(&select).await?);
+    while let Some(row) = rows.try_next().await? {
+        let (title, content): (String, String) =
+            (row.try_get_by_index(0)?, row.try_get_by_index(1)?);
+        let created_at: DateTime<Utc> = row.try_get_by_index(2)?;
+        seen.insert(Incoming::fingerprint(&title, &content, created_at));
     }
     Ok(seen)
 }
 
-/// Writes the notes the author does not have yet, all or none.
+fn row(author: i64, n: &Incoming) -> note::ActiveModel {
+    note::ActiveModel {
+        search_text: Set(searchable(&n.title, &n.content)),
+        title: Set(n.title.clone()),
+        content: Set(n.content.clone()),
+        created_at: Set(n.created_at),
+        updated_at: Set(n.updated_at),
+        author_id: Set(author),
+        version: Set(1),
+        pinned: Set(n.pinned),
+        ..Default::default()
+    }
+}
+
+/// Writes the notes the author does not have yet, all or none. On PostgreSQL the author's
+/// row is locked first, so of two imports at once the second reads what the first wrote
+/// and skips it (SQLite has one writer: imports never overlap there).
 pub async fn import(
     db: &DatabaseConnection,
     author: i64,
     notes: Vec<Incoming>,
 ) -> ApiResult<ImportResult> {
     let txn = db.begin().await?;
+    if ConnectionTrait::get_database_backend(&txn) == DbBackend::Postgres {
+        txn.execute_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "SELECT id FROM users WHERE id = $1 FOR UPDATE",
+            [author.into()],
+        ))
+        .await?;
+    }
     // The author's own row, read in the transaction: a deleted account imports nothing.
     crate::accounts::users::by_id(&txn, author).await?;
     let mut seen = fingerprints(&txn, author).await?;
     let total = notes.len() as u64;
-    let fresh: Vec<Incoming> = notes
+    let (trashed, listed): (Vec<Incoming>, Vec<Incoming>) = notes
         .into_iter()
         .filter(|n| seen.insert(Incoming::fingerprint(&n.title, &n.content, n.created_at)))
-        .collect();
-    let created = fresh.len() as u64;
-    for chunk in fresh.chunks(BATCH) {
-        let rows = chunk.iter().map(|n| note::ActiveModel {
-            search_text: Set(searchable(&n.title, &n.content)),
-            title: Set(n.title.clone()),
-            content: Set(n.content.clone()),
+        .partition(|n| n.deleted_at.is_some());
+    let created = (listed.len() + trashed.len()) as u64;
+    for chunk in listed.chunks(BATCH) {
+        let written = Note::insert_many(chunk.iter().map(|n| row(author, n)))
+            .exec_with_returning(&txn)
+            .await?;
+        // The batch's tags in one statement (or a few), read from the rows as written.
+        let tagged = written.iter().map(|w| (w.id, author, w.content.as_str()));
+        for insert in tag_rows_of(tagged) {
+            txn.execute(&insert).await?;
+        }
+    }
+    // Into the trash with an id `notes` hands out, one at a time: a batch's `RETURNING`
+    // need not keep the order its rows were given in.
+    for n in trashed {
+        let id = row(author, &n).insert(&txn).await?.id;
+        Note::delete_by_id(id).exec(&txn).await?;
+        trashed_note::ActiveModel {
+            id: Set(id),
+            title: Set(n.title),
+            content: Set(n.content),
             created_at: Set(n.created_at),
             updated_at: Set(n.updated_at),
             author_id: Set(author),
             version: Set(1),
             pinned: Set(n.pinned),
-            ..Default::default()
-        });
-        let written = Note::insert_many(rows).exec_with_returning(&txn).await?;
-        let mut trashed = Vec::new();
-        let mut listed = Vec::new();
-        for (row, n) in written.into_iter().zip(chunk) {
-            match n.deleted_at {
-                Some(deleted_at) => trashed.push((row, deleted_at)),
-                None => listed.push(row),
-            }
+            deleted_at: Set(n.deleted_at.unwrap_or_else(Utc::now)),
         }
-        // The batch's tags in one statement.
-        let tagged = listed
-            .iter()
-            .map(|row| (row.id, author, row.content.as_str()));
-        for insert in tag_rows_of(tagged) {
-            txn.execute(&insert).await?;
-        }
-        // Into the trash, with ids `notes` handed out.
-        if !trashed.is_empty() {
-            Note::delete_many()
-                .filter(note::Column::Id.is_in(trashed.iter().map(|(row, _)| row.id)))
-                .exec(&txn)
-                .await?;
-            let rows = trashed
-                .into_iter()
-                .map(|(row, deleted_at)| trashed_note::ActiveModel {
-                    id: Set(row.id),
-                    title: Set(row.title),
-                    content: Set(row.content),
-                    created_at: Set(row.created_at),
-                    updated_at: Set(row.updated_at),
-                    author_id: Set(author),
-                    version: Set(row.version),
-                    pinned: Set(row.pinned),
-                    deleted_at: Set(deleted_at),
-                });
-            Trashed::insert_many(rows)
-                .exec_without_returning(&txn)
-                .await?;
-        }
+        .insert(&txn)
+        .await?;
     }
     txn.commit().await?;
     Ok(ImportResult {

@@ -224,6 +224,72 @@ fn zip_of(files: &[(&str, &[u8])]) -> Vec<u8> {
 }
 
 #[tokio::test]
+async fn two_imports_of_one_file_at_once_add_its_notes_once() {
+    let app = TestApp::spawn().await;
+    // Long enough that the two transactions overlap.
+    let notes: Vec<Value> = (0..2000)
+        .map(|n| json!({"title": format!("Note {n}"), "content": "text", "created_at": "2026-01-01T00:00:00Z"}))
+        .collect();
+    let body = serde_json::to_vec(&json!({ "notes": notes })).unwrap();
+    let bob = app.user("bob").await;
+    let (one, two) = tokio::join!(
+        import(&app, &bob, "application/json", body.clone()),
+        import(&app, &bob, "application/json", body),
+    );
+    assert_eq!((one.0, two.0), (StatusCode::OK, StatusCode::OK));
+    let created = one.1["created"].as_u64().unwrap() + two.1["created"].as_u64().unwrap();
+    assert_eq!(created, 2000, "{:?} {:?}", one.1, two.1);
+    assert_eq!(app.count_rows("SELECT COUNT(*) FROM notes").await, 2000);
+}
+
+#[tokio::test]
+async fn a_few_exports_run_at_once_and_another_hears_when_to_try_again() {
+    let app = TestApp::spawn().await;
+    let alice = app.user("alice").await;
+    // 20 MB of JSON: more than loopback's buffers hold, so an unread download stays open.
+    let text = "x".repeat(1000);
+    app.insert_notes(
+        &alice,
+        (0..20_000).map(|n| (format!("Note {n}"), text.clone())),
+    )
+    .await;
+    let mut running = Vec::new();
+    for _ in 0..server::notes::export::AT_ONCE {
+        running.push(export(&app, &alice, "").await);
+    }
+    let refused = app.get_as(&alice.tokens.access, "/api/notes/export/").await;
+    assert_eq!(refused.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert!(refused.headers().contains_key("retry-after"));
+    // One download read to its end (or given up) makes room.
+    let whole = running.pop().unwrap().bytes().await.unwrap();
+    assert!(whole.len() > 20_000_000);
+    export(&app, &alice, "?format=markdown").await;
+}
+
+#[tokio::test]
+async fn markdown_written_by_hand_imports_once_however_often_it_is_sent() {
+    let app = TestApp::spawn().await;
+    let bob = app.user("bob").await;
+    let zip = zip_of(&[
+        ("Shopping list.md", b"- milk\n- eggs #home"),
+        ("notes.txt", b"not a note"),
+    ]);
+    let (status, first) = import(&app, &bob, "application/zip", zip.clone()).await;
+    assert_eq!(
+        (status, first),
+        (StatusCode::OK, json!({"created": 1, "skipped": 0}))
+    );
+    let (status, again) = import(&app, &bob, "application/zip", zip).await;
+    assert_eq!(
+        (status, again),
+        (StatusCode::OK, json!({"created": 0, "skipped": 1}))
+    );
+    let notes = app.notes(&bob.tokens.access).await;
+    assert_eq!(notes[0]["title"], "Shopping list");
+    assert_eq!(notes[0]["content"], "- milk\n- eggs #home");
+}
+
+#[tokio::test]
 async fn a_bad_file_is_named_with_what_is_wrong_and_imports_nothing() {
     let app = TestApp::spawn_with(&[("IMPORT_MAX_MB", "1")]).await;
     let bob = app.user("bob").await;
@@ -241,6 +307,13 @@ async fn a_bad_file_is_named_with_what_is_wrong_and_imports_nothing() {
             serde_json::to_vec(&json!([good, {"title": "When", "content": "x", "created_at": "yesterday"}])).unwrap(),
             json!({"notes[1]": ["created_at: \"yesterday\" is not a date and time (RFC 3339)."]}),
         ),
+        (
+            // Read no further than the first entry that is not a note.
+            "application/json",
+            serde_json::to_vec(&json!([good, {"title": "No content"}, 7])).unwrap(),
+            json!("notes[1]"),
+        ),
+        ("application/json", b"[0, 0, 0]".to_vec(), json!("notes[0]")),
         ("application/zip", b"PK not really".to_vec(), json!("file")),
         (
             "application/zip",
@@ -263,7 +336,10 @@ async fn a_bad_file_is_named_with_what_is_wrong_and_imports_nothing() {
         let (status, errors) = import(&app, &bob, content_type, body).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{errors}");
         match expected {
-            Value::String(field) => assert!(errors[&field].is_array(), "{errors}"),
+            Value::String(field) => {
+                assert!(errors[&field].is_array(), "{errors}");
+                assert_eq!(errors.as_object().unwrap().len(), 1, "{errors}");
+            }
             expected => assert_eq!(errors, expected),
         }
     }

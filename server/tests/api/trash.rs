@@ -256,3 +256,23 @@ async fn deleting_the_account_takes_its_trash_with_it() {
         0
     );
 }
+
+#[tokio::test]
+async fn a_note_with_a_title_longer_than_today_allows_is_trashed_and_restored_whole() {
+    // Notes imported from the Django app keep what Django took: `notes.title` has no
+    // length limit, so the trash may not have one either.
+    let app = TestApp::spawn().await;
+    let alice = app.user("alice").await;
+    let long = "t".repeat(250);
+    app.insert_notes(&alice, [(long.clone(), "legacy".to_owned())])
+        .await;
+    let id = app.notes(&alice.tokens.access).await[0]["id"].clone();
+    assert_eq!(
+        delete(&app, &alice, &format!("/api/notes/{id}/")).await,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(trash_of(&app, &alice).await[0]["title"], long);
+    let back = restore(&app, &alice, &id).await;
+    assert_eq!(back.status(), StatusCode::OK);
+    assert_eq!(back.json::<Value>().await.unwrap()["title"], long);
+}

@@ -74,6 +74,8 @@ impl<S: Send + Sync> FromRequestParts<S> for ExportQuery {
             headers(("Content-Disposition" = String, description = "`attachment` and a file name."))),
         (status = BAD_REQUEST, response = BadRequest),
         (status = UNAUTHORIZED, response = Unauthorized),
+        (status = SERVICE_UNAVAILABLE, description = "Other exports are running (a few at a time); try again after `Retry-After`.",
+            body = app::errors::Detail, example = json!({"detail": messages::OVERLOADED})),
     ),
 )]
 pub async fn export(
@@ -90,6 +92,12 @@ pub async fn export(
     };
     // Before the first byte: a deleted account hears 401, not an empty export.
     users::by_id(&state.db, user.id).await?;
+    // Held until the body is sent (it lives in the stream below).
+    let running = state
+        .exports
+        .clone()
+        .try_acquire_owned()
+        .map_err(|_| ApiError::Overloaded)?;
     let export = Export {
         db: state.db.clone(),
         author: user.id,
@@ -109,8 +117,8 @@ pub async fn export(
         ),
     };
     // Fused: the compression layer polls a body once more after its end.
-    let stream = futures::stream::unfold(chunks, |mut chunks| async move {
-        chunks.recv().await.map(|chunk| (chunk, chunks))
+    let stream = futures::stream::unfold((chunks, running), |(mut chunks, running)| async move {
+        chunks.recv().await.map(|chunk| (chunk, (chunks, running)))
     })
     .fuse();
     let disposition = HeaderValue::from_str(&format!("attachment; filename=\"{file}\""))
