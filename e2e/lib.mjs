@@ -134,6 +134,9 @@ export async function storeTokens(page, pair) {
 /** Opens the app at `base` and stores `pair` as a signed-in tab holds it. */
 export async function holdSession(page, base, pair) {
   await page.goto(`${base}/login`);
+  // Once the app has started: one that starts after the tokens are stored sends itself
+  // home, racing the test's own next navigation.
+  await ready(page);
   await storeTokens(page, pair);
 }
 
