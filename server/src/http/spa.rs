@@ -1,6 +1,7 @@
 //! Serving the built SPA from `dist/`: hashed assets cached for a year, the app shell
-//! never cached, `200` for the client routes of `app`'s route tree (as leptos_axum lists
-//! them) and `404` (still the shell, which shows its not-found page) for any other path.
+//! and the service worker never cached (the worker under a policy of its own), `200`
+//! for the client routes of `app`'s route tree (as leptos_axum lists them) and `404`
+//! (still the shell, which shows its not-found page) for any other path.
 
 use axum::Router;
 use axum::body::Body;
@@ -14,6 +15,12 @@ use std::path::Path;
 use std::sync::Arc;
 use tower::ServiceExt;
 use tower_http::services::ServeDir;
+
+/// The service worker, written by the post-build hook.
+const WORKER: &str = "/sw.js";
+/// The worker's own policy: it fetches this origin's files into its cache and does
+/// nothing else (it imports no script and shows nothing).
+const WORKER_CSP: &str = "default-src 'none'; connect-src 'self'";
 
 /// Shown at every SPA path when `dist/` has not been built.
 const PLACEHOLDER: &str = "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
@@ -157,9 +164,14 @@ async fn file(State(spa): State<Spa>, request: Request) -> Response {
     } else {
         "no-cache"
     };
-    response
-        .headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
+    let headers = response.headers_mut();
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
+    if path == WORKER {
+        headers.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(WORKER_CSP),
+        );
+    }
     response
 }
 
