@@ -8,8 +8,9 @@
 //   the network.
 // - The API is never touched: its requests go to the network as if there were no worker.
 // - A new build waits until the page's person chooses "Reload" (the page posts
-//   "skip-waiting"), or until no tab runs the old one; then it takes over and deletes
-//   the old build's cache.
+//   "skip-waiting"), or until no tab runs the old one; then it takes over. It keeps the
+//   build before it, whose files tabs that have not reloaded yet may still ask for, and
+//   deletes older ones.
 const BUILD = '__BUILD__';
 const FILES = __FILES__;
 const CACHE = `notes-${BUILD}`;
@@ -30,24 +31,27 @@ self.addEventListener('message', (event) => {
 self.addEventListener('activate', (event) => {
   event.waitUntil(
     (async () => {
-      for (const key of await caches.keys()) {
-        if (key.startsWith('notes-') && key !== CACHE) await caches.delete(key);
-      }
+      // Oldest first: all but the newest other build go.
+      const others = (await caches.keys()).filter((key) => key.startsWith('notes-') && key !== CACHE);
+      for (const key of others.slice(0, -1)) await caches.delete(key);
       await self.clients.claim();
     })(),
   );
 });
+
+/** This build's copy, else the build before's (for a tab still running it). */
+async function cached(request, options) {
+  const own = await (await caches.open(CACHE)).match(request, options);
+  return own || caches.match(request, options);
+}
 
 self.addEventListener('fetch', (event) => {
   const { request } = event;
   if (request.method !== 'GET') return;
   const url = new URL(request.url);
   if (url.origin !== self.location.origin || SERVER_PATHS.test(url.pathname)) return;
-  const cached = request.mode === 'navigate' ? SHELL : request;
+  const page = request.mode === 'navigate';
   event.respondWith(
-    caches
-      .open(CACHE)
-      .then((cache) => cache.match(cached, { ignoreSearch: request.mode === 'navigate' }))
-      .then((hit) => hit || fetch(request)),
+    cached(page ? SHELL : request, { ignoreSearch: page }).then((hit) => hit || fetch(request)),
   );
 });

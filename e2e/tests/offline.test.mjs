@@ -2,7 +2,7 @@
 // app shell opening with the server gone, and a new build deployed under an open tab.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { inBrowser, ownServer, workerInControl } from '../lib.mjs';
 
@@ -49,10 +49,23 @@ test('Chromium finds the app installable: a manifest with icons and a worker in 
 
 test('with the server gone, a reload still opens the app', async () => {
   await withOwnServer((server) =>
-    inBrowser(async ({ page }) => {
+    inBrowser(async ({ context, page }) => {
       await page.goto(`${server.url}/login`);
       await page.getByLabel('Username').waitFor();
       await workerInControl(page);
+      // Every file of the build is in the worker's cache...
+      const { listed, cached } = await page.evaluate(async () => {
+        const source = await (await fetch('/sw.js')).text();
+        const listed = JSON.parse(source.match(/FILES=(\[[^\]]*\])/)[1]);
+        const cache = await caches.open((await caches.keys()).find((k) => k.startsWith('notes-')));
+        const cached = (await cache.keys()).map((r) => new URL(r.url).pathname);
+        return { listed, cached };
+      });
+      assert.ok(listed.includes('/index.html') && listed.some((f) => f.endsWith('.wasm')), listed.join());
+      assert.deepEqual(cached.sort(), listed.sort());
+      // ...and only there: the browser's own cache (which keeps hashed files for a year)
+      // is emptied, so what opens below comes from the worker.
+      await (await context.newCDPSession(page)).send('Network.clearBrowserCache');
       await server.stop();
       await page.reload();
       await page.getByLabel('Username').waitFor();
@@ -63,14 +76,14 @@ test('with the server gone, a reload still opens the app', async () => {
   );
 });
 
-test('a build deployed under an open tab is offered, and Reload loads it', async () => {
+test('a build deployed under open tabs is offered in each, and Reload loads it', async () => {
   await withOwnServer((server) =>
-    inBrowser(async ({ page, errors }) => {
+    inBrowser(async ({ context, page, errors }) => {
       await page.goto(`${server.url}/login`);
       await page.getByLabel('Username').waitFor();
       await workerInControl(page);
-      const prompt = page.getByText('A new version is ready');
-      assert.equal(await prompt.count(), 0, 'the first install is not news');
+      const prompt = (p) => p.getByText('A new version is ready');
+      assert.equal(await prompt(page).count(), 0, 'the first install is not news');
 
       // The next build: another shell and another worker (another build id), served by a
       // restarted server.
@@ -80,16 +93,46 @@ test('a build deployed under an open tab is offered, and Reload loads it', async
       await rewrite(join(server.dist, 'sw.js'), /BUILD="[0-9a-f]+"/, 'BUILD="next"');
       await server.start();
 
-      // The page looks for a new build when the network comes back (and when it is shown
-      // again, and every half hour).
+      // A tab opened now runs the cached build while the browser installs the new one.
+      const other = await context.newPage();
+      await other.goto(`${server.url}/register`);
+      await prompt(other).waitFor();
+      assert.equal(await other.locator('meta[name=build]').count(), 0, 'still the old build');
+      // The open tab looks when the network comes back (and when it is shown again, and
+      // every half hour).
       await page.evaluate(() => window.dispatchEvent(new Event('online')));
-      await prompt.waitFor();
-      assert.equal(await page.locator('meta[name=build]').count(), 0, 'still the old build');
+      await prompt(page).waitFor();
+
+      await other.getByRole('button', { name: 'Reload' }).click();
+      await other.locator('meta[name=build][content=next]').waitFor({ state: 'attached' });
+      await other.getByLabel('Username').waitFor();
+      assert.equal(await prompt(other).count(), 0);
+      // The first tab did not choose: it keeps its build, and the offer, until it does.
+      assert.equal(await page.locator('meta[name=build]').count(), 0);
       await page.getByRole('button', { name: 'Reload' }).click();
       await page.locator('meta[name=build][content=next]').waitFor({ state: 'attached' });
-      await page.getByLabel('Username').waitFor();
-      assert.equal(await prompt.count(), 0);
       assert.deepEqual(errors, []);
+    }),
+  );
+});
+
+test('a build without a worker releases the browsers that hold one', async () => {
+  await withOwnServer((server) =>
+    inBrowser(async ({ page }) => {
+      await page.goto(`${server.url}/login`);
+      await workerInControl(page);
+      await server.stop();
+      await rm(join(server.dist, 'sw.js'));
+      await rewrite(join(server.dist, 'index.html'), '<title>Notes</title>',
+        '<title>Notes</title><meta name="build" content="next">');
+      await server.start();
+      // The page looks for a new worker; the one it finds unregisters itself and loads the
+      // page again, from the server.
+      await page.evaluate(() => window.dispatchEvent(new Event('online')));
+      await page.locator('meta[name=build][content=next]').waitFor({ state: 'attached' });
+      await page.getByLabel('Username').waitFor();
+      assert.deepEqual(await page.evaluate(() => caches.keys()), []);
+      assert.equal(await page.evaluate(() => navigator.serviceWorker.controller), null);
     }),
   );
 });

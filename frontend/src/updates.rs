@@ -10,10 +10,13 @@ use std::cell::Cell;
 use std::time::Duration;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{ServiceWorkerContainer, ServiceWorkerRegistration, ServiceWorkerState};
+use web_sys::{
+    ServiceWorker, ServiceWorkerContainer, ServiceWorkerRegistration, ServiceWorkerState,
+};
 
 const SCRIPT: &str = "/sw.js";
 const LOOK_EVERY: Duration = Duration::from_secs(30 * 60);
+const TAKE_OVER_WITHIN: Duration = Duration::from_secs(3);
 
 thread_local! {
     static WAITING: ArcRwSignal<bool> = ArcRwSignal::new(false);
@@ -78,26 +81,40 @@ pub fn start() {
 /// Marks a newer build as waiting once one is installed. The first worker ever installed
 /// is not news: the page already runs its build, and there is no controller yet.
 fn watch(registration: &ServiceWorkerRegistration) {
-    let is_update = || container().and_then(|c| c.controller()).is_some();
     if registration.waiting().is_some() && is_update() {
         WAITING.with(|waiting| waiting.set(true));
     }
+    // The browser looks for a new worker as the page loads, so one may be installing
+    // already, its `updatefound` gone before the app started.
+    if let Some(installing) = registration.installing() {
+        follow(&installing);
+    }
     let found = registration.clone();
     let on_found = wasm_bindgen::closure::Closure::<dyn Fn()>::new(move || {
-        let Some(installing) = found.installing() else {
-            return;
-        };
-        let worker = installing.clone();
-        let on_state = wasm_bindgen::closure::Closure::<dyn Fn()>::new(move || {
-            if worker.state() == ServiceWorkerState::Installed && is_update() {
-                WAITING.with(|waiting| waiting.set(true));
-            }
-        });
-        installing.set_onstatechange(Some(on_state.as_ref().unchecked_ref()));
-        on_state.forget();
+        if let Some(installing) = found.installing() {
+            follow(&installing);
+        }
     });
     registration.set_onupdatefound(Some(on_found.as_ref().unchecked_ref()));
     on_found.forget();
+}
+
+/// Marks `installing` as a waiting newer build once it is installed, if it is an update.
+fn follow(installing: &ServiceWorker) {
+    let worker = installing.clone();
+    let on_state = wasm_bindgen::closure::Closure::<dyn Fn()>::new(move || {
+        if worker.state() == ServiceWorkerState::Installed && is_update() {
+            WAITING.with(|waiting| waiting.set(true));
+        }
+    });
+    installing.set_onstatechange(Some(on_state.as_ref().unchecked_ref()));
+    on_state.forget();
+}
+
+/// Whether this page runs under a worker already: then a newly installed one is a newer
+/// build.
+fn is_update() -> bool {
+    container().and_then(|c| c.controller()).is_some()
 }
 
 /// Loads the newer build: the waiting worker takes over, and its taking over reloads
@@ -116,6 +133,14 @@ pub fn load_new_version() {
         match registration.and_then(|r| r.waiting()) {
             Some(waiting) => {
                 let _ = waiting.post_message(&"skip-waiting".into());
+                // Should the worker never take over (replaced meanwhile by a newer one),
+                // the choice still loads what the server has.
+                set_timeout(
+                    || {
+                        let _ = window().location().reload();
+                    },
+                    TAKE_OVER_WITHIN,
+                );
             }
             // Already taken over (another tab chose first): load what is there.
             None => {

@@ -22,6 +22,16 @@ const WORKER: &str = "/sw.js";
 /// nothing else (it imports no script and shows nothing).
 const WORKER_CSP: &str = "default-src 'none'; connect-src 'self'";
 
+/// Answered for the worker when the build has none (a development build): a browser
+/// that holds one from an earlier build swaps it for this, which deletes its caches and
+/// itself, and loads its pages again from the server, so no one is kept on that build.
+const RETIRING_WORKER: &str = "self.addEventListener('install', () => self.skipWaiting());\n\
+self.addEventListener('activate', (event) => event.waitUntil((async () => {\n\
+  for (const key of await caches.keys()) if (key.startsWith('notes-')) await caches.delete(key);\n\
+  await self.registration.unregister();\n\
+  for (const client of await self.clients.matchAll({ type: 'window' })) client.navigate(client.url);\n\
+})()));\n";
+
 /// Shown at every SPA path when `dist/` has not been built.
 const PLACEHOLDER: &str = "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
 <title>Notes API</title></head><body><h1>The Notes API is up.</h1>\
@@ -156,6 +166,9 @@ async fn file(State(spa): State<Spa>, request: Request) -> Response {
     // Only a missing file gets the shell: `304 Not Modified` for a revalidated file, or a
     // range answer, is the file's own.
     if response.status() == StatusCode::NOT_FOUND {
+        if path == WORKER {
+            return retiring_worker();
+        }
         return spa.shell(StatusCode::NOT_FOUND);
     }
     let mut response = response;
@@ -173,6 +186,20 @@ async fn file(State(spa): State<Spa>, request: Request) -> Response {
         );
     }
     response
+}
+
+/// The worker a build without one answers with: always revalidated, under the worker's
+/// policy.
+fn retiring_worker() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript"),
+            (header::CACHE_CONTROL, "no-cache"),
+            (header::CONTENT_SECURITY_POLICY, WORKER_CSP),
+        ],
+        RETIRING_WORKER,
+    )
+        .into_response()
 }
 
 #[cfg(test)]
