@@ -65,12 +65,16 @@ fn NewVersion() -> impl IntoView {
             client.load_new_version();
         }
     };
-    view! {
-        <Show when=ready>
-            <p class="new-version" role="status">
-                "A new version is ready · " <button type="button" on:click=reload>"Reload"</button>
-            </p>
-        </Show>
+    // A closure rather than `<Show>`, whose machinery the rest of the app does not use.
+    move || {
+        ready().then(|| {
+            view! {
+                <p class="new-version" role="status">
+                    "A new version is ready · "
+                    <button type="button" on:click=reload>"Reload"</button>
+                </p>
+            }
+        })
     }
 }
 
