@@ -81,7 +81,7 @@ else
 fi
 
 # The SPA build's npm tools, in .tools/: wasm-opt, and terser for the JS glue (Trunk's
-# post-build hook, scripts/minify-js.mjs).
+# post-build hook, scripts/post-build.mjs).
 BIN="$ROOT/.tools/node_modules/.bin"
 if "$BIN/wasm-opt" --version 2>/dev/null | grep -q "version $BINARYEN_VERSION" &&
   [ "$("$BIN/terser" --version 2>/dev/null || true)" = "terser $TERSER_VERSION" ]; then

@@ -99,6 +99,11 @@ pub trait Backend: Send + Sync {
     fn theme(&self) -> Theme;
     /// Shows `theme` and keeps the choice on this device.
     fn choose_theme(&self, theme: Theme);
+    /// Whether a newer build of the app has been deployed and is ready to load; reading
+    /// it in a reactive closure tracks it.
+    fn new_version(&self) -> bool;
+    /// Loads the newer build in place of this one (the page reloads).
+    fn load_new_version(&self);
     /// Unsaved text the signed-in person left in `slot` (the composer, an edit) on this
     /// device.
     fn draft(&self, slot: &str) -> Option<NoteInput>;

@@ -50,6 +50,31 @@ fn Shell() -> impl IntoView {
             </FlatRoutes>
         </main>
         <LeaveDialog />
+        <NewVersion />
+    }
+}
+
+/// "A new version is ready · Reload", once a deployment's build is installed beside this
+/// page's: the page keeps running its own build until the person chooses.
+#[component]
+fn NewVersion() -> impl IntoView {
+    let client = use_context::<Client>();
+    let ready = move || client.is_some_and(|c| c.new_version());
+    let reload = move |_| {
+        if let Some(client) = client {
+            client.load_new_version();
+        }
+    };
+    // A closure rather than `<Show>`, whose machinery the rest of the app does not use.
+    move || {
+        ready().then(|| {
+            view! {
+                <p class="new-version" role="status">
+                    "A new version is ready · "
+                    <button type="button" on:click=reload>"Reload"</button>
+                </p>
+            }
+        })
     }
 }
 

@@ -268,6 +268,14 @@ impl Backend for Browser {
         crate::theme::choose(theme);
     }
 
+    fn new_version(&self) -> bool {
+        crate::updates::new_version()
+    }
+
+    fn load_new_version(&self) {
+        crate::updates::load_new_version();
+    }
+
     fn draft(&self, slot: &str) -> Option<NoteInput> {
         crate::drafts::get(slot)
     }

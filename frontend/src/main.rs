@@ -8,6 +8,7 @@ mod markdown;
 mod renewal;
 mod session;
 mod theme;
+mod updates;
 
 use app::client::Client;
 use leptos::prelude::*;
@@ -21,6 +22,7 @@ fn main() {
         provide_context(Client::new(&api::Browser));
         session::follow_other_tabs();
         renewal::keep_fresh();
+        updates::start();
         view! { <app::App /> }
     });
 }

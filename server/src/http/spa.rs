@@ -1,6 +1,7 @@
 //! Serving the built SPA from `dist/`: hashed assets cached for a year, the app shell
-//! never cached, `200` for the client routes of `app`'s route tree (as leptos_axum lists
-//! them) and `404` (still the shell, which shows its not-found page) for any other path.
+//! and the service worker never cached (the worker under a policy of its own), `200`
+//! for the client routes of `app`'s route tree (as leptos_axum lists them) and `404`
+//! (still the shell, which shows its not-found page) for any other path.
 
 use axum::Router;
 use axum::body::Body;
@@ -14,6 +15,22 @@ use std::path::Path;
 use std::sync::Arc;
 use tower::ServiceExt;
 use tower_http::services::ServeDir;
+
+/// The service worker, written by the post-build hook.
+const WORKER: &str = "/sw.js";
+/// The worker's own policy: it fetches this origin's files into its cache and does
+/// nothing else (it imports no script and shows nothing).
+const WORKER_CSP: &str = "default-src 'none'; connect-src 'self'";
+
+/// Answered for the worker when the build has none (a development build): a browser
+/// that holds one from an earlier build swaps it for this, which deletes its caches and
+/// itself, and loads its pages again from the server, so no one is kept on that build.
+const RETIRING_WORKER: &str = "self.addEventListener('install', () => self.skipWaiting());\n\
+self.addEventListener('activate', (event) => event.waitUntil((async () => {\n\
+  for (const key of await caches.keys()) if (key.startsWith('notes-')) await caches.delete(key);\n\
+  await self.registration.unregister();\n\
+  for (const client of await self.clients.matchAll({ type: 'window' })) client.navigate(client.url);\n\
+})()));\n";
 
 /// Shown at every SPA path when `dist/` has not been built.
 const PLACEHOLDER: &str = "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
@@ -149,6 +166,9 @@ async fn file(State(spa): State<Spa>, request: Request) -> Response {
     // Only a missing file gets the shell: `304 Not Modified` for a revalidated file, or a
     // range answer, is the file's own.
     if response.status() == StatusCode::NOT_FOUND {
+        if path == WORKER {
+            return retiring_worker();
+        }
         return spa.shell(StatusCode::NOT_FOUND);
     }
     let mut response = response;
@@ -157,10 +177,29 @@ async fn file(State(spa): State<Spa>, request: Request) -> Response {
     } else {
         "no-cache"
     };
+    let headers = response.headers_mut();
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
+    if path == WORKER {
+        headers.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(WORKER_CSP),
+        );
+    }
     response
-        .headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
-    response
+}
+
+/// The worker a build without one answers with: always revalidated, under the worker's
+/// policy.
+fn retiring_worker() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript"),
+            (header::CACHE_CONTROL, "no-cache"),
+            (header::CONTENT_SECURITY_POLICY, WORKER_CSP),
+        ],
+        RETIRING_WORKER,
+    )
+        .into_response()
 }
 
 #[cfg(test)]

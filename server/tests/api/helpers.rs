@@ -99,6 +99,12 @@ impl TestApp {
         )
         .unwrap();
         std::fs::write(static_dir.join("robots.txt"), "User-agent: *\n").unwrap();
+        std::fs::write(static_dir.join("sw.js"), "self.onfetch = () => {};").unwrap();
+        std::fs::write(
+            static_dir.join("manifest.webmanifest"),
+            r#"{"name": "Notes"}"#,
+        )
+        .unwrap();
 
         let mut vars: HashMap<String, String> = [
             ("APP_ENV", "production"),

@@ -90,6 +90,55 @@ async fn the_policy_allows_the_shells_own_scripts_and_nothing_inline_else() {
 }
 
 #[tokio::test]
+async fn the_service_worker_is_revalidated_and_may_only_fetch_this_origin() {
+    let app = TestApp::spawn().await;
+    let worker = app.client.get(app.url("/sw.js")).send().await.unwrap();
+    assert_eq!(worker.status(), StatusCode::OK);
+    let headers = worker.headers();
+    assert_eq!(headers[header::CACHE_CONTROL], "no-cache");
+    assert_eq!(headers[header::CONTENT_TYPE], "text/javascript");
+    assert_eq!(
+        headers[header::CONTENT_SECURITY_POLICY],
+        "default-src 'none'; connect-src 'self'"
+    );
+
+    let manifest = app
+        .client
+        .get(app.url("/manifest.webmanifest"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        manifest.headers()[header::CONTENT_TYPE],
+        "application/manifest+json"
+    );
+    // Every other file keeps the page's policy.
+    let csp = manifest.headers()[header::CONTENT_SECURITY_POLICY]
+        .to_str()
+        .unwrap();
+    assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
+}
+
+#[tokio::test]
+async fn a_build_without_a_worker_retires_the_one_browsers_hold() {
+    let app = TestApp::spawn_with(&[("STATIC_DIR", "/nonexistent/dist")]).await;
+    let worker = app.client.get(app.url("/sw.js")).send().await.unwrap();
+    assert_eq!(worker.status(), StatusCode::OK);
+    let headers = worker.headers();
+    assert_eq!(headers[header::CACHE_CONTROL], "no-cache");
+    assert_eq!(headers[header::CONTENT_TYPE], "text/javascript");
+    assert_eq!(
+        headers[header::CONTENT_SECURITY_POLICY],
+        "default-src 'none'; connect-src 'self'"
+    );
+    let script = worker.text().await.unwrap();
+    assert!(
+        script.contains("self.registration.unregister()"),
+        "{script}"
+    );
+}
+
+#[tokio::test]
 async fn api_answers_are_never_cached_and_carry_a_request_id() {
     let app = TestApp::spawn().await;
     let response = app.post("/api/token/", json!({})).await;
