@@ -89,9 +89,9 @@ async fn the_policy_allows_the_shells_own_scripts_and_nothing_inline_else() {
     assert_eq!(headers[header::REFERRER_POLICY], "no-referrer");
 }
 
-#[tokio::test]
-async fn the_service_worker_is_revalidated_and_may_only_fetch_this_origin() {
-    let app = TestApp::spawn().await;
+/// The service worker's script, checked to be revalidated at every load and to run under
+/// its own policy.
+async fn worker_script(app: &TestApp) -> String {
     let worker = app.client.get(app.url("/sw.js")).send().await.unwrap();
     assert_eq!(worker.status(), StatusCode::OK);
     let headers = worker.headers();
@@ -101,6 +101,13 @@ async fn the_service_worker_is_revalidated_and_may_only_fetch_this_origin() {
         headers[header::CONTENT_SECURITY_POLICY],
         "default-src 'none'; connect-src 'self'"
     );
+    worker.text().await.unwrap()
+}
+
+#[tokio::test]
+async fn the_service_worker_is_revalidated_and_may_only_fetch_this_origin() {
+    let app = TestApp::spawn().await;
+    worker_script(&app).await;
 
     let manifest = app
         .client
@@ -122,16 +129,7 @@ async fn the_service_worker_is_revalidated_and_may_only_fetch_this_origin() {
 #[tokio::test]
 async fn a_build_without_a_worker_retires_the_one_browsers_hold() {
     let app = TestApp::spawn_with(&[("STATIC_DIR", "/nonexistent/dist")]).await;
-    let worker = app.client.get(app.url("/sw.js")).send().await.unwrap();
-    assert_eq!(worker.status(), StatusCode::OK);
-    let headers = worker.headers();
-    assert_eq!(headers[header::CACHE_CONTROL], "no-cache");
-    assert_eq!(headers[header::CONTENT_TYPE], "text/javascript");
-    assert_eq!(
-        headers[header::CONTENT_SECURITY_POLICY],
-        "default-src 'none'; connect-src 'self'"
-    );
-    let script = worker.text().await.unwrap();
+    let script = worker_script(&app).await;
     assert!(
         script.contains("self.registration.unregister()"),
         "{script}"
