@@ -99,6 +99,9 @@ pub trait Backend: Send + Sync {
     fn theme(&self) -> Theme;
     /// Shows `theme` and keeps the choice on this device.
     fn choose_theme(&self, theme: Theme);
+    /// Whether the server answered the last request (not if the browser says it is
+    /// offline); reading it in a reactive closure tracks it.
+    fn reachable(&self) -> bool;
     /// Whether a newer build of the app has been deployed and is ready to load; reading
     /// it in a reactive closure tracks it.
     fn new_version(&self) -> bool;

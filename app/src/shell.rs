@@ -158,6 +158,17 @@ fn Header() -> impl IntoView {
     view! {
         <header class="site-header">
             <a href=paths::NOTES class="brand">"Notes"</a>
+            {move || {
+                client
+                    .is_some_and(|c| !c.reachable())
+                    .then(|| {
+                        view! {
+                            <span class="offline" role="status" title="The server cannot be reached">
+                                "Offline"
+                            </span>
+                        }
+                    })
+            }}
             <nav aria-label="Account">
                 {client.map(|client| view! { <ThemeSwitch client /> })}
                 {move || match signed_in.get() {

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { inBrowser, ownServer, workerInControl } from '../lib.mjs';
+import { inBrowser, ownServer, signInWithForm, workerInControl } from '../lib.mjs';
 
 /** Replaces `pattern` in the file at `path`, which must hold it. */
 async function rewrite(path, pattern, replacement) {
@@ -133,6 +133,32 @@ test('a build without a worker releases the browsers that hold one', async () =>
       await page.getByLabel('Username').waitFor();
       assert.deepEqual(await page.evaluate(() => caches.keys()), []);
       assert.equal(await page.evaluate(() => navigator.serviceWorker.controller), null);
+    }),
+  );
+});
+
+test('the header says Offline while the server cannot be reached, until it answers again', async () => {
+  await withOwnServer((server) =>
+    inBrowser(async ({ context, page, errors }) => {
+      const offline = page.getByRole('status').filter({ hasText: /^Offline$/ });
+      await page.goto(`${server.url}/login`);
+      await page.getByLabel('Username').waitFor();
+      assert.equal(await offline.count(), 0);
+
+      // The server goes away: the next request finds no answer.
+      await server.stop();
+      await signInWithForm(page, 'nobody');
+      await offline.waitFor();
+      // It comes back: the page's probe finds it without anyone clicking.
+      await server.start();
+      await offline.waitFor({ state: 'detached' });
+
+      // The browser's own word counts too, both ways.
+      await context.setOffline(true);
+      await offline.waitFor();
+      await context.setOffline(false);
+      await offline.waitFor({ state: 'detached' });
+      assert.deepEqual(errors, []);
     }),
   );
 });

@@ -112,6 +112,12 @@ test('both themes meet WCAG AA contrast for text and controls on every page', as
         const { failures } = await page.evaluate(contrastFailures);
         assert.deepEqual(failures, [], `${scheme} ${path}`);
       }
+      // The header's "Offline" mark, shown when the browser goes offline.
+      await b.context.setOffline(true);
+      await page.getByRole('status').filter({ hasText: /^Offline$/ }).waitFor();
+      const { failures } = await page.evaluate(contrastFailures);
+      assert.deepEqual(failures, [], `${scheme} offline`);
+      await b.context.setOffline(false);
       assert.deepEqual(b.errors, []);
     });
   }

@@ -268,6 +268,10 @@ impl Backend for Browser {
         crate::theme::choose(theme);
     }
 
+    fn reachable(&self) -> bool {
+        crate::reachability::reachable()
+    }
+
     fn new_version(&self) -> bool {
         crate::updates::new_version()
     }
@@ -501,7 +505,15 @@ fn unreadable() -> ClientError {
 }
 
 async fn send(call: &Call, bearer: Option<&str>) -> Result<Answer, ClientError> {
-    fetch(call, bearer).await.map_err(|_| ClientError::Network)
+    let answer = fetch(call, bearer).await;
+    crate::reachability::found(answer.is_ok());
+    answer.map_err(|_| ClientError::Network)
+}
+
+/// Asks the server whether it is up (`/healthz`); what it finds is recorded as any
+/// request's is.
+pub async fn probe() {
+    let _ = send(&Call::new("GET", "/healthz"), None).await;
 }
 
 async fn fetch(call: &Call, bearer: Option<&str>) -> Result<Answer, wasm_bindgen::JsValue> {

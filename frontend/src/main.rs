@@ -5,6 +5,7 @@ mod api;
 mod download;
 mod drafts;
 mod markdown;
+mod reachability;
 mod renewal;
 mod session;
 mod theme;
@@ -23,6 +24,7 @@ fn main() {
         session::follow_other_tabs();
         renewal::keep_fresh();
         updates::start();
+        reachability::watch();
         view! { <app::App /> }
     });
 }
