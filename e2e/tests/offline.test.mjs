@@ -14,6 +14,18 @@ async function rewrite(path, pattern, replacement) {
   await writeFile(path, after);
 }
 
+/**
+ * Deploys the next build on `server`: a shell marked `<meta name=build content=next>`, its
+ * worker (`dist/sw.js`) changed by `changeWorker`, served by the restarted server.
+ */
+async function deployNextBuild(server, changeWorker) {
+  await server.stop();
+  await rewrite(join(server.dist, 'index.html'), '<title>Notes</title>',
+    '<title>Notes</title><meta name="build" content="next">');
+  await changeWorker(join(server.dist, 'sw.js'));
+  await server.start();
+}
+
 /** Runs `story` with a server of its own, closed afterwards whatever happens. */
 async function withOwnServer(story) {
   const server = await ownServer();
@@ -85,13 +97,8 @@ test('a build deployed under open tabs is offered in each, and Reload loads it',
       const prompt = (p) => p.getByText('A new version is ready');
       assert.equal(await prompt(page).count(), 0, 'the first install is not news');
 
-      // The next build: another shell and another worker (another build id), served by a
-      // restarted server.
-      await server.stop();
-      await rewrite(join(server.dist, 'index.html'), '<title>Notes</title>',
-        '<title>Notes</title><meta name="build" content="next">');
-      await rewrite(join(server.dist, 'sw.js'), /BUILD="[0-9a-f]+"/, 'BUILD="next"');
-      await server.start();
+      // The next build: another shell and another worker (another build id).
+      await deployNextBuild(server, (worker) => rewrite(worker, /BUILD="[0-9a-f]+"/, 'BUILD="next"'));
 
       // A tab opened now runs the cached build while the browser installs the new one.
       const other = await context.newPage();
@@ -121,11 +128,7 @@ test('a build without a worker releases the browsers that hold one', async () =>
     inBrowser(async ({ page }) => {
       await page.goto(`${server.url}/login`);
       await workerInControl(page);
-      await server.stop();
-      await rm(join(server.dist, 'sw.js'));
-      await rewrite(join(server.dist, 'index.html'), '<title>Notes</title>',
-        '<title>Notes</title><meta name="build" content="next">');
-      await server.start();
+      await deployNextBuild(server, (worker) => rm(worker));
       // The page looks for a new worker; the one it finds unregisters itself and loads the
       // page again, from the server.
       await page.evaluate(() => window.dispatchEvent(new Event('online')));

@@ -159,19 +159,18 @@ async fn file(State(spa): State<Spa>, request: Request) -> Response {
         return refused;
     }
     let path = request.uri().path().to_owned();
-    let response = match spa.assets.clone().oneshot(request).await {
+    let mut response = match spa.assets.clone().oneshot(request).await {
         Ok(response) => response.map(Body::new),
         Err(never) => match never {},
     };
     // Only a missing file gets the shell: `304 Not Modified` for a revalidated file, or a
-    // range answer, is the file's own.
+    // range answer, is the file's own. A build without a worker has the retiring one.
     if response.status() == StatusCode::NOT_FOUND {
-        if path == WORKER {
-            return retiring_worker();
+        if path != WORKER {
+            return spa.shell(StatusCode::NOT_FOUND);
         }
-        return spa.shell(StatusCode::NOT_FOUND);
+        response = ([(header::CONTENT_TYPE, "text/javascript")], RETIRING_WORKER).into_response();
     }
-    let mut response = response;
     let cache = if is_hashed_asset(&path) {
         "public, max-age=31536000, immutable"
     } else {
@@ -186,20 +185,6 @@ async fn file(State(spa): State<Spa>, request: Request) -> Response {
         );
     }
     response
-}
-
-/// The worker a build without one answers with: always revalidated, under the worker's
-/// policy.
-fn retiring_worker() -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, "text/javascript"),
-            (header::CACHE_CONTROL, "no-cache"),
-            (header::CONTENT_SECURITY_POLICY, WORKER_CSP),
-        ],
-        RETIRING_WORKER,
-    )
-        .into_response()
 }
 
 #[cfg(test)]
