@@ -98,6 +98,13 @@ pub fn follow_other_tabs() {
     });
 }
 
+/// The signed-in person's id, read from the stored tokens (either will do: a refresh
+/// token outlives its access token); `None` when nobody is signed in.
+pub fn user_id() -> Option<i64> {
+    let tokens = read();
+    unverified_lifetime(&tokens.refresh.or(tokens.access)?)?.user_id
+}
+
 /// Seconds since the Unix epoch, by the browser's clock.
 pub fn now() -> i64 {
     (js_sys::Date::now() / 1000.0) as i64

@@ -132,6 +132,7 @@ pub fn NoteCard(
     });
     let take_theirs = move |_| {
         if let Some(current) = theirs.get_untracked() {
+            client.forget_waiting(id);
             settle(current);
         }
     };
@@ -225,6 +226,35 @@ pub fn NoteCard(
         });
     });
     let has_draft = draft_slot.with_value(|slot| client.draft(slot).is_some());
+    // An edit made offline that the server's version overtook meanwhile: the same choice
+    // as when it happens while editing, with the person's text in the form.
+    Effect::new(move |_| {
+        let Some((made_on, mine)) = client.conflict(id) else {
+            return;
+        };
+        if mode.get_untracked() != Mode::Reading {
+            return;
+        }
+        mode.set(Mode::Opening);
+        spawn(async move {
+            match client.note(id).await {
+                Ok(current) => {
+                    title.set(mine.title);
+                    content.set(mine.content);
+                    base.set(Versioned {
+                        value: made_on,
+                        etag: current.etag.clone(),
+                    });
+                    theirs.set(Some(current));
+                    switch(Mode::Editing);
+                }
+                Err(error) => {
+                    mode.set(Mode::Reading);
+                    deletion.fail(error);
+                }
+            }
+        });
+    });
 
     let heading_id = format!("note-{id}-heading");
     let labelled_by = heading_id.clone();
@@ -244,6 +274,7 @@ pub fn NoteCard(
             <p class="note-meta">
                 "Written " <time datetime=note.created_at>{created.clone()}</time>
                 {updated.clone().map(|u| view! { ", edited " <time datetime=note.updated_at>{u}</time> })}
+                {move || client.waiting(id).then(|| view! { " · " <span class="waiting">"Waiting to sync"</span> })}
             </p>
         }
     };
