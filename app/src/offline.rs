@@ -68,6 +68,22 @@ pub struct Waiting {
 pub struct Queue {
     next: u64,
     pub changes: Vec<Waiting>,
+    /// The change on its way to the server, kept with the queue so that every tab leaves
+    /// it alone (it stays in `changes` until the server has it).
+    #[serde(default)]
+    pub sending: Option<u64>,
+}
+
+/// The version of a note the device answered with, in place of the server's `ETag`: the
+/// note's `updated_at` then. An edit made from it goes to the server only over a note
+/// that still has that `updated_at` (`opened_on_device`).
+pub fn device_version(note: &Note) -> String {
+    ["device:", &note.updated_at].concat()
+}
+
+/// The `updated_at` a [`device_version`] names; `None` for a server's `ETag`.
+pub fn opened_on_device(etag: &str) -> Option<&str> {
+    etag.strip_prefix("device:")
 }
 
 /// `later`'s fields over `earlier`'s.
@@ -130,8 +146,9 @@ impl Queue {
     }
 
     /// Adds a change, merged into the one already waiting for its note unless that one
-    /// is `sending`.
-    pub fn push(&mut self, change: Change, sending: Option<u64>) {
+    /// is being sent.
+    pub fn push(&mut self, change: Change) {
+        let sending = self.sending;
         let id = change.note_id();
         let open = self
             .changes
@@ -190,6 +207,14 @@ impl Queue {
     /// The change `seq` reached the server: it no longer waits.
     pub fn remove(&mut self, seq: u64) {
         self.changes.retain(|w| w.seq != seq);
+        if self.sending == Some(seq) {
+            self.sending = None;
+        }
+    }
+
+    /// Whether a change waits that can be sent (not only edits waiting for a choice).
+    pub fn has_sendable(&self) -> bool {
+        self.next_to_send().is_some()
     }
 
     /// Forgets every change of note `id` (the person took the server's version).
@@ -200,6 +225,9 @@ impl Queue {
     pub fn mark_conflict(&mut self, seq: u64) {
         if let Some(waiting) = self.changes.iter_mut().find(|w| w.seq == seq) {
             waiting.conflict = true;
+        }
+        if self.sending == Some(seq) {
+            self.sending = None;
         }
     }
 
@@ -218,15 +246,10 @@ impl Queue {
         }
     }
 
-    /// The next change to send: the oldest that waits for no choice, and behind no
-    /// change of its note that does.
+    /// The next change to send: the oldest that waits for no choice. (A later change of
+    /// a note waiting for a choice merges into it, or, a deletion, replaces it.)
     pub fn next_to_send(&self) -> Option<&Waiting> {
-        self.changes.iter().find(|w| {
-            !w.conflict
-                && !self.changes.iter().any(|c| {
-                    c.conflict && c.seq < w.seq && c.change.note_id() == w.change.note_id()
-                })
-        })
+        self.changes.iter().find(|w| !w.conflict)
     }
 
     /// `notes` (the server's, as last copied) as they read with the waiting changes made,
@@ -413,14 +436,14 @@ mod tests {
     fn edits_of_one_note_merge_and_keep_the_first_version() {
         let base = note(1, "Groceries", "Eggs");
         let mut queue = Queue::default();
-        queue.push(edit(&base, text("Shopping")), None);
+        queue.push(edit(&base, text("Shopping")));
         let mut second = base.clone();
         second.title = "Shopping".into();
         let pin = NotePatch {
             pinned: Some(true),
             ..Default::default()
         };
-        queue.push(edit(&second, pin), None);
+        queue.push(edit(&second, pin));
         assert_eq!(queue.len(), 1);
         let Change::Edit {
             patch, base: kept, ..
@@ -448,31 +471,32 @@ mod tests {
     #[test]
     fn a_note_written_offline_takes_its_edits_and_goes_with_its_deletion() {
         let mut queue = Queue::default();
-        queue.push(create(-5, "Draft"), None);
+        queue.push(create(-5, "Draft"));
         let written = Note {
             id: -5,
             ..note(0, "Draft", "words")
         };
-        queue.push(edit(&written, text("Plan")), None);
+        queue.push(edit(&written, text("Plan")));
         assert_eq!(queue.len(), 1);
         assert!(
             matches!(&queue.changes[0].change, Change::Create { note, .. } if note.title == "Plan" && note.content == "words")
         );
-        queue.push(Change::Delete { id: -5 }, None);
+        queue.push(Change::Delete { id: -5 });
         assert!(queue.is_empty());
     }
 
     #[test]
     fn changes_behind_the_one_being_sent_wait_and_follow_its_id() {
         let mut queue = Queue::default();
-        queue.push(create(-5, "Draft"), None);
+        queue.push(create(-5, "Draft"));
         let sending = queue.changes[0].seq;
+        queue.sending = Some(sending);
         let written = Note {
             id: -5,
             ..note(0, "Draft", "words")
         };
-        queue.push(edit(&written, text("Plan")), Some(sending));
-        queue.push(Change::Delete { id: -5 }, Some(sending));
+        queue.push(edit(&written, text("Plan")));
+        queue.push(Change::Delete { id: -5 });
         // The creation is on its way; the deletion waits behind it (the edit is moot).
         assert_eq!(queue.len(), 2);
         let from_server = note(41, "Draft", "words");
@@ -485,8 +509,8 @@ mod tests {
     fn deleting_drops_the_edits_before_it() {
         let base = note(3, "Old", "text");
         let mut queue = Queue::default();
-        queue.push(edit(&base, text("New")), None);
-        queue.push(Change::Delete { id: 3 }, None);
+        queue.push(edit(&base, text("New")));
+        queue.push(Change::Delete { id: 3 });
         assert_eq!(queue.changes.len(), 1);
         assert_eq!(queue.changes[0].change, Change::Delete { id: 3 });
     }
@@ -496,44 +520,106 @@ mod tests {
         let mut queue = Queue::default();
         let first = queue.temporary_id(1_000);
         assert_eq!(first, -1_000);
-        queue.push(create(first, "a"), None);
+        queue.push(create(first, "a"));
         assert_eq!(queue.temporary_id(1_000), -1_001);
         assert_eq!(queue.temporary_id(5_000), -5_000);
     }
 
     #[test]
-    fn a_conflict_holds_back_later_changes_of_its_note_only() {
+    fn an_edit_behind_one_being_sent_waits_apart_and_follows_a_new_id() {
+        let mut queue = Queue::default();
+        queue.push(create(-5, "Draft"));
+        let creating = queue.changes[0].seq;
+        queue.sending = Some(creating);
+        let written = Note {
+            id: -5,
+            ..note(0, "Draft", "words")
+        };
+        queue.push(edit(&written, text("Plan")));
+        queue.push(edit(&written, text("Plan B")));
+        // Not merged into the creation on its way; merged with each other.
+        assert_eq!(queue.len(), 2);
+        assert!(
+            matches!(&queue.changes[0].change, Change::Create { note, .. } if note.title == "Draft")
+        );
+        queue.created(-5, &note(41, "Draft", "words"));
+        queue.remove(creating);
+        assert_eq!(queue.sending, None);
+        let Change::Edit {
+            id, base, patch, ..
+        } = &queue.changes[0].change
+        else {
+            panic!("the edit waits");
+        };
+        assert_eq!((*id, base.id), (41, 41));
+        assert_eq!(patch.title.as_deref(), Some("Plan B"));
+    }
+
+    #[test]
+    fn removing_one_change_leaves_the_others_and_numbers_stay_unique() {
+        let mut queue = Queue::default();
+        for id in 1..=3 {
+            queue.push(Change::Delete { id });
+        }
+        let seqs: Vec<u64> = queue.changes.iter().map(|w| w.seq).collect();
+        queue.remove(seqs[1]);
+        let left: Vec<i64> = queue.changes.iter().map(|w| w.change.note_id()).collect();
+        assert_eq!(left, [1, 3]);
+        queue.push(Change::Delete { id: 4 });
+        assert!(queue.changes[2].seq > seqs[2]);
+    }
+
+    #[test]
+    fn a_conflict_waits_for_the_choice_while_other_notes_go_on() {
         let (a, b) = (note(1, "A", "a"), note(2, "B", "b"));
         let mut queue = Queue::default();
-        queue.push(edit(&a, text("A2")), None);
-        queue.push(edit(&b, text("B2")), None);
+        queue.push(edit(&a, text("A2")));
+        queue.push(edit(&b, text("B2")));
         let first = queue.changes[0].seq;
+        queue.sending = Some(first);
         queue.mark_conflict(first);
+        assert_eq!(queue.sending, None);
         assert_eq!(queue.next_to_send().map(|w| w.change.note_id()), Some(2));
         assert!(matches!(queue.conflict(1), Some(Change::Edit { .. })));
         assert_eq!(queue.conflict(2), None);
+        // A later edit of the note joins the one waiting for the choice.
+        queue.push(edit(&a, text("A3")));
+        assert_eq!(queue.len(), 2);
+        assert!(
+            matches!(queue.conflict(1), Some(Change::Edit { patch, .. }) if patch.title.as_deref() == Some("A3"))
+        );
+        queue.remove(queue.changes[1].seq);
+        assert!(!queue.has_sendable());
+        // Deleting the note ends the question.
+        queue.push(Change::Delete { id: 1 });
+        assert_eq!(queue.conflict(1), None);
+        assert!(queue.has_sendable());
         queue.forget(1);
-        assert!(!queue.holds(1));
-        assert!(queue.holds(2));
+        assert!(queue.is_empty());
+    }
+
+    #[test]
+    fn device_versions_are_told_from_the_servers() {
+        let n = note(1, "A", "a");
+        let version = device_version(&n);
+        assert_eq!(opened_on_device(&version), Some(n.updated_at.as_str()));
+        assert_eq!(opened_on_device("\"3\""), None);
     }
 
     #[test]
     fn the_overlay_shows_the_changes_in_list_order() {
         let (old, newer) = (note(1, "Old", "one"), note(2, "Newer", "two"));
         let mut queue = Queue::default();
-        queue.push(create(-9, "Offline"), None);
-        queue.push(
-            edit(
-                &old,
-                NotePatch {
-                    pinned: Some(true),
-                    content: Some("changed".into()),
-                    ..Default::default()
-                },
-            ),
-            None,
-        );
-        queue.push(Change::Delete { id: 2 }, None);
+        queue.push(create(-9, "Offline"));
+        queue.push(edit(
+            &old,
+            NotePatch {
+                pinned: Some(true),
+                content: Some("changed".into()),
+                ..Default::default()
+            },
+        ));
+        queue.push(Change::Delete { id: 2 });
         let mut notes = vec![newer, old];
         queue.overlay(&mut notes, 7);
         let ids: Vec<i64> = notes.iter().map(|n| n.id).collect();
@@ -547,8 +633,8 @@ mod tests {
     #[test]
     fn queues_survive_json() {
         let mut queue = Queue::default();
-        queue.push(create(-1, "a"), None);
-        queue.push(edit(&note(4, "b", "c"), text("d")), None);
+        queue.push(create(-1, "a"));
+        queue.push(edit(&note(4, "b", "c"), text("d")));
         let text = crate::json::to_string(&queue).unwrap();
         assert_eq!(crate::json::from_str::<Queue>(&text), Some(queue));
     }

@@ -310,6 +310,9 @@ pub(crate) struct Call {
     if_match: Option<String>,
     /// A file to keep: a successful answer is read as a blob, not text.
     download: bool,
+    /// Sent only with this person's tokens: a change kept for them is never sent as
+    /// someone who signed in meanwhile.
+    user: Option<i64>,
 }
 
 impl Call {
@@ -321,6 +324,14 @@ impl Call {
             upload: None,
             if_match: None,
             download: false,
+            user: None,
+        }
+    }
+
+    pub(crate) fn for_user(self, user: i64) -> Self {
+        Self {
+            user: Some(user),
+            ..self
         }
     }
 
@@ -371,8 +382,13 @@ async fn authorized(call: &Call) -> Result<Answer, ClientError> {
 
     let mut retried = false;
     loop {
-        // Read on every attempt: another tab may have renewed the pair meanwhile.
-        let sent = session::read().access;
+        // Read on every attempt: another tab may have renewed the pair meanwhile (or
+        // signed out, and someone else in).
+        let tokens = session::read();
+        if call.user.is_some() && tokens.user_id() != call.user {
+            return Err(ClientError::SignedOut);
+        }
+        let sent = tokens.access;
         let answer = send(call, sent.as_deref()).await?;
         if answer.status != 401 {
             return Ok(answer);

@@ -40,6 +40,7 @@ thread_local! {
     static QUEUE: ArcRwSignal<Queue> = ArcRwSignal::new(Queue::default());
     /// One change of the notes' copy at a time: each reads, changes and writes it whole.
     static WRITING: std::rc::Rc<Mutex<()>> = std::rc::Rc::new(Mutex::new(()));
+    static WRITES: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
 }
 
 async fn open(user: i64) -> Result<Cache, JsValue> {
@@ -77,19 +78,32 @@ pub async fn notes(user: i64) -> Option<Vec<Note>> {
     read(user, NOTES).await
 }
 
-/// Keeps `notes`, all of the person's notes as the server has them now.
-pub async fn keep_notes(user: i64, notes: Vec<Note>) {
+/// How many changes of single notes this tab has made to copies: a whole list asked for
+/// before one of them is older than the copy.
+pub fn writes() -> u32 {
+    WRITES.get()
+}
+
+/// Keeps `notes`, all of the person's notes as the server had them when [`writes`] was
+/// `since`; not if a note was changed in the copy since, nor once the person has gone.
+pub async fn keep_notes(user: i64, notes: Vec<Note>, since: u32) {
     let lock = WRITING.with(Clone::clone);
     let _writing = lock.lock().await;
-    write(user, NOTES, &notes).await;
+    if writes() == since && session::user_id() == Some(user) {
+        write(user, NOTES, &notes).await;
+    }
 }
 
 /// Changes the copy as a write the server took changed the note; nothing before there is
-/// a copy (the next full copy has it).
+/// a copy (the next full copy has it), nor once the person has signed out.
 pub fn change_notes(user: i64, change: impl FnOnce(&mut Vec<Note>) + 'static) {
+    WRITES.set(WRITES.get().wrapping_add(1));
     spawn(async move {
         let lock = WRITING.with(Clone::clone);
         let _writing = lock.lock().await;
+        if session::user_id() != Some(user) {
+            return;
+        }
         if let Some(mut notes) = read::<Vec<Note>>(user, NOTES).await {
             change(&mut notes);
             write(user, NOTES, &notes).await;
@@ -116,7 +130,11 @@ pub async fn tags(user: i64) -> Option<Vec<TagCount>> {
 }
 
 pub fn keep_tags(user: i64, tags: Vec<TagCount>) {
-    spawn(async move { write(user, TAGS, &tags).await });
+    spawn(async move {
+        if session::user_id() == Some(user) {
+            write(user, TAGS, &tags).await;
+        }
+    });
 }
 
 /// The person's waiting changes, as stored now.

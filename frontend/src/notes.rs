@@ -9,7 +9,9 @@ use crate::api::{Call, authed, versioned};
 use crate::{device, session, sync};
 use app::api::{Note, NoteInput, NotePatch, Page, TagCount, paths, query};
 use app::client::{ClientError, PAGE_SIZE, Versioned};
-use app::offline::{Change, Queue, as_patch, edited, listing, rewritten};
+use app::offline::{
+    Change, Queue, as_patch, device_version, edited, listing, opened_on_device, rewritten,
+};
 use leptos::prelude::With;
 
 /// The person signed in, whose device copy and queue these are.
@@ -57,7 +59,7 @@ fn wait(user: i64, change: impl FnOnce(&Queue) -> Change) -> Result<i64, ClientE
     let kept = device::change_queue(user, |queue| {
         let change = change(queue);
         let id = change.note_id();
-        queue.push(change, sync::sending());
+        queue.push(change);
         id
     });
     sync::replay();
@@ -122,10 +124,12 @@ pub async fn note(id: i64) -> Result<Versioned<Note>, ClientError> {
         false => versioned(Call::new("GET", paths::note(id))).await,
     };
     match answer {
-        Err(ClientError::Network) => Ok(Versioned {
-            value: note_on_device(user, id).await?,
-            etag: None,
-        }),
+        // Named by its device version, so that an edit made from it goes over no other.
+        Err(ClientError::Network) => {
+            let value = note_on_device(user, id).await?;
+            let etag = (!queued(user, id)).then(|| device_version(&value));
+            Ok(Versioned { value, etag })
+        }
         Ok(current) => {
             // An edit opened from this version and saved offline is made over it.
             device::keep_note(user, current.value.clone());
@@ -163,7 +167,13 @@ async fn change(
     etag: Option<String>,
 ) -> Result<Versioned<Note>, ClientError> {
     let user = user()?;
-    let answer = match (queued(user, id), &input) {
+    // Words written over a version the server was not asked for (opened offline, or
+    // without one) wait too, so that the sync checks that version first.
+    let unversioned = (patch.title.is_some() || patch.content.is_some())
+        && etag
+            .as_deref()
+            .is_none_or(|e| opened_on_device(e).is_some());
+    let answer = match (queued(user, id) || unversioned, &input) {
         (true, _) => Err(ClientError::Network),
         (false, Some(input)) => {
             let call = Call::new("PUT", paths::note(id)).body(input);
@@ -177,8 +187,9 @@ async fn change(
     match answer {
         Ok(saved) => {
             device::keep_note(user, saved.value.clone());
-            // Saved: an edit the person was choosing about is settled by this one.
-            if device::queue(user).conflict(id).is_some() {
+            // The whole text saved over the server's version: an edit the person was
+            // choosing about is settled by it (a pin or a tick settles nothing).
+            if input.is_some() && device::queue(user).conflict(id).is_some() {
                 let _ = device::change_queue(user, |q| q.forget(id));
             }
             Ok(saved)
@@ -189,7 +200,8 @@ async fn change(
             let shown = edited(base.clone(), &patch, &at);
             wait(user, |queue| Change::Edit {
                 id,
-                // Behind a change of the note, the version named then is not this one.
+                // Behind a change of the note, the version named then is not this one:
+                // the edit merges into that change, which keeps its own.
                 etag: etag.filter(|_| !queue.holds(id)),
                 patch,
                 base,
@@ -227,6 +239,12 @@ pub async fn delete(id: i64) -> Result<(), ClientError> {
         false => authed::<()>(Call::new("DELETE", paths::note(id))).await,
     };
     match answer {
+        // Gone: so is any question about an edit of it.
+        Ok(()) | Err(ClientError::NotFound) if device::queue(user).holds(id) => {
+            let _ = device::change_queue(user, |q| q.forget(id));
+            device::drop_note(user, id);
+            answer
+        }
         Ok(()) => {
             device::drop_note(user, id);
             Ok(())

@@ -15,7 +15,7 @@ use crate::api::{Call, authed, versioned};
 use crate::{device, reachability, session};
 use app::api::{Note, paths};
 use app::client::ClientError;
-use app::offline::{Change, Waiting, rewritten};
+use app::offline::{Change, Waiting, opened_on_device, rewritten};
 use app::task::spawn;
 use gloo_storage::{LocalStorage, Storage};
 use leptos::prelude::*;
@@ -23,7 +23,10 @@ use std::cell::Cell;
 
 /// How long a tab may hold the queue before another may take it over (it renews the
 /// lease before each change).
-const LEASE_MS: i64 = 30_000;
+const LEASE_MS: i64 = 120_000;
+
+/// How soon a tab that found another sending looks again.
+const RETRY_BUSY: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// The whole list is copied again at most this often while nothing syncs: each write
 /// this tab makes keeps the copy up to date meanwhile.
@@ -32,14 +35,9 @@ const COPY_EVERY_MS: f64 = 5.0 * 60_000.0;
 thread_local! {
     static RUNNING: Cell<bool> = const { Cell::new(false) };
     static AGAIN: Cell<bool> = const { Cell::new(false) };
-    static SENDING: Cell<Option<u64>> = const { Cell::new(None) };
+    static TAB: u32 = (js_sys::Math::random() * f64::from(u32::MAX)) as u32;
     static COPIED_AT: Cell<f64> = const { Cell::new(f64::NEG_INFINITY) };
     static SYNCED: ArcRwSignal<u32> = ArcRwSignal::new(0);
-}
-
-/// The change on its way to the server, which new changes must not merge into.
-pub fn sending() -> Option<u64> {
-    SENDING.get()
 }
 
 /// Counts the replays that changed what the server has; reading it in a reactive
@@ -80,22 +78,39 @@ fn lease_key(user: i64) -> String {
     format!("sync:{user}")
 }
 
-/// Takes or renews the lease on `user`'s queue, unless another tab holds it.
-fn lease(user: i64, held: bool) -> bool {
+/// This tab, in the lease (`{tab} {until}`).
+fn tab() -> u32 {
+    TAB.with(|tab| *tab)
+}
+
+/// Takes or renews the lease on `user`'s queue: `false` while another tab holds it.
+fn lease(user: i64) -> bool {
     // Whole milliseconds: formatting and parsing floats would cost the wasm ~15 KB.
     let now = js_sys::Date::now() as i64;
     let storage = LocalStorage::raw();
-    let until: Option<i64> = storage
-        .get_item(&lease_key(user))
-        .ok()
-        .flatten()
-        .and_then(|v| v.parse().ok());
-    if !held && until.is_some_and(|until| until > now) {
+    let held = storage.get_item(&lease_key(user)).ok().flatten();
+    let holder = held.as_deref().and_then(|h| {
+        let (tab, until) = h.split_once(' ')?;
+        Some((tab.parse::<u32>().ok()?, until.parse::<i64>().ok()?))
+    });
+    if holder.is_some_and(|(other, until)| other != tab() && until > now) {
         return false;
     }
-    storage
-        .set_item(&lease_key(user), &(now + LEASE_MS).to_string())
-        .is_ok()
+    let lease = [tab().to_string(), (now + LEASE_MS).to_string()].join(" ");
+    storage.set_item(&lease_key(user), &lease).is_ok()
+}
+
+/// Lets go of the lease, if this tab still holds it.
+fn release(user: i64) {
+    let storage = LocalStorage::raw();
+    let held = storage.get_item(&lease_key(user)).ok().flatten();
+    let mine = held
+        .as_deref()
+        .and_then(|h| h.split_once(' '))
+        .is_some_and(|(holder, _)| holder.parse() == Ok(tab()));
+    if mine {
+        let _ = storage.remove_item(&lease_key(user));
+    }
 }
 
 enum Sent {
@@ -109,38 +124,52 @@ async fn run() {
     let Some(user) = session::user_id() else {
         return;
     };
-    if device::queue(user).is_empty() || !lease(user, false) {
+    if !device::queue(user).has_sendable() {
+        return;
+    }
+    if !lease(user) {
+        // Another tab is sending; should it stop before this tab's change, look again.
+        set_timeout(replay, RETRY_BUSY);
         return;
     }
     let mut changed = false;
-    while session::user_id() == Some(user) && lease(user, true) {
-        let Some(next) = device::queue(user).next_to_send().cloned() else {
+    while session::user_id() == Some(user) && lease(user) {
+        // A change marked as sending by a tab that is gone (its lease ran out) is sent
+        // again: the server may then have it twice, never not at all.
+        let next = device::change_queue(user, |q| {
+            let next = q.next_to_send().cloned();
+            q.sending = next.as_ref().map(|w| w.seq);
+            next
+        });
+        let Ok(Some(next)) = next else {
             break;
         };
-        SENDING.set(Some(next.seq));
         let outcome = send(user, &next).await;
-        SENDING.set(None);
-        match outcome {
-            Sent::Done => {}
-            Sent::Conflict => {
-                if device::change_queue(user, |q| q.mark_conflict(next.seq)).is_err() {
-                    break;
-                }
+        let settled = match outcome {
+            Sent::Done => Ok(()),
+            Sent::Conflict => device::change_queue(user, |q| q.mark_conflict(next.seq)),
+            Sent::Stop => {
+                let _ = device::change_queue(user, |q| q.sending = None);
+                break;
             }
-            Sent::Stop => break,
-        }
+        };
         changed = true;
+        if settled.is_err() {
+            break;
+        }
     }
-    LocalStorage::delete(lease_key(user));
+    release(user);
     if changed {
         copy_notes(true);
         SYNCED.with(|synced| synced.update(|n| *n += 1));
     }
 }
 
-/// Sends one change; once the server has it, it leaves the queue and the copy has it.
+/// Sends one change, as `user` only; once the server has it, it leaves the queue and the
+/// copy has it.
 async fn send(user: i64, waiting: &Waiting) -> Sent {
     let seq = waiting.seq;
+    let call = |method, path| Call::new(method, path).for_user(user);
     // A queue that storage no longer takes would send the same change forever.
     let done = |saved: Option<Note>| {
         if device::change_queue(user, |q| q.remove(seq)).is_err() {
@@ -153,7 +182,7 @@ async fn send(user: i64, waiting: &Waiting) -> Sent {
     };
     match &waiting.change {
         Change::Create { id, note, .. } => {
-            match authed::<Note>(Call::new("POST", paths::NOTES).body(note)).await {
+            match authed::<Note>(call("POST", paths::NOTES.into()).body(note)).await {
                 Ok(created) => {
                     let _ = device::change_queue(user, |q| q.created(*id, &created));
                     done(Some(created))
@@ -168,12 +197,18 @@ async fn send(user: i64, waiting: &Waiting) -> Sent {
             etag,
             ..
         } => {
-            let mut version = etag.clone();
+            let mut version = etag.clone().filter(|e| opened_on_device(e).is_none());
             if waiting.change.needs_version() && version.is_none() {
-                match versioned(Call::new("GET", paths::note(*id))).await {
+                // The version the edit was made on, as the device had it: the server's
+                // note must still be that one.
+                let made_on = etag.as_deref().and_then(opened_on_device);
+                match versioned(call("GET", paths::note(*id))).await {
                     Ok(current)
-                        if current.value.title == base.title
-                            && current.value.content == base.content =>
+                        if made_on.map_or(
+                            current.value.title == base.title
+                                && current.value.content == base.content,
+                            |at| current.value.updated_at == at,
+                        ) =>
                     {
                         version = current.etag;
                     }
@@ -182,10 +217,8 @@ async fn send(user: i64, waiting: &Waiting) -> Sent {
                     Err(_) => return Sent::Stop,
                 }
             }
-            let call = Call::new("PATCH", paths::note(*id))
-                .body(patch)
-                .if_match(version);
-            match versioned(call).await {
+            let patching = call("PATCH", paths::note(*id)).body(patch);
+            match versioned(patching.if_match(version)).await {
                 Ok(saved) => done(Some(saved.value)),
                 Err(ClientError::Changed) => Sent::Conflict,
                 // A pin of a note deleted elsewhere is moot; words are kept.
@@ -194,7 +227,7 @@ async fn send(user: i64, waiting: &Waiting) -> Sent {
                 Err(_) => Sent::Stop,
             }
         }
-        Change::Delete { id } => match authed::<()>(Call::new("DELETE", paths::note(*id))).await {
+        Change::Delete { id } => match authed::<()>(call("DELETE", paths::note(*id))).await {
             Ok(()) | Err(ClientError::NotFound) => {
                 device::drop_note(user, *id);
                 done(None)
@@ -205,12 +238,18 @@ async fn send(user: i64, waiting: &Waiting) -> Sent {
 }
 
 /// The note an edit was made on was deleted elsewhere meanwhile: the person's words
-/// become a note again rather than being lost (its old version is in the trash).
+/// become a note again rather than being lost (its old version is in the trash), and the
+/// changes queued after the edit follow the new note.
 async fn recreate(user: i64, seq: u64, base: &Note, patch: &app::api::NotePatch) -> Sent {
     let input = rewritten(base, patch);
-    match authed::<Note>(Call::new("POST", paths::NOTES).body(&input)).await {
+    let posting = Call::new("POST", paths::NOTES).for_user(user).body(&input);
+    match authed::<Note>(posting).await {
         Ok(created) => {
-            if device::change_queue(user, |q| q.remove(seq)).is_err() {
+            let settled = device::change_queue(user, |q| {
+                q.created(base.id, &created);
+                q.remove(seq);
+            });
+            if settled.is_err() {
                 return Sent::Stop;
             }
             device::drop_note(user, base.id);
@@ -223,19 +262,22 @@ async fn recreate(user: i64, seq: u64, base: &Note, patch: &app::api::NotePatch)
 
 /// Copies all of the person's notes from the server (the original's plain list) to the
 /// device: when the list is loaded, at most every [`COPY_EVERY_MS`] unless `now`, and
-/// only while no change waits (the copy is the server's side; the changes go on top).
+/// only while no change waits to be sent (the copy is the server's side; the changes go
+/// on top).
 pub fn copy_notes(now: bool) {
     let Some(user) = session::user_id() else {
         return;
     };
     let since = js_sys::Date::now() - COPIED_AT.get();
-    if (!now && since < COPY_EVERY_MS) || !device::queue(user).is_empty() {
+    if (!now && since < COPY_EVERY_MS) || device::queue(user).has_sendable() {
         return;
     }
     COPIED_AT.set(js_sys::Date::now());
+    // A write this tab makes to the copy meanwhile is newer than the list on its way.
+    let writes = device::writes();
     spawn(async move {
-        match authed::<Vec<Note>>(Call::new("GET", paths::NOTES)).await {
-            Ok(notes) if session::user_id() == Some(user) => device::keep_notes(user, notes).await,
+        match authed::<Vec<Note>>(Call::new("GET", paths::NOTES).for_user(user)).await {
+            Ok(notes) => device::keep_notes(user, notes, writes).await,
             // Try again at the next load.
             _ => COPIED_AT.set(f64::NEG_INFINITY),
         }

@@ -7,6 +7,7 @@ use super::{ConfirmForm, FormMessage, FormState, NoteForm};
 use crate::api::{Note, NoteInput, NotePatch};
 use crate::client::{ClientError, Versioned, use_client};
 use crate::markdown::Markdown;
+use crate::offline::opened_on_device;
 use crate::task::spawn;
 use crate::unsaved::warn_before_losing;
 use leptos::html::{Button, Input};
@@ -228,17 +229,24 @@ pub fn NoteCard(
     let has_draft = draft_slot.with_value(|slot| client.draft(slot).is_some());
     // An edit made offline that the server's version overtook meanwhile: the same choice
     // as when it happens while editing, with the person's text in the form.
+    // Tried again when the server answers again: the choice needs its version.
     Effect::new(move |_| {
         let Some((made_on, mine)) = client.conflict(id) else {
             return;
         };
-        if mode.get_untracked() != Mode::Reading {
+        if !client.reachable() || mode.get_untracked() != Mode::Reading {
             return;
         }
         mode.set(Mode::Opening);
         spawn(async move {
             match client.note(id).await {
-                Ok(current) => {
+                // Only the server's version (with its `ETag`) is one to choose against.
+                Ok(current)
+                    if current
+                        .etag
+                        .as_deref()
+                        .is_some_and(|e| opened_on_device(e).is_none()) =>
+                {
                     title.set(mine.title);
                     content.set(mine.content);
                     base.set(Versioned {
@@ -247,6 +255,12 @@ pub fn NoteCard(
                     });
                     theirs.set(Some(current));
                     switch(Mode::Editing);
+                }
+                Ok(_) | Err(ClientError::Network) => drop(mode.try_set(Mode::Reading)),
+                // Deleted elsewhere: nothing to choose between.
+                Err(ClientError::NotFound) => {
+                    client.forget_waiting(id);
+                    on_deleted.try_run(id);
                 }
                 Err(error) => {
                     mode.set(Mode::Reading);

@@ -303,8 +303,12 @@ pub fn NotesPage() -> impl IntoView {
             *count -= (before - notes.len()) as u64;
         });
         status.set(String::new());
-        undoable.set(Some(id));
-        start_undo_clock();
+        // Undo restores from the server's trash: not offered for a deletion that waits
+        // to reach it.
+        if !client.waiting(id) && client.reachable() {
+            undoable.set(Some(id));
+            start_undo_clock();
+        }
         drop(
             list_heading
                 .try_get_untracked()
