@@ -6,11 +6,8 @@
 // the list read from the device's copy). The same reloads online, just before, are the
 // baseline. Reported: the medians of the runs, per size, and their ratio.
 //   node bench/offline.mjs [runs] [count...]
-import { createRequire } from 'node:module';
+import { launch } from './chromium.mjs';
 import { ownServer } from '../e2e/own-server.mjs';
-
-const require = createRequire(new URL('../e2e/package.json', import.meta.url));
-const { chromium } = require('playwright-core');
 
 const runs = Number(process.argv[2] ?? 7);
 const counts = process.argv.slice(3).map(Number);
@@ -43,13 +40,7 @@ async function person(url, count) {
   return pair;
 }
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  headless: true,
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  timeout: 30_000,
-});
+const browser = await launch();
 try {
   for (const count of counts) {
     const server = await ownServer();
