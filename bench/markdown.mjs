@@ -6,10 +6,8 @@
 // Reported: that time, and the longest main-thread task while it runs (what could delay
 // a frame), each the median of the runs after one warm-up.
 //   node bench/markdown.mjs http://127.0.0.1:8000 [runs]
-import { createRequire } from 'node:module';
 
-const require = createRequire(new URL('../e2e/package.json', import.meta.url));
-const { chromium } = require('playwright-core');
+import { launch } from './chromium.mjs';
 
 const base = process.argv[2];
 const runs = Number(process.argv[3] ?? 10);
@@ -54,12 +52,7 @@ const username = `bench${Date.now()}`;
 await json('POST', '/api/user/register/', { username, password: 'plum-orchard-42' });
 const pair = await json('POST', '/api/token/', { username, password: 'plum-orchard-42' });
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  headless: true,
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run'],
-  timeout: 30_000,
-});
+const browser = await launch();
 try {
   const page = await browser.newPage();
   await page.goto(`${base}/login`);

@@ -6,10 +6,8 @@
 // loads are cold loads through Chromium's network emulation of a slow link (1.6 Mbps
 // down, 750 kbps up, 150 ms round trip: DevTools' "Fast 3G" less its spare bandwidth).
 //   node bench/spa.mjs http://127.0.0.1:8000 [runs]
-import { createRequire } from 'node:module';
 
-const require = createRequire(new URL('../e2e/package.json', import.meta.url));
-const { chromium } = require('playwright-core');
+import { launch } from './chromium.mjs';
 
 const base = process.argv[2];
 const runs = Number(process.argv[3] ?? 5);
@@ -35,13 +33,7 @@ async function measure(page) {
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  headless: true,
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  timeout: 30_000,
-});
+const browser = await launch();
 try {
   const cold = [];
   for (let i = 0; i < runs; i++) {

@@ -3,7 +3,8 @@
 # worker, fetched when a note is first shown, apart), the time from navigation to an
 # interactive sign-in form in headless Chromium against the release server (median of 5
 # cold, 5 warm and 5 slow-link cold loads of /login), and a 20 KB Markdown note's render
-# time (bench/markdown.mjs). Assumes dist/ and target/release/server are built
+# time (bench/markdown.mjs), and the time to show the notes kept on the device on a reload
+# without a server (bench/offline.mjs). Assumes dist/ and target/release/server are built
 # (scripts/build-spa.sh; cargo build --release -p server).
 #   bench/spa.sh [runs]
 set -euo pipefail
@@ -61,3 +62,6 @@ node bench/spa.mjs "http://127.0.0.1:$PORT" "$RUNS"
 
 echo "== a 20 KB Markdown note rendered (budget 16 ms, one frame)"
 node bench/markdown.mjs "http://127.0.0.1:$PORT" 10
+
+echo "== the notes kept on the device shown on an offline reload (back to back with online)"
+node bench/offline.mjs "$RUNS"

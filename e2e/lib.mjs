@@ -5,6 +5,9 @@ import { tmpdir } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
+import { ownServer } from './own-server.mjs';
+
+export { ownServer };
 
 export const BASE = process.env.NOTES_URL;
 export const SHORT = process.env.NOTES_SHORT_URL;
@@ -168,72 +171,14 @@ export async function untilExpired(token) {
   await sleep(Math.max(expiry(token) * 1000 - Date.now() + 1200, 0));
 }
 
-const ROOT = new URL('..', import.meta.url).pathname;
-
-/** A free loopback port, as the kernel hands one out. */
-async function freePort() {
-  const { createServer } = await import('node:net');
-  return new Promise((resolve, reject) => {
-    const probe = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = probe.address();
-      probe.close(() => resolve(port));
-    });
-    probe.on('error', reject);
-  });
-}
-
-/**
- * A release server of the test's own, for tests that take the network away (stop it) or
- * deploy a new build (restart it on another `dist`): its own SQLite database and a copy
- * of the built SPA in a scratch directory. `stop()` ends the process; `start()` starts it
- * again on the same port and database; `close()` stops it and removes the directory.
- */
-export async function ownServer() {
-  const { cp, mkdtemp: scratch } = await import('node:fs/promises');
-  const { spawn } = await import('node:child_process');
-  const { randomBytes } = await import('node:crypto');
-  const dir = await scratch(join(tmpdir(), 'notes-own-'));
-  const dist = join(dir, 'dist');
-  await cp(join(ROOT, 'dist'), dist, { recursive: true });
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  const env = {
-    ...process.env,
-    APP_ENV: 'development',
-    JWT_SECRET: randomBytes(32).toString('hex'),
-    HOST: '127.0.0.1',
-    PORT: String(port),
-    DATABASE_URL: `sqlite://${join(dir, 'notes.db')}?mode=rwc`,
-    STATIC_DIR: dist,
-    LOG_FORMAT: 'text',
-  };
-  let child = null;
-  const server = {
-    url,
-    dist,
-    async start() {
-      child = spawn(join(ROOT, 'target/release/server'), [], { env, stdio: 'ignore' });
-      for (let i = 0; i < 150; i += 1) {
-        const up = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(1000) }).catch(() => null);
-        if (up?.ok) return;
-        await sleep(100);
-      }
-      throw new Error(`the test's own server at ${url} did not become healthy`);
-    },
-    async stop() {
-      if (!child || child.exitCode !== null) return;
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGTERM');
-      await Promise.race([exited, sleep(WAIT)]);
-      child.kill('SIGKILL');
-    },
-    async close() {
-      await server.stop();
-      await rm(dir, { recursive: true, force: true });
-    },
-  };
-  await server.start();
-  return server;
+/** Runs `story` with a server of its own ([`ownServer`]), closed afterwards whatever happens. */
+export async function withOwnServer(story, settings = {}) {
+  const server = await ownServer(settings);
+  try {
+    await story(server);
+  } finally {
+    await server.close();
+  }
 }
 
 /** Waits (bounded) until a service worker controls the page. */

@@ -46,6 +46,10 @@ pub trait Backend: Send + Sync {
     /// Page `page` (from 1, [`PAGE_SIZE`] notes each) of the person's notes, pinned first
     /// then newest first, holding every term of `search` in their title or content and,
     /// unless it is empty, the #tag `tag`.
+    ///
+    /// The note methods answer from this device when the server cannot be reached: reads
+    /// from its copy of the person's notes, and writes are kept there and sent later
+    /// (`crate::offline`), answered with the note as it will be.
     fn notes(&self, search: String, tag: String, page: u64) -> Reply<Page<Note>>;
     /// The person's #tags, most used first.
     fn tags(&self) -> Reply<Vec<TagCount>>;
@@ -102,6 +106,18 @@ pub trait Backend: Send + Sync {
     /// Whether the server answered the last request (not if the browser says it is
     /// offline); reading it in a reactive closure tracks it.
     fn reachable(&self) -> bool;
+    /// Whether a change of note `id` made while the server could not be reached still
+    /// waits to reach it; reading it in a reactive closure tracks it.
+    fn waiting(&self, id: i64) -> bool;
+    /// How many changes wait to reach the server; tracked.
+    fn unsynced(&self) -> usize;
+    /// Counts the times waiting changes were sent (the list then reloads); tracked.
+    fn synced(&self) -> u32;
+    /// The person's waiting edit of note `id` that the server's version overtook, which
+    /// they choose about: the version it was made on, and the text it would save; tracked.
+    fn conflict(&self, id: i64) -> Option<(Note, NoteInput)>;
+    /// The person took the server's version of note `id`: their waiting edit of it goes.
+    fn forget_waiting(&self, id: i64);
     /// Whether a newer build of the app has been deployed and is ready to load; reading
     /// it in a reactive closure tracks it.
     fn new_version(&self) -> bool;

@@ -12,6 +12,7 @@ pub mod errors;
 pub mod guard;
 pub mod json;
 pub mod markdown;
+pub mod offline;
 pub mod refresh;
 pub mod routes;
 pub mod task;

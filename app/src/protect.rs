@@ -29,6 +29,10 @@ pub fn allows(
             (false, Some(previous)) => *previous,
             _ => match decide(access, use_client().session()) {
                 Decision::Render => Some(true),
+                // A page already shown stays while its token is renewed (its requests
+                // renew it themselves): say, when the network returns to a page opened
+                // offline, whose renewal had to wait.
+                Decision::RefreshFirst if previous == Some(&Some(true)) => Some(true),
                 Decision::RefreshFirst => None,
                 Decision::SignIn | Decision::GoHome => Some(false),
             },

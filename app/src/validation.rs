@@ -128,7 +128,7 @@ fn nfkc(text: &str) -> String {
 }
 
 #[cfg(not(target_arch = "wasm32"))]
-fn is_alphanumeric(c: char) -> bool {
+pub(crate) fn is_alphanumeric(c: char) -> bool {
     c.is_alphanumeric()
 }
 
@@ -144,7 +144,7 @@ thread_local! {
 }
 
 #[cfg(target_arch = "wasm32")]
-fn is_alphanumeric(c: char) -> bool {
+pub(crate) fn is_alphanumeric(c: char) -> bool {
     if c.is_ascii() {
         return c.is_ascii_alphanumeric();
     }
@@ -161,14 +161,14 @@ fn is_numeric(c: char) -> bool {
 
 /// Unicode lower case (`str::to_lowercase`, final sigma included).
 #[cfg(not(target_arch = "wasm32"))]
-fn lowercase(text: &str) -> String {
+pub(crate) fn lowercase(text: &str) -> String {
     text.to_lowercase()
 }
 
 /// In the browser, `String.prototype.toLowerCase`: the same Unicode default case
 /// conversion (final sigma included), without core's case tables in the wasm.
 #[cfg(target_arch = "wasm32")]
-fn lowercase(text: &str) -> String {
+pub(crate) fn lowercase(text: &str) -> String {
     String::from(js_sys::JsString::from(text).to_lower_case())
 }
 

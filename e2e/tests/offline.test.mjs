@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { inBrowser, ownServer, signInWithForm, workerInControl } from '../lib.mjs';
+import { inBrowser, signInWithForm, withOwnServer, workerInControl } from '../lib.mjs';
 
 /** Replaces `pattern` in the file at `path`, which must hold it. */
 async function rewrite(path, pattern, replacement) {
@@ -24,16 +24,6 @@ async function deployNextBuild(server, changeWorker) {
     '<title>Notes</title><meta name="build" content="next">');
   await changeWorker(join(server.dist, 'sw.js'));
   await server.start();
-}
-
-/** Runs `story` with a server of its own, closed afterwards whatever happens. */
-async function withOwnServer(story) {
-  const server = await ownServer();
-  try {
-    await story(server);
-  } finally {
-    await server.close();
-  }
 }
 
 test('Chromium finds the app installable: a manifest with icons and a worker in control', async () => {

@@ -5,11 +5,11 @@
 //! refresh goes out and the rest wait for it. The decisions live in `app::refresh`,
 //! where they are unit-tested; this module only carries them out.
 
-use crate::session;
+use crate::{notes, session};
 use app::api::{
     Account, AccountDeletion, ActiveSession, Credentials, ImportResult, Note, NoteInput, NotePatch,
     Page, PasswordChange, RecoveryCodes, RefreshRequest, SecondStep, SecondStepRequired, TagCount,
-    TokenPair, TotpCode, TotpDisable, TotpSetup, TrashedNote, User, paths, query,
+    TokenPair, TotpCode, TotpDisable, TotpSetup, TrashedNote, User, paths,
 };
 use app::client::{Backend, ClientError, PAGE_SIZE, Reply, SignIn, Theme, Versioned};
 use app::errors::{Detail, FieldErrors, TOTP_REQUIRED};
@@ -39,7 +39,12 @@ pub struct Browser;
 
 impl Backend for Browser {
     fn session(&self) -> Session {
-        session::tokens().with(|t| t.session())
+        match session::tokens().with(|t| t.session()) {
+            // Renewal waits for the network; meanwhile the person's notes are on the
+            // device, and they are still the one signed in.
+            Session::NeedsRefresh if !crate::reachability::reachable() => Session::Active,
+            session => session,
+        }
     }
 
     fn renew(&self) -> LocalBoxFuture<'static, RefreshOutcome> {
@@ -78,9 +83,13 @@ impl Backend for Browser {
 
     fn sign_out(&self) -> LocalBoxFuture<'static, ()> {
         let refresh = session::read().refresh;
+        let user = session::user_id();
         crate::drafts::forget_all();
         session::clear();
         async move {
+            if let Some(user) = user {
+                crate::device::forget(user).await;
+            }
             // Best effort: the tokens are gone from this browser either way.
             if let Some(refresh) = refresh {
                 let call =
@@ -92,32 +101,11 @@ impl Backend for Browser {
     }
 
     fn notes(&self, search: String, tag: String, page: u64) -> Reply<Page<Note>> {
-        let (page, size) = (page.to_string(), PAGE_SIZE.to_string());
-        let mut path = [
-            paths::NOTES,
-            "?",
-            query::PAGE,
-            "=",
-            &page,
-            "&",
-            query::PAGE_SIZE,
-            "=",
-            &size,
-        ]
-        .concat();
-        if !search.trim().is_empty() {
-            let terms = String::from(js_sys::encode_uri_component(&search));
-            path += &["&", query::SEARCH, "=", &terms].concat();
-        }
-        if !tag.is_empty() {
-            let tag = String::from(js_sys::encode_uri_component(&tag));
-            path += &["&", query::TAG, "=", &tag].concat();
-        }
-        authed(Call::new("GET", path)).boxed_local()
+        notes::list(search, tag, page).boxed_local()
     }
 
     fn tags(&self) -> Reply<Vec<TagCount>> {
-        authed(Call::new("GET", paths::TAGS)).boxed_local()
+        notes::tags().boxed_local()
     }
 
     fn patch_note(
@@ -126,20 +114,15 @@ impl Backend for Browser {
         patch: NotePatch,
         etag: Option<String>,
     ) -> Reply<Versioned<Note>> {
-        let call = Call::new("PATCH", paths::note(id)).body(&patch);
-        versioned(Call {
-            if_match: etag,
-            ..call
-        })
-        .boxed_local()
+        notes::patch(id, patch, etag).boxed_local()
     }
 
     fn note(&self, id: i64) -> Reply<Versioned<Note>> {
-        versioned(Call::new("GET", paths::note(id))).boxed_local()
+        notes::note(id).boxed_local()
     }
 
     fn create_note(&self, input: NoteInput) -> Reply<Note> {
-        authed(Call::new("POST", paths::NOTES).body(&input)).boxed_local()
+        notes::create(input).boxed_local()
     }
 
     fn update_note(
@@ -148,16 +131,11 @@ impl Backend for Browser {
         input: NoteInput,
         etag: Option<String>,
     ) -> Reply<Versioned<Note>> {
-        let call = Call::new("PUT", paths::note(id)).body(&input);
-        versioned(Call {
-            if_match: etag,
-            ..call
-        })
-        .boxed_local()
+        notes::update(id, input, etag).boxed_local()
     }
 
     fn delete_note(&self, id: i64) -> Reply<()> {
-        authed(Call::new("DELETE", paths::note(id))).boxed_local()
+        notes::delete(id).boxed_local()
     }
 
     fn trash(&self, page: u64) -> Reply<Page<TrashedNote>> {
@@ -272,6 +250,26 @@ impl Backend for Browser {
         crate::reachability::reachable()
     }
 
+    fn waiting(&self, id: i64) -> bool {
+        crate::device::shown_queue().with(|q| q.holds(id))
+    }
+
+    fn unsynced(&self) -> usize {
+        crate::device::shown_queue().with(|q| q.len())
+    }
+
+    fn synced(&self) -> u32 {
+        crate::sync::synced()
+    }
+
+    fn conflict(&self, id: i64) -> Option<(Note, NoteInput)> {
+        notes::conflict(id)
+    }
+
+    fn forget_waiting(&self, id: i64) {
+        notes::forget_waiting(id);
+    }
+
     fn new_version(&self) -> bool {
         crate::updates::new_version()
     }
@@ -302,7 +300,7 @@ impl Backend for Browser {
 }
 
 /// One request to the API.
-struct Call {
+pub(crate) struct Call {
     method: &'static str,
     path: String,
     body: Option<String>,
@@ -312,10 +310,13 @@ struct Call {
     if_match: Option<String>,
     /// A file to keep: a successful answer is read as a blob, not text.
     download: bool,
+    /// Sent only with this person's tokens: a change kept for them is never sent as
+    /// someone who signed in meanwhile.
+    user: Option<i64>,
 }
 
 impl Call {
-    fn new(method: &'static str, path: impl Into<String>) -> Self {
+    pub(crate) fn new(method: &'static str, path: impl Into<String>) -> Self {
         Self {
             method,
             path: path.into(),
@@ -323,12 +324,28 @@ impl Call {
             upload: None,
             if_match: None,
             download: false,
+            user: None,
+        }
+    }
+
+    pub(crate) fn for_user(self, user: i64) -> Self {
+        Self {
+            user: Some(user),
+            ..self
+        }
+    }
+
+    /// Meant for the note's version `etag`, if given.
+    pub(crate) fn if_match(self, etag: Option<String>) -> Self {
+        Self {
+            if_match: etag,
+            ..self
         }
     }
 
     /// A JSON body. The `app::api` types are plain structs of strings and numbers: they
     /// always encode.
-    fn body(self, value: &impl Serialize) -> Self {
+    pub(crate) fn body(self, value: &impl Serialize) -> Self {
         Self {
             body: json::to_string(value),
             ..self
@@ -337,12 +354,12 @@ impl Call {
 }
 
 /// A request on the signed-in user's behalf.
-async fn authed<T: DeserializeOwned>(call: Call) -> Result<T, ClientError> {
+pub(crate) async fn authed<T: DeserializeOwned>(call: Call) -> Result<T, ClientError> {
     decode(authorized(&call).await?)
 }
 
 /// [`authed`], with the version of the note the answer holds.
-async fn versioned(call: Call) -> Result<Versioned<Note>, ClientError> {
+pub(crate) async fn versioned(call: Call) -> Result<Versioned<Note>, ClientError> {
     let answer = authorized(&call).await?;
     let etag = answer.etag.clone();
     Ok(Versioned {
@@ -365,8 +382,13 @@ async fn authorized(call: &Call) -> Result<Answer, ClientError> {
 
     let mut retried = false;
     loop {
-        // Read on every attempt: another tab may have renewed the pair meanwhile.
-        let sent = session::read().access;
+        // Read on every attempt: another tab may have renewed the pair meanwhile (or
+        // signed out, and someone else in).
+        let tokens = session::read();
+        if call.user.is_some() && tokens.user_id() != call.user {
+            return Err(ClientError::SignedOut);
+        }
+        let sent = tokens.access;
         let answer = send(call, sent.as_deref()).await?;
         if answer.status != 401 {
             return Ok(answer);

@@ -5,16 +5,12 @@
 
 use crate::session;
 use app::api::NoteInput;
-use app::claims::unverified_lifetime;
 use app::json;
 use gloo_storage::{LocalStorage, Storage};
 
 /// The prefix of the signed-in person's drafts; `None` when nobody is signed in.
 fn prefix() -> Option<String> {
-    let tokens = session::read();
-    let token = tokens.refresh.or(tokens.access)?;
-    let user = unverified_lifetime(&token)?.user_id?;
-    Some(format!("draft:{user}:"))
+    Some(format!("draft:{}:", session::user_id()?))
 }
 
 pub fn get(slot: &str) -> Option<NoteInput> {

@@ -2,12 +2,15 @@
 //! `app::client::Client` context: the token store in `localStorage` and the HTTP client.
 
 mod api;
+mod device;
 mod download;
 mod drafts;
 mod markdown;
+mod notes;
 mod reachability;
 mod renewal;
 mod session;
+mod sync;
 mod theme;
 mod updates;
 
@@ -25,6 +28,8 @@ fn main() {
         renewal::keep_fresh();
         updates::start();
         reachability::watch();
+        device::follow();
+        sync::start();
         view! { <app::App /> }
     });
 }

@@ -27,6 +27,12 @@ impl Tokens {
         )
     }
 
+    /// Whose tokens these are.
+    pub fn user_id(&self) -> Option<i64> {
+        let token = self.refresh.as_deref().or(self.access.as_deref())?;
+        unverified_lifetime(token)?.user_id
+    }
+
     pub fn access_expiry(&self) -> Option<i64> {
         self.access
             .as_deref()
@@ -96,6 +102,12 @@ pub fn follow_other_tabs() {
         // `None` means storage was cleared as a whole.
         _ => sync(),
     });
+}
+
+/// The signed-in person's id, read from the stored tokens (either will do: a refresh
+/// token outlives its access token); `None` when nobody is signed in.
+pub fn user_id() -> Option<i64> {
+    read().user_id()
 }
 
 /// Seconds since the Unix epoch, by the browser's clock.

@@ -7,6 +7,7 @@ use super::{ConfirmForm, FormMessage, FormState, NoteForm};
 use crate::api::{Note, NoteInput, NotePatch};
 use crate::client::{ClientError, Versioned, use_client};
 use crate::markdown::Markdown;
+use crate::offline::opened_on_device;
 use crate::task::spawn;
 use crate::unsaved::warn_before_losing;
 use leptos::html::{Button, Input};
@@ -132,6 +133,7 @@ pub fn NoteCard(
     });
     let take_theirs = move |_| {
         if let Some(current) = theirs.get_untracked() {
+            client.forget_waiting(id);
             settle(current);
         }
     };
@@ -225,6 +227,48 @@ pub fn NoteCard(
         });
     });
     let has_draft = draft_slot.with_value(|slot| client.draft(slot).is_some());
+    // An edit made offline that the server's version overtook meanwhile: the same choice
+    // as when it happens while editing, with the person's text in the form.
+    // Tried again when the server answers again: the choice needs its version.
+    Effect::new(move |_| {
+        let Some((made_on, mine)) = client.conflict(id) else {
+            return;
+        };
+        if !client.reachable() || mode.get_untracked() != Mode::Reading {
+            return;
+        }
+        mode.set(Mode::Opening);
+        spawn(async move {
+            match client.note(id).await {
+                // Only the server's version (with its `ETag`) is one to choose against.
+                Ok(current)
+                    if current
+                        .etag
+                        .as_deref()
+                        .is_some_and(|e| opened_on_device(e).is_none()) =>
+                {
+                    title.set(mine.title);
+                    content.set(mine.content);
+                    base.set(Versioned {
+                        value: made_on,
+                        etag: current.etag.clone(),
+                    });
+                    theirs.set(Some(current));
+                    switch(Mode::Editing);
+                }
+                Ok(_) | Err(ClientError::Network) => drop(mode.try_set(Mode::Reading)),
+                // Deleted elsewhere: nothing to choose between.
+                Err(ClientError::NotFound) => {
+                    client.forget_waiting(id);
+                    on_deleted.try_run(id);
+                }
+                Err(error) => {
+                    mode.set(Mode::Reading);
+                    deletion.fail(error);
+                }
+            }
+        });
+    });
 
     let heading_id = format!("note-{id}-heading");
     let labelled_by = heading_id.clone();
@@ -244,6 +288,7 @@ pub fn NoteCard(
             <p class="note-meta">
                 "Written " <time datetime=note.created_at>{created.clone()}</time>
                 {updated.clone().map(|u| view! { ", edited " <time datetime=note.updated_at>{u}</time> })}
+                {move || client.waiting(id).then(|| view! { " · " <span class="waiting">"Waiting to sync"</span> })}
             </p>
         }
     };

@@ -5,6 +5,7 @@
 use crate::api::{Note, NoteInput, TagCount};
 use crate::client::{ClientError, PAGE_SIZE, use_client};
 use crate::components::{FormState, NoteCard, NoteForm, RetryPanel};
+use crate::offline::in_list_order;
 use crate::task::spawn;
 use crate::unsaved::warn_before_losing;
 use leptos::html::{H2, Input};
@@ -41,11 +42,6 @@ fn list_url(terms: &str, tag: &str) -> String {
         true => "/".to_owned(),
         false => ["/?", &query.join("&")].concat(),
     }
-}
-
-/// The server's order: pinned first, then newest first.
-fn in_list_order(notes: &mut [Note]) {
-    notes.sort_by(|a, b| (b.pinned, &b.created_at, b.id).cmp(&(a.pinned, &a.created_at, a.id)));
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -96,11 +92,15 @@ pub fn NotesPage() -> impl IntoView {
     // Answers to a search that has since changed are dropped.
     let generation = StoredValue::new(0u32);
 
-    let load = move || {
+    // `quiet`: the list stays on screen until the new one is in (cards that did not
+    // change stay as they are, an open edit included).
+    let fetch = move |quiet: bool| {
         let (search, tag) = (search.get_untracked(), tag.get_untracked());
         let this = generation.get_value() + 1;
         generation.set_value(this);
-        listing.set(Listing::Loading);
+        if !quiet {
+            listing.set(Listing::Loading);
+        }
         spawn(async move {
             let page = client.notes(search, tag, 1).await;
             // Also when the page has gone meanwhile (signed out, say): its state with it.
@@ -114,19 +114,27 @@ pub fn NotesPage() -> impl IntoView {
                 }),
                 // The guard is already on its way to the sign-in page.
                 Err(ClientError::SignedOut) => {}
-                Err(error) => listing.set(Listing::Failed(error.message())),
+                Err(error) if !quiet => listing.set(Listing::Failed(error.message())),
+                Err(_) => {}
             }
         });
     };
-    // Whenever the search or tag in the URL changes: typed or chosen here, or Back and
-    // Forward.
-    Effect::new(move |_| {
-        tag.track();
-        let search = search.get();
-        if typed.get_untracked() != search {
-            typed.set(search);
+    let load = move || fetch(false);
+    // Whenever the search or tag in the URL changes (typed or chosen here, or Back and
+    // Forward), and when changes made offline were sent: then the list as the server has
+    // it now, kept on screen meanwhile (a choice about an overtaken edit opens in its
+    // card).
+    Effect::new(move |before: Option<(u32, String, String)>| {
+        let now = (client.synced(), search.get(), tag.get());
+        if typed.get_untracked() != now.1 {
+            typed.set(now.1.clone());
         }
-        load();
+        let synced = before.is_some_and(|b| b.0 != now.0 && b.1 == now.1 && b.2 == now.2);
+        fetch(synced);
+        if synced {
+            load_tags();
+        }
+        now
     });
 
     // The URL follows the box once typing pauses, replacing the entry: Back leaves the
@@ -295,8 +303,12 @@ pub fn NotesPage() -> impl IntoView {
             *count -= (before - notes.len()) as u64;
         });
         status.set(String::new());
-        undoable.set(Some(id));
-        start_undo_clock();
+        // Undo restores from the server's trash: not offered for a deletion that waits
+        // to reach it.
+        if !client.waiting(id) && client.reachable() {
+            undoable.set(Some(id));
+            start_undo_clock();
+        }
         drop(
             list_heading
                 .try_get_untracked()
@@ -428,6 +440,20 @@ pub fn NotesPage() -> impl IntoView {
                     </form>
                 </div>
                 {tag_strip}
+                {move || {
+                    let waiting = match client.unsynced() {
+                        0 => String::new(),
+                        1 => "1 change is waiting to sync.".to_owned(),
+                        n => format!("{n} changes are waiting to sync."),
+                    };
+                    let offline = !client.reachable();
+                    (offline || !waiting.is_empty()).then(|| view! {
+                        <p class="sync-state">
+                            {offline.then_some("You are offline: these are the notes kept on this device, and what you change waits here until the connection returns. ")}
+                            {waiting}
+                        </p>
+                    })
+                }}
                 <p class="status" role="status" aria-live="polite">
                     {move || status.get()}
                     {move || undoable.get().map(|_| view! {
