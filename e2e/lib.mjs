@@ -21,14 +21,18 @@ const ARGS = [
   '--disable-background-networking', '--disable-component-update', '--disable-sync',
 ];
 
-/** A browser with a fresh profile; `close()` removes it. */
-export async function openBrowser() {
+/**
+ * A browser with a fresh profile; `close()` removes it. `options` go to Playwright's
+ * context (`serviceWorkers: 'block'`, for a test that routes the app's own files).
+ */
+export async function openBrowser(options = {}) {
   const profile = await mkdtemp(join(tmpdir(), 'notes-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
     headless: true,
     args: ARGS,
     timeout: 30_000,
+    ...options,
   });
   context.setDefaultTimeout(WAIT);
   context.setDefaultNavigationTimeout(WAIT);
@@ -53,9 +57,9 @@ export async function openBrowser() {
   };
 }
 
-/** Runs `story` in a fresh browser, closed afterwards whatever happens. */
-export async function inBrowser(story) {
-  const b = await openBrowser();
+/** Runs `story` in a fresh browser ([`openBrowser`]), closed afterwards whatever happens. */
+export async function inBrowser(story, options = {}) {
+  const b = await openBrowser(options);
   try {
     await story(b);
   } catch (e) {
