@@ -185,7 +185,16 @@ export async function withOwnServer(story, settings = {}) {
   }
 }
 
-/** Waits (bounded) until a service worker controls the page. */
+/**
+ * Waits (bounded) until a service worker controls the page. A page whose navigation began
+ * before the first worker was active is not among the clients that worker claims, and
+ * stays uncontrolled until it loads again: then it is reloaded once.
+ */
 export async function workerInControl(page) {
-  await page.waitForFunction(() => navigator.serviceWorker.controller !== null);
+  await page.evaluate(() => navigator.serviceWorker.ready.then(() => undefined));
+  const controlled = () => page.waitForFunction(() => navigator.serviceWorker.controller !== null, null, { timeout: 3000 });
+  if (!(await controlled().then(() => true, () => false))) {
+    await page.reload();
+    await page.waitForFunction(() => navigator.serviceWorker.controller !== null);
+  }
 }
