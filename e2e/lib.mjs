@@ -21,14 +21,18 @@ const ARGS = [
   '--disable-background-networking', '--disable-component-update', '--disable-sync',
 ];
 
-/** A browser with a fresh profile; `close()` removes it. */
-export async function openBrowser() {
+/**
+ * A browser with a fresh profile; `close()` removes it. `options` go to Playwright's
+ * context (`serviceWorkers: 'block'`, for a test that routes the app's own files).
+ */
+export async function openBrowser(options = {}) {
   const profile = await mkdtemp(join(tmpdir(), 'notes-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
     headless: true,
     args: ARGS,
     timeout: 30_000,
+    ...options,
   });
   context.setDefaultTimeout(WAIT);
   context.setDefaultNavigationTimeout(WAIT);
@@ -53,9 +57,9 @@ export async function openBrowser() {
   };
 }
 
-/** Runs `story` in a fresh browser, closed afterwards whatever happens. */
-export async function inBrowser(story) {
-  const b = await openBrowser();
+/** Runs `story` in a fresh browser ([`openBrowser`]), closed afterwards whatever happens. */
+export async function inBrowser(story, options = {}) {
+  const b = await openBrowser(options);
   try {
     await story(b);
   } catch (e) {
@@ -181,7 +185,16 @@ export async function withOwnServer(story, settings = {}) {
   }
 }
 
-/** Waits (bounded) until a service worker controls the page. */
+/**
+ * Waits (bounded) until a service worker controls the page. A page whose navigation began
+ * before the first worker was active is not among the clients that worker claims, and
+ * stays uncontrolled until it loads again: then it is reloaded once.
+ */
 export async function workerInControl(page) {
-  await page.waitForFunction(() => navigator.serviceWorker.controller !== null);
+  await page.evaluate(() => navigator.serviceWorker.ready.then(() => undefined));
+  const controlled = () => page.waitForFunction(() => navigator.serviceWorker.controller !== null, null, { timeout: 3000 });
+  if (!(await controlled().then(() => true, () => false))) {
+    await page.reload();
+    await page.waitForFunction(() => navigator.serviceWorker.controller !== null);
+  }
 }

@@ -10,11 +10,19 @@ use crate::task::spawn;
 use leptos::html::Div;
 use leptos::prelude::*;
 use markup::markdown::Node;
+use std::time::Duration;
+
+/// How long the Markdown worker may take before the text shows as written meanwhile.
+/// Showing it at once would cost every note a second layout of its whole text, in the
+/// frame before the worker's answer can be handled: a 20 KB note's render took ~10 ms
+/// longer for it.
+const AS_WRITTEN_AFTER: Duration = Duration::from_millis(100);
 
 /// A note's Markdown, rendered. `on_toggle` is called with a task's index when its
 /// checkbox is clicked (save `Backend::toggle_task`'s text, and the new text ticks the
 /// box); without it the checkboxes are only shown. Until the Markdown worker has read the
-/// text (on a first visit, while it downloads) the text shows as written.
+/// text (on a first visit, while it downloads; or if it cannot be had) the text shows as
+/// written, from [`AS_WRITTEN_AFTER`] on.
 #[component]
 pub fn Markdown(
     #[prop(into)] text: Signal<String>,
@@ -22,13 +30,28 @@ pub fn Markdown(
 ) -> impl IntoView {
     let client = use_client();
     let shown = NodeRef::<Div>::new();
+    // Whether the div shows something: the tree, or the text as written.
+    let filled = StoredValue::new(false);
+    let as_written = move || {
+        if filled.try_get_value() == Some(false)
+            && let Some(into) = shown.try_get_untracked().flatten()
+        {
+            dom::as_written(&into, &text.get_untracked());
+            filled.set_value(true);
+        }
+    };
+    set_timeout(as_written, AS_WRITTEN_AFTER);
     Effect::new(move |_| {
         let text = text.get();
         spawn(async move {
-            let nodes = client.render_markdown(text).await;
+            let nodes = client.render_markdown(text.clone()).await;
             // The note may have gone (saved, deleted) while the worker read it.
-            if let (Some(nodes), Some(shown)) = (nodes, shown.try_get_untracked().flatten()) {
-                dom::show(&shown, &nodes, on_toggle.is_some());
+            if let Some(into) = shown.try_get_untracked().flatten() {
+                match nodes {
+                    Some(nodes) => dom::show(&into, &nodes, on_toggle.is_some()),
+                    None => dom::as_written(&into, &text),
+                }
+                filled.set_value(true);
             }
         });
     });
@@ -40,11 +63,7 @@ pub fn Markdown(
             toggle.run(task);
         }
     };
-    view! {
-        <div class="markdown" node_ref=shown on:click=on_click>
-            <p class="as-written">{text.get_untracked()}</p>
-        </div>
-    }
+    view! { <div class="markdown" node_ref=shown on:click=on_click></div> }
 }
 
 /// The tree built into the DOM. Only the browser has one; the native build (which lists
@@ -55,6 +74,16 @@ mod dom {
     use leptos::wasm_bindgen::JsCast;
     use leptos::web_sys;
     use markup::markdown::{Element, Tag, tag_href};
+
+    /// The text as written, in place of whatever `into` shows.
+    pub fn as_written(into: &web_sys::HtmlDivElement, text: &str) {
+        let document = leptos::prelude::document();
+        if let Ok(p) = document.create_element("p") {
+            p.set_class_name("as-written");
+            p.set_text_content(Some(text));
+            into.replace_children_with_node_1(&p);
+        }
+    }
 
     /// Puts the note's elements in place of whatever `into` shows.
     pub fn show(into: &web_sys::HtmlDivElement, nodes: &[Node], interactive: bool) {
@@ -131,6 +160,8 @@ mod dom {
     use leptos::web_sys;
 
     pub fn show(_: &web_sys::HtmlDivElement, _: &[Node], _: bool) {}
+
+    pub fn as_written(_: &web_sys::HtmlDivElement, _: &str) {}
 
     pub fn task_clicked(_: &web_sys::MouseEvent) -> Option<usize> {
         None

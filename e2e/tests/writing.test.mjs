@@ -8,6 +8,23 @@ const titles = (page) => page.locator('.note h3').allTextContents();
 /** A card's Markdown once the worker has read it. */
 const rendered = (card) => card.locator('.markdown:not(:has(.as-written))');
 
+test('without the Markdown worker, notes show as written', async () => {
+  const user = await registerUser(BASE);
+  await createNoteApi(BASE, user.access, 'Plain', 'Some **bold** words\n- and a list');
+  await inBrowser(async ({ context, page, errors }) => {
+    // The worker's files cannot be had (a routed request cannot reach a service worker's
+    // cache, so there is none here).
+    await context.route('**/markdown_worker*', (route) => route.abort());
+    await holdSession(page, BASE, user);
+    await page.goto(`${BASE}/`);
+    const written = page.locator('.note .markdown p.as-written');
+    await written.waitFor();
+    assert.equal(await written.textContent(), 'Some **bold** words\n- and a list');
+    assert.equal(await page.locator('.note .markdown strong').count(), 0);
+    assert.deepEqual(errors.filter((e) => !/markdown_worker|Failed to fetch|ERR_FAILED/.test(e)), []);
+  }, { serviceWorkers: 'block' });
+});
+
 test('Markdown is shown as formatting, and markup that could run never does', async () => {
   const user = await registerUser(BASE);
   const hostile = [

@@ -21,7 +21,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{Cache, Response};
+use web_sys::{Cache, CacheStorage, Response};
 
 /// Where the copies are in the person's cache (any URL of this site will do as a key).
 const NOTES: &str = "/device/notes.json";
@@ -43,8 +43,16 @@ thread_local! {
     static WRITES: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
 }
 
+/// The browser's Cache Storage: absent where the page is not a secure context.
+fn caches() -> Option<CacheStorage> {
+    js_sys::Reflect::get(&window(), &"caches".into())
+        .ok()
+        .filter(JsValue::is_object)
+        .map(JsCast::unchecked_into)
+}
+
 async fn open(user: i64) -> Result<Cache, JsValue> {
-    let caches = window().caches()?;
+    let caches = caches().ok_or(JsValue::NULL)?;
     JsFuture::from(caches.open(&cache_name(user)))
         .await?
         .dyn_into()
@@ -197,7 +205,7 @@ pub fn follow() {
 pub async fn forget(user: i64) {
     LocalStorage::delete(queue_key(user));
     show_queue();
-    if let Ok(caches) = window().caches() {
+    if let Some(caches) = caches() {
         let _ = JsFuture::from(caches.delete(&cache_name(user))).await;
     }
 }

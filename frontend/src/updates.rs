@@ -8,7 +8,7 @@
 use leptos::prelude::*;
 use std::cell::Cell;
 use std::time::Duration;
-use wasm_bindgen::JsCast;
+use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{
     ServiceWorker, ServiceWorkerContainer, ServiceWorkerRegistration, ServiceWorkerState,
@@ -32,11 +32,12 @@ pub fn new_version() -> bool {
 }
 
 fn container() -> Option<ServiceWorkerContainer> {
-    let navigator = window().navigator();
-    // Absent where the page is not a secure context, or the browser has none.
-    js_sys::Reflect::has(&navigator, &"serviceWorker".into())
-        .unwrap_or(false)
-        .then(|| navigator.service_worker())
+    // Absent where the page is not a secure context, or the browser has none (or is told
+    // to have none: undefined).
+    js_sys::Reflect::get(&window().navigator(), &"serviceWorker".into())
+        .ok()
+        .filter(JsValue::is_object)
+        .map(JsCast::unchecked_into)
 }
 
 /// Registers the worker and watches for a newer build. A development build has no
@@ -53,7 +54,12 @@ pub fn start() {
     container.set_oncontrollerchange(Some(on_change.as_ref().unchecked_ref()));
     on_change.forget();
     wasm_bindgen_futures::spawn_local(async move {
-        let Ok(registration) = JsFuture::from(container.register(SCRIPT)).await else {
+        // A browser that blocks workers may answer with nothing rather than refuse.
+        let Some(registration) = JsFuture::from(container.register(SCRIPT))
+            .await
+            .ok()
+            .filter(JsValue::is_object)
+        else {
             return;
         };
         let registration: ServiceWorkerRegistration = registration.unchecked_into();
