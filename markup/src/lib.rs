@@ -3,6 +3,7 @@
 //! shows. pulldown-cmark does the reading for both; this crate holds no view code, so the
 //! SPA can keep the parser out of its first download (it runs in a worker).
 
+pub mod html;
 pub mod markdown;
 pub mod tags;
 pub mod worker;

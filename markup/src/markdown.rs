@@ -625,52 +625,16 @@ fn trim_url_end(mut url: &str) -> &str {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    /// The tree as HTML, written here so the tests read like the page (the app never
-    /// makes HTML: it builds the DOM).
+    /// What links out of the app always carry (`html`'s own tests read it); left out of
+    /// the expectations here so they stay short.
+    const LINK_OUT: &str = " target=\"_blank\" rel=\"noopener noreferrer\"";
+
+    /// The tree as the page gets it.
     fn html(markdown: &str) -> String {
-        let mut out = String::new();
-        write_nodes(&blocks(markdown), &mut out);
-        out
-    }
-
-    fn write_nodes(nodes: &[Node], out: &mut String) {
-        for node in nodes {
-            match node {
-                Node::Text(text) => out.push_str(&escape(text)),
-                Node::Element(Element { tag, children }) => {
-                    out.push('<');
-                    out.push_str(tag.name());
-                    if let Some(class) = tag.class() {
-                        out.push_str(&format!(" class=\"{class}\""));
-                    }
-                    if let Some(href) = tag.href() {
-                        out.push_str(&format!(" href=\"{}\"", escape(&href)));
-                    }
-                    match tag {
-                        Tag::Ol { start } => out.push_str(&format!(" start=\"{start}\"")),
-                        Tag::Checkbox { checked, index, .. } => {
-                            out.push_str(&format!(" checked={checked} index={index}"));
-                        }
-                        _ => {}
-                    }
-                    out.push('>');
-                    write_nodes(children, out);
-                    if !matches!(tag, Tag::Br | Tag::Hr | Tag::Checkbox { .. }) {
-                        out.push_str(&format!("</{}>", tag.name()));
-                    }
-                }
-            }
-        }
-    }
-
-    fn escape(text: &str) -> String {
-        text.replace('&', "&amp;")
-            .replace('<', "&lt;")
-            .replace('>', "&gt;")
-            .replace('"', "&quot;")
+        crate::html::html(&blocks(markdown), true).replace(LINK_OUT, "")
     }
 
     /// Every text of the tree, in order.
@@ -697,7 +661,8 @@ mod tests {
         deepest
     }
 
-    const ALLOWED: [&str; 25] = [
+    /// The elements a note may become (besides a task's `input`).
+    pub(crate) const ALLOWED: [&str; 25] = [
         "p",
         "h1",
         "h2",
@@ -797,9 +762,11 @@ mod tests {
     fn tasks_are_numbered_checkboxes_named_after_their_words() {
         assert_eq!(
             html("- [ ] ring the *bank*\n- [x] done\n  - [X] nested\n- plain"),
-            "<ul><li class=\"task\"><input checked=false index=0>ring the <em>bank</em></li>\
-             <li class=\"task\"><input checked=true index=1>done<ul><li class=\"task\">\
-             <input checked=true index=2>nested</li></ul></li><li>plain</li></ul>"
+            "<ul><li class=\"task\"><input type=\"checkbox\" aria-label=\"ring the bank\" \
+             data-task=\"0\">ring the <em>bank</em></li><li class=\"task\"><input \
+             type=\"checkbox\" aria-label=\"done\" data-task=\"1\" checked>done<ul><li \
+             class=\"task\"><input type=\"checkbox\" aria-label=\"nested\" data-task=\"2\" \
+             checked>nested</li></ul></li><li>plain</li></ul>"
         );
         let labels = |markdown: &str| {
             let mut found = Vec::new();
@@ -817,8 +784,9 @@ mod tests {
         // A loose list: the checkbox is in the item's first paragraph.
         assert_eq!(
             html("- [ ] a\n\n- [x] b\n"),
-            "<ul><li class=\"task\"><p><input checked=false index=0>a</p></li>\
-             <li class=\"task\"><p><input checked=true index=1>b</p></li></ul>"
+            "<ul><li class=\"task\"><p><input type=\"checkbox\" aria-label=\"a\" \
+             data-task=\"0\">a</p></li><li class=\"task\"><p><input type=\"checkbox\" \
+             aria-label=\"b\" data-task=\"1\" checked>b</p></li></ul>"
         );
         assert_eq!(labels("- [ ] a\n\n  more\n\n- [x] b\n"), ["a more", "b"]);
         // Not a task: the brackets are text.
