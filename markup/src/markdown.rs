@@ -1,13 +1,12 @@
-//! A note's Markdown, shown as a page. Safe by construction: the DOM is built element by
-//! element from the parser's events, so there is no HTML string anywhere to escape or to
-//! get wrong. Only the elements of [`Tag`] can appear; raw HTML is shown as the text it
-//! is; a link keeps its address only for http, https and mailto; images are never
-//! loaded (a picture could track the reader), they become links to themselves; nothing
-//! from the note becomes a style, an event handler or an `id`.
+//! A note's Markdown, shown as a page. Safe by construction: the tree is made from the
+//! parser's events, and only the elements of [`Tag`] can appear in it; raw HTML is shown
+//! as the text it is; a link keeps its address only for http, https and mailto; images
+//! are never loaded (a picture could track the reader), they become links to themselves;
+//! nothing from the note becomes a style, an event handler or an `id`.
 //!
-//! [`blocks`] turns the text into a small tree ([`Node`]) that tests can read and that
-//! crosses from the Markdown worker to the page (see `worker`); the app's `Markdown`
-//! component turns it into views. #tags
+//! [`blocks`] turns the text into a small tree ([`Node`]) that tests can read; in the
+//! Markdown worker [`html`](crate::html) writes it as the HTML the page inserts, every
+//! text from the note escaped. #tags
 //! become links to the notes filtered by them, found by the same reader as
 //! [`tags::tags`](crate::tags::tags), and task-list checkboxes can tick their task (see
 //! [`toggle_task`]).
