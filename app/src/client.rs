@@ -12,7 +12,6 @@ use crate::guard::Session;
 use crate::refresh::RefreshOutcome;
 use futures::future::LocalBoxFuture;
 use leptos::prelude::*;
-use markup::markdown::Node;
 
 /// An answer from the API, decoded.
 pub type Reply<T> = LocalBoxFuture<'static, Result<T, ClientError>>;
@@ -128,9 +127,14 @@ pub trait Backend: Send + Sync {
     fn draft(&self, slot: &str) -> Option<NoteInput>;
     /// Keeps `draft` in `slot` for the signed-in person, or forgets it (`None`).
     fn keep_draft(&self, slot: &str, draft: Option<&NoteInput>);
-    /// A note's text as the tree of elements it shows as (`markup::markdown::blocks`,
-    /// read in the Markdown worker); `None` if the worker cannot be had.
-    fn render_markdown(&self, text: String) -> LocalBoxFuture<'static, Option<Vec<Node>>>;
+    /// A note's text as the HTML of the elements it shows as (`markup::html`, written in
+    /// the Markdown worker), task boxes clickable if `interactive`; `None` if the worker
+    /// cannot be had.
+    fn render_markdown(
+        &self,
+        text: String,
+        interactive: bool,
+    ) -> LocalBoxFuture<'static, Option<String>>;
     /// The text with task `task` ticked or unticked (`markup::markdown::toggle_task`).
     fn toggle_task(&self, text: String, task: usize) -> LocalBoxFuture<'static, Option<String>>;
 }

@@ -1,15 +1,16 @@
-//! A note's Markdown as the page shows it: the tree `markup::markdown::blocks` makes
-//! (in the Markdown worker; see `Backend::render_markdown`) built into the DOM element by
-//! element, so there is no HTML string anywhere. The elements are made with the DOM's own
-//! calls into a fragment, not as Leptos views: the note is static once shown, and a view
-//! per element (with its markers) took ~50 µs each, 100 ms for a 20 KB note, where
-//! `createElement` takes about 1 µs.
+//! A note's Markdown as the page shows it: the HTML `markup::html` writes from the tree
+//! `markup::markdown::blocks` makes (both in the Markdown worker; see
+//! `Backend::render_markdown`), inserted as it is. The writer escapes everything from the
+//! note, so the string holds only the allowed elements (see `markup::html` for why a
+//! string: the browser's parser builds a dense note's thousands of nodes several times
+//! faster than one DOM call per node from wasm). Not Leptos views: the note is static
+//! once shown, and a view per element (with its markers) took ~50 µs each, 100 ms for a
+//! 20 KB note.
 
 use crate::client::use_client;
 use crate::task::spawn;
 use leptos::html::Div;
 use leptos::prelude::*;
-use markup::markdown::Node;
 use std::time::Duration;
 
 /// How long the Markdown worker may take before the text shows as written meanwhile.
@@ -30,7 +31,7 @@ pub fn Markdown(
 ) -> impl IntoView {
     let client = use_client();
     let shown = NodeRef::<Div>::new();
-    // Whether the div shows something: the tree, or the text as written.
+    // Whether the div shows something: the note, or its text as written.
     let filled = StoredValue::new(false);
     let as_written = move || {
         if filled.try_get_value() == Some(false)
@@ -44,11 +45,13 @@ pub fn Markdown(
     Effect::new(move |_| {
         let text = text.get();
         spawn(async move {
-            let nodes = client.render_markdown(text.clone()).await;
+            let html = client
+                .render_markdown(text.clone(), on_toggle.is_some())
+                .await;
             // The note may have gone (saved, deleted) while the worker read it.
             if let Some(into) = shown.try_get_untracked().flatten() {
-                match nodes {
-                    Some(nodes) => dom::show(&into, &nodes, on_toggle.is_some()),
+                match html {
+                    Some(html) => into.set_inner_html(&html),
                     None => dom::as_written(&into, &text),
                 }
                 filled.set_value(true);
@@ -66,14 +69,12 @@ pub fn Markdown(
     view! { <div class="markdown" node_ref=shown on:click=on_click></div> }
 }
 
-/// The tree built into the DOM. Only the browser has one; the native build (which lists
-/// the routes, and runs the tests) never shows a note.
+/// The DOM's side. Only the browser has one; the native build (which lists the routes,
+/// and runs the tests) never shows a note.
 #[cfg(target_arch = "wasm32")]
 mod dom {
-    use super::Node;
     use leptos::wasm_bindgen::JsCast;
     use leptos::web_sys;
-    use markup::markdown::{Element, Tag, tag_href};
 
     /// The text as written, in place of whatever `into` shows.
     pub fn as_written(into: &web_sys::HtmlDivElement, text: &str) {
@@ -85,68 +86,6 @@ mod dom {
         }
     }
 
-    /// Puts the note's elements in place of whatever `into` shows.
-    pub fn show(into: &web_sys::HtmlDivElement, nodes: &[Node], interactive: bool) {
-        let document = leptos::prelude::document();
-        let fragment = document.create_document_fragment();
-        for node in nodes {
-            append(&document, &fragment, node, interactive);
-        }
-        into.replace_children_with_node_1(&fragment);
-    }
-
-    fn append(
-        document: &web_sys::Document,
-        parent: &web_sys::Node,
-        node: &Node,
-        interactive: bool,
-    ) {
-        let Element { tag, children } = match node {
-            Node::Text(text) => {
-                let _ = parent.append_child(&document.create_text_node(text));
-                return;
-            }
-            Node::Element(element) => element,
-        };
-        let Ok(element) = document.create_element(tag.name()) else {
-            return;
-        };
-        let set = |name: &str, value: &str| drop(element.set_attribute(name, value));
-        if let Some(class) = tag.class() {
-            element.set_class_name(class);
-        }
-        match tag {
-            Tag::A { href } => {
-                set("href", href);
-                set("target", "_blank");
-                set("rel", "noopener noreferrer");
-            }
-            // A link within the app: the router follows it without reloading.
-            Tag::TagLink { name } => set("href", &tag_href(name)),
-            Tag::Ol { start } if *start != 1 => set("start", &start.to_string()),
-            Tag::Checkbox {
-                checked,
-                index,
-                label,
-            } => {
-                set("type", "checkbox");
-                set("aria-label", label);
-                set("data-task", &index.to_string());
-                if *checked {
-                    set("checked", "");
-                }
-                if !interactive {
-                    set("disabled", "");
-                }
-            }
-            _ => {}
-        }
-        for child in children {
-            append(document, &element, child, interactive);
-        }
-        let _ = parent.append_child(&element);
-    }
-
     /// The index of the task whose box the click was on.
     pub fn task_clicked(event: &web_sys::MouseEvent) -> Option<usize> {
         let target = event.target()?.dyn_into::<web_sys::Element>().ok()?;
@@ -156,10 +95,7 @@ mod dom {
 
 #[cfg(not(target_arch = "wasm32"))]
 mod dom {
-    use super::Node;
     use leptos::web_sys;
-
-    pub fn show(_: &web_sys::HtmlDivElement, _: &[Node], _: bool) {}
 
     pub fn as_written(_: &web_sys::HtmlDivElement, _: &str) {}
 

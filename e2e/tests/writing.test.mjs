@@ -33,6 +33,9 @@ test('Markdown is shown as formatting, and markup that could run never does', as
     '[click](javascript:window.__xss=3) [data](data:text/html,<b>x</b>) [ok](https://example.org/a)',
     '![pic](https://example.org/p.png) &lt;script&gt; &#106;avascript:',
     '<div><b>unclosed *em',
+    // Out of an attribute's quotes: a link's address, a task's label.
+    '[quoted](https://example.org/q"onmouseover="window.__xss=4)',
+    '- [ ] "><img src=x onerror="window.__xss=5">',
   ].join('\n\n');
   await createNoteApi(BASE, user.access, 'Hostile', hostile);
   await createNoteApi(BASE, user.access, 'Formatted',
@@ -57,9 +60,15 @@ test('Markdown is shown as formatting, and markup that could run never does', as
     for (const kept of ['<script>window.__xss = 1</script>', '<img src=x onerror=', '<script>', 'javascript:', '<div><b>unclosed']) {
       assert.ok(text.includes(kept), `${kept} shows as text in: ${text}`);
     }
-    assert.equal(await card.locator('script, img, div, b, iframe, object').count(), 0);
+    assert.equal(await card.locator('script, img, div, b, iframe, object, [onmouseover], [onerror]').count(), 0);
     const hrefs = await card.locator('a').evaluateAll((links) => links.map((a) => a.getAttribute('href')));
-    assert.deepEqual(hrefs, ['https://example.org/a', 'https://example.org/p.png'], 'only web links, the picture as a link');
+    assert.deepEqual(hrefs, [
+      'https://example.org/a',
+      'https://example.org/p.png',
+      'https://example.org/q"onmouseover="window.__xss=4',
+    ], 'only web links, the picture as a link, quotes kept inside the address');
+    const label = await card.locator('input[type=checkbox]').getAttribute('aria-label');
+    assert.equal(label, '"><img src=x onerror="window.__xss=5">');
     await card.getByText('click').click();
     assert.equal(await page.evaluate(() => window.__xss), undefined, 'nothing ran');
   });

@@ -19,7 +19,6 @@ use app::refresh::{self, Next, RefreshOutcome, Rejected, Settle};
 use futures::FutureExt;
 use futures::future::{LocalBoxFuture, Shared};
 use leptos::prelude::With;
-use markup::markdown::Node;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use std::cell::RefCell;
@@ -286,8 +285,12 @@ impl Backend for Browser {
         crate::drafts::keep(slot, draft);
     }
 
-    fn render_markdown(&self, text: String) -> LocalBoxFuture<'static, Option<Vec<Node>>> {
-        crate::markdown::render(text).boxed_local()
+    fn render_markdown(
+        &self,
+        text: String,
+        interactive: bool,
+    ) -> LocalBoxFuture<'static, Option<String>> {
+        crate::markdown::render(text, interactive).boxed_local()
     }
 
     fn toggle_task(&self, text: String, task: usize) -> LocalBoxFuture<'static, Option<String>> {

@@ -5,8 +5,7 @@
 //! `None` and notes show as written.
 
 use futures::channel::oneshot;
-use markup::markdown::Node;
-use markup::worker::{READY, Request, decode, slot};
+use markup::worker::{READY, Request, slot};
 use serde::Serialize;
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -69,8 +68,8 @@ fn start() -> Option<Worker> {
     Some(worker)
 }
 
-/// Sends `text` (and `toggle`) to the worker and waits for its reply.
-async fn ask(text: String, toggle: Option<usize>) -> Option<js_sys::Array> {
+/// Sends the request to the worker and waits for its text.
+async fn ask(text: String, toggle: Option<usize>, interactive: bool) -> Option<String> {
     let answer = CHANNEL.with_borrow_mut(|c| {
         if c.broken {
             return None;
@@ -82,7 +81,12 @@ async fn ask(text: String, toggle: Option<usize>) -> Option<js_sys::Array> {
         let worker = c.worker.as_ref()?;
         c.next_id = c.next_id.wrapping_add(1);
         let id = c.next_id;
-        let request = Request { id, text, toggle };
+        let request = Request {
+            id,
+            text,
+            toggle,
+            interactive,
+        };
         let message = request
             .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
             .ok()?;
@@ -94,19 +98,14 @@ async fn ask(text: String, toggle: Option<usize>) -> Option<js_sys::Array> {
         c.waiting.insert(id, sender);
         Some(answer)
     })?;
-    answer.await.ok()
+    answer.await.ok()?.get(slot::TEXT).as_string()
 }
 
-pub async fn render(text: String) -> Option<Vec<Node>> {
-    let reply = ask(text, None).await?;
-    let ops = reply
-        .get(slot::OPS)
-        .dyn_into::<js_sys::Uint32Array>()
-        .ok()?
-        .to_vec();
-    decode(&ops, &reply.get(slot::TEXT).as_string()?)
+/// The note as HTML (`markup::html`).
+pub async fn render(text: String, interactive: bool) -> Option<String> {
+    ask(text, None, interactive).await
 }
 
 pub async fn toggle_task(text: String, task: usize) -> Option<String> {
-    ask(text, Some(task)).await?.get(slot::TEXT).as_string()
+    ask(text, Some(task), true).await
 }

@@ -1,13 +1,12 @@
-//! A note's Markdown, shown as a page. Safe by construction: the DOM is built element by
-//! element from the parser's events, so there is no HTML string anywhere to escape or to
-//! get wrong. Only the elements of [`Tag`] can appear; raw HTML is shown as the text it
-//! is; a link keeps its address only for http, https and mailto; images are never
-//! loaded (a picture could track the reader), they become links to themselves; nothing
-//! from the note becomes a style, an event handler or an `id`.
+//! A note's Markdown, shown as a page. Safe by construction: the tree is made from the
+//! parser's events, and only the elements of [`Tag`] can appear in it; raw HTML is shown
+//! as the text it is; a link keeps its address only for http, https and mailto; images
+//! are never loaded (a picture could track the reader), they become links to themselves;
+//! nothing from the note becomes a style, an event handler or an `id`.
 //!
-//! [`blocks`] turns the text into a small tree ([`Node`]) that tests can read and that
-//! crosses from the Markdown worker to the page (see `worker`); the app's `Markdown`
-//! component turns it into views. #tags
+//! [`blocks`] turns the text into a small tree ([`Node`]) that tests can read; in the
+//! Markdown worker [`html`](crate::html) writes it as the HTML the page inserts, every
+//! text from the note escaped. #tags
 //! become links to the notes filtered by them, found by the same reader as
 //! [`tags::tags`](crate::tags::tags), and task-list checkboxes can tick their task (see
 //! [`toggle_task`]).
@@ -625,52 +624,16 @@ fn trim_url_end(mut url: &str) -> &str {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    /// The tree as HTML, written here so the tests read like the page (the app never
-    /// makes HTML: it builds the DOM).
+    /// What links out of the app always carry (`html`'s own tests read it); left out of
+    /// the expectations here so they stay short.
+    const LINK_OUT: &str = " target=\"_blank\" rel=\"noopener noreferrer\"";
+
+    /// The tree as the page gets it.
     fn html(markdown: &str) -> String {
-        let mut out = String::new();
-        write_nodes(&blocks(markdown), &mut out);
-        out
-    }
-
-    fn write_nodes(nodes: &[Node], out: &mut String) {
-        for node in nodes {
-            match node {
-                Node::Text(text) => out.push_str(&escape(text)),
-                Node::Element(Element { tag, children }) => {
-                    out.push('<');
-                    out.push_str(tag.name());
-                    if let Some(class) = tag.class() {
-                        out.push_str(&format!(" class=\"{class}\""));
-                    }
-                    if let Some(href) = tag.href() {
-                        out.push_str(&format!(" href=\"{}\"", escape(&href)));
-                    }
-                    match tag {
-                        Tag::Ol { start } => out.push_str(&format!(" start=\"{start}\"")),
-                        Tag::Checkbox { checked, index, .. } => {
-                            out.push_str(&format!(" checked={checked} index={index}"));
-                        }
-                        _ => {}
-                    }
-                    out.push('>');
-                    write_nodes(children, out);
-                    if !matches!(tag, Tag::Br | Tag::Hr | Tag::Checkbox { .. }) {
-                        out.push_str(&format!("</{}>", tag.name()));
-                    }
-                }
-            }
-        }
-    }
-
-    fn escape(text: &str) -> String {
-        text.replace('&', "&amp;")
-            .replace('<', "&lt;")
-            .replace('>', "&gt;")
-            .replace('"', "&quot;")
+        crate::html::html(&blocks(markdown), true).replace(LINK_OUT, "")
     }
 
     /// Every text of the tree, in order.
@@ -697,7 +660,8 @@ mod tests {
         deepest
     }
 
-    const ALLOWED: [&str; 25] = [
+    /// The elements a note may become (besides a task's `input`).
+    pub(crate) const ALLOWED: [&str; 25] = [
         "p",
         "h1",
         "h2",
@@ -797,9 +761,11 @@ mod tests {
     fn tasks_are_numbered_checkboxes_named_after_their_words() {
         assert_eq!(
             html("- [ ] ring the *bank*\n- [x] done\n  - [X] nested\n- plain"),
-            "<ul><li class=\"task\"><input checked=false index=0>ring the <em>bank</em></li>\
-             <li class=\"task\"><input checked=true index=1>done<ul><li class=\"task\">\
-             <input checked=true index=2>nested</li></ul></li><li>plain</li></ul>"
+            "<ul><li class=\"task\"><input type=\"checkbox\" aria-label=\"ring the bank\" \
+             data-task=\"0\">ring the <em>bank</em></li><li class=\"task\"><input \
+             type=\"checkbox\" aria-label=\"done\" data-task=\"1\" checked>done<ul><li \
+             class=\"task\"><input type=\"checkbox\" aria-label=\"nested\" data-task=\"2\" \
+             checked>nested</li></ul></li><li>plain</li></ul>"
         );
         let labels = |markdown: &str| {
             let mut found = Vec::new();
@@ -817,8 +783,9 @@ mod tests {
         // A loose list: the checkbox is in the item's first paragraph.
         assert_eq!(
             html("- [ ] a\n\n- [x] b\n"),
-            "<ul><li class=\"task\"><p><input checked=false index=0>a</p></li>\
-             <li class=\"task\"><p><input checked=true index=1>b</p></li></ul>"
+            "<ul><li class=\"task\"><p><input type=\"checkbox\" aria-label=\"a\" \
+             data-task=\"0\">a</p></li><li class=\"task\"><p><input type=\"checkbox\" \
+             aria-label=\"b\" data-task=\"1\" checked>b</p></li></ul>"
         );
         assert_eq!(labels("- [ ] a\n\n  more\n\n- [x] b\n"), ["a more", "b"]);
         // Not a task: the brackets are text.
