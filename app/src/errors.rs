@@ -37,6 +37,9 @@ pub mod messages {
     /// `412`: `If-Match` does not name the note's current version.
     pub const PRECONDITION_FAILED: &str =
         "The note has changed: If-Match does not name its current version.";
+    /// `400`: an `Idempotency-Key` the server cannot keep.
+    pub const BAD_IDEMPOTENCY_KEY: &str =
+        "Idempotency-Key must be 1 to 255 printable ASCII characters.";
     /// `408`: the body did not arrive within the server's time limit.
     pub const REQUEST_BODY_TIMEOUT: &str = "Request body was not received in time.";
     /// `503`: more requests are being served than the server can answer in time.

@@ -6,9 +6,11 @@
 //!
 //! One change waits per note at a time: a second edit of a note merges into the first, an
 //! edit of a note written offline into its creation, and deleting a note written offline
-//! takes back its creation. The one exception is the change on its way to the server
-//! (`sending`): it is left alone, and what follows it waits behind it, so that a note's
-//! id from the server reaches the changes queued after it ([`Queue::created`]).
+//! takes back its creation. The exceptions are the change on its way to the server
+//! (`sending`) and a creation sent before (`sent`: the server may have made the note and
+//! lost the answer, and its key now names that text): they are left alone, and what
+//! follows them waits behind them, so that a note's id from the server reaches the
+//! changes queued after it ([`Queue::created`]).
 
 use crate::api::{Note, NoteInput, NotePatch, Page};
 use crate::validation::{is_alphanumeric, lowercase};
@@ -23,6 +25,15 @@ pub enum Change {
         id: i64,
         note: NoteInput,
         at: String,
+        /// The `Idempotency-Key` it is sent under, every time: an answer lost on the way
+        /// back cannot make the note twice. (A change queued before keys has none.)
+        #[serde(default)]
+        key: Option<String>,
+        /// Sent at least once. The server may have made the note then, and a retry under
+        /// `key` gets that note back as it was: later edits must follow as changes of
+        /// their own, not merge into text the server would no longer read.
+        #[serde(default)]
+        sent: bool,
     },
     /// Fields changed over `base`, the note as it was when the editing began. `etag` is
     /// its version when the server was asked for it then; without one, the server's note
@@ -33,6 +44,9 @@ pub enum Change {
         base: Note,
         etag: Option<String>,
         at: String,
+        /// The key for the note the words become if the server's note was deleted.
+        #[serde(default)]
+        key: Option<String>,
     },
     Delete {
         id: i64,
@@ -154,7 +168,11 @@ impl Queue {
             .changes
             .iter()
             .rposition(|w| w.change.note_id() == id && Some(w.seq) != sending);
+        // An edit of a note whose creation was sent before follows it (see `sent`).
+        let after_sent = open
+            .is_some_and(|i| matches!(self.changes[i].change, Change::Create { sent: true, .. }));
         match (change, open) {
+            (edit @ Change::Edit { .. }, Some(_)) if after_sent => self.append(edit),
             (Change::Edit { patch, at, .. }, Some(i)) => match &mut self.changes[i].change {
                 Change::Create { note, .. } => {
                     let mut whole = NotePatch {
@@ -179,14 +197,19 @@ impl Queue {
                 Change::Delete { .. } => {}
             },
             (Change::Delete { id }, _) => {
-                let created_here = self.changes.iter().any(|w| {
-                    matches!(w.change, Change::Create { id: c, .. } if c == id)
+                // A creation never sent is taken back; one sent may be on the server
+                // already, so it stays (with what is on its way) and the deletion
+                // follows it.
+                let never_sent = |w: &Waiting| {
+                    matches!(w.change, Change::Create { id: c, sent: false, .. } if c == id)
                         && Some(w.seq) != sending
+                };
+                let created_here = self.changes.iter().any(never_sent);
+                self.changes.retain(|w| {
+                    w.change.note_id() != id
+                        || Some(w.seq) == sending
+                        || (!created_here && matches!(w.change, Change::Create { .. }))
                 });
-                // What was waiting for the note no longer matters, unless it is already
-                // on its way.
-                self.changes
-                    .retain(|w| w.change.note_id() != id || Some(w.seq) == sending);
                 if !created_here {
                     self.append(Change::Delete { id });
                 }
@@ -246,6 +269,22 @@ impl Queue {
         }
     }
 
+    /// The next change to send, marked as on its way (a creation, as `sent` for good).
+    pub fn start_sending(&mut self) -> Option<Waiting> {
+        let next = self
+            .changes
+            .iter_mut()
+            .find(|w| !w.conflict)
+            .map(|waiting| {
+                if let Change::Create { sent, .. } = &mut waiting.change {
+                    *sent = true;
+                }
+                waiting.clone()
+            });
+        self.sending = next.as_ref().map(|w| w.seq);
+        next
+    }
+
     /// The next change to send: the oldest that waits for no choice. (A later change of
     /// a note waiting for a choice merges into it, or, a deletion, replaces it.)
     pub fn next_to_send(&self) -> Option<&Waiting> {
@@ -257,7 +296,7 @@ impl Queue {
     pub fn overlay(&self, notes: &mut Vec<Note>, author: i64) {
         for waiting in &self.changes {
             match &waiting.change {
-                Change::Create { id, note, at } => notes.push(Note {
+                Change::Create { id, note, at, .. } => notes.push(Note {
                     id: *id,
                     title: note.title.clone(),
                     content: note.content.clone(),
@@ -421,6 +460,7 @@ mod tests {
             base: base.clone(),
             etag: None,
             at: LATER.into(),
+            key: Some(format!("edit {}", patch_key())),
         }
     }
 
@@ -429,7 +469,44 @@ mod tests {
             id,
             note: input(title, "words"),
             at: AT.into(),
+            key: Some(format!("create {id}")),
+            sent: false,
         }
+    }
+
+    /// A key unique to each edit made.
+    fn patch_key() -> u64 {
+        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    }
+
+    fn key_of(change: &Change) -> Option<&str> {
+        match change {
+            Change::Create { key, .. } | Change::Edit { key, .. } => key.as_deref(),
+            Change::Delete { .. } => None,
+        }
+    }
+
+    #[test]
+    fn a_change_keeps_its_first_key_whatever_merges_into_it() {
+        let base = note(1, "Groceries", "Eggs");
+        let mut queue = Queue::default();
+        queue.push(create(-5, "Draft"));
+        queue.push(edit(&base, text("Shopping")));
+        let (created, edited) = (
+            key_of(&queue.changes[0].change).map(str::to_owned),
+            key_of(&queue.changes[1].change).map(str::to_owned),
+        );
+        let draft = note(-5, "Draft", "words");
+        queue.push(edit(&draft, text("Plan")));
+        queue.push(edit(&base, text("List")));
+        assert_eq!(queue.len(), 2);
+        assert_eq!(key_of(&queue.changes[0].change), created.as_deref());
+        assert_eq!(key_of(&queue.changes[1].change), edited.as_deref());
+        // A queue kept before keys still reads.
+        let old = r#"{"next":1,"changes":[{"seq":1,"change":{"Create":{"id":-1,"note":{"title":"a","content":"b"},"at":"2026-12-01T00:00:00Z"}}}]}"#;
+        let old: Queue = serde_json::from_str(old).unwrap();
+        assert_eq!(key_of(&old.changes[0].change), None);
     }
 
     #[test]
@@ -472,10 +549,7 @@ mod tests {
     fn a_note_written_offline_takes_its_edits_and_goes_with_its_deletion() {
         let mut queue = Queue::default();
         queue.push(create(-5, "Draft"));
-        let written = Note {
-            id: -5,
-            ..note(0, "Draft", "words")
-        };
+        let written = draft();
         queue.push(edit(&written, text("Plan")));
         assert_eq!(queue.len(), 1);
         assert!(
@@ -491,10 +565,7 @@ mod tests {
         queue.push(create(-5, "Draft"));
         let sending = queue.changes[0].seq;
         queue.sending = Some(sending);
-        let written = Note {
-            id: -5,
-            ..note(0, "Draft", "words")
-        };
+        let written = draft();
         queue.push(edit(&written, text("Plan")));
         queue.push(Change::Delete { id: -5 });
         // The creation is on its way; the deletion waits behind it (the edit is moot).
@@ -531,10 +602,7 @@ mod tests {
         queue.push(create(-5, "Draft"));
         let creating = queue.changes[0].seq;
         queue.sending = Some(creating);
-        let written = Note {
-            id: -5,
-            ..note(0, "Draft", "words")
-        };
+        let written = draft();
         queue.push(edit(&written, text("Plan")));
         queue.push(edit(&written, text("Plan B")));
         // Not merged into the creation on its way; merged with each other.
@@ -553,6 +621,78 @@ mod tests {
         };
         assert_eq!((*id, base.id), (41, 41));
         assert_eq!(patch.title.as_deref(), Some("Plan B"));
+    }
+
+    /// Note -5 as the device shows it after `create(-5, "Draft")`.
+    fn draft() -> Note {
+        Note {
+            id: -5,
+            ..note(0, "Draft", "words")
+        }
+    }
+
+    /// The creation of note -5 ("Draft") was sent, and no answer came.
+    fn sent_without_answer() -> Queue {
+        let mut queue = Queue::default();
+        queue.push(create(-5, "Draft"));
+        let sent = queue.start_sending().map(|w| w.seq);
+        assert_eq!(queue.sending, sent);
+        queue.sending = None;
+        queue
+    }
+
+    #[test]
+    fn an_edit_after_a_creation_was_sent_follows_it_instead_of_changing_it() {
+        let mut queue = sent_without_answer();
+        let written = draft();
+        queue.push(edit(&written, text("Plan")));
+        queue.push(edit(&written, text("Plan B")));
+        // The server may hold "Draft" under the creation's key: a retry gets that note
+        // back, and the edit then goes over it.
+        assert_eq!(queue.len(), 2);
+        assert!(
+            matches!(&queue.changes[0].change, Change::Create { note, sent: true, .. } if note.title == "Draft")
+        );
+        let creating = queue.start_sending().map(|w| w.seq);
+        queue.created(-5, &note(41, "Draft", "words"));
+        queue.remove(creating.unwrap());
+        let Change::Edit { id, patch, .. } = &queue.changes[0].change else {
+            panic!("the edit waits");
+        };
+        assert_eq!((*id, patch.title.as_deref()), (41, Some("Plan B")));
+    }
+
+    #[test]
+    fn deleting_a_note_whose_creation_was_sent_deletes_it_after_the_retry() {
+        let mut queue = sent_without_answer();
+        let written = draft();
+        queue.push(edit(&written, text("Plan")));
+        queue.push(Change::Delete { id: -5 });
+        // Not taken back: the note may be on the server. The edit is moot.
+        assert_eq!(queue.len(), 2);
+        assert!(matches!(queue.changes[0].change, Change::Create { .. }));
+        queue.created(-5, &note(41, "Draft", "words"));
+        assert_eq!(queue.changes[1].change, Change::Delete { id: 41 });
+    }
+
+    #[test]
+    fn a_creation_never_sent_still_takes_edits_and_is_taken_back() {
+        let mut queue = Queue::default();
+        queue.push(create(-5, "Draft"));
+        queue.push(create(-6, "Other"));
+        // Sending the first creation leaves the second unsent.
+        let first = queue.start_sending().map(|w| w.seq);
+        queue.remove(first.unwrap());
+        let other = Note {
+            id: -6,
+            ..note(0, "Other", "words")
+        };
+        queue.push(edit(&other, text("Another")));
+        assert!(
+            matches!(&queue.changes[0].change, Change::Create { note, sent: false, .. } if note.title == "Another")
+        );
+        queue.push(Change::Delete { id: -6 });
+        assert!(queue.is_empty());
     }
 
     #[test]

@@ -1,7 +1,8 @@
 // Notes without a network: the device's copy opens and is searched offline, changes made
 // offline wait on the device (across reloads) and reach the server once when it answers
 // again, an edit overtaken meanwhile gets the conflict choice, and the queue follows its
-// person through an expired token and an ended session. The network is cut by stopping
+// person through an expired token and an ended session; a creation whose answer was lost
+// is sent again under its key and made once. The network is cut by stopping
 // the test's own server (the service worker keeps serving the app's files).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -123,6 +124,63 @@ test('notes created, edited and deleted offline reach the server once when it is
       await card(page, 'Written offline').waitFor();
       assert.equal(await page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('queue:')).length), 0);
       assert.deepEqual(await titlesOnServer(server, user), ['Changed offline', 'Keep', 'Written offline']);
+    });
+  });
+});
+
+test('a note whose answer was lost is made once, with what was written after, when the sync sends it again', async () => {
+  await withOwnServer(async (server) => {
+    const user = await registerUser(server.url);
+    await createNoteApi(server.url, user.access, 'Keep', 'Keep text');
+    await inBrowser(async (b) => {
+      const { context, page } = b;
+      await openOnline(b, server, user, 1);
+      // The server makes the note, the connection drops before its answer arrives, and
+      // the server stays out of reach until the note has been edited on the device.
+      const posts = [];
+      let cut = false;
+      await context.route('**/api/**', async (route) => {
+        const request = route.request();
+        const creating = request.method() === 'POST' && new URL(request.url()).pathname === '/api/notes/';
+        if (creating && posts.length === 0) {
+          posts.push(request.headers()['idempotency-key']);
+          await route.fetch();
+          cut = true;
+          return route.abort('connectionreset');
+        }
+        if (cut) return route.abort('connectionrefused');
+        if (!creating) return route.continue();
+        posts.push(request.headers()['idempotency-key']);
+        const answer = await route.fetch();
+        posts.push(answer.headers()['idempotent-replayed']);
+        return route.fulfill({ response: answer });
+      });
+
+      await page.getByLabel('Title').first().fill('Written once');
+      await page.getByLabel('Content').first().fill('Sent twice');
+      await page.getByRole('button', { name: 'Add note' }).click();
+      await card(page, 'Written once').getByText('Waiting to sync').waitFor();
+      await card(page, 'Written once').getByRole('button', { name: 'Edit' }).click();
+      await page.locator('.note form').getByLabel('Content').fill('Edited while waiting');
+      await page.locator('.note form').getByRole('button', { name: 'Save' }).click();
+      await card(page, 'Written once').getByText('Edited while waiting').waitFor();
+
+      // The sync sends the creation again under the same key, then the edit over it.
+      cut = false;
+      await page.getByText(/waiting to sync/i).first().waitFor({ state: 'detached', timeout: 15_000 });
+      assert.equal(posts.length, 3, `${posts}`);
+      assert.match(posts[0], /^[0-9a-f]{26}$/);
+      assert.equal(posts[1], posts[0], 'the same key, both times');
+      assert.equal(posts[2], 'true', 'the server answered with the note it made the first time');
+      const { access } = await signInApi(server.url, user.username);
+      const listed = await api(server.url, 'GET', '/api/notes/', { token: access });
+      assert.deepEqual(
+        listed.body.map((n) => [n.title, n.content]),
+        [['Written once', 'Edited while waiting'], ['Keep', 'Keep text']],
+      );
+      await page.reload();
+      await card(page, 'Written once').waitFor();
+      assert.equal(await card(page, 'Written once').count(), 1);
     });
   });
 });

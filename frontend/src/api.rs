@@ -311,6 +311,8 @@ pub(crate) struct Call {
     upload: Option<(web_sys::File, &'static str)>,
     /// `If-Match`: the version of a note that a write is meant for.
     if_match: Option<String>,
+    /// `Idempotency-Key`: a creation sent again under it makes nothing new.
+    key: Option<String>,
     /// A file to keep: a successful answer is read as a blob, not text.
     download: bool,
     /// Sent only with this person's tokens: a change kept for them is never sent as
@@ -326,6 +328,7 @@ impl Call {
             body: None,
             upload: None,
             if_match: None,
+            key: None,
             download: false,
             user: None,
         }
@@ -344,6 +347,11 @@ impl Call {
             if_match: etag,
             ..self
         }
+    }
+
+    /// Sent under `key` (a creation: see `creation_key`).
+    pub(crate) fn once(self, key: Option<String>) -> Self {
+        Self { key, ..self }
     }
 
     /// A JSON body. The `app::api` types are plain structs of strings and numbers: they
@@ -561,6 +569,9 @@ async fn fetch(call: &Call, bearer: Option<&str>) -> Result<Answer, wasm_bindgen
     }
     if let Some(etag) = &call.if_match {
         headers.set("If-Match", etag)?;
+    }
+    if let Some(key) = &call.key {
+        headers.set("Idempotency-Key", key)?;
     }
     init.set_headers(&headers);
     let request = Request::new_with_str_and_init(&[API_BASE, &call.path].concat(), &init)?;

@@ -139,9 +139,19 @@ pub async fn note(id: i64) -> Result<Versioned<Note>, ClientError> {
     }
 }
 
+/// A key for one creation (`Idempotency-Key`): the person's own keys must not collide,
+/// and nobody gains by guessing one, so the page's random numbers are enough.
+pub fn creation_key() -> String {
+    let draw = || (js_sys::Math::random() * 2f64.powi(52)) as u64;
+    format!("{:013x}{:013x}", draw(), draw())
+}
+
 pub async fn create(input: NoteInput) -> Result<Note, ClientError> {
     let user = user()?;
-    match authed::<Note>(Call::new("POST", paths::NOTES).body(&input)).await {
+    // Kept with the change if no answer comes: the server may have the note already.
+    let key = creation_key();
+    let posting = Call::new("POST", paths::NOTES).body(&input);
+    match authed::<Note>(posting.once(Some(key.clone()))).await {
         Ok(note) => {
             device::keep_note(user, note.clone());
             Ok(note)
@@ -151,6 +161,9 @@ pub async fn create(input: NoteInput) -> Result<Note, ClientError> {
                 id: queue.temporary_id(js_sys::Date::now() as i64),
                 note: input,
                 at: now(),
+                key: Some(key),
+                // The request may have reached the server before the answer was lost.
+                sent: true,
             })?;
             note_on_device(user, id).await
         }
@@ -206,6 +219,7 @@ async fn change(
                 patch,
                 base,
                 at,
+                key: Some(creation_key()),
             })?;
             Ok(Versioned {
                 value: shown,

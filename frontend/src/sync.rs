@@ -15,7 +15,7 @@ use crate::api::{Call, authed, versioned};
 use crate::{device, reachability, session};
 use app::api::{Note, paths};
 use app::client::ClientError;
-use app::offline::{Change, Waiting, opened_on_device, rewritten};
+use app::offline::{Change, Queue, Waiting, opened_on_device, rewritten};
 use app::task::spawn;
 use gloo_storage::{LocalStorage, Storage};
 use leptos::prelude::*;
@@ -135,12 +135,8 @@ async fn run() {
     let mut changed = false;
     while session::user_id() == Some(user) && lease(user) {
         // A change marked as sending by a tab that is gone (its lease ran out) is sent
-        // again: the server may then have it twice, never not at all.
-        let next = device::change_queue(user, |q| {
-            let next = q.next_to_send().cloned();
-            q.sending = next.as_ref().map(|w| w.seq);
-            next
-        });
+        // again: a creation under its key, so the server makes the note once.
+        let next = device::change_queue(user, Queue::start_sending);
         let Ok(Some(next)) = next else {
             break;
         };
@@ -181,8 +177,9 @@ async fn send(user: i64, waiting: &Waiting) -> Sent {
         Sent::Done
     };
     match &waiting.change {
-        Change::Create { id, note, .. } => {
-            match authed::<Note>(call("POST", paths::NOTES.into()).body(note)).await {
+        Change::Create { id, note, key, .. } => {
+            let posting = call("POST", paths::NOTES.into()).body(note);
+            match authed::<Note>(posting.once(key.clone())).await {
                 Ok(created) => {
                     let _ = device::change_queue(user, |q| q.created(*id, &created));
                     done(Some(created))
@@ -195,6 +192,7 @@ async fn send(user: i64, waiting: &Waiting) -> Sent {
             patch,
             base,
             etag,
+            key,
             ..
         } => {
             let mut version = etag.clone().filter(|e| opened_on_device(e).is_none());
@@ -213,7 +211,9 @@ async fn send(user: i64, waiting: &Waiting) -> Sent {
                         version = current.etag;
                     }
                     Ok(_) => return Sent::Conflict,
-                    Err(ClientError::NotFound) => return recreate(user, seq, base, patch).await,
+                    Err(ClientError::NotFound) => {
+                        return recreate(user, seq, base, patch, key).await;
+                    }
                     Err(_) => return Sent::Stop,
                 }
             }
@@ -223,7 +223,7 @@ async fn send(user: i64, waiting: &Waiting) -> Sent {
                 Err(ClientError::Changed) => Sent::Conflict,
                 // A pin of a note deleted elsewhere is moot; words are kept.
                 Err(ClientError::NotFound) if !waiting.change.needs_version() => done(None),
-                Err(ClientError::NotFound) => recreate(user, seq, base, patch).await,
+                Err(ClientError::NotFound) => recreate(user, seq, base, patch, key).await,
                 Err(_) => Sent::Stop,
             }
         }
@@ -240,10 +240,16 @@ async fn send(user: i64, waiting: &Waiting) -> Sent {
 /// The note an edit was made on was deleted elsewhere meanwhile: the person's words
 /// become a note again rather than being lost (its old version is in the trash), and the
 /// changes queued after the edit follow the new note.
-async fn recreate(user: i64, seq: u64, base: &Note, patch: &app::api::NotePatch) -> Sent {
+async fn recreate(
+    user: i64,
+    seq: u64,
+    base: &Note,
+    patch: &app::api::NotePatch,
+    key: &Option<String>,
+) -> Sent {
     let input = rewritten(base, patch);
     let posting = Call::new("POST", paths::NOTES).for_user(user).body(&input);
-    match authed::<Note>(posting).await {
+    match authed::<Note>(posting.once(key.clone())).await {
         Ok(created) => {
             let settled = device::change_queue(user, |q| {
                 q.created(base.id, &created);

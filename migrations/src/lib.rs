@@ -15,6 +15,7 @@ mod m20261126_000012_login_attempts;
 mod m20261203_000013_two_step;
 pub mod m20261203_000014_tags_and_pins;
 mod m20261204_000015_trash;
+mod m20261205_000016_creation_keys;
 pub mod search;
 
 pub struct Migrator;
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000013_two_step::Migration),
             Box::new(m20261203_000014_tags_and_pins::Migration),
             Box::new(m20261204_000015_trash::Migration),
+            Box::new(m20261205_000016_creation_keys::Migration),
         ]
     }
 }

@@ -1,5 +1,5 @@
 //! Request extractors that answer bad input in the API's shapes: a JSON object body, the
-//! authenticated user, whom tokens are issued to, a note id, `If-Match`, and the notes list's query parameters. The
+//! authenticated user, whom tokens are issued to, a note id, `If-Match`, `Idempotency-Key`, and the notes list's query parameters. The
 //! parameters describe themselves for the OpenAPI document here, beside how they are read.
 
 use crate::accounts::sessions::Device;
@@ -15,7 +15,7 @@ use app::api::query;
 use app::claims::TokenType;
 use app::errors::{FieldErrors, messages};
 use axum::extract::{ConnectInfo, FromRef, FromRequest, FromRequestParts, Path, Request};
-use axum::http::{header, request::Parts};
+use axum::http::{HeaderName, header, request::Parts};
 use serde_json::{Map, Value, json};
 use std::borrow::Cow;
 use std::net::{IpAddr, SocketAddr};
@@ -270,6 +270,63 @@ impl<S: Send + Sync> FromRequestParts<S> for IfMatch {
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
         Ok(Self(Precondition::from_headers(&parts.headers)))
+    }
+}
+
+/// `Idempotency-Key` on a creation: the same key sent again gets the note the first
+/// request made (see `notes::creation_keys`). A structured-field string (`"…"`, as the
+/// IETF draft writes it) or the bare token most clients send; the two are one key.
+pub struct IdempotencyKey(pub Option<String>);
+
+pub const IDEMPOTENCY_KEY: HeaderName = HeaderName::from_static("idempotency-key");
+/// `true` on a creation answered with the note an earlier request made under its key.
+pub const IDEMPOTENT_REPLAYED: HeaderName = HeaderName::from_static("idempotent-replayed");
+
+/// Room for a UUID many times over, and an index entry of a sensible size.
+const MAX_IDEMPOTENCY_KEY: usize = 255;
+
+impl IntoParams for IdempotencyKey {
+    fn into_params(_: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
+        vec![parameter(
+            "Idempotency-Key",
+            ParameterIn::Header,
+            "Create the note at most once for this key: sent again (say, because the answer \
+             was lost), the request gets the note the first one made, with \
+             `Idempotent-Replayed: true`. 1 to 255 printable ASCII characters, unique to \
+             the caller; kept as long as the note.",
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .min_length(Some(1))
+                .max_length(Some(MAX_IDEMPOTENCY_KEY))
+                // HTTP drops white space around a value: a key neither starts nor ends
+                // with it.
+                .pattern(Some("^[!-~]([ -~]*[!-~])?$"))
+                .examples(["\"8e03978e-40d5-43e8-bc93-6894a57f9324\""]),
+        )]
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for IdempotencyKey {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        let Some(value) = parts.headers.get(IDEMPOTENCY_KEY) else {
+            return Ok(Self(None));
+        };
+        let text = value.to_str().unwrap_or_default();
+        // `""` reads as itself: the schema's pattern allows it, so it must be a key.
+        let key = text
+            .strip_prefix('"')
+            .and_then(|t| t.strip_suffix('"'))
+            .filter(|inner| !inner.is_empty())
+            .unwrap_or(text);
+        let printable = key.bytes().all(|b| (b' '..=b'~').contains(&b));
+        if key.is_empty() || key.len() > MAX_IDEMPOTENCY_KEY || !printable {
+            return Err(ApiError::BadRequest(
+                messages::BAD_IDEMPOTENCY_KEY.to_owned(),
+            ));
+        }
+        Ok(Self(Some(key.to_owned())))
     }
 }
 

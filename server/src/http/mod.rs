@@ -83,9 +83,14 @@ pub fn router(config: &Config, state: AppState) -> Router {
                     header::AUTHORIZATION,
                     header::CONTENT_TYPE,
                     header::IF_MATCH,
+                    extract::IDEMPOTENCY_KEY,
                 ])
                 // A script on another origin may read a response header only when told.
-                .expose_headers([header::ETAG, header::CONTENT_DISPOSITION])
+                .expose_headers([
+                    header::ETAG,
+                    header::CONTENT_DISPOSITION,
+                    extract::IDEMPOTENT_REPLAYED,
+                ])
                 .max_age(Duration::from_secs(3600)),
         );
     }

@@ -2,6 +2,7 @@
 //! versions for conditional writes, and SQLite's fast paths for the plain list and for
 //! new notes. Uses `accounts` (a note's author), `storage`, `ops` and `error`.
 
+pub mod creation_keys;
 pub mod export;
 pub mod files;
 pub mod group_commit;

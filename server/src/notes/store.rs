@@ -3,6 +3,7 @@
 
 use crate::accounts::users;
 use crate::error::{ApiError, ApiResult};
+use crate::notes::creation_keys::{self, Created};
 use crate::notes::group_commit::GroupCommit;
 use crate::notes::inline_reads::InlineReads;
 use crate::notes::paging::{Numbered, PageRequest, last_page};
@@ -206,15 +207,15 @@ pub async fn page(
     })
 }
 
-/// Through `batches` on SQLite (see `group_commit`), else straight to `db`.
+/// Through `batches` on SQLite (see `group_commit`), else straight to `db`; under a
+/// `key`, once (see `creation_keys`: rare, so it skips the batches).
 pub async fn create(
     db: &DatabaseConnection,
     batches: Option<&GroupCommit>,
     author: i64,
-    title: NoteTitle,
-    content: NoteContent,
-    pinned: bool,
-) -> ApiResult<Versioned> {
+    (title, content, pinned): (NoteTitle, NoteContent, bool),
+    key: Option<&str>,
+) -> ApiResult<Created> {
     let now = chrono::Utc::now();
     let (title, content) = (title.into_inner(), content.into_inner());
     let note = note::ActiveModel {
@@ -228,11 +229,17 @@ pub async fn create(
         pinned: Set(pinned),
         ..Default::default()
     };
+    if let Some(key) = key {
+        return creation_keys::create(db, author, key, note).await;
+    }
     let created = match batches {
         Some(batches) => batches.insert(note).await?,
         None => tags::insert_note(db, note).await?,
     };
-    Ok(versioned(created))
+    Ok(Created {
+        note: versioned(created),
+        replayed: false,
+    })
 }
 
 /// The author's note `id`; another user's note is `NotFound` like a missing one.

@@ -4,6 +4,7 @@
 
 mod account;
 mod connections;
+mod creation_keys;
 mod django;
 #[path = "../support/django.rs"]
 mod django_fixture;

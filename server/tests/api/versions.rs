@@ -291,7 +291,7 @@ async fn another_users_note_is_404_whatever_if_match_says() {
 }
 
 #[tokio::test]
-async fn a_spa_on_another_origin_may_send_if_match_and_read_the_etag() {
+async fn a_spa_on_another_origin_may_send_and_read_the_note_headers() {
     let origin = "https://app.example.com";
     let app = TestApp::spawn_with(&[("CORS_ALLOWED_ORIGINS", origin)]).await;
     let (alice, path, _) = alice_with_a_note(&app).await;
@@ -302,7 +302,7 @@ async fn a_spa_on_another_origin_may_send_if_match_and_read_the_etag() {
         .header("access-control-request-method", "PUT")
         .header(
             "access-control-request-headers",
-            "authorization, content-type, if-match",
+            "authorization, content-type, if-match, idempotency-key",
         )
         .send()
         .await
@@ -313,6 +313,7 @@ async fn a_spa_on_another_origin_may_send_if_match_and_read_the_etag() {
         .unwrap()
         .to_ascii_lowercase();
     assert!(allowed.contains("if-match"), "{allowed}");
+    assert!(allowed.contains("idempotency-key"), "{allowed}");
     let response = app
         .client
         .get(app.url(&path))
@@ -326,4 +327,5 @@ async fn a_spa_on_another_origin_may_send_if_match_and_read_the_etag() {
         .unwrap()
         .to_ascii_lowercase();
     assert!(exposed.contains("etag"), "{exposed}");
+    assert!(exposed.contains("idempotent-replayed"), "{exposed}");
 }

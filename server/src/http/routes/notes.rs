@@ -1,5 +1,7 @@
 use crate::error::{ApiError, ApiResult};
-use crate::http::extract::{AuthUser, Fields, IfMatch, JsonObject, ListQuery, NoteId};
+use crate::http::extract::{
+    AuthUser, Fields, IDEMPOTENT_REPLAYED, IdempotencyKey, IfMatch, JsonObject, ListQuery, NoteId,
+};
 use crate::http::openapi::{
     BadRequest, JsonBodyErrors, NotFound, PreconditionFailed, Unauthorized, tags,
 };
@@ -147,10 +149,16 @@ pub async fn tags(State(state): State<AppState>, user: AuthUser) -> ApiResult<Js
     operation_id = "api_notes_create",
     tag = tags::NOTES,
     request_body = NoteInput,
+    params(IdempotencyKey),
     security(("jwtAuth" = [])),
     responses(
-        (status = CREATED, description = "The new note.", body = Note,
-            headers(("ETag" = String, description = "The note's version, for `If-Match`.")),
+        (status = CREATED, description = "The new note, or the one made before under the \
+            same `Idempotency-Key`.", body = Note,
+            headers(
+                ("ETag" = String, description = "The note's version, for `If-Match`."),
+                ("Idempotent-Replayed" = String, description = "`true` when an earlier \
+                    request with the same `Idempotency-Key` made the note."),
+            ),
             links(
                 ("GetNote" = (operation_id = "api_notes_retrieve",
                     parameters(("id" = "$response.body#/id")))),
@@ -168,8 +176,9 @@ pub async fn tags(State(state): State<AppState>, user: AuthUser) -> ApiResult<Js
 pub async fn create(
     State(state): State<AppState>,
     user: AuthUser,
+    IdempotencyKey(key): IdempotencyKey,
     body: JsonObject,
-) -> ApiResult<(StatusCode, impl IntoResponse)> {
+) -> ApiResult<impl IntoResponse> {
     let NoteChanges {
         title,
         content,
@@ -178,16 +187,19 @@ pub async fn create(
     let (title, content) = title
         .zip(content)
         .ok_or_else(|| ApiError::Internal("a full note without its fields".into()))?;
-    let note = notes::create(
+    let created = notes::create(
         &state.writer,
         state.note_batches.as_ref(),
         user.id,
-        title,
-        content,
-        pinned.unwrap_or(false),
+        (title, content, pinned.unwrap_or(false)),
+        key.as_deref(),
     )
     .await?;
-    Ok((StatusCode::CREATED, Tagged(note)))
+    // The first answer again, marked as such (as Stripe and the IETF draft's examples do).
+    let replayed = created
+        .replayed
+        .then_some([(IDEMPOTENT_REPLAYED, HeaderValue::from_static("true"))]);
+    Ok((StatusCode::CREATED, replayed, Tagged(created.note)))
 }
 
 /// Read a note

@@ -1,6 +1,7 @@
 //! sea-orm entities for the tables the `migrations` crate creates.
 
 pub mod note;
+pub mod note_creation_key;
 pub mod note_tag;
 pub mod recovery_code;
 pub mod refresh_token;
