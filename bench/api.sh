@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Loads the release server over loopback with wrk and prints requests/s and p50/p99
 # latency for: the same route without a token (401: every layer, no database), list
-# notes (a user with 20 notes) and its ratio to that, create note (commits synced, and
-# for comparison synced only at checkpoints), refresh, sign-in; plus start-up time
-# (migrations included) and idle memory. Refresh and sign-in run one connection per
-# session or user, as many clients would.
+# notes (a user with 20 notes) and its ratio to that, create note (commits synced; for
+# comparison synced only at checkpoints, and each under an Idempotency-Key), refresh,
+# sign-in; plus start-up time (migrations included) and idle memory. Refresh and sign-in
+# run one connection per session or user, as many clients would.
 #   bench/api.sh [seconds per run, default 10] [connections, default 32]
 # SERVER_BIN=path runs that binary instead of building (e.g. an older build, to compare
 # back to back). Needs wrk (scripts/setup.sh installs it). Every run is bounded by its
@@ -76,4 +76,17 @@ for mode in full normal; do
   stop_servers
 done
 echo "create note, FULL / NORMAL: $(ratio "$create_full" "$create_normal")"
+
+# What an Idempotency-Key costs a creation (a lookup, and its own transaction instead of
+# SQLite's group commit): create note on fresh databases, plain and keyed, back to back.
+for keyed in 0 1; do
+  start_server "$(sqlite "keyed-$keyed")"
+  access=$(sign_up bench)
+  KEYED=$keyed API_PATH=/api/notes/ ACCESS_TOKEN=$access \
+    BODY='{"title":"Bench","content":"A note written under load."}' \
+    run "create note, keyed=$keyed" -s bench/post.lua "$base"
+  eval "create_keyed_$keyed=\$(rate)"
+  stop_servers
+done
+echo "create note, keyed / plain: $(ratio "$create_keyed_1" "$create_keyed_0")"
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"

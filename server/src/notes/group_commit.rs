@@ -7,12 +7,14 @@
 //! transaction, one sync for all of them, and each request is answered once the commit
 //! holding its note is on disk, as before.
 //!
-//! SQLite undoes only the failing statement when a constraint refuses one insert (a note
-//! for a user deleted meanwhile), so one refusal costs only its own note; the others in
-//! the transaction are committed. PostgreSQL's commits are the database's to group, and
+//! Each note is written in a savepoint of the batch, so a refusal (a note for a user
+//! deleted meanwhile) costs only its own note; the others in the transaction are
+//! committed. A note under an `Idempotency-Key` is looked up and keyed in its savepoint
+//! (`creation_keys`): the same key twice in one batch makes one note. PostgreSQL's commits are the database's to group, and
 //! its notes are written one by one.
 
 use crate::error::{ApiError, ApiResult};
+use crate::notes::creation_keys::{self, Made};
 use crate::notes::tags;
 use crate::storage::entities::note;
 use sea_orm::{DatabaseConnection, DbErr, TransactionTrait};
@@ -26,7 +28,9 @@ const QUEUE: usize = 1024;
 
 struct Job {
     note: note::ActiveModel,
-    written: oneshot::Sender<ApiResult<note::Model>>,
+    /// The author and the `Idempotency-Key` the note is created under.
+    key: Option<(i64, String)>,
+    written: oneshot::Sender<ApiResult<Made>>,
 }
 
 /// The queue of notes to create, and the task that writes them.
@@ -43,11 +47,16 @@ impl GroupCommit {
         Self { queue }
     }
 
-    /// Inserts `note` and answers it as stored, once its commit is on disk.
-    pub async fn insert(&self, note: note::ActiveModel) -> ApiResult<note::Model> {
+    /// Inserts `note` (once per `key`: see `creation_keys`) and answers it as stored,
+    /// once its commit is on disk.
+    pub async fn insert(
+        &self,
+        note: note::ActiveModel,
+        key: Option<(i64, String)>,
+    ) -> ApiResult<Made> {
         let (written, answer) = oneshot::channel();
         self.queue
-            .send(Job { note, written })
+            .send(Job { note, key, written })
             .await
             .map_err(|_| ApiError::Internal("the note writer has stopped".into()))?;
         answer
@@ -59,13 +68,15 @@ impl GroupCommit {
 async fn write_batches(writer: DatabaseConnection, mut jobs: mpsc::Receiver<Job>) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
     while jobs.recv_many(&mut batch, MAX_BATCH).await > 0 {
-        let (notes, answers): (Vec<_>, Vec<_>) =
-            batch.drain(..).map(|job| (job.note, job.written)).unzip();
+        let (notes, answers): (Vec<_>, Vec<_>) = batch
+            .drain(..)
+            .map(|job| ((job.note, job.key), job.written))
+            .unzip();
         match write(&writer, notes).await {
             Ok(results) => {
                 for (written, result) in answers.into_iter().zip(results) {
                     // The caller may have hung up; its note is written all the same.
-                    let _ = written.send(result.map_err(ApiError::from));
+                    let _ = written.send(result);
                 }
             }
             Err(e) => {
@@ -81,13 +92,20 @@ async fn write_batches(writer: DatabaseConnection, mut jobs: mpsc::Receiver<Job>
 /// Each insert's own outcome, or the transaction's failure (nothing was written).
 async fn write(
     writer: &DatabaseConnection,
-    notes: Vec<note::ActiveModel>,
-) -> Result<Vec<Result<note::Model, DbErr>>, DbErr> {
+    notes: Vec<(note::ActiveModel, Option<(i64, String)>)>,
+) -> Result<Vec<ApiResult<Made>>, DbErr> {
     let txn = writer.begin().await?;
     let mut results = Vec::with_capacity(notes.len());
-    for note in notes {
-        // A savepoint each: a note and its tags are written together or not at all.
-        results.push(tags::insert_note(&txn, note).await);
+    for (note, key) in notes {
+        // A savepoint each: a note, its tags and its key are written together or not at
+        // all.
+        results.push(match key {
+            Some((author, key)) => creation_keys::create(&txn, author, &key, note).await,
+            None => tags::insert_note(&txn, note)
+                .await
+                .map(Made::new)
+                .map_err(ApiError::from),
+        });
     }
     txn.commit().await?;
     Ok(results)

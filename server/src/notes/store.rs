@@ -3,7 +3,7 @@
 
 use crate::accounts::users;
 use crate::error::{ApiError, ApiResult};
-use crate::notes::creation_keys::{self, Created};
+use crate::notes::creation_keys::{self, Made};
 use crate::notes::group_commit::GroupCommit;
 use crate::notes::inline_reads::InlineReads;
 use crate::notes::paging::{Numbered, PageRequest, last_page};
@@ -45,6 +45,13 @@ impl NoteChanges {
 pub struct Filters {
     pub search: Terms,
     pub tag: Option<TagFilter>,
+}
+
+/// A note from `create`.
+pub struct Created {
+    pub note: Versioned,
+    /// Made by an earlier request with the same `Idempotency-Key`, not by this one.
+    pub replayed: bool,
 }
 
 /// A note and the version it was read or written at (its `ETag`).
@@ -208,7 +215,7 @@ pub async fn page(
 }
 
 /// Through `batches` on SQLite (see `group_commit`), else straight to `db`; under a
-/// `key`, once (see `creation_keys`: rare, so it skips the batches).
+/// `key`, once (see `creation_keys`).
 pub async fn create(
     db: &DatabaseConnection,
     batches: Option<&GroupCommit>,
@@ -229,16 +236,17 @@ pub async fn create(
         pinned: Set(pinned),
         ..Default::default()
     };
-    if let Some(key) = key {
-        return creation_keys::create(db, author, key, note).await;
-    }
-    let created = match batches {
-        Some(batches) => batches.insert(note).await?,
-        None => tags::insert_note(db, note).await?,
+    let made = match (batches, key) {
+        (Some(batches), key) => {
+            let key = key.map(|key| (author, key.to_owned()));
+            batches.insert(note, key).await?
+        }
+        (None, Some(key)) => creation_keys::create(db, author, key, note).await?,
+        (None, None) => Made::new(tags::insert_note(db, note).await?),
     };
     Ok(Created {
-        note: versioned(created),
-        replayed: false,
+        note: versioned(made.note),
+        replayed: made.replayed,
     })
 }
 

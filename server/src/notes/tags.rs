@@ -60,11 +60,21 @@ where
     C: ConnectionTrait + TransactionTrait,
 {
     let txn = db.begin().await?;
-    let written = note.insert(&txn).await?;
-    for insert in tag_rows(written.id, written.author_id, &written.content) {
-        txn.execute(&insert).await?;
-    }
+    let written = write_note(&txn, note).await?;
     txn.commit().await?;
+    Ok(written)
+}
+
+/// Inserts a note and its tags in `db`, a transaction the caller commits (with more in
+/// it: `creation_keys`).
+pub async fn write_note(
+    db: &impl ConnectionTrait,
+    note: note::ActiveModel,
+) -> Result<note::Model, DbErr> {
+    let written = note.insert(db).await?;
+    for insert in tag_rows(written.id, written.author_id, &written.content) {
+        db.execute(&insert).await?;
+    }
     Ok(written)
 }
 
