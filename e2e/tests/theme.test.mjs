@@ -11,6 +11,11 @@ const LIGHT_BG = 'rgb(245, 246, 248)';
 const switchOf = (page) => page.getByRole('button', { name: 'Dark theme' });
 const bodyBackground = (page) =>
   page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+// The colour the browser gives its bar: the theme-color whose media query matches first.
+const barColour = (page) =>
+  page.evaluate(() => [...document.querySelectorAll('meta[name=theme-color]')]
+    .find((m) => !m.media || matchMedia(m.media).matches)?.content);
+const [DARK_BAR, LIGHT_BAR] = ['#1b2029', '#2f5bd3'];
 
 test('the theme follows the system until the switch chooses one, which a reload keeps', async () => {
   await inBrowser(async (b) => {
@@ -20,15 +25,18 @@ test('the theme follows the system until the switch chooses one, which a reload 
     await switchOf(page).waitFor();
     assert.equal(await switchOf(page).getAttribute('aria-pressed'), 'true');
     assert.equal(await bodyBackground(page), DARK_BG);
+    assert.equal(await barColour(page), DARK_BAR);
 
     await switchOf(page).click();
     assert.equal(await switchOf(page).getAttribute('aria-pressed'), 'false');
     assert.equal(await bodyBackground(page), LIGHT_BG);
+    assert.equal(await barColour(page), LIGHT_BAR, "the browser's bar follows the switch");
 
     // The choice holds over the system's, from the first paint of the next load.
     await page.reload();
     assert.equal(await page.evaluate(() => document.documentElement.dataset.theme), 'light');
     assert.equal(await bodyBackground(page), LIGHT_BG);
+    assert.equal(await barColour(page), LIGHT_BAR);
     await switchOf(page).waitFor();
     assert.equal(await switchOf(page).getAttribute('aria-pressed'), 'false');
 
@@ -36,6 +44,7 @@ test('the theme follows the system until the switch chooses one, which a reload 
     await switchOf(page).click();
     await page.reload();
     assert.equal(await bodyBackground(page), DARK_BG, 'dark chosen on a light system');
+    assert.equal(await barColour(page), DARK_BAR);
     assert.deepEqual(b.errors, []);
   });
 });

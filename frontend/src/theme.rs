@@ -4,6 +4,7 @@
 
 use app::client::Theme;
 use leptos::prelude::{document, window};
+use wasm_bindgen::JsCast;
 
 const KEY: &str = "theme";
 
@@ -30,6 +31,14 @@ pub fn current() -> Theme {
 pub fn choose(theme: Theme) {
     if let Some(root) = document().document_element() {
         let _ = root.set_attribute("data-theme", theme.as_str());
+    }
+    // The browser's bar takes the chosen theme's colour, as the shell's script does.
+    if let Ok(metas) = document().query_selector_all("meta[name=theme-color]") {
+        for meta in (0..metas.length()).filter_map(|i| metas.item(i)) {
+            let meta: web_sys::Element = meta.unchecked_into();
+            let shown = meta.get_attribute("data-theme").as_deref() == Some(theme.as_str());
+            let _ = meta.set_attribute("media", if shown { "all" } else { "not all" });
+        }
     }
     if let Ok(Some(storage)) = window().local_storage() {
         let _ = storage.set_item(KEY, theme.as_str());
