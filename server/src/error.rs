@@ -180,8 +180,10 @@ impl IntoResponse for ApiError {
                 Self::NotFound.into_response()
             }
             Self::Database(err) => match err.sql_err() {
-                // The only unique column a request can collide on is `users.username`;
-                // the pre-check in `accounts::users` loses a race now and then, and this catches it.
+                // The only unique column a request can collide on here is
+                // `users.username` (a creation key's collision is settled in
+                // `notes::creation_keys`); the pre-check in `accounts::users` loses a race
+                // now and then, and this catches it.
                 Some(SqlErr::UniqueConstraintViolation(_)) => {
                     Self::Fields(FieldErrors::single("username", messages::USERNAME_TAKEN))
                         .into_response()

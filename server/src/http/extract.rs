@@ -1,6 +1,7 @@
 //! Request extractors that answer bad input in the API's shapes: a JSON object body, the
-//! authenticated user, whom tokens are issued to, a note id, `If-Match`, `Idempotency-Key`, and the notes list's query parameters. The
-//! parameters describe themselves for the OpenAPI document here, beside how they are read.
+//! authenticated user, whom tokens are issued to, a note id, `If-Match`,
+//! `Idempotency-Key`, and the notes list's query parameters. The parameters describe
+//! themselves for the OpenAPI document here, beside how they are read.
 
 use crate::accounts::sessions::Device;
 use crate::error::{ApiError, non_field};

@@ -31,6 +31,18 @@ impl Made {
     }
 }
 
+/// `note` inserted, under `key` (its author and the key) when there is one: the one
+/// way notes are created, straight or in a batch of the group commit.
+pub async fn insert<C>(db: &C, note: note::ActiveModel, key: Option<(i64, &str)>) -> ApiResult<Made>
+where
+    C: ConnectionTrait + TransactionTrait,
+{
+    match key {
+        Some((author, key)) => create(db, author, key, note).await,
+        None => Ok(Made::new(tags::insert_note(db, note).await?)),
+    }
+}
+
 /// `note` inserted under the author's `key`, or the note the key made before. In `db`'s
 /// own transaction, or a savepoint when `db` is one. The insert comes first and the
 /// unique index decides (rather than a look-up first): a new key, by far the commonest,

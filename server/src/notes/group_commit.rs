@@ -9,13 +9,12 @@
 //!
 //! Each note is written in a savepoint of the batch, so a refusal (a note for a user
 //! deleted meanwhile) costs only its own note; the others in the transaction are
-//! committed. A note under an `Idempotency-Key` is looked up and keyed in its savepoint
-//! (`creation_keys`): the same key twice in one batch makes one note. PostgreSQL's commits are the database's to group, and
-//! its notes are written one by one.
+//! committed. A note under an `Idempotency-Key` is keyed in its savepoint
+//! (`creation_keys`): the same key twice in one batch makes one note. PostgreSQL's
+//! commits are the database's to group, and its notes are written one by one.
 
 use crate::error::{ApiError, ApiResult};
 use crate::notes::creation_keys::{self, Made};
-use crate::notes::tags;
 use crate::storage::entities::note;
 use sea_orm::{DatabaseConnection, DbErr, TransactionTrait};
 use tokio::sync::{mpsc, oneshot};
@@ -52,8 +51,9 @@ impl GroupCommit {
     pub async fn insert(
         &self,
         note: note::ActiveModel,
-        key: Option<(i64, String)>,
+        key: Option<(i64, &str)>,
     ) -> ApiResult<Made> {
+        let key = key.map(|(author, key)| (author, key.to_owned()));
         let (written, answer) = oneshot::channel();
         self.queue
             .send(Job { note, key, written })
@@ -99,13 +99,8 @@ async fn write(
     for (note, key) in notes {
         // A savepoint each: a note, its tags and its key are written together or not at
         // all.
-        results.push(match key {
-            Some((author, key)) => creation_keys::create(&txn, author, &key, note).await,
-            None => tags::insert_note(&txn, note)
-                .await
-                .map(Made::new)
-                .map_err(ApiError::from),
-        });
+        let key = key.as_ref().map(|(author, key)| (*author, key.as_str()));
+        results.push(creation_keys::insert(&txn, note, key).await);
     }
     txn.commit().await?;
     Ok(results)

@@ -3,7 +3,7 @@
 
 use crate::accounts::users;
 use crate::error::{ApiError, ApiResult};
-use crate::notes::creation_keys::{self, Made};
+use crate::notes::creation_keys;
 use crate::notes::group_commit::GroupCommit;
 use crate::notes::inline_reads::InlineReads;
 use crate::notes::paging::{Numbered, PageRequest, last_page};
@@ -236,13 +236,10 @@ pub async fn create(
         pinned: Set(pinned),
         ..Default::default()
     };
-    let made = match (batches, key) {
-        (Some(batches), key) => {
-            let key = key.map(|key| (author, key.to_owned()));
-            batches.insert(note, key).await?
-        }
-        (None, Some(key)) => creation_keys::create(db, author, key, note).await?,
-        (None, None) => Made::new(tags::insert_note(db, note).await?),
+    let key = key.map(|key| (author, key));
+    let made = match batches {
+        Some(batches) => batches.insert(note, key).await?,
+        None => creation_keys::insert(db, note, key).await?,
     };
     Ok(Created {
         note: versioned(made.note),

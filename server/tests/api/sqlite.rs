@@ -194,7 +194,7 @@ async fn notes_created_together_share_a_commit_a_refused_one_costs_only_itself_a
             // Note 6 names a user that does not exist: the foreign key refuses it.
             let author = if n == 6 { alice.id + 1000 } else { alice.id };
             // Notes 8 and 9 go under one Idempotency-Key, in the same batch.
-            let key = (n == 8 || n == 9).then(|| (alice.id, "twice".to_owned()));
+            let key = (n == 8 || n == 9).then_some((alice.id, "twice"));
             let (batches, note) = (batches.clone(), note_of(author, &format!("b{n}")));
             tokio::spawn(async move { batches.insert(note, key).await })
         })
