@@ -16,8 +16,9 @@
 # certificates, for cargo and npm) goes into the Rust stand-in, never into the
 # Dockerfile, which a real engine builds as it is (`docker build .`).
 # The build keeps its layers (--layers), so a later run rebuilds only what changed.
-# Prints the image's size by layer at the end (podman). Needs root and what
-# scripts/setup.sh installs (buildah, debootstrap, podman).
+# Prints the image's size by layer at the end (podman), and fails when the image is over
+# its 120 MB goal (IMAGE_LIMIT_MB). Needs root and what scripts/setup.sh installs
+# (buildah, debootstrap, podman).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 TAG=${1:-notes:test}
@@ -213,6 +214,12 @@ buildah bud --pull=never --layers -t "$TAG" .
 say "built $TAG in $(($(date +%s) - started)) s"
 
 # Uncompressed, as the platform unpacks it; the layers show what it is made of.
-podman image inspect --format '{{.Size}}' "$TAG" |
-  awk -v tag="$TAG" '{ printf "image: %s: %.1f MB uncompressed\n", tag, $1 / 1e6 }'
+size=$(podman image inspect --format '{{.Size}}' "$TAG")
+awk -v tag="$TAG" -v size="$size" 'BEGIN { printf "image: %s: %.1f MB uncompressed\n", tag, size / 1e6 }'
 podman history --format '{{.Size}}\t{{.CreatedBy}}' "$TAG" | grep -v '^0 B' | cut -c1-110 | sed 's/^/image:   /'
+# The goal operators deploy against: an image that grows past it fails here, not unseen.
+LIMIT_MB=${IMAGE_LIMIT_MB:-120}
+if [ "$size" -gt $((LIMIT_MB * 1000000)) ]; then
+  echo "image: $TAG is over its ${LIMIT_MB} MB goal ($size bytes); see the layers above" >&2
+  exit 1
+fi
