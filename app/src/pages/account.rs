@@ -47,6 +47,7 @@ pub fn AccountPage() -> impl IntoView {
             <ChangePassword username sessions_changed />
             <super::security::TwoStep />
             <super::security::Sessions changed=sessions_changed />
+            <super::security::RecentActivity changed=sessions_changed />
             <YourNotes />
             <EndSessions />
             <DeleteAccount />

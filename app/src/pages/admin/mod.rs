@@ -1,0 +1,102 @@
+//! The operator's area, `/admin`: the people (`people`, `person`), who may register and
+//! the invitations (`registration`), and the audit log (`log`). None of it is in the
+//! first download: the route loads it when first opened (see `shell`), and it reaches
+//! the server only through [`Client::call`](crate::client::Backend::call), decoding its
+//! own types, so no method of the client's is there for it alone. An operator's change
+//! that the server finds too far from a sign-in asks for the password again (`reauth`).
+
+mod log;
+mod people;
+mod person;
+mod reauth;
+mod registration;
+
+use crate::client::{Client, ClientError};
+use crate::routes::paths;
+use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
+use serde::de::DeserializeOwned;
+
+pub use reauth::Reauth;
+
+/// The area, whichever of its parts the URL names: `?person=<id>`, `?tab=registration`,
+/// `?tab=log`, or the people.
+#[component]
+pub fn AdminArea() -> impl IntoView {
+    let query = use_query_map();
+    let tab = Memo::new(move |_| query.with(|q| q.get("tab").unwrap_or_default()));
+    let person =
+        Memo::new(move |_| query.with(|q| q.get("person").and_then(|id| id.parse::<i64>().ok())));
+    let reauth = Reauth::provide();
+    let current = move |name: &'static str| {
+        move || (person.get().is_none() && tab.get() == name).then_some("page")
+    };
+    view! {
+        <div class="admin-page">
+            <h1>"Operator's area"</h1>
+            <nav class="tabs" aria-label="Operator's area">
+                <a href=paths::ADMIN aria-current=current("")>"People"</a>
+                <a href="/admin?tab=registration" aria-current=current("registration")>"Registration"</a>
+                <a href="/admin?tab=log" aria-current=current("log")>"Audit log"</a>
+            </nav>
+            <reauth::Prompt reauth />
+            {move || match (person.get(), tab.get().as_str()) {
+                (Some(id), _) => view! { <person::Person id /> }.into_any(),
+                (None, "registration") => view! { <registration::Registration /> }.into_any(),
+                (None, "log") => view! { <log::AuditLog /> }.into_any(),
+                _ => view! { <people::People /> }.into_any(),
+            }}
+        </div>
+    }
+}
+
+/// A request of the area, its answer read as `T` (`()` for an empty one).
+async fn request<T: DeserializeOwned>(
+    client: Client,
+    method: &'static str,
+    path: String,
+    body: Option<String>,
+) -> Result<T, ClientError> {
+    let text = client.call(method, path, body).await?;
+    crate::json::from_str(if text.is_empty() { "null" } else { &text }).ok_or_else(|| {
+        ClientError::Detail("The server sent an answer this app cannot read.".into())
+    })
+}
+
+/// `?name=value&…` of the values that are set, each percent-encoded.
+fn query_string(pairs: &[(&str, String)]) -> String {
+    use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
+    let mut query = String::new();
+    for (name, value) in pairs.iter().filter(|(_, v)| !v.is_empty()) {
+        query.push(if query.is_empty() { '?' } else { '&' });
+        query.push_str(name);
+        query.push('=');
+        query.push_str(&utf8_percent_encode(value, NON_ALPHANUMERIC).to_string());
+    }
+    query
+}
+
+/// "Page 2 of 5" with the buttons to the pages around it.
+#[component]
+fn Pager(page: RwSignal<u64>, count: u64, size: u64) -> impl IntoView {
+    let pages = count.div_ceil(size).max(1);
+    view! {
+        <div class="pager">
+            <button type="button" disabled=move || page.get() <= 1 on:click=move |_| page.update(|p| *p -= 1)>
+                "Previous"
+            </button>
+            <span>{move || format!("Page {} of {pages} · {count} in all", page.get())}</span>
+            <button type="button" disabled=move || page.get() >= pages on:click=move |_| page.update(|p| *p += 1)>
+                "Next"
+            </button>
+        </div>
+    }
+}
+
+/// A time from the server in the reader's locale, or "never".
+fn when(at: Option<&str>) -> String {
+    at.map_or_else(
+        || "never".to_owned(),
+        |at| crate::components::in_reader_locale(at, js_sys::Date::to_locale_string),
+    )
+}
