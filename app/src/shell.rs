@@ -5,7 +5,8 @@
 use crate::client::{Client, Theme};
 use crate::guard::Session;
 use crate::pages::{
-    AccountPage, LoginPage, LogoutPage, Me, NotFoundPage, NotesPage, RegisterPage, TrashPage,
+    AccountPage, AdminPage, LoginPage, LogoutPage, Me, NotFoundPage, NotesPage, RegisterPage,
+    TrashPage,
 };
 use crate::protect::{self, Renewing};
 use crate::routes::{Access, paths};
@@ -40,6 +41,7 @@ fn Shell() -> impl IntoView {
                     page=|| AccountPage().into_any()
                 />
                 <Guarded path=paths::TRASH access=Access::Protected page=|| TrashPage().into_any() />
+                <Guarded path=paths::ADMIN access=Access::Protected page=|| AdminPage().into_any() />
                 <Guarded path=paths::LOGIN access=Access::GuestsOnly page=|| LoginPage().into_any() />
                 <Guarded
                     path=paths::REGISTER

@@ -1,6 +1,7 @@
 //! One module per route of the tree in `shell`, plus the page for every other path.
 
 mod account;
+mod admin;
 mod credentials;
 mod logout;
 mod not_found;
@@ -9,6 +10,7 @@ mod security;
 mod trash;
 
 pub use account::{AccountPage, Me};
+pub use admin::AdminPage;
 pub use credentials::{LoginPage, RegisterPage};
 pub use logout::LogoutPage;
 pub use not_found::NotFoundPage;

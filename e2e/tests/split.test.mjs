@@ -1,0 +1,125 @@
+// Code splitting: the operator area (/admin) is a wasm chunk of its own, not in the first
+// download and not precached by the service worker, fetched the first time the page is
+// shown, client-side or by a direct load, and working once there (its click handlers and
+// its requests to the server live in the chunk).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  BASE, holdSession, inBrowser, ready, registerUser, signInWithForm, where, workerInControl,
+} from '../lib.mjs';
+
+const CHUNK = /\/(split|chunk)_[^/]*\.wasm$/;
+
+/**
+ * Every same-origin path the page asked for, in order, and those its service worker
+ * asked the network for (precaching, or passing on what it has not cached), as
+ * `worker:<path>`.
+ */
+function recordRequests(context) {
+  const paths = [];
+  context.on('request', (request) => {
+    const url = new URL(request.url());
+    if (url.origin !== new URL(BASE).origin) return;
+    paths.push(request.serviceWorker() ? `worker:${url.pathname}` : url.pathname);
+  });
+  return paths;
+}
+
+/** Follows a link to `path` inside the app, as a click on one of its own links does. */
+async function follow(page, path) {
+  await page.evaluate((href) => {
+    const a = document.createElement('a');
+    a.href = href;
+    document.body.append(a);
+    a.click();
+    a.remove();
+  }, path);
+}
+
+async function useTheArea(page, username) {
+  await page.getByRole('heading', { name: 'Operator area', level: 1 }).waitFor();
+  const count = page.locator('.operator-clicks');
+  assert.equal(await count.textContent(), '0');
+  await page.getByRole('button', { name: 'Count' }).click();
+  await page.getByRole('button', { name: 'Count' }).click();
+  await page.waitForFunction(() => document.querySelector('.operator-clicks')?.textContent === '2');
+  // The request the chunk's code makes, through the app's client.
+  await page.getByText(`Signed in as ${username}.`).waitFor();
+  // Sorting the table: another handler of the chunk's.
+  await page.getByRole('button', { name: 'Notes', exact: true }).click();
+  await page.getByRole('button', { name: 'Notes', exact: true }).click();
+  assert.equal(await page.locator('.operator-accounts tbody tr').count(), 48);
+}
+
+test('the operator area is fetched only when first shown, then works', async () => {
+  const user = await registerUser(BASE);
+  await inBrowser(async (b) => {
+    const { page, context } = b;
+    const paths = recordRequests(context);
+    await page.goto(`${BASE}/login`);
+    await signInWithForm(page, user.username);
+    await page.waitForURL(`${BASE}/`);
+    await ready(page);
+    await workerInControl(page);
+    const first = paths.filter((p) => /\.(wasm|js|css)$/.test(p));
+    console.log(`first load asked for: ${[...new Set(first)].join(' ')}`);
+    assert.deepEqual(paths.filter((p) => CHUNK.test(p)), [], 'no chunk in the first download');
+    const cached = await page.evaluate(async () => {
+      const urls = [];
+      for (const key of await caches.keys()) {
+        for (const request of await (await caches.open(key)).keys()) urls.push(new URL(request.url).pathname);
+      }
+      return urls;
+    });
+    assert.ok(cached.some((p) => p.endsWith('.wasm')), 'the worker precached the main module');
+    assert.deepEqual(cached.filter((p) => CHUNK.test(p)), [], 'no chunk precached');
+
+    // A link inside the app: no page load, the chunk fetched once.
+    await page.evaluate(() => { window.sameDocument = true; });
+    await follow(page, '/admin');
+    await useTheArea(page, user.username);
+    assert.equal(where(page), '/admin');
+    assert.equal(await page.evaluate(() => window.sameDocument), true, 'client-side navigation');
+    const fetched = paths.filter((p) => CHUNK.test(p));
+    console.log(`chunks fetched on /admin: ${fetched.join(' ')}`);
+    const asked = fetched.filter((p) => !p.startsWith('worker:'));
+    assert.ok(asked.length >= 1, 'the chunk was fetched');
+    assert.equal(new Set(asked).size, asked.length, 'each chunk once');
+    // The worker controls the page and has no copy: it passed the request on.
+    assert.deepEqual(fetched.filter((p) => p.startsWith('worker:')), asked.map((p) => `worker:${p}`));
+
+    // Away and back: the module stays loaded.
+    await follow(page, '/trash');
+    await page.getByRole('heading', { name: 'Trash', level: 1 }).waitFor();
+    await follow(page, '/admin');
+    await useTheArea(page, user.username);
+    assert.deepEqual(paths.filter((p) => CHUNK.test(p)), fetched, 'not fetched again');
+    assert.deepEqual(b.errors, []);
+  });
+});
+
+test('a direct load of /admin shows the operator area', async () => {
+  const user = await registerUser(BASE);
+  await inBrowser(async (b) => {
+    const { page, context } = b;
+    await holdSession(page, BASE, user);
+    const paths = recordRequests(context);
+    const response = await page.goto(`${BASE}/admin`);
+    assert.equal(response.status(), 200);
+    await useTheArea(page, user.username);
+    assert.ok(paths.some((p) => CHUNK.test(p)));
+    assert.deepEqual(b.errors, []);
+  });
+});
+
+test('a stranger at /admin is sent to sign in without fetching the chunk', async () => {
+  await inBrowser(async (b) => {
+    const { page, context } = b;
+    const paths = recordRequests(context);
+    await page.goto(`${BASE}/admin`);
+    await page.waitForURL(/\/login\?next=\/admin$/);
+    await ready(page);
+    assert.deepEqual(paths.filter((p) => CHUNK.test(p)), []);
+    assert.deepEqual(b.errors, []);
+  });
+});
