@@ -11,12 +11,24 @@ use leptos::prelude::*;
 #[component]
 pub fn AdminPage() -> impl IntoView {
     super::set_title("Operator area");
-    // The page's own Suspense: `ProtectedRoute`'s Transition must not wait on the chunk
-    // (its fallback, `Renewing`, renews the session).
-    view! {
-        <Suspense fallback=|| {
-            view! { <p class="checking" role="status">"Loading the operator area…"</p> }
-        }>{Suspend::new(operator_area())}</Suspense>
+    // Not a Suspense (which the rest of the app does not use, and whose code would be in
+    // the first download): the view arrives in a signal, taken out once to be shown.
+    // `ProtectedRoute`'s Transition must not wait on the chunk either: its fallback,
+    // `Renewing`, renews the session. The task runs under this page's owner, so the
+    // area's code finds the app's context (the client).
+    let area = RwSignal::new_local(None::<AnyView>);
+    spawn(ScopedFuture::new(async move {
+        let view = operator_area().await;
+        area.try_set(Some(view));
+    }));
+    move || {
+        area.track();
+        area.try_update_untracked(Option::take)
+            .flatten()
+            .unwrap_or_else(|| {
+                view! { <p class="checking" role="status">"Loading the operator area…"</p> }
+                    .into_any()
+            })
     }
 }
 
