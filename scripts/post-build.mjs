@@ -50,6 +50,34 @@ function replaceStaged(file, content) {
   index = index.replaceAll(before, sri(content));
 }
 
+/** Reads an unsigned LEB128 number at `at`: [value, the offset after it]. */
+function leb(bytes, at) {
+  let value = 0;
+  for (let shift = 0; ; shift += 7) {
+    const byte = bytes[at++];
+    value += (byte & 0x7f) * 2 ** shift;
+    if (byte < 0x80) return [value, at];
+  }
+}
+
+/** The module without the linker's custom sections (`linking`, `reloc.*`) that --emit-relocs adds. */
+function withoutRelocations(wasm) {
+  const kept = [wasm.subarray(0, 8)];
+  for (let at = 8; at < wasm.length; ) {
+    const start = at;
+    const id = wasm[at++];
+    const [size, body] = leb(wasm, at);
+    at = body + size;
+    if (id === 0) {
+      const [length, name] = leb(wasm, body);
+      const section = wasm.subarray(name, name + length).toString();
+      if (section === 'linking' || section.startsWith('reloc.')) continue;
+    }
+    kept.push(wasm.subarray(start, at));
+  }
+  return Buffer.concat(kept);
+}
+
 /**
  * Code splitting. Trunk runs wasm-bindgen straight after cargo, so the `#[lazy]`
  * functions' imports (from `__wasm_split_placeholder__`) reach its glue unresolved.
@@ -84,7 +112,8 @@ async function split() {
   try {
     // Nothing `#[lazy]`, nothing to split: Trunk's module only wants wasm-opt.
     if (!readFileSync(join(staging, glue), 'utf8').includes('__wasm_split_placeholder__')) {
-      run('wasm-opt', ['-Oz', ...params, join(staging, `${base}_bg.wasm`), '-o', join(work, 'main.wasm')]);
+      writeFileSync(join(work, 'bound.wasm'), withoutRelocations(readFileSync(join(staging, `${base}_bg.wasm`))));
+      run('wasm-opt', ['-Oz', ...params, join(work, 'bound.wasm'), '-o', join(work, 'main.wasm')]);
       replaceStaged(`${base}_bg.wasm`, readFileSync(join(work, 'main.wasm')));
       console.log('post-build: no #[lazy] code, nothing split');
       return;
