@@ -123,3 +123,23 @@ test('a stranger at /admin is sent to sign in without fetching the chunk', async
     assert.deepEqual(b.errors, []);
   });
 });
+
+test('a chunk that cannot be fetched is an error with a way to try again, not a crash', async () => {
+  const user = await registerUser(BASE);
+  await inBrowser(async (b) => {
+    const { page, context } = b;
+    await context.route(CHUNK, (route) => route.abort('internetdisconnected'));
+    await holdSession(page, BASE, user);
+    await page.goto(`${BASE}/`);
+    await ready(page);
+    await follow(page, '/admin');
+    await page.getByText('Could not load the operator area.').waitFor();
+    // The loader logs the failed fetch; nothing else went wrong (no trap).
+    assert.equal(b.errors.length, 1);
+    assert.match(b.errors[0], /^TypeError: Failed to fetch/);
+    await context.unroute(CHUNK);
+    await page.getByRole('button', { name: 'Try again' }).click();
+    await useTheArea(page, user.username);
+    assert.equal(b.errors.length, 1);
+  }, { serviceWorkers: 'block' });
+});

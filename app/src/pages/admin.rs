@@ -1,12 +1,14 @@
 //! The operator area, a placeholder for now (prototype of code splitting). The page
 //! itself is small and in the main module; everything it shows comes from
-//! [`operator_area`], a `#[lazy]` function that wasm-split moves into a wasm chunk of its
-//! own (`split_admin-<hash>.wasm`, see scripts/post-build.mjs). The browser fetches that
+//! [`operator_area`], a split function that wasm-split moves into a wasm chunk of its own
+//! (`split_admin-<hash>.wasm`, see scripts/post-build.mjs). The browser fetches that
 //! chunk the first time the page is shown, never with the first download.
 
 use crate::client::{ClientError, use_client};
+use crate::components::RetryPanel;
 use crate::task::spawn;
 use leptos::prelude::*;
+use leptos::wasm_split::{SplitLoaderError, wasm_split};
 
 #[component]
 pub fn AdminPage() -> impl IntoView {
@@ -16,27 +18,47 @@ pub fn AdminPage() -> impl IntoView {
     // `ProtectedRoute`'s Transition must not wait on the chunk either: its fallback,
     // `Renewing`, renews the session. The task runs under this page's owner, so the
     // area's code finds the app's context (the client).
+    let owner = Owner::current().expect("a page renders under an owner");
     let area = RwSignal::new_local(None::<AnyView>);
-    spawn(ScopedFuture::new(async move {
-        let view = operator_area().await;
-        area.try_set(Some(view));
-    }));
+    let failed = RwSignal::new(false);
+    let load = Callback::new(move |()| {
+        failed.set(false);
+        owner.with(|| {
+            spawn(ScopedFuture::new(async move {
+                match operator_area().await {
+                    Ok(view) => area.try_set(Some(view)).map(drop),
+                    Err(SplitLoaderError { .. }) => failed.try_set(true).map(drop),
+                };
+            }));
+        });
+    });
+    load.run(());
     move || {
         area.track();
-        area.try_update_untracked(Option::take)
-            .flatten()
-            .unwrap_or_else(|| {
-                view! { <p class="checking" role="status">"Loading the operator area…"</p> }
-                    .into_any()
-            })
+        match area.try_update_untracked(Option::take).flatten() {
+            Some(view) => view,
+            None if failed.get() => view! {
+                <RetryPanel
+                    message="Could not load the operator area. Check your connection and try again."
+                        .to_owned()
+                    on_retry=load
+                />
+            }
+            .into_any(),
+            None => view! { <p class="checking" role="status">"Loading the operator area…"</p> }
+                .into_any(),
+        }
     }
 }
 
 /// The area's whole view, loaded on demand: in the browser build, calling it fetches and
-/// instantiates its chunk first (once); natively it is a plain `async fn`.
-#[lazy(admin)]
-fn operator_area() -> AnyView {
-    view! {
+/// instantiates its chunk first (once it succeeds); natively it is a plain `async fn`.
+/// Leptos's own `#[lazy]` panics when the chunk cannot be fetched, which with
+/// `panic = "abort"` traps in the middle of the app's executor: `fallible` (of the macro
+/// `#[lazy]` expands to) makes that an error the page shows, with a way to try again.
+#[wasm_split(admin, wasm_split_path = ::leptos::wasm_split, fallible)]
+fn operator_area() -> Result<AnyView, SplitLoaderError> {
+    Ok(view! {
         <section class="panel operator-area" aria-labelledby="operator-heading">
             <h1 id="operator-heading">"Operator area"</h1>
             <p>"What the operators of this server see. A placeholder while the area is built."</p>
@@ -47,7 +69,7 @@ fn operator_area() -> AnyView {
             <AuditLog />
         </section>
     }
-    .into_any()
+    .into_any())
 }
 
 /// A click handler that lives in the chunk.
