@@ -120,8 +120,9 @@ async function split() {
     }
     const out = join(work, 'split');
     run('wasm-split-cli', [raw, out, '--out-name', base, '--target', 'web']);
-    run('wasm-bindgen', ['--target=web', '--keep-lld-exports', '--no-typescript', `--out-dir=${join(work, 'bindgen')}`, `--out-name=${base}`, join(out, `${base}.wasm`)]);
-    run('wasm-opt', ['-Oz', ...params, join(work, 'bindgen', `${base}_bg.wasm`), '-o', join(work, 'main.wasm')]);
+    // Named as Trunk names it before hashing: the name is in the wasm once per import.
+    run('wasm-bindgen', ['--target=web', '--keep-lld-exports', '--no-typescript', `--out-dir=${join(work, 'bindgen')}`, '--out-name=frontend', join(out, `${base}.wasm`)]);
+    run('wasm-opt', ['-Oz', ...params, join(work, 'bindgen', 'frontend_bg.wasm'), '-o', join(work, 'main.wasm')]);
     replaceStaged(`${base}_bg.wasm`, readFileSync(join(work, 'main.wasm')));
 
     let loader = readFileSync(join(out, '__wasm_split.js'), 'utf8');
@@ -141,11 +142,11 @@ async function split() {
     const loaderName = `__wasm_split-${nameHash(loader)}.js`;
     writeFileSync(join(staging, loaderName), loader);
 
-    let js = readFileSync(join(work, 'bindgen', `${base}.js`), 'utf8');
+    let js = readFileSync(join(work, 'bindgen', 'frontend.js'), 'utf8');
     // The import statement only: the wasm's own import keeps the module name the
     // splitter gave it (`"./__wasm_split.js": import1` in the glue's imports object).
     const imported = /\bfrom\s*(['"])\.\/__wasm_split\.js\1/g;
-    if (!imported.test(js)) throw new Error(`post-build: ${base}.js does not import ./__wasm_split.js`);
+    if (!imported.test(js)) throw new Error('post-build: the glue does not import ./__wasm_split.js');
     js = js.replace(imported, `from './${loaderName}'`);
     replaceStaged(glue, js);
     const preload = index.match(new RegExp(`<link[^>]*href=(/?)${glue.replaceAll('.', '\\.')}[^>]*rel=modulepreload[^>]*>`));
