@@ -131,8 +131,8 @@ fn sample_accounts() -> Vec<Row> {
             username: format!("{}{}", NAMES[i as usize % NAMES.len()], i / 12),
             notes: (i * 37) % 101,
             sessions: (i * 7) % 5,
-            two_step: i % 3 == 0,
-            locked: i % 11 == 0,
+            two_step: i.is_multiple_of(3),
+            locked: i.is_multiple_of(11),
         })
         .collect()
 }
