@@ -5,7 +5,7 @@
 use crate::client::{Client, Theme};
 use crate::guard::Session;
 use crate::pages::{
-    AccountPage, AdminArea, LoginPage, LogoutPage, Me, NotFoundPage, NotesPage, RegisterPage,
+    AccountPage, AdminPage, LoginPage, LogoutPage, Me, NotFoundPage, NotesPage, RegisterPage,
     TrashPage,
 };
 use crate::protect::{self, Renewing};
@@ -41,7 +41,7 @@ fn Shell() -> impl IntoView {
                     page=|| AccountPage().into_any()
                 />
                 <Guarded path=paths::TRASH access=Access::Protected page=|| TrashPage().into_any() />
-                <Guarded path=paths::ADMIN access=Access::Protected page=|| AdminArea().into_any() />
+                <Guarded path=paths::ADMIN access=Access::Protected page=|| AdminPage().into_any() />
                 <Guarded path=paths::LOGIN access=Access::GuestsOnly page=|| LoginPage().into_any() />
                 <Guarded
                     path=paths::REGISTER

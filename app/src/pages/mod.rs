@@ -10,7 +10,7 @@ mod security;
 mod trash;
 
 pub use account::{AccountPage, Me};
-pub use admin::AdminArea;
+pub use admin::AdminPage;
 pub use credentials::{LoginPage, RegisterPage};
 pub use logout::LogoutPage;
 pub use not_found::NotFoundPage;
