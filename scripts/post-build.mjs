@@ -27,9 +27,11 @@ const { minify } = require('terser');
 const sri = (content) => `sha384-${createHash('sha384').update(content).digest('base64')}`;
 // A name's content hash as the server recognises one (server/src/http/spa.rs): 16 hex digits.
 const nameHash = (content) => createHash('sha256').update(content).digest('hex').slice(0, 16);
-// Chunks are fetched when first needed, never precached: who never opens the page they
-// serve downloads nothing of them.
+// Chunks are fetched when first needed. The service worker keeps all but the operator's
+// area (after the page has loaded, so the pages they serve open offline too): who is not
+// an operator downloads nothing of the area.
 const isChunk = (file) => /^(split|chunk)_[^/]*\.wasm$/.test(file);
+const operatorsOnly = (file) => /^split_admin-/.test(file);
 const LOADER = /^__wasm_split-[0-9a-f]{16}\.js$/;
 
 const PATH = [join(ROOT, '.tools/node_modules/.bin'), join(homedir(), '.cargo/bin'), process.env.PATH].join(delimiter);
@@ -97,6 +99,9 @@ async function split() {
   if (!link) throw new Error("post-build: no rust link for frontend's Cargo.toml in frontend/index.html");
   const profile = link.match(/data-cargo-profile-release="([^"]+)"/)[1];
   const params = (link.match(/data-wasm-opt-params="([^"]*)"/)?.[1] ?? '').split(/\s+/).filter(Boolean);
+  // For twiggy and readable stack traces: NOTES_WASM_NAMES=1 keeps the functions' names
+  // (with CARGO_PROFILE_WASM_RELEASE_STRIP=false, so the linker keeps them first).
+  if (process.env.NOTES_WASM_NAMES === '1') params.push('-g');
   const metadata = execFileSync('cargo', ['metadata', '--format-version=1', '--no-deps', '--offline'], {
     cwd: ROOT,
     maxBuffer: 64 << 20,
@@ -130,8 +135,9 @@ async function split() {
       const optimised = join(work, `opt-${file}`);
       run('wasm-opt', ['-Oz', ...params, join(out, file), '-o', optimised]);
       const content = readFileSync(optimised);
-      // split_admin_<number>.wasm (the number tells apart `#[lazy]` names) -> split_admin-<hash>.wasm
-      const name = `${file.slice(0, -'.wasm'.length).replace(/_\d+$/, '')}-${nameHash(content)}.wasm`;
+      // split_admin_<number>.wasm (the number tells apart split names) -> split_admin-<hash>.wasm;
+      // chunk_<number>.wasm (code two splits share) -> chunk_<number>-<hash>.wasm
+      const name = `${file.slice(0, -'.wasm'.length).replace(/^(split_.+)_\d+$/, '$1')}-${nameHash(content)}.wasm`;
       const reference = `"./${file}"`;
       if (!loader.includes(reference)) throw new Error(`post-build: __wasm_split.js does not load ${file}`);
       loader = loader.replaceAll(reference, `"./${name}"`);
@@ -181,8 +187,8 @@ for (const file of readdirSync(staging).filter((f) => f.endsWith('.js') && !LOAD
 }
 writeFileSync(indexPath, index);
 
-// Every file of the build, as the server serves it; all make the build id, the chunks
-// aside are precached.
+// Every file of the build, as the server serves it; all make the build id, and all but the
+// operator's area are precached.
 const WORKER = 'sw.js';
 const files = readdirSync(staging, { recursive: true, withFileTypes: true })
   .filter((entry) => entry.isFile())
@@ -191,7 +197,7 @@ const files = readdirSync(staging, { recursive: true, withFileTypes: true })
   .sort();
 const build = createHash('sha256');
 for (const file of files) build.update(`${file}\0`).update(readFileSync(join(staging, file)));
-const precached = files.filter((file) => !isChunk(file));
+const precached = files.filter((file) => !operatorsOnly(file));
 const template = readFileSync(new URL('../frontend/service-worker.js', import.meta.url), 'utf8');
 const worker = template
   .replace("'__BUILD__'", JSON.stringify(build.digest('hex').slice(0, 16)))

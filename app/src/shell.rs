@@ -5,8 +5,8 @@
 use crate::client::{Client, Theme};
 use crate::guard::Session;
 use crate::pages::{
-    AccountPage, AdminPage, LoginPage, LogoutPage, Me, NotFoundPage, NotesPage, RegisterPage,
-    TrashPage,
+    AdminPage, LoginPage, LogoutPage, Me, NotFoundPage, NotesPage, RegisterPage, account_page,
+    trash_page,
 };
 use crate::protect::{self, Renewing};
 use crate::routes::{Access, paths};
@@ -38,9 +38,9 @@ fn Shell() -> impl IntoView {
                 <Guarded
                     path=paths::ACCOUNT
                     access=Access::Protected
-                    page=|| AccountPage().into_any()
+                    page=account_page
                 />
-                <Guarded path=paths::TRASH access=Access::Protected page=|| TrashPage().into_any() />
+                <Guarded path=paths::TRASH access=Access::Protected page=trash_page />
                 <Guarded path=paths::ADMIN access=Access::Protected page=|| AdminPage().into_any() />
                 <Guarded path=paths::LOGIN access=Access::GuestsOnly page=|| LoginPage().into_any() />
                 <Guarded

@@ -25,11 +25,11 @@ function createSuperuser(server, username) {
   assert.match(made.stdout, new RegExp(`Operator ${username} created`));
 }
 
-/** The wasm and JS files a page fetched: the area's chunks are `split_*` and `chunk_*`. */
+/** The area's chunk (`split_admin-*.wasm`), whenever the page or its worker fetched it. */
 function recordChunks(page) {
   const fetched = [];
-  page.on('request', (r) => {
-    if (/\/(split_|chunk_)[^/]*\.wasm$/.test(new URL(r.url()).pathname)) fetched.push(r.url());
+  page.context().on('request', (r) => {
+    if (/\/split_admin-[^/]*\.wasm$/.test(new URL(r.url()).pathname)) fetched.push(r.url());
   });
   return fetched;
 }

@@ -56,7 +56,7 @@ pub fn AuditLog() -> impl IntoView {
                         page.set(1);
                     }>
                         <option value="">"Everything"</option>
-                        {AuditAction::ALL.map(|a| view! { <option value=a.as_str()>{a.label()}</option> }).to_vec()}
+                        {AuditAction::ALL.into_iter().map(|a| view! { <option value=a.as_str()>{a.label()}</option> }).collect_view()}
                     </select>
                 </label>
             </form>
