@@ -4,7 +4,7 @@
 use crate::api::{ActiveSession, AuditAction, AuditEntry, RecoveryCodes, TotpSetup};
 use crate::client::{ClientError, use_client};
 use crate::components::{
-    FormMessage, FormState, RetryPanel, SubmitButton, TextField, in_reader_locale,
+    FormMessage, FormState, RetryPanel, SubmitButton, TextField, copy_text, in_reader_locale,
 };
 use crate::errors::{FieldErrors, messages};
 use crate::pages::account::Me;
@@ -176,16 +176,7 @@ fn ShowCodes(codes: Vec<String>, stage: RwSignal<Stage>) -> impl IntoView {
     .concat();
     // Whether the clipboard took the codes, once it has answered.
     let copied = RwSignal::new(None::<bool>);
-    let copy = move |_| {
-        let written = copy_to_clipboard(&text);
-        spawn(async move {
-            let taken = match written {
-                Some(promise) => wasm_bindgen_futures::JsFuture::from(promise).await.is_ok(),
-                None => false,
-            };
-            copied.set(Some(taken));
-        });
-    };
+    let copy = move |_| copy_text(&text, copied);
     view! {
         <h3>"Your recovery codes"</h3>
         <p>"Each code signs you in once if you lose your phone. Keep them somewhere safe: they are not shown again."</p>
@@ -207,25 +198,6 @@ fn ShowCodes(codes: Vec<String>, stage: RwSignal<Stage>) -> impl IntoView {
             })}
         </p>
     }
-}
-
-/// `navigator.clipboard.writeText(text)`, through `js_sys` so the app needs no more of
-/// web-sys: its promise, which settles once the clipboard has (or has not) taken the
-/// text; `None` where the browser offers no clipboard.
-pub(crate) fn copy_to_clipboard(text: &str) -> Option<js_sys::Promise> {
-    use js_sys::Reflect;
-    use js_sys::wasm_bindgen::{JsCast, JsValue};
-    let get = |target: &JsValue, key: &str| Reflect::get(target, &JsValue::from_str(key)).ok();
-    let clipboard =
-        get(&js_sys::global().into(), "navigator").and_then(|n| get(&n, "clipboard"))?;
-    let write = get(&clipboard, "writeText")?
-        .dyn_into::<js_sys::Function>()
-        .ok()?;
-    write
-        .call1(&clipboard, &JsValue::from_str(text))
-        .ok()?
-        .dyn_into::<js_sys::Promise>()
-        .ok()
 }
 
 #[component]

@@ -8,7 +8,7 @@ use crate::accounts::sessions::Device;
 use crate::error::{ApiError, ApiResult};
 use crate::storage::entities::audit_entry::{self, Column, Entity as AuditLog};
 use crate::storage::entities::user;
-use crate::storage::paging::{Numbered, PageRequest, last_page};
+use crate::storage::paging::{Numbered, PageRequest};
 use crate::storage::pruning::Prune;
 use app::api::{AuditAction, AuditEntry};
 use chrono::SecondsFormat;
@@ -53,6 +53,12 @@ impl Line {
             target: Some(person.clone()),
             detail: None,
         }
+    }
+
+    /// The same, about `target`'s account.
+    pub fn about(mut self, target: &Person) -> Self {
+        self.target = Some(target.clone());
+        self
     }
 
     /// Something an operator did, to an account or (`None`) to the server.
@@ -158,27 +164,24 @@ async fn numbered(
     let rows = query
         .order_by_desc(Column::Id)
         .limit(request.size)
-        .offset((number - 1) * request.size)
+        .offset(request.offset(number))
         .all(db)
         .await?;
-    Ok(Numbered {
-        count,
-        number,
-        pages: last_page(count, request.size),
-        results: rows.into_iter().map(to_api).collect(),
-    })
+    Ok(request.numbered(count, number, rows))
 }
 
-fn to_api(row: audit_entry::Model) -> AuditEntry {
-    AuditEntry {
-        id: row.id,
-        at: row.at.to_rfc3339_opts(SecondsFormat::Micros, true),
-        actor: row.actor,
-        action: row.action,
-        target: row.target,
-        detail: row.detail,
-        ip: row.ip,
-        user_agent: row.user_agent,
+impl From<audit_entry::Model> for AuditEntry {
+    fn from(row: audit_entry::Model) -> Self {
+        Self {
+            id: row.id,
+            at: row.at.to_rfc3339_opts(SecondsFormat::Micros, true),
+            actor: row.actor,
+            action: row.action,
+            target: row.target,
+            detail: row.detail,
+            ip: row.ip,
+            user_agent: row.user_agent,
+        }
     }
 }
 

@@ -13,14 +13,15 @@ use crate::accounts::tokens::now;
 use crate::accounts::{challenges, two_step, users};
 use crate::error::{ApiError, ApiResult};
 use crate::storage::entities::user::{self, Column, Entity as User};
-use crate::storage::paging::{Numbered, PageRequest, last_page};
+use crate::storage::paging::{Numbered, PageRequest};
 use app::api::{AdminUser, AdminUserPatch, AuditAction};
 use app::errors::{FieldErrors, messages};
 use app::validation::{Password, Username};
 use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr, NullOrdering};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, FromQueryResult, Order,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Select, SqlErr, TransactionTrait,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
+    FromQueryResult, Order, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Select, SqlErr,
+    TransactionTrait,
 };
 
 /// How operators sort the list: a field, `-` first for descending (DRF's `ordering`).
@@ -178,16 +179,11 @@ pub async fn page(
     let rows = query
         .order_by(Column::Id, order)
         .limit(request.size)
-        .offset((number - 1) * request.size)
+        .offset(request.offset(number))
         .into_model::<Row>()
         .all(db)
         .await?;
-    Ok(Numbered {
-        count,
-        number,
-        pages: last_page(count, request.size),
-        results: rows.into_iter().map(AdminUser::from).collect(),
-    })
+    Ok(request.numbered(count, number, rows))
 }
 
 /// One person, with their counts.
@@ -286,22 +282,18 @@ pub async fn reset_password(
 }
 
 /// Turns a person's two-step sign-in off (they lost their phone and their codes); nothing
-/// to do if it was off.
+/// to record if it was off.
 pub async fn reset_two_step(
     db: &DatabaseConnection,
     actor: &Person,
     id: i64,
     from: &Device,
 ) -> ApiResult<()> {
-    let user = target(db, id).await?;
-    let txn = db.begin().await?;
-    if two_step::remove(&txn, id).await? {
-        Line::by(actor, AuditAction::TotpDisabled, Some(&Person::from(&user)))
-            .record(&txn, from)
-            .await?;
-    }
-    txn.commit().await?;
-    Ok(())
+    let line = Line::by(actor, AuditAction::TotpDisabled, None);
+    recorded(db, id, line, from, async |txn| {
+        two_step::remove(txn, id).await
+    })
+    .await
 }
 
 /// Ends every session of a person.
@@ -311,16 +303,28 @@ pub async fn end_sessions(
     id: i64,
     from: &Device,
 ) -> ApiResult<()> {
+    let line = Line::by(actor, AuditAction::SessionsEnded, None);
+    recorded(db, id, line, from, async |txn| {
+        sessions::revoke_all(txn, id).await?;
+        Ok(true)
+    })
+    .await
+}
+
+/// Does `change` to person `id`'s account and, if it changed anything, records `line`
+/// about them, in one transaction.
+async fn recorded(
+    db: &DatabaseConnection,
+    id: i64,
+    line: Line,
+    from: &Device,
+    change: impl AsyncFnOnce(&DatabaseTransaction) -> ApiResult<bool>,
+) -> ApiResult<()> {
     let user = target(db, id).await?;
     let txn = db.begin().await?;
-    sessions::revoke_all(&txn, id).await?;
-    Line::by(
-        actor,
-        AuditAction::SessionsEnded,
-        Some(&Person::from(&user)),
-    )
-    .record(&txn, from)
-    .await?;
+    if change(&txn).await? {
+        line.about(&Person::from(&user)).record(&txn, from).await?;
+    }
     txn.commit().await?;
     Ok(())
 }

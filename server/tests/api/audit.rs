@@ -2,7 +2,7 @@
 //! in the operators' log, filtered, kept after an account is gone, pruned after its
 //! retention.
 
-use crate::helpers::{PASSWORD, TestApp, TestUser};
+use crate::helpers::{TestApp, TestUser};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use server::storage::pruning;
@@ -38,19 +38,7 @@ async fn a_persons_security_events_are_in_their_activity_and_nobody_elses() {
         app.sign_in("nobody", "wrong password").await.status(),
         StatusCode::UNAUTHORIZED
     );
-    let (status, pair) = app
-        .call(
-            &alice,
-            Method::POST,
-            "/api/user/password/",
-            Some(json!({"old_password": PASSWORD, "new_password": "staple in the stable"})),
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK);
-    let alice = TestUser {
-        id: alice.id,
-        tokens: serde_json::from_value(pair).unwrap(),
-    };
+    let alice = app.change_password(&alice, "staple in the stable").await;
     app.post(
         "/api/token/blacklist/",
         json!({"refresh": alice.tokens.refresh.clone()}),

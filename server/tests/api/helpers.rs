@@ -277,6 +277,20 @@ impl TestApp {
         .await
     }
 
+    /// Changes `user`'s password from [`PASSWORD`] to `new`, which must be granted: the
+    /// same person, in the new pair's session.
+    pub async fn change_password(&self, user: &TestUser, new: &str) -> TestUser {
+        let body = json!({"old_password": PASSWORD, "new_password": new});
+        let (status, pair) = self
+            .call(user, Method::POST, "/api/user/password/", Some(body))
+            .await;
+        assert_eq!(status, StatusCode::OK, "changing the password: {pair}");
+        TestUser {
+            id: user.id,
+            tokens: serde_json::from_value(pair).unwrap(),
+        }
+    }
+
     pub async fn create_note(&self, user: &TestUser, title: &str, content: &str) -> Value {
         let response = self
             .send_as(

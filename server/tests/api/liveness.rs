@@ -2,7 +2,7 @@
 //! sessions list, every session ended by a password change, or the account deactivated,
 //! the token stops at once on the replica that did it and within 5 seconds on the others.
 
-use crate::helpers::{PASSWORD, TestApp, TestUser, status_json};
+use crate::helpers::{PASSWORD, TestApp, status_json};
 use app::errors::messages;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
@@ -55,15 +55,7 @@ async fn an_ended_sessions_access_token_stops_at_once_and_the_others_go_on() {
 
     // A password change ends every other session; the pair it answers works.
     let tablet = app.session("alice").await;
-    let (status, pair) = app
-        .call(
-            &laptop,
-            Method::POST,
-            "/api/user/password/",
-            Some(json!({"old_password": PASSWORD, "new_password": "staple in the stable"})),
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK);
+    let changed = app.change_password(&laptop, "staple in the stable").await;
     assert_eq!(
         notes_status(&app, &tablet.access).await,
         StatusCode::UNAUTHORIZED
@@ -72,10 +64,7 @@ async fn an_ended_sessions_access_token_stops_at_once_and_the_others_go_on() {
         notes_status(&app, &laptop.tokens.access).await,
         StatusCode::UNAUTHORIZED
     );
-    let laptop = TestUser {
-        id: laptop.id,
-        tokens: serde_json::from_value(pair).unwrap(),
-    };
+    let laptop = changed;
     assert_eq!(
         notes_status(&app, &laptop.tokens.access).await,
         StatusCode::OK

@@ -1,10 +1,7 @@
 //! The audit log: who did what to whom, from where, newest first, by person and action.
 
-use super::{Pager, query_string, request, when};
-use crate::api::{AuditAction, AuditEntry, Page, paths};
-use crate::client::{ClientError, use_client};
-use crate::components::RetryPanel;
-use crate::task::spawn;
+use super::{paged_list, query_string, when};
+use crate::api::{AuditAction, AuditEntry, paths};
 use leptos::prelude::*;
 
 const PAGE_SIZE: u64 = 50;
@@ -12,29 +9,18 @@ const PAGE_SIZE: u64 = 50;
 #[component]
 pub fn AuditLog() -> impl IntoView {
     crate::pages::set_title("Audit log");
-    let client = use_client();
     let user = RwSignal::new(String::new());
     let action = RwSignal::new(String::new());
     let page = RwSignal::new(1u64);
-    let listing = RwSignal::new(None::<Result<Page<AuditEntry>, ClientError>>);
-    let asked = StoredValue::new(0u32);
-    let load = move || {
+    let path = move || {
         let query = query_string(&[
             ("user", user.get()),
             ("action", action.get()),
             ("page", page.get().to_string()),
             ("page_size", PAGE_SIZE.to_string()),
         ]);
-        asked.update_value(|n| *n += 1);
-        let this = asked.get_value();
-        spawn(async move {
-            let answer = request(client, "GET", [paths::ADMIN_AUDIT, &query].concat(), None).await;
-            if asked.get_value() == this {
-                listing.set(Some(answer));
-            }
-        });
+        [paths::ADMIN_AUDIT, &query].concat()
     };
-    Effect::new(move |_| load());
     view! {
         <section class="panel" aria-labelledby="log-heading">
             <h2 id="log-heading">"Audit log"</h2>
@@ -60,34 +46,27 @@ pub fn AuditLog() -> impl IntoView {
                     </select>
                 </label>
             </form>
-            {move || match listing.get() {
-                None => view! { <p class="checking" role="status">"Loading…"</p> }.into_any(),
-                Some(Err(error)) => view! {
-                    <RetryPanel message=error.message() on_retry=Callback::new(move |()| load()) />
-                }
-                .into_any(),
-                Some(Ok(found)) if found.results.is_empty() => {
-                    view! { <p role="status">"Nothing recorded."</p> }.into_any()
-                }
-                Some(Ok(found)) => view! {
-                    <table class="admin-table">
-                        <thead>
-                            <tr>
-                                <th scope="col">"When"</th>
-                                <th scope="col">"Who"</th>
-                                <th scope="col">"What"</th>
-                                <th scope="col">"Whose account"</th>
-                                <th scope="col">"From"</th>
-                            </tr>
-                        </thead>
-                        <tbody>{found.results.into_iter().map(|line| view! { <Line line /> }).collect_view()}</tbody>
-                    </table>
-                    <Pager page count=found.count size=PAGE_SIZE />
-                }
-                .into_any(),
-            }}
+            {paged_list(path, page, PAGE_SIZE, "Nothing recorded.", table)}
         </section>
     }
+}
+
+fn table(lines: Vec<AuditEntry>) -> AnyView {
+    view! {
+        <table class="admin-table">
+            <thead>
+                <tr>
+                    <th scope="col">"When"</th>
+                    <th scope="col">"Who"</th>
+                    <th scope="col">"What"</th>
+                    <th scope="col">"Whose account"</th>
+                    <th scope="col">"From"</th>
+                </tr>
+            </thead>
+            <tbody>{lines.into_iter().map(|line| view! { <Line line /> }).collect_view()}</tbody>
+        </table>
+    }
+    .into_any()
 }
 
 #[component]

@@ -14,7 +14,9 @@ mod person;
 mod reauth;
 mod registration;
 
+use crate::api::Page as ListPage;
 use crate::client::{Client, ClientError};
+use crate::components::RetryPanel;
 use crate::lazy::{LazyPage, Page};
 use crate::pages::Me;
 use crate::routes::paths;
@@ -110,6 +112,50 @@ fn query_string(pairs: &[(&str, String)]) -> String {
         query.push_str(&utf8_percent_encode(value, NON_ALPHANUMERIC).to_string());
     }
     query
+}
+
+/// A page of one of the area's lists, asked for again whenever what `path` reads changes
+/// (filters, the page): "Loading…", a failure with "Try again", `nothing` in words, or
+/// the rows as `table` shows them with the pager. An answer to a question asked before
+/// the latest is dropped.
+fn paged_list<T: DeserializeOwned + Clone + Send + Sync + 'static>(
+    path: impl Fn() -> String + Copy + Send + Sync + 'static,
+    page: RwSignal<u64>,
+    size: u64,
+    nothing: &'static str,
+    table: fn(Vec<T>) -> AnyView,
+) -> impl IntoView {
+    let client = crate::client::use_client();
+    let listing = RwSignal::new(None::<Result<ListPage<T>, ClientError>>);
+    let asked = StoredValue::new(0u32);
+    let load = move || {
+        let path = path();
+        asked.update_value(|n| *n += 1);
+        let this = asked.get_value();
+        crate::task::spawn(async move {
+            let answer = request(client, "GET", path, None).await;
+            // The list may be gone by now (the person went elsewhere), or asked again.
+            if asked.try_get_value() == Some(this) {
+                listing.set(Some(answer));
+            }
+        });
+    };
+    Effect::new(move |_| load());
+    move || match listing.get() {
+        None => view! { <p class="checking" role="status">"Loading…"</p> }.into_any(),
+        Some(Err(error)) => view! {
+            <RetryPanel message=error.message() on_retry=Callback::new(move |()| load()) />
+        }
+        .into_any(),
+        Some(Ok(found)) if found.results.is_empty() => {
+            view! { <p role="status">{nothing}</p> }.into_any()
+        }
+        Some(Ok(found)) => view! {
+            {table(found.results)}
+            <Pager page count=found.count size />
+        }
+        .into_any(),
+    }
 }
 
 /// "Page 2 of 5" with the buttons to the pages around it.

@@ -1,11 +1,8 @@
 //! Every account, searched, filtered, sorted and paged: what operators see of people is
 //! their account and counts, never what they wrote.
 
-use super::{Pager, query_string, request, when};
-use crate::api::{AdminUser, Page, paths};
-use crate::client::{ClientError, use_client};
-use crate::components::RetryPanel;
-use crate::task::spawn;
+use super::{paged_list, query_string, when};
+use crate::api::{AdminUser, paths};
 use leptos::prelude::*;
 
 const PAGE_SIZE: u64 = 20;
@@ -13,16 +10,12 @@ const PAGE_SIZE: u64 = 20;
 #[component]
 pub fn People() -> impl IntoView {
     crate::pages::set_title("People");
-    let client = use_client();
     let search = RwSignal::new(String::new());
     let active = RwSignal::new(String::new());
     let operators = RwSignal::new(String::new());
     let ordering = RwSignal::new("username".to_owned());
     let page = RwSignal::new(1u64);
-    let listing = RwSignal::new(None::<Result<Page<AdminUser>, ClientError>>);
-    // Answers to a question asked before the latest are dropped.
-    let asked = StoredValue::new(0u32);
-    let load = move || {
+    let path = move || {
         let query = query_string(&[
             ("search", search.get()),
             ("is_active", active.get()),
@@ -31,16 +24,8 @@ pub fn People() -> impl IntoView {
             ("page", page.get().to_string()),
             ("page_size", PAGE_SIZE.to_string()),
         ]);
-        asked.update_value(|n| *n += 1);
-        let this = asked.get_value();
-        spawn(async move {
-            let answer = request(client, "GET", [paths::ADMIN_USERS, &query].concat(), None).await;
-            if asked.get_value() == this {
-                listing.set(Some(answer));
-            }
-        });
+        [paths::ADMIN_USERS, &query].concat()
     };
-    Effect::new(move |_| load());
     // A new filter starts from the first page.
     let filter = move |signal: RwSignal<String>| {
         move |ev: leptos::ev::Event| {
@@ -79,35 +64,28 @@ pub fn People() -> impl IntoView {
                     </select>
                 </label>
             </form>
-            {move || match listing.get() {
-                None => view! { <p class="checking" role="status">"Loading…"</p> }.into_any(),
-                Some(Err(error)) => view! {
-                    <RetryPanel message=error.message() on_retry=Callback::new(move |()| load()) />
-                }
-                .into_any(),
-                Some(Ok(found)) if found.results.is_empty() => {
-                    view! { <p role="status">"Nobody matches."</p> }.into_any()
-                }
-                Some(Ok(found)) => view! {
-                    <table class="admin-table">
-                        <thead>
-                            <tr>
-                                <th scope="col">"Username"</th>
-                                <th scope="col">"Last sign-in"</th>
-                                <th scope="col">"Joined"</th>
-                                <th scope="col">"Notes"</th>
-                                <th scope="col">"Sessions"</th>
-                                <th scope="col">"State"</th>
-                            </tr>
-                        </thead>
-                        <tbody>{found.results.into_iter().map(|person| view! { <Row person /> }).collect_view()}</tbody>
-                    </table>
-                    <Pager page count=found.count size=PAGE_SIZE />
-                }
-                .into_any(),
-            }}
+            {paged_list(path, page, PAGE_SIZE, "Nobody matches.", table)}
         </section>
     }
+}
+
+fn table(people: Vec<AdminUser>) -> AnyView {
+    view! {
+        <table class="admin-table">
+            <thead>
+                <tr>
+                    <th scope="col">"Username"</th>
+                    <th scope="col">"Last sign-in"</th>
+                    <th scope="col">"Joined"</th>
+                    <th scope="col">"Notes"</th>
+                    <th scope="col">"Sessions"</th>
+                    <th scope="col">"State"</th>
+                </tr>
+            </thead>
+            <tbody>{people.into_iter().map(|person| view! { <Row person /> }).collect_view()}</tbody>
+        </table>
+    }
+    .into_any()
 }
 
 #[component]

@@ -199,7 +199,7 @@ fn Action(
     let asking = RwSignal::new(false);
     let finished = Callback::new(move |()| {
         asking.set(false);
-        done.run(());
+        done.try_run(());
     });
     move || {
         if asking.get() {
@@ -252,7 +252,7 @@ fn SetPassword(id: i64, username: String, done: Callback<()>) -> impl IntoView {
         });
         let finished = Callback::new(move |()| {
             new.set(String::new());
-            done.run(());
+            done.try_run(());
         });
         reauth.send(form, change, finished);
     };

@@ -31,14 +31,20 @@ impl Reauth {
     /// made. If the server asks for the password first, the prompt asks, and the change
     /// goes again after.
     pub fn send(self, form: FormState, change: Change, done: Callback<()>) {
+        // A change whose view is gone (the person moved on while the prompt asked) is
+        // not sent.
+        let Some(sent) = change.try_run(()) else {
+            return;
+        };
         if !form.begin(FieldErrors::default()) {
             return;
         }
         spawn(async move {
-            match change.run(()).await {
+            match sent.await {
+                // The area may be gone by now (the person went elsewhere): nothing to show.
                 Ok(()) => {
                     form.done();
-                    done.run(());
+                    done.try_run(());
                 }
                 Err(ClientError::Reauthenticate) => {
                     form.done();
@@ -83,9 +89,9 @@ pub fn Prompt(reauth: Reauth) -> impl IntoView {
                 Ok(()) => {
                     form.done();
                     password.set(String::new());
-                    if let Some(again) = reauth.waiting.get_untracked() {
+                    if let Some(again) = reauth.waiting.try_get_untracked().flatten() {
                         reauth.waiting.set(None);
-                        again.run(());
+                        again.try_run(());
                     }
                 }
                 Err(error) => form.fail(error),

@@ -5,8 +5,7 @@ use super::reauth::Reauth;
 use super::{request, when};
 use crate::api::{Invite, InviteRequest, RegistrationMode, SiteSettings, paths};
 use crate::client::{ClientError, Reply, use_client};
-use crate::components::{FormMessage, FormState, RetryPanel, SubmitButton, TextField};
-use crate::pages::security::copy_to_clipboard;
+use crate::components::{FormMessage, FormState, RetryPanel, SubmitButton, TextField, copy_text};
 use crate::task::spawn;
 use futures::FutureExt;
 use leptos::prelude::*;
@@ -133,7 +132,7 @@ fn MakeInvite(made: Callback<()>) -> impl IntoView {
         });
         let finished = Callback::new(move |()| {
             note.set(String::new());
-            made.run(());
+            made.try_run(());
         });
         reauth.send(form, change, finished);
     };
@@ -169,16 +168,7 @@ fn MakeInvite(made: Callback<()>) -> impl IntoView {
 fn Link(url: String) -> impl IntoView {
     let copied = RwSignal::new(None::<bool>);
     let text = url.clone();
-    let copy = move |_| {
-        let written = copy_to_clipboard(&text);
-        spawn(async move {
-            let taken = match written {
-                Some(promise) => wasm_bindgen_futures::JsFuture::from(promise).await.is_ok(),
-                None => false,
-            };
-            copied.set(Some(taken));
-        });
-    };
+    let copy = move |_| copy_text(&text, copied);
     view! {
         <span class="invite-link">
             <code>{url}</code>
