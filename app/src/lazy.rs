@@ -50,7 +50,12 @@ pub fn LazyPage(load: Chunk, what: &'static str) -> impl IntoView {
             Some(view) => view,
             None if failed.get() => view! {
                 <RetryPanel
-                    message=["Could not load ", what, ". Check your connection and try again."].concat()
+                    message=[
+                        "Could not load ",
+                        what,
+                        ". Check your connection and try again, or reload the page: a new version may be out.",
+                    ]
+                    .concat()
                     on_retry=fetch
                 />
             }

@@ -5,6 +5,7 @@
 //! in `ops::settings`.
 
 use app::api::AuditAction;
+use app::errors::messages::USERNAME_TAKEN;
 use app::validation::{Password, Username};
 use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 use sea_orm::DatabaseConnection;
@@ -263,6 +264,13 @@ fn read_password(username: &str) -> Result<Password, String> {
 
 async fn create_superuser(db: DatabaseConnection, username: String) -> Result<String, String> {
     let username = Username::parse(&username).map_err(|e| format!("username: {}", e.join(" ")))?;
+    // Before the password is asked for: nobody types one twice for a name that is taken.
+    if let Err(e) = users::ensure_free(&db, &username).await {
+        return Err(match e {
+            ApiError::Fields(_) => format!("{}: {}", username.as_str(), USERNAME_TAKEN),
+            other => other.to_string(),
+        });
+    }
     let password = read_password(username.as_str())?;
     let passwords = Passwords::new().await.map_err(|e| e.to_string())?;
     let user = operators::create(

@@ -137,20 +137,26 @@ pub async fn page(
     if let Some(action) = filter.action {
         query = query.filter(Column::Action.eq(action.as_str()));
     }
-    numbered(db, query, request).await
+    numbered(db, query, request, AuditEntry::from).await
 }
 
-/// A page of the security events of one account, newest first.
+/// A page of the security events of one account, newest first. What an operator did to
+/// it says who, but not from where: an operator's address and browser are theirs.
 pub async fn activity(
     db: &impl ConnectionTrait,
     user_id: i64,
     request: &PageRequest,
 ) -> ApiResult<Numbered<AuditEntry>> {
-    numbered(
-        db,
-        AuditLog::find().filter(Column::TargetId.eq(user_id)),
-        request,
-    )
+    let query = AuditLog::find().filter(Column::TargetId.eq(user_id));
+    numbered(db, query, request, |row| {
+        let own = row.actor_id == Some(user_id);
+        let mut line = AuditEntry::from(row);
+        if !own {
+            line.ip = None;
+            line.user_agent = None;
+        }
+        line
+    })
     .await
 }
 
@@ -158,6 +164,7 @@ async fn numbered(
     db: &impl ConnectionTrait,
     query: sea_orm::Select<AuditLog>,
     request: &PageRequest,
+    show: impl Fn(audit_entry::Model) -> AuditEntry,
 ) -> ApiResult<Numbered<AuditEntry>> {
     let count = query.clone().count(db).await?;
     let number = request.resolve(count)?;
@@ -167,7 +174,8 @@ async fn numbered(
         .offset(request.offset(number))
         .all(db)
         .await?;
-    Ok(request.numbered(count, number, rows))
+    let lines: Vec<AuditEntry> = rows.into_iter().map(show).collect();
+    Ok(request.numbered(count, number, lines))
 }
 
 impl From<audit_entry::Model> for AuditEntry {

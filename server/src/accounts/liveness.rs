@@ -35,7 +35,15 @@ type Key = (i64, Option<String>);
 
 #[derive(Default)]
 pub struct Liveness {
-    answers: Mutex<HashMap<Key, (Instant, Verdict)>>,
+    answers: Mutex<Answers>,
+}
+
+#[derive(Default)]
+struct Answers {
+    by_token: HashMap<Key, (Instant, Verdict)>,
+    /// Counts [`Liveness::forget`]s: an answer read from the database while one happened
+    /// may be older than the change it forgot, and is not kept.
+    forgotten: u64,
 }
 
 impl Liveness {
@@ -49,30 +57,42 @@ impl Liveness {
     ) -> ApiResult<Verdict> {
         let key = (user_id, sid.map(str::to_owned));
         let now = Instant::now();
-        if let Some((at, verdict)) = self.lock().get(&key)
-            && now.duration_since(*at) < AT_MOST
-        {
-            return Ok(*verdict);
-        }
+        let forgotten = {
+            let answers = self.lock();
+            if let Some((at, verdict)) = answers.by_token.get(&key)
+                && now.duration_since(*at) < AT_MOST
+            {
+                return Ok(*verdict);
+            }
+            answers.forgotten
+        };
         let verdict = look_up(db, user_id, sid).await?;
         let mut answers = self.lock();
-        if answers.len() >= MAX_ENTRIES {
-            answers.retain(|_, (at, _)| now.duration_since(*at) < AT_MOST);
-            if answers.len() >= MAX_ENTRIES {
-                answers.clear();
+        if answers.forgotten != forgotten {
+            return Ok(verdict);
+        }
+        if answers.by_token.len() >= MAX_ENTRIES {
+            answers
+                .by_token
+                .retain(|_, (at, _)| now.duration_since(*at) < AT_MOST);
+            if answers.by_token.len() >= MAX_ENTRIES {
+                answers.by_token.clear();
             }
         }
-        answers.insert(key, (now, verdict));
+        answers.by_token.insert(key, (now, verdict));
         Ok(verdict)
     }
 
     /// Forgets what was known of a user, after this replica changed their account or
-    /// sessions: the next request reads the database.
+    /// sessions: the next request reads the database, and an answer being read meanwhile
+    /// is not kept.
     pub fn forget(&self, user_id: i64) {
-        self.lock().retain(|(user, _), _| *user != user_id);
+        let mut answers = self.lock();
+        answers.forgotten += 1;
+        answers.by_token.retain(|(user, _), _| *user != user_id);
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<Key, (Instant, Verdict)>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Answers> {
         // A panic while holding the map leaves nothing half-written worth refusing.
         self.answers
             .lock()

@@ -88,6 +88,23 @@ pub async fn start(
     issue(db, tokens, user_id, None, Some(now()), device).await
 }
 
+/// A new session in place of one whose password was just changed: it proved the old
+/// password, not a second factor, so it counts as having proved who it is when the
+/// session it replaces last did (see [`authenticated_at`]), not now.
+pub async fn start_after_password_change(
+    db: &impl ConnectionTrait,
+    tokens: &Tokens,
+    user_id: i64,
+    replaced: Option<&str>,
+    device: &Device,
+) -> ApiResult<TokenPair> {
+    let proved = match replaced {
+        Some(family_id) => authenticated_at(db, family_id).await?,
+        None => None,
+    };
+    issue(db, tokens, user_id, None, proved, device).await
+}
+
 /// A new pair for session `family_id`, whose holder just proved who they are again: the
 /// session lasts no longer than it would have, but counts as freshly signed in.
 pub async fn reauthenticated(

@@ -82,10 +82,15 @@ pub async fn authenticate(
             } else {
                 "wrong password"
             };
-            Line::own(&Person::from(&user), AuditAction::SignInFailed)
-                .detail(why)
-                .record(writer, from)
-                .await?;
+            // Written after the answer: a name that exists must not take longer to refuse
+            // than one that does not.
+            let line = Line::own(&Person::from(&user), AuditAction::SignInFailed).detail(why);
+            let (writer, from) = (writer.clone(), from.clone());
+            tokio::spawn(async move {
+                if let Err(e) = line.record(&writer, &from).await {
+                    tracing::warn!(error = %e, "a failed sign-in could not be recorded");
+                }
+            });
             return Err(ApiError::BadCredentials);
         }
         None => return Err(ApiError::BadCredentials),

@@ -641,7 +641,7 @@ async fn reauthenticating_with_two_step_sign_in_takes_a_code_too() {
             json!({"code": [messages::WRONG_CODE]})
         )
     );
-    let (status, _) = app
+    let (status, pair) = app
         .call(
             &root,
             Method::POST,
@@ -651,6 +651,82 @@ async fn reauthenticating_with_two_step_sign_in_takes_a_code_too() {
         .await;
     assert_eq!(status, StatusCode::OK);
     assert!(!secret.is_empty());
+    let root = TestUser {
+        id: root.id,
+        tokens: serde_json::from_value(pair).unwrap(),
+    };
+    let (_, activity) = app
+        .call(&root, Method::GET, "/api/user/activity/", None)
+        .await;
+    assert_eq!(activity["results"][0]["action"], "reauthenticated");
+    assert_eq!(activity["results"][1]["action"], "recovery_code_used");
+}
+
+#[tokio::test]
+async fn a_new_password_is_not_a_recent_sign_in() {
+    let app = TestApp::spawn_with(&[("ADMIN_REAUTH_WINDOW", "2s")]).await;
+    let root = app.operator("root").await;
+    let alice = app.user("alice").await;
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    // The password alone (not the second factor a sign-in would ask for) renews nothing.
+    let root = app.change_password(&root, "staple in the stable").await;
+    let (status, body) = patch(&app, &root, &alice, json!({"is_active": false})).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (StatusCode::FORBIDDEN, Some("reauthentication_required"))
+    );
+}
+
+#[tokio::test]
+async fn a_person_sees_what_an_operator_did_to_their_account_but_not_from_where() {
+    let app = TestApp::spawn().await;
+    let root = app.operator("root").await;
+    let alice = app.user("alice").await;
+    let sessions = format!("{}sessions/", user_path(&alice));
+    let sent = app
+        .client
+        .delete(app.url(&sessions))
+        .bearer_auth(&root.tokens.access)
+        .header("User-Agent", "The operator's browser")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(sent.status(), StatusCode::NO_CONTENT);
+    let alice = TestUser {
+        id: alice.id,
+        tokens: app.session("alice").await,
+    };
+    let (_, activity) = app
+        .call(&alice, Method::GET, "/api/user/activity/", None)
+        .await;
+    let ended = activity["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|line| line["action"] == "sessions_ended")
+        .expect("the operator's action is in her activity");
+    assert_eq!(ended["actor"], "root");
+    assert!(
+        ended["ip"].is_null() && ended["user_agent"].is_null(),
+        "{ended}"
+    );
+    let own = &activity["results"][0];
+    assert_eq!(
+        (own["action"].as_str(), own["ip"].as_str()),
+        (Some("sign_in"), Some("127.0.0.1"))
+    );
+    let (_, log) = app
+        .call(
+            &root,
+            Method::GET,
+            "/api/admin/audit/?action=sessions_ended",
+            None,
+        )
+        .await;
+    assert_eq!(
+        log["results"][0]["user_agent"], "The operator's browser",
+        "operators see it all"
+    );
 }
 
 #[tokio::test]

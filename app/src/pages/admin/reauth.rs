@@ -9,6 +9,9 @@ use crate::pages::Me;
 use crate::task::spawn;
 use leptos::prelude::*;
 
+/// What the change's own form says while the prompt asks.
+const ASKED: &str = "Confirm it's you (above) to go on.";
+
 /// An operator's change, sent as often as it takes.
 pub type Change = Callback<(), Reply<()>>;
 
@@ -48,6 +51,7 @@ impl Reauth {
                 }
                 Err(ClientError::Reauthenticate) => {
                     form.done();
+                    form.message.set(Some(ASKED.to_owned()));
                     let again = Callback::new(move |()| self.send(form, change, done));
                     self.waiting.set(Some(again));
                 }
@@ -66,6 +70,19 @@ pub fn Prompt(reauth: Reauth) -> impl IntoView {
     let form = FormState::new();
     let password = RwSignal::new(String::new());
     let code = RwSignal::new(String::new());
+    // The prompt comes after the page has loaded, where `autofocus` does nothing: it is
+    // focused (and scrolled to) when it appears.
+    let field = NodeRef::<leptos::html::Input>::new();
+    Effect::new(move |_| {
+        if let Some(input) = field.get() {
+            let _ = input.focus();
+            input.scroll_into_view();
+        }
+    });
+    let clear = move || {
+        password.set(String::new());
+        code.set(String::new());
+    };
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         if form.busy.get_untracked() {
@@ -88,7 +105,7 @@ pub fn Prompt(reauth: Reauth) -> impl IntoView {
             match client.reauthenticate(typed, code).await {
                 Ok(()) => {
                     form.done();
-                    password.set(String::new());
+                    clear();
                     if let Some(again) = reauth.waiting.try_get_untracked().flatten() {
                         reauth.waiting.set(None);
                         again.try_run(());
@@ -100,7 +117,7 @@ pub fn Prompt(reauth: Reauth) -> impl IntoView {
     };
     let cancel = move |_| {
         form.done();
-        password.set(String::new());
+        clear();
         reauth.waiting.set(None);
     };
     move || {
@@ -118,7 +135,7 @@ pub fn Prompt(reauth: Reauth) -> impl IntoView {
                             value=password
                             kind="password"
                             autocomplete="current-password"
-                            autofocus=true
+                            node_ref=field
                         />
                         {move || two_step().then(|| view! {
                             <TextField

@@ -70,7 +70,17 @@ fn Setting() -> impl IntoView {
                 paths::ADMIN_SETTINGS.to_owned(),
                 body.clone(),
             )
-            .map(move |answer| answer.map(move |settings| mode.set(Some(settings.registration))))
+            .map(move |answer| match answer {
+                Ok(settings) => {
+                    mode.set(Some(settings.registration));
+                    Ok(())
+                }
+                Err(error) => {
+                    // The radio the person clicked shows the setting again, not the click.
+                    mode.notify();
+                    Err(error)
+                }
+            })
             .boxed_local()
         });
         reauth.send(form, change, Callback::new(move |()| status.set("Saved.")));

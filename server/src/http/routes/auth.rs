@@ -369,7 +369,14 @@ pub async fn change_password(
         .await?;
     state.liveness.forget(user.id);
     Ok(Json(
-        sessions::start(&state.writer, &state.tokens, user.id, &device).await?,
+        sessions::start_after_password_change(
+            &state.writer,
+            &state.tokens,
+            user.id,
+            user.session.as_deref(),
+            &device,
+        )
+        .await?,
     ))
 }
 
@@ -422,18 +429,29 @@ pub async fn reauthenticate(
         if !state.passwords.verify(password.to_string(), hash).await? {
             return Err(FieldErrors::single("password", messages::WRONG_PASSWORD).into());
         }
-        if let (true, Some(code)) = (two_step_on, &code) {
-            two_step::verify(&state.writer, &state.totp_keys, user.id, code).await?;
+        match (two_step_on, &code) {
+            (true, Some(code)) => Ok(Some(
+                two_step::verify(&state.writer, &state.totp_keys, user.id, code).await?,
+            )),
+            _ => Ok(None),
         }
-        Ok(())
     };
-    state
+    // The code is the last barrier here: guesses count for the account from every client
+    // together, as at sign-in's second step.
+    let throttle_key = throttle::key_for(&account.username);
+    let factor = state
         .login_throttle
-        .guard(client, &account.username, check)
+        .guard_everywhere(client, &throttle_key, check)
         .await?;
     let pair =
         sessions::reauthenticated(&state.writer, &state.tokens, user.id, &session, &device).await?;
-    Line::own(&Person::from(&account), AuditAction::Reauthenticated)
+    let person = Person::from(&account);
+    if factor == Some(Factor::RecoveryCode) {
+        Line::own(&person, AuditAction::RecoveryCodeUsed)
+            .record(&state.writer, &device)
+            .await?;
+    }
+    Line::own(&person, AuditAction::Reauthenticated)
         .record(&state.writer, &device)
         .await?;
     Ok(Json(pair))
