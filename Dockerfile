@@ -6,6 +6,7 @@ FROM rust:1.95-slim-bookworm AS builder
 ARG TRUNK_VERSION=0.21.14
 ARG BINARYEN_VERSION=132
 ARG TERSER_VERSION=5.51.4
+ARG WASM_SPLIT_VERSION=0.2.4
 # Set to build an SPA that calls an API on another origin (the server then needs
 # CORS_ALLOWED_ORIGINS); empty means the same origin, the usual case for this image.
 ARG API_BASE_URL=
@@ -19,6 +20,7 @@ WORKDIR /src
 COPY Cargo.lock ./
 RUN cargo install trunk@${TRUNK_VERSION} --locked \
  && cargo install wasm-bindgen-cli@$(awk '/^name = "wasm-bindgen"$/ {getline; gsub(/[^0-9.]/, ""); print; exit}' Cargo.lock) \
+ && cargo install wasm_split_cli_support@${WASM_SPLIT_VERSION} --features build-binary --locked \
  && mkdir -p .tools && npm install --prefix .tools binaryen@${BINARYEN_VERSION} terser@${TERSER_VERSION}
 
 # Dependencies next, from the manifests alone, so a source edit does not rebuild them

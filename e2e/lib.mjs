@@ -10,6 +10,11 @@ import { ownServer } from './own-server.mjs';
 export { ownServer };
 
 export const BASE = process.env.NOTES_URL;
+/** The operator the main server made at start-up (e2e/run.sh: SUPERUSER_*). */
+export const OPERATOR = {
+  username: process.env.NOTES_OPERATOR,
+  password: process.env.NOTES_OPERATOR_PASSWORD,
+};
 export const SHORT = process.env.NOTES_SHORT_URL;
 if (!BASE || !SHORT) throw new Error('NOTES_URL and NOTES_SHORT_URL must be set (run e2e/run.sh)');
 

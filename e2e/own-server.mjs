@@ -53,6 +53,8 @@ export async function ownServer(settings = {}) {
   const server = {
     url,
     dist,
+    /** Its database, for a command run beside it (`server createsuperuser`). */
+    databaseUrl: env.DATABASE_URL,
     async start() {
       child = spawn(join(ROOT, 'target/release/server'), [], { env, stdio: 'ignore' });
       for (let i = 0; i < 150; i += 1) {

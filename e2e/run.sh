@@ -29,13 +29,14 @@ free_port() {
   node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'
 }
 
-# start_server NAME ACCESS_LIFETIME REFRESH_LIFETIME: a server on a free loopback port
-# with its own fresh database; sets URL. (Not run in a subshell, so that PIDS keeps the
-# server for cleanup.)
+# start_server NAME ACCESS_LIFETIME REFRESH_LIFETIME [VAR=VALUE...]: a server on a free
+# loopback port with its own fresh database and those settings; sets URL. (Not run in a
+# subshell, so that PIDS keeps the server for cleanup.)
 start_server() {
   local name=$1 access=$2 refresh=$3 port
+  shift 3
   port=$(free_port)
-  APP_ENV=development \
+  env "$@" APP_ENV=development \
   JWT_SECRET="$(head -c 32 /dev/urandom | od -An -tx1 | tr -d " \n")" \
   HOST=127.0.0.1 PORT="$port" \
   DATABASE_URL="sqlite://$WORK/$name.db?mode=rwc" \
@@ -56,13 +57,15 @@ start_server() {
   return 1
 }
 
-# Ordinary lifetimes for most tests; a second server whose access tokens live 5 s for
-# the expiry tests.
-start_server main 10m 1d
+# Ordinary lifetimes for most tests, and an operator from the start; a second server
+# whose access tokens live 5 s for the expiry tests.
+NOTES_OPERATOR=root
+NOTES_OPERATOR_PASSWORD="operator $(head -c 8 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+start_server main 10m 1d SUPERUSER_USERNAME="$NOTES_OPERATOR" SUPERUSER_PASSWORD="$NOTES_OPERATOR_PASSWORD"
 NOTES_URL=$URL
 start_server short 5s 1h
 NOTES_SHORT_URL=$URL
-export NOTES_URL NOTES_SHORT_URL
+export NOTES_URL NOTES_SHORT_URL NOTES_OPERATOR NOTES_OPERATOR_PASSWORD
 echo "e2e: servers at $NOTES_URL and $NOTES_SHORT_URL (access tokens 5 s)"
 
 status=0

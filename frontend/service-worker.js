@@ -1,8 +1,13 @@
 // The app's service worker, served as /sw.js. The post-build hook
-// (scripts/post-build.mjs) fills in BUILD and FILES: every file of the build, so a new
-// deployment is a new worker, and the list cannot miss a file.
+// (scripts/post-build.mjs) fills in BUILD and FILES: every file of the build but the
+// operator's area's chunk, so a new deployment is a new worker, and the list cannot miss
+// a file.
 //
-// - Install: every file of the build goes into one cache named after the build.
+// - Install: every file of FILES goes into one cache named after the build, the chunks of
+//   code split off the main module (`split_*.wasm`, `chunk_*.wasm`: pages fetched when
+//   first opened) with them, after the page has loaded, so those pages open offline. The
+//   operator's area (`split_admin-*.wasm`) is not among them: who is not an operator
+//   downloads nothing of it; it goes to the network like any file not cached.
 // - Pages (navigations, but not the server's own paths) are the cached shell, and files
 //   come from the cache, so the app opens without a network; what is not cached goes to
 //   the network.

@@ -43,8 +43,12 @@ trap cleanup EXIT
 
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 base="http://127.0.0.1:$port"
-# STATIC_DIR names nothing: the SPA is not under test here.
+# STATIC_DIR names nothing: the SPA is not under test here. The operator's area is fuzzed
+# as an operator the server makes at start-up (SUPERUSER_*).
+operator=fuzz-operator
+operator_password="the operator fuzzes $(python3 -c 'import secrets; print(secrets.token_hex(8))')"
 env -i PATH="$PATH" \
+  SUPERUSER_USERNAME="$operator" SUPERUSER_PASSWORD="$operator_password" \
   APP_ENV=production HOST=127.0.0.1 PORT="$port" LOG_FORMAT=text RUST_LOG=warn \
   DATABASE_URL="${FUZZ_DATABASE_URL:-sqlite://$work/notes.sqlite3?mode=rwc}" STATIC_DIR="$work/no-spa" \
   JWT_SECRET="fuzzing-secret-$(python3 -c 'import secrets; print(secrets.token_hex(16))')" \
@@ -62,7 +66,8 @@ done
 # operation that serves the document it loaded (/api/schema/).
 started=$(date +%s)
 status=0
-NOTES_BASE_URL="$base" SCHEMATHESIS_HOOKS="$ROOT/scripts/fuzz_hooks.py" \
+NOTES_BASE_URL="$base" NOTES_OPERATOR="$operator" NOTES_OPERATOR_PASSWORD="$operator_password" \
+  SCHEMATHESIS_HOOKS="$ROOT/scripts/fuzz_hooks.py" \
   "$SCHEMATHESIS" --no-color --config-file "$ROOT/scripts/schemathesis.toml" run "$base/api/schema/" \
   --checks all --exclude-checks negative_data_rejection,positive_data_acceptance \
   --include-path-regex . \

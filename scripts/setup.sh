@@ -4,6 +4,7 @@
 #   - the wasm32-unknown-unknown Rust target
 #   - trunk 0.21.14 (0.22 needs a newer rustc than the workspace's)
 #   - wasm-bindgen-cli at the version of wasm-bindgen in Cargo.lock
+#   - wasm-split-cli (wasm_split_cli_support 0.2.4), which splits the SPA's wasm
 #   - wasm-opt (binaryen 132) and terser 5 from npm, in .tools/
 #   - Chromium, chromium-driver and wrk (apt), Node.js and npm if missing
 #   - the PostgreSQL server binaries for the PostgreSQL tests (apt), if missing
@@ -22,6 +23,7 @@ export PATH="$HOME/.cargo/bin:$PATH"
 TRUNK_VERSION=0.21.14
 BINARYEN_VERSION=132
 TERSER_VERSION=5.51.4
+WASM_SPLIT_VERSION=0.2.4
 
 say() { printf 'setup: %s\n' "$*"; }
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
@@ -78,6 +80,16 @@ else
   say "installing wasm-bindgen-cli $BINDGEN_VERSION (about 4 minutes)"
   # Not --locked: the CLI's own lock file pins dependencies this toolchain cannot build.
   cargo install "wasm-bindgen-cli@$BINDGEN_VERSION"
+fi
+
+# The post-build hook's wasm splitter (scripts/post-build.mjs): code behind Leptos's
+# `#[lazy]` goes into chunks fetched on first use instead of the first download.
+if command -v wasm-split-cli >/dev/null 2>&1 &&
+  cargo install --list | grep -qx "wasm_split_cli_support v$WASM_SPLIT_VERSION:"; then
+  say "wasm-split-cli $WASM_SPLIT_VERSION: present"
+else
+  say "installing wasm_split_cli_support $WASM_SPLIT_VERSION (about 2 minutes)"
+  cargo install "wasm_split_cli_support@$WASM_SPLIT_VERSION" --features build-binary --locked
 fi
 
 # The SPA build's npm tools, in .tools/: wasm-opt, and terser for the JS glue (Trunk's

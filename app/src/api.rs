@@ -43,6 +43,35 @@ pub mod paths {
     /// Not in the original: notes from an export, added to the caller's.
     pub const IMPORT: &str = "/api/notes/import/";
 
+    /// Not in the original: a person's own security events ("was this you?").
+    pub const ACTIVITY: &str = "/api/user/activity/";
+    /// Not in the original: the password (and code) again, for a fresh pair of the same
+    /// session, when an operator's change asks for a recent sign-in.
+    pub const REAUTHENTICATE: &str = "/api/user/reauthenticate/";
+    /// The operator's area (Django's `/admin/`): people, settings, invites, the audit log.
+    pub const ADMIN_USERS: &str = "/api/admin/users/";
+    pub const ADMIN_USER: &str = "/api/admin/users/{id}/";
+    pub const ADMIN_USER_PASSWORD: &str = "/api/admin/users/{id}/password/";
+    pub const ADMIN_USER_TOTP: &str = "/api/admin/users/{id}/totp/";
+    pub const ADMIN_USER_SESSIONS: &str = "/api/admin/users/{id}/sessions/";
+    pub const ADMIN_SETTINGS: &str = "/api/admin/settings/";
+    pub const ADMIN_INVITES: &str = "/api/admin/invites/";
+    pub const ADMIN_INVITE: &str = "/api/admin/invites/{id}/";
+    pub const ADMIN_AUDIT: &str = "/api/admin/audit/";
+
+    pub fn admin_user(id: i64) -> String {
+        format!("/api/admin/users/{id}/")
+    }
+
+    /// `what` is `password/`, `totp/` or `sessions/`.
+    pub fn admin_user_part(id: i64, what: &str) -> String {
+        format!("/api/admin/users/{id}/{what}")
+    }
+
+    pub fn admin_invite(id: i64) -> String {
+        format!("/api/admin/invites/{id}/")
+    }
+
     pub fn session(id: &str) -> String {
         format!("/api/user/sessions/{id}/")
     }
@@ -94,6 +123,70 @@ pub struct Credentials {
     /// To register: 8-1024 characters, not entirely numeric, not a common password, not
     /// too similar to the username (Django's default validators).
     pub password: String,
+}
+
+/// `POST /api/user/register/`: [`Credentials`], and an invitation's code where the server
+/// asks for one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(
+    feature = "openapi",
+    schema(examples(json!({"username": "alice", "password": "correct horse battery", "invite": "Xq3v9Lr0bTz2YwKc8mPn1A"})))
+)]
+pub struct NewAccount {
+    /// As [`Credentials::username`].
+    pub username: String,
+    /// As [`Credentials::password`].
+    pub password: String,
+    /// An invitation's code (from its link's `?invite=`): required while registration is
+    /// by invitation, spent by the registration it lets in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(nullable = false))]
+    pub invite: Option<String>,
+}
+
+/// Who may register: anyone (`open`, the default), people with an invitation
+/// (`invite`), or nobody (`closed`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "lowercase")]
+pub enum RegistrationMode {
+    #[default]
+    Open,
+    Invite,
+    Closed,
+}
+
+impl RegistrationMode {
+    pub const ALL: [Self; 3] = [Self::Open, Self::Invite, Self::Closed];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Open => "open",
+            Self::Invite => "invite",
+            Self::Closed => "closed",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|mode| mode.as_str() == value)
+    }
+}
+
+/// `GET /api/user/register/`: whether registering is possible, before anyone types.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(examples(json!({"registration": "invite"}))))]
+pub struct RegistrationStatus {
+    pub registration: RegistrationMode,
+}
+
+/// `GET`/`PUT /api/admin/settings/`: what operators set for the whole server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(examples(json!({"registration": "open"}))))]
+pub struct SiteSettings {
+    pub registration: RegistrationMode,
 }
 
 /// `POST /api/user/password/`; answered with a new [`TokenPair`].
@@ -327,6 +420,222 @@ pub struct Account {
     /// Whether signing in asks for a code from an authenticator app after the password.
     #[serde(default)]
     pub totp_enabled: bool,
+    /// An operator, who may use `/api/admin/`.
+    #[serde(default)]
+    pub is_admin: bool,
+}
+
+/// `POST /api/user/reauthenticate/`: the password, and a code when two-step sign-in is on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(
+    feature = "openapi",
+    schema(examples(json!({"password": "correct horse battery", "code": "492039"})))
+)]
+pub struct Reauthentication {
+    pub password: String,
+    /// Required when two-step sign-in is on: the app's code or a recovery code.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(nullable = false))]
+    pub code: Option<String>,
+}
+
+/// A person as operators see them: the account and counts, never what they wrote.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(examples(examples::admin_user)))]
+pub struct AdminUser {
+    pub id: i64,
+    pub username: String,
+    #[cfg_attr(feature = "openapi", schema(format = DateTime))]
+    pub date_joined: String,
+    /// The last sign-in; `null` for none yet.
+    #[cfg_attr(feature = "openapi", schema(format = DateTime))]
+    pub last_login: Option<String>,
+    /// An inactive account cannot sign in, and its tokens stop working.
+    pub is_active: bool,
+    pub is_admin: bool,
+    pub totp_enabled: bool,
+    /// How many notes they have (the trash not counted).
+    pub notes: u64,
+    /// How many sessions are live.
+    pub sessions: u64,
+}
+
+/// `PATCH /api/admin/users/{id}/`: only what is present changes.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(examples(json!({"is_active": false}))))]
+pub struct AdminUserPatch {
+    /// `false` ends every session of theirs at once.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(nullable = false))]
+    pub is_active: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(nullable = false))]
+    pub is_admin: Option<bool>,
+}
+
+/// `POST /api/admin/users/{id}/password/`: a new password, under registration's rules.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(examples(json!({"new_password": "staple in the stable"}))))]
+pub struct NewPassword {
+    pub new_password: String,
+}
+
+/// `POST /api/admin/invites/`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(
+    feature = "openapi",
+    schema(examples(json!({"expires_in_days": 7, "note": "For Sam"})))
+)]
+pub struct InviteRequest {
+    /// 1 to 365; 7 when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(nullable = false, minimum = 1, maximum = 365)
+    )]
+    pub expires_in_days: Option<u32>,
+    /// Whom it is for, as a reminder (at most 200 characters).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(nullable = false, max_length = 200))]
+    pub note: Option<String>,
+}
+
+/// An invitation to register. `url` is the register page with the code in it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(examples(examples::invite)))]
+pub struct Invite {
+    pub id: i64,
+    pub code: String,
+    #[cfg_attr(feature = "openapi", schema(format = "uri"))]
+    pub url: String,
+    #[cfg_attr(feature = "openapi", schema(format = DateTime))]
+    pub created_at: String,
+    /// The operator who made it.
+    pub created_by: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(format = DateTime))]
+    pub expires_at: String,
+    pub note: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(format = DateTime))]
+    pub used_at: Option<String>,
+    /// The username it registered.
+    pub used_by: Option<String>,
+}
+
+/// One line of the audit log: who (`actor`, `null` for the server's command line) did
+/// what (`action`) to whose account (`target`), from where.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(examples(examples::audit_entry)))]
+pub struct AuditEntry {
+    pub id: i64,
+    #[cfg_attr(feature = "openapi", schema(format = DateTime))]
+    pub at: String,
+    pub actor: Option<String>,
+    /// One of [`AuditAction`]'s names.
+    pub action: String,
+    pub target: Option<String>,
+    /// More about it, in words (which session, which setting, why it failed).
+    pub detail: Option<String>,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+}
+
+/// What the audit log records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuditAction {
+    Registered,
+    SignedIn,
+    SignInFailed,
+    Reauthenticated,
+    PasswordChanged,
+    PasswordReset,
+    TotpEnabled,
+    TotpDisabled,
+    RecoveryCodeUsed,
+    RecoveryCodesReplaced,
+    SessionEnded,
+    SessionsEnded,
+    AccountActivated,
+    AccountDeactivated,
+    AccountDeleted,
+    AdminGranted,
+    AdminRevoked,
+    InviteCreated,
+    InviteUsed,
+    InviteDeleted,
+    SettingsChanged,
+}
+
+impl AuditAction {
+    pub const ALL: [Self; 21] = [
+        Self::Registered,
+        Self::SignedIn,
+        Self::SignInFailed,
+        Self::Reauthenticated,
+        Self::PasswordChanged,
+        Self::PasswordReset,
+        Self::TotpEnabled,
+        Self::TotpDisabled,
+        Self::RecoveryCodeUsed,
+        Self::RecoveryCodesReplaced,
+        Self::SessionEnded,
+        Self::SessionsEnded,
+        Self::AccountActivated,
+        Self::AccountDeactivated,
+        Self::AccountDeleted,
+        Self::AdminGranted,
+        Self::AdminRevoked,
+        Self::InviteCreated,
+        Self::InviteUsed,
+        Self::InviteDeleted,
+        Self::SettingsChanged,
+    ];
+
+    /// The name the API and the database use.
+    pub fn as_str(self) -> &'static str {
+        self.names().0
+    }
+
+    /// In words, for a person reading the log.
+    pub fn label(self) -> &'static str {
+        self.names().1
+    }
+
+    fn names(self) -> (&'static str, &'static str) {
+        match self {
+            Self::Registered => ("registered", "Account created"),
+            Self::SignedIn => ("sign_in", "Signed in"),
+            Self::SignInFailed => ("sign_in_failed", "Failed sign-in"),
+            Self::Reauthenticated => ("reauthenticated", "Password confirmed again"),
+            Self::PasswordChanged => ("password_changed", "Password changed"),
+            Self::PasswordReset => ("password_reset", "Password set by an operator"),
+            Self::TotpEnabled => ("totp_enabled", "Two-step sign-in turned on"),
+            Self::TotpDisabled => ("totp_disabled", "Two-step sign-in turned off"),
+            Self::RecoveryCodeUsed => ("recovery_code_used", "Recovery code used"),
+            Self::RecoveryCodesReplaced => ("recovery_codes_replaced", "New recovery codes"),
+            Self::SessionEnded => ("session_ended", "Session ended"),
+            Self::SessionsEnded => ("sessions_ended", "Every session ended"),
+            Self::AccountActivated => ("account_activated", "Account reactivated"),
+            Self::AccountDeactivated => ("account_deactivated", "Account deactivated"),
+            Self::AccountDeleted => ("account_deleted", "Account deleted"),
+            Self::AdminGranted => ("admin_granted", "Made an operator"),
+            Self::AdminRevoked => ("admin_revoked", "No longer an operator"),
+            Self::InviteCreated => ("invite_created", "Invitation made"),
+            Self::InviteUsed => ("invite_used", "Invitation used"),
+            Self::InviteDeleted => ("invite_deleted", "Invitation deleted"),
+            Self::SettingsChanged => ("settings_changed", "Settings changed"),
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|action| action.as_str() == name)
+    }
 }
 
 /// `DELETE /api/user/`: the password again, so a borrowed session cannot delete the account.
@@ -462,6 +771,47 @@ pub mod examples {
         })
     }
 
+    pub fn admin_user() -> Value {
+        json!({
+            "id": 42,
+            "username": "alice",
+            "date_joined": "2026-11-24T19:30:22.123456Z",
+            "last_login": "2026-12-06T08:12:40.512000Z",
+            "is_active": true,
+            "is_admin": false,
+            "totp_enabled": true,
+            "notes": 118,
+            "sessions": 2
+        })
+    }
+
+    pub fn invite() -> Value {
+        json!({
+            "id": 3,
+            "code": "Xq3v9Lr0bTz2YwKc8mPn1A",
+            "url": "https://notes.example.com/register?invite=Xq3v9Lr0bTz2YwKc8mPn1A",
+            "created_at": "2026-12-06T08:15:02.000000Z",
+            "created_by": "root",
+            "expires_at": "2026-12-13T08:15:02.000000Z",
+            "note": "For Sam",
+            "used_at": null,
+            "used_by": null
+        })
+    }
+
+    pub fn audit_entry() -> Value {
+        json!({
+            "id": 1207,
+            "at": "2026-12-06T08:16:44.301000Z",
+            "actor": "root",
+            "action": "account_deactivated",
+            "target": "mallory",
+            "detail": null,
+            "ip": "203.0.113.7",
+            "user_agent": "Mozilla/5.0 (X11; Linux x86_64) Firefox/133.0"
+        })
+    }
+
     pub fn note() -> Value {
         json!({
             "id": 7,
@@ -498,12 +848,33 @@ mod tests {
             username: "alice".into(),
             date_joined: "2026-11-24T19:30:22.123456Z".into(),
             totp_enabled: false,
+            is_admin: false,
         };
         assert_eq!(
             serde_json::to_value(&account).unwrap(),
-            json!({"id": 1, "username": "alice", "date_joined": "2026-11-24T19:30:22.123456Z", "totp_enabled": false})
+            json!({"id": 1, "username": "alice", "date_joined": "2026-11-24T19:30:22.123456Z", "totp_enabled": false, "is_admin": false})
         );
         let deletion: AccountDeletion = serde_json::from_str(r#"{"password":"p"}"#).unwrap();
         assert_eq!(deletion.password, "p");
+    }
+
+    #[test]
+    fn every_audit_action_and_registration_mode_reads_back_from_its_name() {
+        for action in AuditAction::ALL {
+            assert_eq!(AuditAction::parse(action.as_str()), Some(action));
+            assert!(!action.label().is_empty());
+        }
+        let names: std::collections::BTreeSet<_> =
+            AuditAction::ALL.iter().map(|a| a.as_str()).collect();
+        assert_eq!(names.len(), AuditAction::ALL.len(), "names are unique");
+        assert_eq!(AuditAction::parse("sign_out"), None);
+        for mode in RegistrationMode::ALL {
+            assert_eq!(RegistrationMode::parse(mode.as_str()), Some(mode));
+            assert_eq!(
+                serde_json::to_value(mode).unwrap(),
+                json!(mode.as_str()),
+                "serde and as_str agree"
+            );
+        }
     }
 }

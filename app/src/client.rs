@@ -4,8 +4,9 @@
 //! never reaches `localStorage` or `fetch`.
 
 use crate::api::{
-    Account, ActiveSession, Credentials, ImportResult, Note, NoteInput, NotePatch, Page,
-    PasswordChange, RecoveryCodes, TagCount, TotpSetup, TrashedNote, User,
+    Account, ActiveSession, AuditEntry, Credentials, ImportResult, NewAccount, Note, NoteInput,
+    NotePatch, Page, PasswordChange, RecoveryCodes, RegistrationStatus, TagCount, TotpSetup,
+    TrashedNote, User,
 };
 use crate::errors::FieldErrors;
 use crate::guard::Session;
@@ -39,7 +40,9 @@ pub trait Backend: Send + Sync {
     fn sign_in(&self, credentials: Credentials) -> Reply<SignIn>;
     /// The second step: the challenge and a code from the app or a recovery code.
     fn sign_in_with_code(&self, challenge: String, code: String) -> Reply<()>;
-    fn register(&self, credentials: Credentials) -> Reply<User>;
+    fn register(&self, account: NewAccount) -> Reply<User>;
+    /// Who may register here now: anyone, people with an invitation, or nobody.
+    fn registration(&self) -> Reply<RegistrationStatus>;
     /// Forgets the tokens in every tab at once, then asks the server to end the session.
     fn sign_out(&self) -> LocalBoxFuture<'static, ()>;
     /// Page `page` (from 1, [`PAGE_SIZE`] notes each) of the person's notes, pinned first
@@ -90,6 +93,15 @@ pub trait Backend: Send + Sync {
     fn delete_account(&self, password: String) -> Reply<()>;
     /// The person's live sessions, most recently used first.
     fn sessions(&self) -> Reply<Vec<ActiveSession>>;
+    /// The latest security events of the person's account, newest first.
+    fn activity(&self) -> Reply<Page<AuditEntry>>;
+    /// The password (and a code, with two-step sign-in on) again: a fresh pair of this
+    /// session is stored, which counts as signed in just now.
+    fn reauthenticate(&self, password: String, code: Option<String>) -> Reply<()>;
+    /// Any operation of the API as the signed-in person, answered with its JSON text:
+    /// for the parts of the app loaded when first used (the operator's area), which
+    /// read their own types, so that none of their code is in the first download.
+    fn call(&self, method: &'static str, path: String, body: Option<String>) -> Reply<String>;
     /// Ends one session on the server.
     fn end_session(&self, id: String) -> Reply<()>;
     /// A new secret for an authenticator app.
@@ -217,6 +229,8 @@ pub enum ClientError {
     /// The session is over and the tokens are cleared; the route guard takes the
     /// person to the sign-in page.
     SignedOut,
+    /// `403` asking for the password again: an operator's change needs a recent sign-in.
+    Reauthenticate,
     /// No answer at all.
     Network,
 }
@@ -230,6 +244,7 @@ impl ClientError {
             Self::NotFound => "It is not there any more.".into(),
             Self::Changed => "It was changed elsewhere in the meantime.".into(),
             Self::SignedOut => "Your session has ended. Please sign in again.".into(),
+            Self::Reauthenticate => "Confirm your password to continue.".into(),
             Self::Network => {
                 "Could not reach the server. Check your connection and try again.".into()
             }

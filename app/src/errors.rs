@@ -12,6 +12,9 @@ pub const TOKEN_NOT_VALID: &str = "token_not_valid";
 /// The `code` of the `401` that asks for sign-in's second step.
 pub const TOTP_REQUIRED: &str = "totp_required";
 
+/// The `code` of the `403` that asks an operator to give their password again.
+pub const REAUTHENTICATION_REQUIRED: &str = "reauthentication_required";
+
 /// simplejwt's `code` for a valid access token whose user no longer exists.
 pub const USER_NOT_FOUND: &str = "user_not_found";
 
@@ -22,6 +25,7 @@ pub mod messages {
     pub const BLANK: &str = "This field may not be blank.";
     pub const NOT_A_STRING: &str = "Not a valid string.";
     pub const NOT_A_BOOLEAN: &str = "Must be a valid boolean.";
+    pub const NOT_AN_INTEGER: &str = "A valid integer is required.";
     pub const USERNAME_TAKEN: &str = "A user with that username already exists.";
     pub const BAD_CREDENTIALS: &str = "No active account found with the given credentials";
     pub const NO_CREDENTIALS: &str = "Authentication credentials were not provided.";
@@ -63,6 +67,44 @@ pub mod messages {
         "Two-step sign-in is already on. Turn it off before setting it up again.";
     pub const TOTP_NOT_STARTED: &str = "Start setting up two-step sign-in first.";
     pub const TOTP_OFF: &str = "Two-step sign-in is not on.";
+
+    /// An access token whose session was ended (signed out, ended from the sessions list,
+    /// a password changed): refused within seconds, as simplejwt refuses a blacklisted one.
+    pub const SESSION_ENDED: &str = "Token is blacklisted";
+    /// An access token of an account an operator deactivated.
+    pub const USER_INACTIVE: &str = "User is inactive";
+    /// `403` to everyone but operators under `/api/admin/`, as DRF's `IsAdminUser`.
+    pub const PERMISSION_DENIED: &str = "You do not have permission to perform this action.";
+    /// `403` with code [`super::REAUTHENTICATION_REQUIRED`].
+    pub const REAUTHENTICATION_REQUIRED: &str =
+        "Confirm your password to continue: changes in the operator's area need a recent sign-in.";
+    /// `403` from registration, by the server's setting.
+    pub const REGISTRATION_CLOSED: &str = "Registration is closed.";
+    pub const REGISTRATION_NEEDS_INVITE: &str = "Registration needs an invitation.";
+    /// An invitation's code that is unknown, expired or used.
+    pub const INVITE_NOT_VALID: &str =
+        "This invitation is not valid: it may have expired or been used already.";
+    /// `409`s of the operator's guard rails.
+    pub const LAST_OPERATOR: &str =
+        "This is the last active operator: make someone else an operator first.";
+    pub const OWN_ACCOUNT_DEACTIVATION: &str =
+        "You cannot deactivate your own account; another operator can.";
+    pub const OWN_ACCOUNT_DELETION: &str =
+        "Delete your own account from your account page, not from the operator's area.";
+
+    /// DRF's `IntegerField` bounds.
+    pub fn at_least(min: i64) -> String {
+        format!("Ensure this value is greater than or equal to {min}.")
+    }
+
+    pub fn at_most(max: i64) -> String {
+        format!("Ensure this value is less than or equal to {max}.")
+    }
+
+    /// DRF's `ChoiceField` message.
+    pub fn not_a_choice(value: &str) -> String {
+        format!("\"{value}\" is not a valid choice.")
+    }
 
     /// `415`, as DRF words it.
     pub fn unsupported_media_type(content_type: &str) -> String {

@@ -4,6 +4,10 @@
 //! `csr`, mounted by the frontend crate) and natively (feature `ssr`: the server lists
 //! the client routes from the same tree), so the two sides cannot drift.
 
+// The native build's view types are nested as deep as the pages (the browser build
+// erases them, `--cfg erase_components`): the operator's area is past the default 128.
+#![recursion_limit = "256"]
+
 pub mod api;
 pub mod claims;
 pub mod client;
@@ -20,6 +24,7 @@ pub mod validation;
 
 mod common_passwords;
 mod components;
+mod lazy;
 mod pages;
 mod protect;
 mod shell;

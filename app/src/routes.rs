@@ -11,9 +11,11 @@ pub mod paths {
     pub const REGISTER: &str = "/register";
     pub const LOGOUT: &str = "/logout";
     pub const TRASH: &str = "/trash";
+    /// The operator's area: its own code, loaded when first opened.
+    pub const ADMIN: &str = "/admin";
 
     /// Every client route, as the tree declares them.
-    pub const ALL: [&str; 6] = [NOTES, ACCOUNT, LOGIN, REGISTER, LOGOUT, TRASH];
+    pub const ALL: [&str; 7] = [NOTES, ACCOUNT, LOGIN, REGISTER, LOGOUT, TRASH, ADMIN];
 }
 
 /// Who may see a route.

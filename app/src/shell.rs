@@ -5,7 +5,8 @@
 use crate::client::{Client, Theme};
 use crate::guard::Session;
 use crate::pages::{
-    AccountPage, LoginPage, LogoutPage, Me, NotFoundPage, NotesPage, RegisterPage, TrashPage,
+    AdminPage, LoginPage, LogoutPage, Me, NotFoundPage, NotesPage, RegisterPage, account_page,
+    trash_page,
 };
 use crate::protect::{self, Renewing};
 use crate::routes::{Access, paths};
@@ -37,9 +38,10 @@ fn Shell() -> impl IntoView {
                 <Guarded
                     path=paths::ACCOUNT
                     access=Access::Protected
-                    page=|| AccountPage().into_any()
+                    page=account_page
                 />
-                <Guarded path=paths::TRASH access=Access::Protected page=|| TrashPage().into_any() />
+                <Guarded path=paths::TRASH access=Access::Protected page=trash_page />
+                <Guarded path=paths::ADMIN access=Access::Protected page=|| AdminPage().into_any() />
                 <Guarded path=paths::LOGIN access=Access::GuestsOnly page=|| LoginPage().into_any() />
                 <Guarded
                     path=paths::REGISTER
@@ -155,6 +157,7 @@ fn Header() -> impl IntoView {
                 .map_or_else(|| "Account".to_owned(), |a| a.username.clone())
         })
     };
+    let operator = move || me.with(|a| a.as_ref().is_some_and(|a| a.is_admin));
     view! {
         <header class="site-header">
             <a href=paths::NOTES class="brand">"Notes"</a>
@@ -173,6 +176,7 @@ fn Header() -> impl IntoView {
                 {client.map(|client| view! { <ThemeSwitch client /> })}
                 {move || match signed_in.get() {
                     true => view! {
+                        {move || operator().then(|| view! { <a href=paths::ADMIN>"Admin"</a> })}
                         <a href=paths::TRASH>"Trash"</a>
                         <a href=paths::ACCOUNT class="who" title="Your account">{name}</a>
                         <a href=paths::LOGOUT>"Sign out"</a>

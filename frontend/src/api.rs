@@ -7,12 +7,13 @@
 
 use crate::{notes, session};
 use app::api::{
-    Account, AccountDeletion, ActiveSession, Credentials, ImportResult, Note, NoteInput, NotePatch,
-    Page, PasswordChange, RecoveryCodes, RefreshRequest, SecondStep, SecondStepRequired, TagCount,
-    TokenPair, TotpCode, TotpDisable, TotpSetup, TrashedNote, User, paths,
+    Account, AccountDeletion, ActiveSession, AuditEntry, Credentials, ImportResult, NewAccount,
+    Note, NoteInput, NotePatch, Page, PasswordChange, Reauthentication, RecoveryCodes,
+    RefreshRequest, RegistrationStatus, SecondStep, SecondStepRequired, TagCount, TokenPair,
+    TotpCode, TotpDisable, TotpSetup, TrashedNote, User, paths,
 };
 use app::client::{Backend, ClientError, PAGE_SIZE, Reply, SignIn, Theme, Versioned};
-use app::errors::{Detail, FieldErrors, TOTP_REQUIRED};
+use app::errors::{Detail, FieldErrors, REAUTHENTICATION_REQUIRED, TOTP_REQUIRED};
 use app::guard::Session;
 use app::json;
 use app::refresh::{self, Next, RefreshOutcome, Rejected, Settle};
@@ -75,8 +76,13 @@ impl Backend for Browser {
         .boxed_local()
     }
 
-    fn register(&self, credentials: Credentials) -> Reply<User> {
-        let call = Call::new("POST", paths::REGISTER).body(&credentials);
+    fn register(&self, account: NewAccount) -> Reply<User> {
+        let call = Call::new("POST", paths::REGISTER).body(&account);
+        async move { decode(send(&call, None).await?) }.boxed_local()
+    }
+
+    fn registration(&self) -> Reply<RegistrationStatus> {
+        let call = Call::new("GET", paths::REGISTER);
         async move { decode(send(&call, None).await?) }.boxed_local()
     }
 
@@ -223,6 +229,32 @@ impl Backend for Browser {
 
     fn end_session(&self, id: String) -> Reply<()> {
         authed(Call::new("DELETE", paths::session(&id))).boxed_local()
+    }
+
+    fn activity(&self) -> Reply<Page<AuditEntry>> {
+        authed(Call::new(
+            "GET",
+            [paths::ACTIVITY, "?page_size=10"].concat(),
+        ))
+        .boxed_local()
+    }
+
+    fn reauthenticate(&self, password: String, code: Option<String>) -> Reply<()> {
+        let call =
+            Call::new("POST", paths::REAUTHENTICATE).body(&Reauthentication { password, code });
+        async move {
+            session::store(&authed::<TokenPair>(call).await?);
+            Ok(())
+        }
+        .boxed_local()
+    }
+
+    fn call(&self, method: &'static str, path: String, body: Option<String>) -> Reply<String> {
+        let call = Call {
+            body,
+            ..Call::new(method, path)
+        };
+        async move { success(authorized(&call).await?) }.boxed_local()
     }
 
     fn start_totp(&self) -> Reply<TotpSetup> {
@@ -525,6 +557,9 @@ fn success(answer: Answer) -> Result<String, ClientError> {
     }
     // `{"detail": ...}`, else `{"<field>": [...]}`: the shapes every error has.
     if let Some(detail) = json::from_str::<Detail>(&answer.body) {
+        if detail.code.as_deref() == Some(REAUTHENTICATION_REQUIRED) {
+            return Err(ClientError::Reauthenticate);
+        }
         return Err(ClientError::Detail(detail.detail));
     }
     Err(match json::from_str::<FieldErrors>(&answer.body) {

@@ -16,6 +16,7 @@ mod m20261203_000013_two_step;
 pub mod m20261203_000014_tags_and_pins;
 mod m20261204_000015_trash;
 mod m20261205_000016_creation_keys;
+mod m20261206_000017_operators;
 pub mod search;
 
 pub struct Migrator;
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000014_tags_and_pins::Migration),
             Box::new(m20261204_000015_trash::Migration),
             Box::new(m20261205_000016_creation_keys::Migration),
+            Box::new(m20261206_000017_operators::Migration),
         ]
     }
 }

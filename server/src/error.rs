@@ -2,8 +2,8 @@
 //! original's shapes.
 
 use app::errors::{
-    Detail, FieldErrors, NON_FIELD_ERRORS, TOKEN_NOT_VALID, TOTP_REQUIRED, TokenError,
-    USER_NOT_FOUND, messages,
+    Detail, FieldErrors, NON_FIELD_ERRORS, REAUTHENTICATION_REQUIRED, TOKEN_NOT_VALID,
+    TOTP_REQUIRED, TokenError, USER_NOT_FOUND, messages,
 };
 use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
@@ -39,6 +39,13 @@ pub enum ApiError {
     UserNotFound,
     #[error("not found")]
     NotFound,
+    /// Authenticated, and not allowed: DRF's `403` with a `detail`.
+    #[error("forbidden: {0}")]
+    Forbidden(&'static str),
+    /// An operator's change from a session whose sign-in is older than
+    /// `ADMIN_REAUTH_WINDOW`: `POST /api/user/reauthenticate/` renews it.
+    #[error("reauthentication required")]
+    ReauthenticationRequired,
     /// A page number that is not a number, below 1 or past the last page.
     #[error("invalid page")]
     InvalidPage,
@@ -138,6 +145,14 @@ impl IntoResponse for ApiError {
             Self::TokenNotValid(message) => token_rejected(message, TOKEN_NOT_VALID),
             Self::UserNotFound => token_rejected(messages::USER_NOT_FOUND, USER_NOT_FOUND),
             Self::NotFound => detail(StatusCode::NOT_FOUND, messages::NOT_FOUND),
+            Self::Forbidden(message) => detail(StatusCode::FORBIDDEN, message),
+            Self::ReauthenticationRequired => {
+                let body = Detail {
+                    detail: messages::REAUTHENTICATION_REQUIRED.to_owned(),
+                    code: Some(REAUTHENTICATION_REQUIRED.to_owned()),
+                };
+                (StatusCode::FORBIDDEN, Json(body)).into_response()
+            }
             Self::InvalidPage => detail(StatusCode::NOT_FOUND, messages::INVALID_PAGE),
             Self::PreconditionFailed => detail(
                 StatusCode::PRECONDITION_FAILED,
@@ -182,8 +197,9 @@ impl IntoResponse for ApiError {
             Self::Database(err) => match err.sql_err() {
                 // The only unique column a request can collide on here is
                 // `users.username` (a creation key's collision is settled in
-                // `notes::creation_keys`); the pre-check in `accounts::users` loses a race
-                // now and then, and this catches it.
+                // `notes::creation_keys`, and an invitation's 128-bit code is never drawn
+                // twice); the pre-check in `accounts::users` loses a race now and then,
+                // and this catches it.
                 Some(SqlErr::UniqueConstraintViolation(_)) => {
                     Self::Fields(FieldErrors::single("username", messages::USERNAME_TAKEN))
                         .into_response()

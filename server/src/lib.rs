@@ -5,9 +5,9 @@
 //! holds them to it):
 //! - `error`: the one error type and the answer each error gets;
 //! - `ops`: settings, logs and metrics: what running the server needs, whatever it serves;
-//! - `storage`: connecting to the database, its entities, pruning dead rows;
+//! - `storage`: connecting to the database, its entities, paging, pruning dead rows;
 //! - `accounts`: users, passwords, sign-in throttling, tokens and sessions;
-//! - `notes`: the notes, their search, paging and versions, and SQLite's fast paths;
+//! - `notes`: the notes, their search, tags and versions, and SQLite's fast paths;
 //! - `django`: `import-django`, moving the original's database in;
 //! - `http`: the HTTP layer: routes, extractors, the accept loop, the SPA's files, the
 //!   OpenAPI document, `/metrics`;

@@ -1,13 +1,25 @@
 //! The `server` command: `serve` (the default) serves the app, `migrate` only brings the
-//! database schema up to date (the original's `python manage.py migrate`), and
-//! `import-django` moves the Django original's users and notes in. Every setting is
-//! declared in `ops::settings`.
+//! database schema up to date (the original's `python manage.py migrate`),
+//! `import-django` moves the Django original's users and notes in, and `createsuperuser`
+//! and `changepassword` are Django's commands of those names. Every setting is declared
+//! in `ops::settings`.
 
+use app::api::AuditAction;
+use app::errors::messages::USERNAME_TAKEN;
+use app::validation::{Password, Username};
 use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
+use sea_orm::DatabaseConnection;
+use server::accounts::audit::{Line, Person};
+use server::accounts::passwords::Passwords;
+use server::accounts::sessions::Device;
+use server::accounts::{operators, users};
 use server::django::import::{self, Options};
 use server::django::progress::Progress;
-use server::ops::settings::{self, Config, ConfigError, DatabaseSettings, Settings};
+use server::error::ApiError;
+use server::ops::settings::{self, Config, ConfigError, DatabaseSettings, Settings, SqliteSync};
 use server::startup::{self, Application};
+use server::storage::db;
+use std::io::IsTerminal;
 use std::process::ExitCode;
 
 /// The Notes server: the JSON API of the Django REST framework + simplejwt notes app, and
@@ -35,6 +47,31 @@ enum Command {
                       server import-django postgres://USER:PASSWORD@HOST:5432/NAME?sslmode=require"
     )]
     ImportDjango(ImportArgs),
+    /// Create an operator account (Django's `createsuperuser`): the password is asked
+    /// twice at a terminal, or read as the first line of standard input
+    #[command(name = "createsuperuser")]
+    CreateSuperuser(CreateSuperuserArgs),
+    /// Set an account's password (Django's `changepassword`) and end its sessions: asked
+    /// twice at a terminal, or read as the first line of standard input
+    #[command(name = "changepassword")]
+    ChangePassword(ChangePasswordArgs),
+}
+
+#[derive(Args)]
+struct CreateSuperuserArgs {
+    /// The new operator's username (registration's rules)
+    #[arg(long)]
+    username: String,
+    #[command(flatten)]
+    database: DatabaseSettings,
+}
+
+#[derive(Args)]
+struct ChangePasswordArgs {
+    /// The account's username
+    username: String,
+    #[command(flatten)]
+    database: DatabaseSettings,
 }
 
 #[derive(Args)]
@@ -92,6 +129,13 @@ fn main() -> ExitCode {
 async fn run(command: Command) -> ExitCode {
     let (args, migrate_only) = match command {
         Command::ImportDjango(args) => return import_django(args).await,
+        Command::CreateSuperuser(args) => {
+            return accounts_command(&args.database, |db| create_superuser(db, args.username))
+                .await;
+        }
+        Command::ChangePassword(args) => {
+            return accounts_command(&args.database, |db| change_password(db, args.username)).await;
+        }
         Command::Serve(args) => (args, false),
         Command::Migrate(args) => (args, true),
     };
@@ -156,4 +200,111 @@ async fn import_django(args: ImportArgs) -> ExitCode {
             ExitCode::from(e.exit_code())
         }
     }
+}
+
+/// Runs an account command on the database `database` names (brought up to date first,
+/// as `migrate` would), printing one line for what went wrong: exit code 1.
+async fn accounts_command<F, Fut>(database: &DatabaseSettings, command: F) -> ExitCode
+where
+    F: FnOnce(DatabaseConnection) -> Fut,
+    Fut: std::future::Future<Output = Result<String, String>>,
+{
+    let url = match database.url() {
+        Ok(url) => url,
+        Err(e) => return config_error(e),
+    };
+    let connected = async {
+        let db = db::connect_syncing(&url, SqliteSync::Full)
+            .await
+            .map_err(|e| format!("cannot connect to the database (DATABASE_URL or DB_*): {e}"))?;
+        db::migrate(&db)
+            .await
+            .map_err(|e| format!("cannot apply database migrations: {e}"))?;
+        Ok::<_, String>(db)
+    };
+    let outcome = match connected.await {
+        Ok(db) => command(db).await,
+        Err(e) => Err(e),
+    };
+    match outcome {
+        Ok(done) => {
+            println!("{done}");
+            ExitCode::SUCCESS
+        }
+        Err(message) => {
+            eprintln!("error: {}", message.replace(['\n', '\r'], " "));
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// A password as Django's commands read one: typed twice, unseen, at a terminal; else
+/// the first line of standard input (`echo "$PASSWORD" | server createsuperuser ...`).
+fn read_password(username: &str) -> Result<Password, String> {
+    let raw = if std::io::stdin().is_terminal() {
+        let first = rpassword::prompt_password("Password: ").map_err(|e| e.to_string())?;
+        let again = rpassword::prompt_password("Password (again): ").map_err(|e| e.to_string())?;
+        if first != again {
+            return Err("the two passwords do not match; nothing was changed".into());
+        }
+        first
+    } else {
+        let mut line = String::new();
+        std::io::stdin()
+            .read_line(&mut line)
+            .map_err(|e| format!("cannot read the password from standard input: {e}"))?;
+        line.trim_end_matches(['\n', '\r']).to_owned()
+    };
+    if raw.is_empty() {
+        return Err("no password was given; nothing was changed".into());
+    }
+    Password::parse(&raw, username)
+        .map_err(|reasons| format!("password: {}; nothing was changed", reasons.join(" ")))
+}
+
+async fn create_superuser(db: DatabaseConnection, username: String) -> Result<String, String> {
+    let username = Username::parse(&username).map_err(|e| format!("username: {}", e.join(" ")))?;
+    // Before the password is asked for: nobody types one twice for a name that is taken.
+    if let Err(e) = users::ensure_free(&db, &username).await {
+        return Err(match e {
+            ApiError::Fields(_) => format!("{}: {}", username.as_str(), USERNAME_TAKEN),
+            other => other.to_string(),
+        });
+    }
+    let password = read_password(username.as_str())?;
+    let passwords = Passwords::new().await.map_err(|e| e.to_string())?;
+    let user = operators::create(
+        &db,
+        &passwords,
+        &username,
+        password,
+        "by `server createsuperuser`",
+    )
+    .await
+    .map_err(|e| e.to_string())?;
+    Ok(format!(
+        "Operator {} created (id {}).",
+        user.username, user.id
+    ))
+}
+
+async fn change_password(db: DatabaseConnection, username: String) -> Result<String, String> {
+    let missing = || format!("no account is named {username:?}");
+    let name = Username::parse(&username).map_err(|_| missing())?;
+    let user = match users::by_username(&db, &name).await {
+        Ok(user) => user,
+        Err(ApiError::NotFound) => return Err(missing()),
+        Err(e) => return Err(e.to_string()),
+    };
+    let password = read_password(&user.username)?;
+    let passwords = Passwords::new().await.map_err(|e| e.to_string())?;
+    let line = Line::command_line(AuditAction::PasswordReset, &Person::from(&user))
+        .detail("by `server changepassword`");
+    users::set_password(&db, &passwords, &user, password, line, &Device::default())
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(format!(
+        "Password changed for {}; their sessions have ended.",
+        user.username
+    ))
 }

@@ -1,16 +1,18 @@
 //! Building the application from its configuration and serving it until told to stop.
 
+use crate::accounts::liveness::Liveness;
 use crate::accounts::passwords::Passwords;
 use crate::accounts::throttle::LoginThrottle;
 use crate::accounts::tokens::Tokens;
 use crate::accounts::totp::SecretKeys;
-use crate::accounts::two_step;
+use crate::accounts::{operators, registration, two_step};
 use crate::http::state::{AppState, Shared};
 use crate::http::{self, serve};
 use crate::notes::group_commit::GroupCommit;
 use crate::notes::inline_reads::InlineReads;
 use crate::ops::settings::{Config, ConnectionLimits, Environment, MetricsListener};
 use crate::storage::{db, pruning};
+use app::validation::{Password, Username};
 use axum::Router;
 use std::future::Future;
 use std::net::SocketAddr;
@@ -68,10 +70,33 @@ async fn reseal_totp_secrets(db: &sea_orm::DatabaseConnection, keys: &SecretKeys
     }
 }
 
+/// `SUPERUSER_USERNAME`: the first operator, made once, logged without its password.
+async fn create_first_operator(
+    db: &sea_orm::DatabaseConnection,
+    passwords: &Passwords,
+    username: &Username,
+    password: Password,
+) -> Result<(), StartupError> {
+    match operators::create_first(db, passwords, username, password).await {
+        Ok(Some(user)) => {
+            tracing::info!(
+                username = %user.username,
+                id = user.id,
+                "made the first operator from SUPERUSER_USERNAME and SUPERUSER_PASSWORD"
+            );
+            Ok(())
+        }
+        Ok(None) => Ok(()),
+        Err(e) => Err(StartupError::Other(format!(
+            "cannot make the operator SUPERUSER_USERNAME names: {e}"
+        ))),
+    }
+}
+
 /// Everything the pruner deletes: what accounts leave behind, and the trash past its
 /// retention.
 pub fn prunable(state: &AppState) -> Vec<Arc<dyn pruning::Prune>> {
-    let mut kinds = crate::accounts::prunable(&state.login_throttle);
+    let mut kinds = crate::accounts::prunable(&state.login_throttle, state.audit_retention);
     kinds.push(Arc::new(crate::notes::trash::ExpiredTrash {
         retention: state.trash_retention,
     }));
@@ -106,6 +131,14 @@ impl Application {
             &config.jwt_secret,
         );
         reseal_totp_secrets(&writer, &totp_keys).await;
+        registration::seed(&writer, config.registration)
+            .await
+            .map_err(|e| {
+                StartupError::Other(format!("cannot read the registration setting: {e}"))
+            })?;
+        if let Some((username, password)) = &config.superuser {
+            create_first_operator(&writer, &passwords, username, password.clone()).await?;
+        }
         let state = AppState::new(Shared {
             db,
             login_throttle: LoginThrottle::for_database(
@@ -118,12 +151,15 @@ impl Application {
             writer,
             inline_reads,
             tokens: Tokens::new(&config.jwt_secret, &config.jwt),
+            liveness: Liveness::default(),
+            admin_reauth_window: config.admin_reauth_window,
             totp_keys,
             passwords,
             trusted_proxy_hops: config.trusted_proxy_hops,
             request_body_timeout: config.connections.request_body_timeout,
             import_max_bytes: config.import_max_mb * 1_000_000,
             trash_retention: config.trash_retention,
+            audit_retention: config.audit_retention,
             exports: Arc::new(tokio::sync::Semaphore::new(crate::notes::export::AT_ONCE)),
         });
         pruning::spawn(state.writer.clone(), prunable(&state));

@@ -92,7 +92,13 @@ fn help_lists_the_commands() {
     let output = server().arg("--help").output().unwrap();
     assert!(output.status.success());
     let help = String::from_utf8(output.stdout).unwrap();
-    for command in ["serve", "migrate", "import-django"] {
+    for command in [
+        "serve",
+        "migrate",
+        "import-django",
+        "createsuperuser",
+        "changepassword",
+    ] {
         assert!(help.contains(command), "{help}");
     }
 }
@@ -400,4 +406,283 @@ fn the_original_is_never_the_target() {
     assert_eq!(output.status.code(), Some(2), "{stderr}");
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
     assert!(stderr.contains("is also the target"), "{stderr}");
+}
+
+/// `server <args>` on the SQLite file `database`, with `input` on standard input (a
+/// pipe, not a terminal).
+fn account_command(database: &Path, args: &[&str], input: &str) -> Output {
+    use std::io::Write;
+    let mut child = server()
+        .args(args)
+        .env(
+            "DATABASE_URL",
+            format!("sqlite://{}?mode=rwc", database.display()),
+        )
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+/// The same, at a terminal: `script` runs it on a pseudo-terminal and types `typed`.
+fn at_a_terminal(database: &Path, args: &[&str], typed: &str) -> Output {
+    use std::io::Write;
+    let line = std::iter::once(env!("CARGO_BIN_EXE_server"))
+        .chain(args.iter().copied())
+        .map(|word| format!("'{word}'"))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let mut child = Command::new("script")
+        .args(["--quiet", "--return", "--command", &line, "/dev/null"])
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env(
+            "DATABASE_URL",
+            format!("sqlite://{}?mode=rwc", database.display()),
+        )
+        .current_dir(std::env::temp_dir())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    // Typed a line at a time, as a person would, after each prompt has had time to show.
+    for line in typed.lines() {
+        std::thread::sleep(std::time::Duration::from_millis(700));
+        stdin.write_all(format!("{line}\r").as_bytes()).unwrap();
+    }
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    drop(stdin);
+    child.wait_with_output().unwrap()
+}
+
+/// `(username, is_admin, password_hash)` of every account, by id.
+fn accounts(database: &Path) -> Vec<(String, bool, String)> {
+    use sea_orm::{ConnectionTrait, Statement};
+    tokio::runtime::Runtime::new().unwrap().block_on(async {
+        let url = format!("sqlite://{}", database.display());
+        let db = sea_orm::Database::connect(&url).await.unwrap();
+        let rows = db
+            .query_all_raw(Statement::from_string(
+                db.get_database_backend(),
+                "SELECT username, is_admin, password_hash FROM users ORDER BY id",
+            ))
+            .await
+            .unwrap();
+        rows.iter()
+            .map(|row| {
+                (
+                    row.try_get_by_index::<String>(0).unwrap(),
+                    row.try_get_by_index::<bool>(1).unwrap(),
+                    row.try_get_by_index::<String>(2).unwrap(),
+                )
+            })
+            .collect()
+    })
+}
+
+fn one_line_error(output: &Output, says: &str) {
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output.stdout));
+    let stderr = text(&output.stderr);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.starts_with("error: ") && stderr.contains(says),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn createsuperuser_makes_an_operator_from_a_pipe_and_refuses_a_name_twice() {
+    let database = scratch().join("notes.sqlite3");
+    let args = ["createsuperuser", "--username", "root"];
+    let made = account_command(&database, &args, "a long root password\n");
+    assert!(made.status.success(), "{}", text(&made.stderr));
+    assert!(
+        text(&made.stdout).contains("Operator root created"),
+        "{}",
+        text(&made.stdout)
+    );
+    let [(name, is_admin, hash)] = accounts(&database).try_into().unwrap();
+    assert_eq!((name.as_str(), is_admin), ("root", true));
+    assert!(hash.starts_with("$argon2id$"), "never the password itself");
+
+    one_line_error(
+        &account_command(&database, &args, "another root password\n"),
+        "already exists",
+    );
+    one_line_error(
+        &account_command(
+            &database,
+            &["createsuperuser", "--username", "sam"],
+            "12345678\n",
+        ),
+        "password: ",
+    );
+    one_line_error(
+        &account_command(
+            &database,
+            &["createsuperuser", "--username", "no spaces"],
+            "a long root password\n",
+        ),
+        "username: ",
+    );
+    one_line_error(
+        &account_command(&database, &["createsuperuser", "--username", "sam"], ""),
+        "no password",
+    );
+    assert_eq!(accounts(&database).len(), 1, "nothing else was made");
+}
+
+#[test]
+fn createsuperuser_at_a_terminal_asks_twice_and_shows_nothing_typed() {
+    let database = scratch().join("notes.sqlite3");
+    let args = ["createsuperuser", "--username", "root"];
+    let mismatch = at_a_terminal(
+        &database,
+        &args,
+        "a long root password\nsomething else entirely\n",
+    );
+    assert_eq!(
+        mismatch.status.code(),
+        Some(1),
+        "{}",
+        text(&mismatch.stdout)
+    );
+    assert!(
+        text(&mismatch.stdout).contains("do not match"),
+        "{}",
+        text(&mismatch.stdout)
+    );
+    assert!(accounts(&database).is_empty());
+
+    let made = at_a_terminal(
+        &database,
+        &args,
+        "a long root password\na long root password\n",
+    );
+    let screen = text(&made.stdout);
+    assert!(made.status.success(), "{screen}");
+    assert!(
+        screen.contains("Password: ") && screen.contains("Password (again): "),
+        "{screen}"
+    );
+    assert!(
+        !screen.contains("a long root password"),
+        "the password is not echoed: {screen}"
+    );
+    assert!(accounts(&database)[0].1, "an operator");
+}
+
+#[test]
+fn changepassword_sets_a_password_and_refuses_an_unknown_name() {
+    let database = scratch().join("notes.sqlite3");
+    let made = account_command(
+        &database,
+        &["createsuperuser", "--username", "root"],
+        "a long root password\n",
+    );
+    assert!(made.status.success());
+    let before = accounts(&database)[0].2.clone();
+    let changed = account_command(
+        &database,
+        &["changepassword", "root"],
+        "staple in the stable\n",
+    );
+    assert!(changed.status.success(), "{}", text(&changed.stderr));
+    assert!(text(&changed.stdout).contains("sessions have ended"));
+    assert_ne!(accounts(&database)[0].2, before);
+
+    one_line_error(
+        &account_command(
+            &database,
+            &["changepassword", "nobody"],
+            "staple in the stable\n",
+        ),
+        "no account is named \"nobody\"",
+    );
+    one_line_error(
+        &account_command(&database, &["changepassword", "root"], "root\n"),
+        "password: ",
+    );
+    let typed = at_a_terminal(
+        &database,
+        &["changepassword", "root"],
+        "brand new words here\nbrand new words here\n",
+    );
+    assert!(typed.status.success(), "{}", text(&typed.stdout));
+}
+
+#[test]
+fn a_bad_superuser_setting_stops_start_up_with_one_line_naming_it() {
+    for (vars, named) in [
+        (vec![("SUPERUSER_USERNAME", "root")], "SUPERUSER_PASSWORD"),
+        (
+            vec![
+                ("SUPERUSER_USERNAME", "root"),
+                ("SUPERUSER_PASSWORD", "root"),
+            ],
+            "SUPERUSER_PASSWORD",
+        ),
+        (
+            vec![
+                ("SUPERUSER_USERNAME", "no spaces"),
+                ("SUPERUSER_PASSWORD", "a long root password"),
+            ],
+            "SUPERUSER_USERNAME",
+        ),
+    ] {
+        let mut command = server();
+        command.env("APP_ENV", "development");
+        for (var, value) in &vars {
+            command.env(var, value);
+        }
+        let output = command.arg("migrate").output().unwrap();
+        assert_eq!(output.status.code(), Some(2), "{vars:?}");
+        let stderr = text(&output.stderr);
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+        assert!(
+            stderr.contains(&format!("configuration: {named}: ")),
+            "{stderr}"
+        );
+        assert!(!stderr.contains("a long root password"), "{stderr}");
+    }
+}
+
+#[test]
+fn import_django_makes_the_originals_staff_and_superusers_operators() {
+    let dir = scratch();
+    let hash = django_fixture::quick_pbkdf2("correct horse battery");
+    let source = django_source(
+        &dir,
+        &[
+            User::new(1, "admin", &hash).superuser(),
+            User::new(2, "helper", &hash).staff(),
+            User::new(3, "alice", &hash),
+        ],
+        &[],
+    );
+    let target = dir.join("notes.sqlite3");
+    let imported = import_django(&target, &[&source]);
+    assert!(imported.status.success(), "{}", text(&imported.stderr));
+    let flags: Vec<(String, bool)> = accounts(&target)
+        .into_iter()
+        .map(|(n, a, _)| (n, a))
+        .collect();
+    assert_eq!(
+        flags,
+        [
+            ("admin".into(), true),
+            ("helper".into(), true),
+            ("alice".into(), false)
+        ]
+    );
 }

@@ -8,10 +8,12 @@ use crate::components::{
     ConfirmForm, FormMessage, FormState, SubmitButton, TextField, in_reader_locale,
 };
 use crate::errors::FieldErrors;
+use crate::lazy::{LazyPage, Page};
 use crate::routes::paths;
 use crate::task::spawn;
 use crate::validation::Password;
 use leptos::prelude::*;
+use leptos::wasm_split::{SplitLoaderError, wasm_split};
 use leptos_router::NavigateOptions;
 use leptos_router::hooks::use_navigate;
 
@@ -19,8 +21,19 @@ use leptos_router::hooks::use_navigate;
 #[derive(Clone, Copy)]
 pub struct Me(pub RwSignal<Option<Account>>);
 
+/// The route's page: the account's code is a chunk of its own, fetched when the page is
+/// first opened (see `lazy`).
+pub fn account_page() -> AnyView {
+    view! { <LazyPage load=|| Box::pin(account()) what="your account" /> }.into_any()
+}
+
+#[wasm_split(account, wasm_split_path = ::leptos::wasm_split, fallible)]
+fn account() -> Result<Page, SplitLoaderError> {
+    Ok(|| view! { <AccountPage /> }.into_any())
+}
+
 #[component]
-pub fn AccountPage() -> impl IntoView {
+fn AccountPage() -> impl IntoView {
     super::set_title("Your account");
     let me = expect_context::<Me>().0;
     let username = move || me.with(|a| a.as_ref().map(|a| a.username.clone()));
@@ -47,6 +60,7 @@ pub fn AccountPage() -> impl IntoView {
             <ChangePassword username sessions_changed />
             <super::security::TwoStep />
             <super::security::Sessions changed=sessions_changed />
+            <super::security::RecentActivity changed=sessions_changed />
             <YourNotes />
             <EndSessions />
             <DeleteAccount />

@@ -3,7 +3,7 @@
 //! the page's guard sends the signed-in on to where signing in leads. An account with
 //! two-step sign-in is asked for a code as a second step on the same page.
 
-use crate::api::Credentials;
+use crate::api::{Credentials, NewAccount, RegistrationMode};
 use crate::client::{ClientError, SignIn, use_client};
 use crate::components::{FormMessage, FormState, SubmitButton, TextField};
 use crate::errors::{FieldErrors, messages};
@@ -39,7 +39,18 @@ fn credentials_page(purpose: Purpose) -> impl IntoView {
     };
     super::set_title(title);
     let client = use_client();
-    let next = use_query_map().with_untracked(|q| q.get("next"));
+    let (next, invite) = use_query_map().with_untracked(|q| (q.get("next"), q.get("invite")));
+    let invited = invite.is_some();
+    let invite = StoredValue::new(invite);
+    // Who may register, asked before anyone types; `None` until the server says.
+    let mode = RwSignal::new(None::<RegistrationMode>);
+    if registering {
+        spawn(async move {
+            if let Ok(status) = client.registration().await {
+                mode.set(Some(status.registration));
+            }
+        });
+    }
     let form = FormState::new();
     let username = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
@@ -87,10 +98,18 @@ fn credentials_page(purpose: Purpose) -> impl IntoView {
             username: name.into_inner(),
             password: raw_password,
         };
+        let invite = invite.get_value();
         spawn(async move {
             // A new account signs straight in: nobody registers to see a sign-in form.
             let registered = match registering {
-                true => client.register(credentials.clone()).await.map(drop),
+                true => {
+                    let account = NewAccount {
+                        username: credentials.username.clone(),
+                        password: credentials.password.clone(),
+                        invite,
+                    };
+                    client.register(account).await.map(drop)
+                }
                 false => Ok(()),
             };
             let signed_in = match registered {
@@ -126,12 +145,32 @@ fn credentials_page(purpose: Purpose) -> impl IntoView {
         challenge.set(None);
     });
 
+    // What the server's setting means for this page: a word before the form, or instead
+    // of it when nobody here can register.
+    let notice = move || match mode.get() {
+        Some(RegistrationMode::Closed) => Some((
+            "Registration is closed on this server. Ask whoever runs it for an account.",
+            false,
+        )),
+        Some(RegistrationMode::Invite) if !invited => Some((
+            "Registration here is by invitation: open the link you were sent.",
+            false,
+        )),
+        Some(RegistrationMode::Invite) => Some((
+            "You have an invitation: choose a username and a password.",
+            true,
+        )),
+        _ => None,
+    };
+    let form_shown = move || notice().is_none_or(|(_, form)| form);
+
     let password_step = move || {
         super::set_title(title);
         view! {
         <section class="panel narrow">
             <h1>{title}</h1>
-            <form on:submit=submit novalidate aria-busy=move || form.busy.get().to_string()>
+            {move || notice().map(|(text, _)| view! { <p class="notice" role="status">{text}</p> })}
+            <form on:submit=submit novalidate aria-busy=move || form.busy.get().to_string() hidden=move || !form_shown()>
                 <TextField
                     form
                     field="username"

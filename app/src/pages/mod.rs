@@ -1,6 +1,7 @@
 //! One module per route of the tree in `shell`, plus the page for every other path.
 
 mod account;
+mod admin;
 mod credentials;
 mod logout;
 mod not_found;
@@ -8,12 +9,13 @@ mod notes;
 mod security;
 mod trash;
 
-pub use account::{AccountPage, Me};
+pub use account::{Me, account_page};
+pub use admin::AdminPage;
 pub use credentials::{LoginPage, RegisterPage};
 pub use logout::LogoutPage;
 pub use not_found::NotFoundPage;
 pub use notes::NotesPage;
-pub use trash::TrashPage;
+pub use trash::trash_page;
 
 fn set_title(title: &str) {
     leptos::prelude::document().set_title(&[title, " · Notes"].concat());

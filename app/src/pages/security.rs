@@ -1,10 +1,10 @@
 //! The account page's sign-in sections: two-step sign-in (setting it up, the recovery
-//! codes, turning it off) and where one is signed in.
+//! codes, turning it off), where one is signed in, and the account's recent activity.
 
-use crate::api::{ActiveSession, RecoveryCodes, TotpSetup};
+use crate::api::{ActiveSession, AuditAction, AuditEntry, RecoveryCodes, TotpSetup};
 use crate::client::{ClientError, use_client};
 use crate::components::{
-    FormMessage, FormState, RetryPanel, SubmitButton, TextField, in_reader_locale,
+    FormMessage, FormState, RetryPanel, SubmitButton, TextField, copy_text, in_reader_locale,
 };
 use crate::errors::{FieldErrors, messages};
 use crate::pages::account::Me;
@@ -176,16 +176,7 @@ fn ShowCodes(codes: Vec<String>, stage: RwSignal<Stage>) -> impl IntoView {
     .concat();
     // Whether the clipboard took the codes, once it has answered.
     let copied = RwSignal::new(None::<bool>);
-    let copy = move |_| {
-        let written = copy_to_clipboard(&text);
-        spawn(async move {
-            let taken = match written {
-                Some(promise) => wasm_bindgen_futures::JsFuture::from(promise).await.is_ok(),
-                None => false,
-            };
-            copied.set(Some(taken));
-        });
-    };
+    let copy = move |_| copy_text(&text, copied);
     view! {
         <h3>"Your recovery codes"</h3>
         <p>"Each code signs you in once if you lose your phone. Keep them somewhere safe: they are not shown again."</p>
@@ -207,25 +198,6 @@ fn ShowCodes(codes: Vec<String>, stage: RwSignal<Stage>) -> impl IntoView {
             })}
         </p>
     }
-}
-
-/// `navigator.clipboard.writeText(text)`, through `js_sys` so the app needs no more of
-/// web-sys: its promise, which settles once the clipboard has (or has not) taken the
-/// text; `None` where the browser offers no clipboard.
-fn copy_to_clipboard(text: &str) -> Option<js_sys::Promise> {
-    use js_sys::Reflect;
-    use js_sys::wasm_bindgen::{JsCast, JsValue};
-    let get = |target: &JsValue, key: &str| Reflect::get(target, &JsValue::from_str(key)).ok();
-    let clipboard =
-        get(&js_sys::global().into(), "navigator").and_then(|n| get(&n, "clipboard"))?;
-    let write = get(&clipboard, "writeText")?
-        .dyn_into::<js_sys::Function>()
-        .ok()?;
-    write
-        .call1(&clipboard, &JsValue::from_str(text))
-        .ok()?
-        .dyn_into::<js_sys::Promise>()
-        .ok()
 }
 
 #[component]
@@ -401,5 +373,57 @@ fn SessionRow(session: ActiveSession, end: Callback<ActiveSession>) -> impl Into
             </div>
             <button type="button" aria-label=label on:click=move |_| end.run(session.clone())>"Sign out"</button>
         </li>
+    }
+}
+
+/// The account's latest security events, so a person can ask "was this me?".
+#[component]
+pub fn RecentActivity(changed: Trigger) -> impl IntoView {
+    let client = use_client();
+    let me = expect_context::<Me>().0;
+    let lines = RwSignal::new(None::<Result<Vec<AuditEntry>, ClientError>>);
+    let load = move || {
+        spawn(async move { lines.set(Some(client.activity().await.map(|page| page.results))) });
+    };
+    Effect::new(move |_| {
+        changed.track();
+        load();
+    });
+    let row = move |line: AuditEntry| {
+        let what = AuditAction::parse(&line.action)
+            .map_or_else(|| line.action.clone(), |a| a.label().to_owned());
+        let own = me.with_untracked(|a| a.as_ref().map(|a| a.username.clone()));
+        let by = match &line.actor {
+            None => " · from the server's command line".to_owned(),
+            Some(actor) if Some(actor) != own.as_ref() => [" · by ", actor].concat(),
+            Some(_) => String::new(),
+        };
+        let detail = line.detail.as_deref().map(|d| [" (", d, ")"].concat());
+        let device = crate::devices::describe(line.user_agent.as_deref());
+        let at = in_reader_locale(&line.at, js_sys::Date::to_locale_string);
+        let ip = line.ip.clone().unwrap_or_default();
+        view! {
+            <li>
+                <strong>{what}</strong>{detail}{by}<br />
+                <span class="ip">{ip}</span> " · " {device} " · " {at}
+            </li>
+        }
+    };
+    view! {
+        <section class="panel" aria-labelledby="activity-heading">
+            <h2 id="activity-heading">"Recent activity"</h2>
+            <p class="aside">"Sign-ins and changes to your account's security. Something you don't recognise? Change your password and sign out everywhere."</p>
+            {move || match lines.get() {
+                None => view! { <p class="checking" role="status">"Loading…"</p> }.into_any(),
+                Some(Err(error)) => view! {
+                    <RetryPanel message=error.message() on_retry=Callback::new(move |()| load()) />
+                }
+                .into_any(),
+                Some(Ok(list)) => view! {
+                    <ul class="activity">{list.into_iter().map(row).collect_view()}</ul>
+                }
+                .into_any(),
+            }}
+        </section>
     }
 }

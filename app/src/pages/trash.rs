@@ -4,8 +4,10 @@
 use crate::api::TrashedNote;
 use crate::client::{ClientError, PAGE_SIZE, use_client};
 use crate::components::{ConfirmForm, FormState, RetryPanel, in_reader_locale};
+use crate::lazy::{LazyPage, Page};
 use crate::task::spawn;
 use leptos::prelude::*;
+use leptos::wasm_split::{SplitLoaderError, wasm_split};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Listing {
@@ -14,8 +16,19 @@ enum Listing {
     Failed(String),
 }
 
+/// The route's page: the trash's code is a chunk of its own, fetched when the page is
+/// first opened (see `lazy`).
+pub fn trash_page() -> AnyView {
+    view! { <LazyPage load=|| Box::pin(trash()) what="the trash" /> }.into_any()
+}
+
+#[wasm_split(trash, wasm_split_path = ::leptos::wasm_split, fallible)]
+fn trash() -> Result<Page, SplitLoaderError> {
+    Ok(|| view! { <TrashPage /> }.into_any())
+}
+
 #[component]
-pub fn TrashPage() -> impl IntoView {
+fn TrashPage() -> impl IntoView {
     super::set_title("Trash");
     let client = use_client();
     let listing = RwSignal::new(Listing::Loading);

@@ -1,10 +1,15 @@
 //! Accounts and sign-in: users, their passwords (Argon2id, and the hashes Django wrote),
 //! the sign-in throttle, JSON Web Tokens and the refresh-token families that are
-//! sessions, and two-step sign-in. Uses `storage`, `ops` and `error`.
+//! sessions, whether a token's session and account still live, two-step sign-in, who
+//! may register, what operators do, and the audit log. Uses `storage`, `ops` and `error`.
 
+pub mod audit;
 pub mod challenges;
 pub mod django_hashes;
+pub mod liveness;
+pub mod operators;
 pub mod passwords;
+pub mod registration;
 pub mod sessions;
 pub mod throttle;
 pub mod tokens;
@@ -15,12 +20,19 @@ pub mod users;
 use crate::storage::pruning::Prune;
 use std::sync::Arc;
 
-/// What accounts leave behind for the pruner: expired sessions and sign-in challenges
-/// and, where the database keeps them, ended sign-in windows.
-pub fn prunable(throttle: &throttle::LoginThrottle) -> Vec<Arc<dyn Prune>> {
+/// What accounts leave behind for the pruner: expired sessions and sign-in challenges,
+/// the audit log past `retention` and, where the database keeps them, ended sign-in
+/// windows.
+pub fn prunable(
+    throttle: &throttle::LoginThrottle,
+    audit_retention: std::time::Duration,
+) -> Vec<Arc<dyn Prune>> {
     vec![
         Arc::new(sessions::ExpiredSessions),
         Arc::new(challenges::ExpiredChallenges),
         Arc::new(throttle.clone()),
+        Arc::new(audit::ExpiredAudit {
+            retention: audit_retention,
+        }),
     ]
 }

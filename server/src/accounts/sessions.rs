@@ -17,7 +17,7 @@ use app::errors::messages;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryTrait, TransactionTrait,
+    QuerySelect, QueryTrait, TransactionTrait,
 };
 use std::collections::BTreeMap;
 
@@ -36,11 +36,13 @@ pub struct Device {
 }
 
 /// Records a refresh token in `family` (a new family when `None`) and signs the pair.
+/// `authenticated_at` is when the session last proved who it is (see [`authenticated_at`]).
 async fn issue(
     db: &impl ConnectionTrait,
     tokens: &Tokens,
     user_id: i64,
     family: Option<(String, i64)>,
+    authenticated_at: Option<i64>,
     device: &Device,
 ) -> ApiResult<TokenPair> {
     let now = now();
@@ -58,6 +60,7 @@ async fn issue(
         revoked: Set(false),
         user_agent: Set(device.user_agent.clone()),
         ip: Set(device.ip.clone()),
+        authenticated_at: Set(authenticated_at),
     })
     .exec_without_returning(db)
     .await?;
@@ -77,12 +80,68 @@ async fn issue(
 
 /// A new session for a user who just proved who they are.
 pub async fn start(
-    db: &DatabaseConnection,
+    db: &impl ConnectionTrait,
     tokens: &Tokens,
     user_id: i64,
     device: &Device,
 ) -> ApiResult<TokenPair> {
-    issue(db, tokens, user_id, None, device).await
+    issue(db, tokens, user_id, None, Some(now()), device).await
+}
+
+/// A new session in place of one whose password was just changed: it proved the old
+/// password, not a second factor, so it counts as having proved who it is when the
+/// session it replaces last did (see [`authenticated_at`]), not now.
+pub async fn start_after_password_change(
+    db: &impl ConnectionTrait,
+    tokens: &Tokens,
+    user_id: i64,
+    replaced: Option<&str>,
+    device: &Device,
+) -> ApiResult<TokenPair> {
+    let proved = match replaced {
+        Some(family_id) => authenticated_at(db, family_id).await?,
+        None => None,
+    };
+    issue(db, tokens, user_id, None, proved, device).await
+}
+
+/// A new pair for session `family_id`, whose holder just proved who they are again: the
+/// session lasts no longer than it would have, but counts as freshly signed in.
+pub async fn reauthenticated(
+    db: &impl ConnectionTrait,
+    tokens: &Tokens,
+    user_id: i64,
+    family_id: &str,
+    device: &Device,
+) -> ApiResult<TokenPair> {
+    let expires_at: Option<i64> = RefreshToken::find()
+        .filter(Column::FamilyId.eq(family_id))
+        .filter(Column::UserId.eq(user_id))
+        .select_only()
+        .column(Column::ExpiresAt)
+        .into_tuple()
+        .one(db)
+        .await?;
+    let expires_at = expires_at.ok_or(NOT_ON_RECORD)?;
+    let family = Some((family_id.to_owned(), expires_at));
+    issue(db, tokens, user_id, family, Some(now()), device).await
+}
+
+/// When session `family_id` last proved who it is: its sign-in, or its latest
+/// reauthentication. A refresh copies the time and never renews it, so a stolen refresh
+/// token cannot keep a session fresh.
+pub async fn authenticated_at(
+    db: &impl ConnectionTrait,
+    family_id: &str,
+) -> ApiResult<Option<i64>> {
+    let times: Vec<Option<i64>> = RefreshToken::find()
+        .filter(Column::FamilyId.eq(family_id))
+        .select_only()
+        .column(Column::AuthenticatedAt)
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(times.into_iter().flatten().max())
 }
 
 async fn family_revoked(db: &impl ConnectionTrait, family_id: &str) -> ApiResult<bool> {
@@ -141,8 +200,9 @@ pub async fn refresh(
     let now = now();
 
     let txn = writer.begin().await?;
+    let proved = record.authenticated_at;
     if claim(&txn, &record.jti, Column::SpentAt, Expr::value(now)).await? {
-        let pair = issue(&txn, tokens, record.user_id, family, device).await?;
+        let pair = issue(&txn, tokens, record.user_id, family, proved, device).await?;
         txn.commit().await?;
         return Ok(pair);
     }
@@ -154,7 +214,7 @@ pub async fn refresh(
         .and_then(|r| r.spent_at);
     let in_grace = spent_at.is_some_and(|at| now - at < tokens.reuse_grace);
     if in_grace && claim(&txn, &record.jti, Column::GraceUsed, Expr::value(true)).await? {
-        let pair = issue(&txn, tokens, record.user_id, family, device).await?;
+        let pair = issue(&txn, tokens, record.user_id, family, proved, device).await?;
         txn.commit().await?;
         return Ok(pair);
     }
@@ -165,15 +225,16 @@ pub async fn refresh(
     Err(BLACKLISTED)
 }
 
-/// Sign-out: the token's whole family stops working.
+/// Sign-out: the token's whole family stops working. Answers whose session it was.
 pub async fn blacklist(
     db: &DatabaseConnection,
     writer: &DatabaseConnection,
     tokens: &Tokens,
     token: &str,
-) -> ApiResult<()> {
+) -> ApiResult<i64> {
     let record = live_record(db, tokens, token).await?;
-    revoke_family(writer, &record.family_id).await
+    revoke_family(writer, &record.family_id).await?;
+    Ok(record.user_id)
 }
 
 /// `POST /api/token/verify/`: any valid token; a refresh token must also be unspent and

@@ -115,6 +115,14 @@ fn step_of(keys: &SecretKeys, record: &totp_secret::Model, code: &str) -> ApiRes
     Ok(totp::step_of(&totp::authenticator(secret, ""), code, now()))
 }
 
+/// Which second factor proved a sign-in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Factor {
+    App,
+    /// One of the recovery codes, now spent: worth telling the person.
+    RecoveryCode,
+}
+
 /// Checks a second factor: a code from the app, not for a step already used, or an
 /// unused recovery code, which is spent. A wrong one is a field error on `code`.
 pub async fn verify(
@@ -122,7 +130,7 @@ pub async fn verify(
     keys: &SecretKeys,
     user_id: i64,
     code: &str,
-) -> ApiResult<()> {
+) -> ApiResult<Factor> {
     let record = record(db, user_id)
         .await?
         .filter(|r| r.enabled)
@@ -142,7 +150,7 @@ pub async fn verify(
             .exec(db)
             .await?;
         return if taken.rows_affected == 1 {
-            Ok(())
+            Ok(Factor::App)
         } else {
             Err(wrong_code())
         };
@@ -157,7 +165,7 @@ pub async fn verify(
         .await?;
     if spent.rows_affected == 1 {
         tracing::info!(user_id, "a recovery code was used");
-        Ok(())
+        Ok(Factor::RecoveryCode)
     } else {
         Err(wrong_code())
     }
@@ -222,14 +230,22 @@ pub async fn disable(
     }
     verify(db, keys, user.id, code).await?;
     let txn = db.begin().await?;
-    TotpSecret::delete_by_id(user.id).exec(&txn).await?;
-    RecoveryCode::delete_many()
-        .filter(recovery_code::Column::UserId.eq(user.id))
-        .exec(&txn)
-        .await?;
-    challenges::forget(&txn, user.id).await?;
+    remove(&txn, user.id).await?;
     txn.commit().await?;
     Ok(())
+}
+
+/// Turns two-step sign-in off without asking for anything (an operator's reset for a
+/// person who lost their phone and codes); `true` if it was on.
+pub async fn remove(db: &impl ConnectionTrait, user_id: i64) -> ApiResult<bool> {
+    let was_on = is_enabled(db, user_id).await?;
+    TotpSecret::delete_by_id(user_id).exec(db).await?;
+    RecoveryCode::delete_many()
+        .filter(recovery_code::Column::UserId.eq(user_id))
+        .exec(db)
+        .await?;
+    challenges::forget(db, user_id).await?;
+    Ok(was_on)
 }
 
 /// Seals again with the current key every secret an earlier key sealed, so the earlier

@@ -1,62 +1,74 @@
-//! Registering, authenticating and deleting users, and showing their account.
+//! Accounts: making them, signing in, passwords, showing and deleting them, and the
+//! guard that keeps a server with an active operator.
 
+use crate::accounts::audit::{Line, Person};
 use crate::accounts::passwords::Passwords;
+use crate::accounts::sessions::Device;
 use crate::accounts::{challenges, sessions, two_step};
 use crate::error::{ApiError, ApiResult};
 use crate::storage::entities::user::{self, Entity as User};
+use app::api::AuditAction;
 use app::errors::{FieldErrors, messages};
 use app::validation::{Password, Username};
 use chrono::SecondsFormat;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    TransactionTrait,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
+    DbBackend, EntityTrait, PaginatorTrait, QueryFilter, Statement, TransactionTrait,
 };
 
-pub async fn register(
-    db: &DatabaseConnection,
-    passwords: &Passwords,
-    username: Username,
-    password: Password,
-) -> ApiResult<app::api::User> {
-    if find(db, &username).await?.is_some() {
+/// Refuses a username that is taken. A registration racing this one may still take it
+/// first; the unique index then refuses the insert, with the same answer (see `error`).
+pub async fn ensure_free(db: &impl ConnectionTrait, username: &Username) -> ApiResult<()> {
+    if find(db, username).await?.is_some() {
         return Err(FieldErrors::single("username", messages::USERNAME_TAKEN).into());
     }
-    let password_hash = passwords.hash(password.expose().to_owned()).await?;
-    let created = User::insert(user::ActiveModel {
+    Ok(())
+}
+
+/// A new, active account with this (already hashed) password.
+pub async fn insert(
+    db: &impl ConnectionTrait,
+    username: &Username,
+    password_hash: String,
+    is_admin: bool,
+) -> ApiResult<user::Model> {
+    let row = user::ActiveModel {
         username: Set(username.as_str().to_owned()),
         password_hash: Set(password_hash),
         date_joined: Set(chrono::Utc::now()),
         is_active: Set(true),
         last_login: Set(None),
+        is_admin: Set(is_admin),
         ..Default::default()
-    })
-    .exec(db)
-    .await?;
-    Ok(app::api::User {
-        id: created.last_insert_id,
-        username: username.into_inner(),
-    })
+    };
+    Ok(User::insert(row).exec_with_returning(db).await?)
 }
 
-async fn find(db: &DatabaseConnection, username: &Username) -> ApiResult<Option<user::Model>> {
+async fn find(db: &impl ConnectionTrait, username: &Username) -> ApiResult<Option<user::Model>> {
     Ok(User::find()
         .filter(user::Column::Username.eq(username.as_str()))
         .one(db)
         .await?)
 }
 
-/// The user's id if the password is theirs and the account is active. Costs one password
+/// The account of this username, as registration spells it.
+pub async fn by_username(db: &impl ConnectionTrait, username: &Username) -> ApiResult<user::Model> {
+    find(db, username).await?.ok_or(ApiError::NotFound)
+}
+
+/// The user if the password is theirs and the account is active. Costs one password
 /// check whether or not the username exists. A hash moved from Django is replaced by this
 /// server's Argon2id once the password has matched it, as Django does when its hasher
-/// changes.
+/// changes. A wrong password for an account that exists is in that account's activity.
 pub async fn authenticate(
     db: &DatabaseConnection,
     writer: &DatabaseConnection,
     passwords: &Passwords,
     username: &str,
     password: &str,
-) -> ApiResult<i64> {
+    from: &Device,
+) -> ApiResult<user::Model> {
     let user = find_for_sign_in(db, username).await?;
     let hash = user.as_ref().map(|u| u.password_hash.clone());
     let checked = passwords.check(password.to_owned(), hash).await?;
@@ -64,7 +76,24 @@ pub async fn authenticate(
     // the same and answers the same as a wrong password.
     let user = match user {
         Some(user) if checked.matches && user.is_active => user,
-        _ => return Err(ApiError::BadCredentials),
+        Some(user) => {
+            let why = if checked.matches {
+                "the account is deactivated"
+            } else {
+                "wrong password"
+            };
+            // Written after the answer: a name that exists must not take longer to refuse
+            // than one that does not.
+            let line = Line::own(&Person::from(&user), AuditAction::SignInFailed).detail(why);
+            let (writer, from) = (writer.clone(), from.clone());
+            tokio::spawn(async move {
+                if let Err(e) = line.record(&writer, &from).await {
+                    tracing::warn!(error = %e, "a failed sign-in could not be recorded");
+                }
+            });
+            return Err(ApiError::BadCredentials);
+        }
+        None => return Err(ApiError::BadCredentials),
     };
     if checked.needs_rehash {
         let new_hash = passwords.hash(password.to_owned()).await?;
@@ -72,11 +101,32 @@ pub async fn authenticate(
         User::update_many()
             .col_expr(user::Column::PasswordHash, Expr::value(new_hash))
             .filter(user::Column::Id.eq(user.id))
-            .filter(user::Column::PasswordHash.eq(user.password_hash))
+            .filter(user::Column::PasswordHash.eq(user.password_hash.clone()))
             .exec(writer)
             .await?;
     }
-    Ok(user.id)
+    Ok(user)
+}
+
+/// A sign-in completed: `last_login`, as Django's `update_last_login`, and the log.
+pub async fn signed_in(
+    db: &impl ConnectionTrait,
+    user: &user::Model,
+    how: Option<&str>,
+    from: &Device,
+) -> ApiResult<()> {
+    User::update_many()
+        .col_expr(user::Column::LastLogin, Expr::value(chrono::Utc::now()))
+        .filter(user::Column::Id.eq(user.id))
+        .exec(db)
+        .await?;
+    let line = Line::own(&Person::from(user), AuditAction::SignedIn);
+    match how {
+        Some(how) => line.detail(how),
+        None => line,
+    }
+    .record(db, from)
+    .await
 }
 
 /// The user a sign-in names: by the name as sign-up normalises it or else, for a name
@@ -121,25 +171,49 @@ pub async fn change_password(
     user: user::Model,
     old_password: &str,
     new_password: Password,
+    from: &Device,
 ) -> ApiResult<()> {
-    let user_id = user.id;
     if !passwords
-        .verify(old_password.to_owned(), Some(user.password_hash))
+        .verify(old_password.to_owned(), Some(user.password_hash.clone()))
         .await?
     {
         return Err(FieldErrors::single("old_password", messages::WRONG_OLD_PASSWORD).into());
     }
-    let password_hash = passwords.hash(new_password.expose().to_owned()).await?;
+    let person = Person::from(&user);
+    set_password(
+        db,
+        passwords,
+        &user,
+        new_password,
+        Line::own(&person, AuditAction::PasswordChanged),
+        from,
+    )
+    .await
+}
+
+/// Sets a password and ends every session of its account, recording `line` with it: a
+/// change by its owner, or a reset by an operator or from the command line.
+pub async fn set_password(
+    db: &DatabaseConnection,
+    passwords: &Passwords,
+    user: &user::Model,
+    password: Password,
+    line: Line,
+    from: &Device,
+) -> ApiResult<()> {
+    let password_hash = passwords.hash(password.expose().to_owned()).await?;
     let txn = db.begin().await?;
-    User::update(user::ActiveModel {
-        id: Set(user_id),
-        password_hash: Set(password_hash),
-        ..Default::default()
-    })
-    .exec(&txn)
-    .await?;
-    sessions::revoke_all(&txn, user_id).await?;
-    challenges::forget(&txn, user_id).await?;
+    let updated = User::update_many()
+        .col_expr(user::Column::PasswordHash, Expr::value(password_hash))
+        .filter(user::Column::Id.eq(user.id))
+        .exec(&txn)
+        .await?;
+    if updated.rows_affected == 0 {
+        return Err(ApiError::NotFound);
+    }
+    sessions::revoke_all(&txn, user.id).await?;
+    challenges::forget(&txn, user.id).await?;
+    line.record(&txn, from).await?;
     txn.commit().await?;
     Ok(())
 }
@@ -154,27 +228,87 @@ pub async fn account(db: &DatabaseConnection, user_id: i64) -> ApiResult<app::ap
             .date_joined
             .to_rfc3339_opts(SecondsFormat::Micros, true),
         totp_enabled: two_step::is_enabled(db, user_id).await?,
+        is_admin: user.is_admin,
     })
 }
 
-/// Deletes the account once its password is proven. Its sessions and notes go with it:
-/// their foreign keys cascade, so the one statement takes all three or nothing.
+/// Deletes the account once its password is proven (see [`delete_account`]).
 pub async fn delete(
     db: &DatabaseConnection,
     passwords: &Passwords,
     user: user::Model,
     password: &str,
+    from: &Device,
 ) -> ApiResult<()> {
     if !passwords
-        .verify(password.to_owned(), Some(user.password_hash))
+        .verify(password.to_owned(), Some(user.password_hash.clone()))
         .await?
     {
         return Err(FieldErrors::single("password", messages::WRONG_PASSWORD).into());
     }
-    let deleted = User::delete_by_id(user.id).exec(db).await?;
-    if deleted.rows_affected == 0 {
+    let person = Person::from(&user);
+    let line = Line::own(&person, AuditAction::AccountDeleted);
+    if delete_account(db, user.id, line, from).await? {
+        Ok(())
+    } else {
         // Deleted by a racing request meanwhile.
-        return Err(ApiError::UserNotFound);
+        Err(ApiError::UserNotFound)
+    }
+}
+
+/// Deletes an account with its notes, trash, sessions and two-step secrets (their foreign
+/// keys cascade, so one statement takes them all or nothing), recording `line` in the
+/// same transaction; `false` if it was gone already. The last active operator is not
+/// deleted: a server must keep someone who can run it.
+pub async fn delete_account(
+    db: &DatabaseConnection,
+    user_id: i64,
+    line: Line,
+    from: &Device,
+) -> ApiResult<bool> {
+    let txn = db.begin().await?;
+    lock_operators(&txn).await?;
+    let Some(user) = User::find_by_id(user_id).one(&txn).await? else {
+        return Ok(false);
+    };
+    if user.is_admin && user.is_active {
+        ensure_another_operator(&txn, user_id).await?;
+    }
+    User::delete_by_id(user_id).exec(&txn).await?;
+    line.record(&txn, from).await?;
+    txn.commit().await?;
+    Ok(true)
+}
+
+/// Makes changes to who is an active operator one at a time, until the transaction ends:
+/// two operators demoting each other at once must not both succeed. On PostgreSQL an
+/// advisory lock (a row lock would not stop two updates of two different rows); SQLite
+/// has one writer, which serialises them by itself.
+pub async fn lock_operators(txn: &DatabaseTransaction) -> ApiResult<()> {
+    if txn.get_database_backend() == DbBackend::Postgres {
+        txn.execute_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "SELECT pg_advisory_xact_lock($1)",
+            [OPERATORS_LOCK.into()],
+        ))
+        .await?;
+    }
+    Ok(())
+}
+
+/// The advisory lock's key: "operator" in ASCII, used by nothing else.
+const OPERATORS_LOCK: i64 = 0x6f70_6572_6174_6f72;
+
+/// `409` unless an active operator other than `user_id` remains.
+pub async fn ensure_another_operator(db: &impl ConnectionTrait, user_id: i64) -> ApiResult<()> {
+    let others = User::find()
+        .filter(user::Column::IsAdmin.eq(true))
+        .filter(user::Column::IsActive.eq(true))
+        .filter(user::Column::Id.ne(user_id))
+        .count(db)
+        .await?;
+    if others == 0 {
+        return Err(ApiError::Conflict(messages::LAST_OPERATOR));
     }
     Ok(())
 }

@@ -371,6 +371,7 @@ impl Plan {
                 date_joined: Set(u.date_joined),
                 is_active: Set(u.is_active),
                 last_login: Set(u.last_login),
+                is_admin: Set(u.is_admin),
             });
         }
         let source_users: std::collections::HashSet<i64> = users.iter().map(|u| u.id).collect();

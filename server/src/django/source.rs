@@ -11,11 +11,13 @@ use sea_orm::{
 use std::path::PathBuf;
 
 /// The columns the import reads: Django's `auth_user` and the original's `api_note`.
-pub const USER_COLUMNS: [&str; 6] = [
+pub const USER_COLUMNS: [&str; 8] = [
     "id",
     "username",
     "password",
     "is_active",
+    "is_superuser",
+    "is_staff",
     "date_joined",
     "last_login",
 ];
@@ -30,6 +32,9 @@ pub struct DjangoUser {
     pub username: String,
     pub password: String,
     pub is_active: bool,
+    /// `is_superuser` or `is_staff`: whoever could use the original's `/admin/` is an
+    /// operator here.
+    pub is_admin: bool,
     pub date_joined: DateTime<Utc>,
     pub last_login: Option<DateTime<Utc>>,
 }
@@ -225,11 +230,12 @@ impl Snapshot {
         let select = match self.backend {
             DbBackend::Postgres => {
                 "id::bigint AS id, username, password, is_active, \
+                 (is_superuser OR is_staff) AS is_admin, \
                  date_joined::timestamptz AS date_joined, last_login::timestamptz AS last_login"
             }
             _ => {
-                "id, username, password, is_active, CAST(date_joined AS TEXT) AS date_joined, \
-                 CAST(last_login AS TEXT) AS last_login"
+                "id, username, password, is_active, (is_superuser OR is_staff) AS is_admin, \
+                 CAST(date_joined AS TEXT) AS date_joined, CAST(last_login AS TEXT) AS last_login"
             }
         };
         self.every_row(select, "auth_user", Self::user, |user| user.id, progress)
@@ -285,6 +291,7 @@ impl Snapshot {
             username: get(row, "username").map_err(at)?,
             password: get(row, "password").map_err(at)?,
             is_active: get(row, "is_active").map_err(at)?,
+            is_admin: get(row, "is_admin").map_err(at)?,
             date_joined: self
                 .time(row, "date_joined")
                 .map_err(at)?

@@ -3,15 +3,20 @@
 //! `Idempotency-Key`, and the notes list's query parameters. The parameters describe
 //! themselves for the OpenAPI document here, beside how they are read.
 
-use crate::accounts::sessions::Device;
+use crate::accounts::audit::{self, Person};
+use crate::accounts::liveness::Verdict;
+use crate::accounts::operators;
+use crate::accounts::sessions::{self, Device};
+use crate::accounts::{tokens, users};
 use crate::error::{ApiError, non_field};
 use crate::http::forwarded;
 use crate::http::state::AppState;
 use crate::notes::Filters;
-use crate::notes::paging::PageRequest;
 use crate::notes::precondition::Precondition;
 use crate::notes::search::Terms;
 use crate::notes::tags::TagFilter;
+use crate::storage::paging::PageRequest;
+use app::api::AuditAction;
 use app::api::query;
 use app::claims::TokenType;
 use app::errors::{FieldErrors, messages};
@@ -173,6 +178,42 @@ impl<'a> Fields<'a> {
                 None
             }
         }
+    }
+
+    /// A field that may be absent; if present, a whole number within `range` (DRF's
+    /// `IntegerField` messages).
+    pub fn optional_whole_number(
+        &mut self,
+        name: &str,
+        range: std::ops::RangeInclusive<i64>,
+    ) -> Option<i64> {
+        let number = match self.body.get(name)? {
+            Value::Number(n) => n.as_i64().or_else(|| {
+                // 7.0 is 7, as Python's int() of a float with nothing after the point.
+                n.as_f64()
+                    .filter(|f| f.fract() == 0.0 && f.abs() < 9e15)
+                    .map(|f| f as i64)
+            }),
+            Value::String(s) => s.trim().parse().ok(),
+            Value::Null => {
+                self.errors.add(name, messages::NULL);
+                return None;
+            }
+            _ => None,
+        };
+        let Some(number) = number else {
+            self.errors.add(name, messages::NOT_AN_INTEGER);
+            return None;
+        };
+        if number < *range.start() {
+            self.errors.add(name, messages::at_least(*range.start()));
+            return None;
+        }
+        if number > *range.end() {
+            self.errors.add(name, messages::at_most(*range.end()));
+            return None;
+        }
+        Some(number)
     }
 
     /// Parses a present value with a domain rule, keeping its messages on failure.
@@ -426,6 +467,185 @@ impl<S: Send + Sync> FromRequestParts<S> for PagingQuery {
     }
 }
 
+/// A query's parameters, each by its last value (as Django's `QueryDict.get`); bytes that
+/// are not UTF-8 read as U+FFFD.
+fn query_values(parts: &Parts) -> std::collections::HashMap<String, String> {
+    let raw = parts.uri.query().unwrap_or("");
+    url::form_urlencoded::parse(raw.as_bytes())
+        .into_owned()
+        .collect()
+}
+
+/// Always a page: the operator's lists are never answered whole.
+fn always_paged(values: &std::collections::HashMap<String, String>) -> PageRequest {
+    let page = values.get(query::PAGE).map_or("", String::as_str);
+    PageRequest::parse(Some(page), values.get(query::PAGE_SIZE).map(String::as_str))
+        .expect("a page was asked for")
+}
+
+/// `true`/`false` as django-filter's `BooleanFilter` reads them (`1`/`0`, any case).
+fn boolean_filter(
+    values: &std::collections::HashMap<String, String>,
+    name: &str,
+) -> Result<Option<bool>, ApiError> {
+    match values
+        .get(name)
+        .map(|v| v.trim().to_ascii_lowercase())
+        .as_deref()
+    {
+        None | Some("") => Ok(None),
+        Some("true" | "1") => Ok(Some(true)),
+        Some("false" | "0") => Ok(Some(false)),
+        Some(_) => Err(FieldErrors::single(name, messages::NOT_A_BOOLEAN).into()),
+    }
+}
+
+fn boolean_parameter(name: &str, description: &str) -> Parameter {
+    parameter(
+        name,
+        ParameterIn::Query,
+        description,
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .enum_values(Some(["true", "false"])),
+    )
+}
+
+/// `GET /api/admin/users/`'s parameters.
+pub struct AdminUsersQuery {
+    pub filter: operators::Filter,
+    pub paging: PageRequest,
+}
+
+impl IntoParams for AdminUsersQuery {
+    fn into_params(_: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
+        vec![
+            parameter(
+                "search",
+                ParameterIn::Query,
+                "Only the people whose username contains this, in any case.",
+                ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .examples(["ali"]),
+            ),
+            boolean_parameter(
+                "is_active",
+                "Only active (`true`) or deactivated (`false`) accounts.",
+            ),
+            boolean_parameter(
+                "is_admin",
+                "Only operators (`true`) or everyone else (`false`).",
+            ),
+            parameter(
+                "ordering",
+                ParameterIn::Query,
+                "The order: `username` (the default), `date_joined`, `last_login` (never \
+                 signed in last) or `notes`, `-` first for descending. Anything else is \
+                 ignored, as Django REST framework's `OrderingFilter` ignores it.",
+                ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .examples(["-last_login"]),
+            ),
+        ]
+        .into_iter()
+        .chain(paging_parameters())
+        .collect()
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for AdminUsersQuery {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        let values = query_values(parts);
+        let search = values.get("search").map(|s| s.trim().to_owned());
+        if search.as_deref().is_some_and(|s| s.contains('\0')) {
+            return Err(FieldErrors::single("search", app::validation::NULL_CHARACTERS).into());
+        }
+        Ok(Self {
+            filter: operators::Filter {
+                search,
+                is_active: boolean_filter(&values, "is_active")?,
+                is_admin: boolean_filter(&values, "is_admin")?,
+                ordering: operators::Ordering::parse(
+                    values.get("ordering").map_or("", |o| o.trim()),
+                ),
+            },
+            paging: always_paged(&values),
+        })
+    }
+}
+
+/// `GET /api/admin/audit/`'s parameters.
+pub struct AuditQuery {
+    pub filter: audit::Filter,
+    pub paging: PageRequest,
+}
+
+impl IntoParams for AuditQuery {
+    fn into_params(_: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
+        let actions: Vec<&str> = AuditAction::ALL.iter().map(|a| a.as_str()).collect();
+        vec![
+            parameter(
+                "user",
+                ParameterIn::Query,
+                "Only the lines naming this username, as the one who acted or the one acted on.",
+                ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .examples(["alice"]),
+            ),
+            parameter(
+                "action",
+                ParameterIn::Query,
+                "Only the lines of this action.",
+                ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .enum_values(Some(actions)),
+            ),
+        ]
+        .into_iter()
+        .chain(paging_parameters())
+        .collect()
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for AuditQuery {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        let values = query_values(parts);
+        let user = values
+            .get("user")
+            .map(|u| u.trim().to_owned())
+            .filter(|u| !u.is_empty() && !u.contains('\0'));
+        let action = match values.get("action").map(|a| a.trim()) {
+            None | Some("") => None,
+            Some(name) => Some(audit::parse_action(name)?),
+        };
+        Ok(Self {
+            filter: audit::Filter { user, action },
+            paging: always_paged(&values),
+        })
+    }
+}
+
+/// `page` and `page_size` of a list that is always paged (the operator's, one's activity).
+pub struct Paged(pub PageRequest);
+
+impl IntoParams for Paged {
+    fn into_params(_: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
+        paging_parameters().into()
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Paged {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        Ok(Self(always_paged(&query_values(parts))))
+    }
+}
+
 impl<S: Send + Sync> FromRequestParts<S> for ListQuery {
     type Rejection = ApiError;
 
@@ -451,8 +671,9 @@ impl<S: Send + Sync> FromRequestParts<S> for ListQuery {
     }
 }
 
-/// The user an `Authorization: Bearer <access token>` header names. Like simplejwt, the
-/// token alone authenticates: no database read on the hot path.
+/// The user an `Authorization: Bearer <access token>` header names, whose account is
+/// active and whose session is live (`accounts::liveness`: believed for a few seconds per
+/// replica, so most requests read no database).
 #[derive(Debug, Clone)]
 pub struct AuthUser {
     pub id: i64,
@@ -488,10 +709,75 @@ where
             .tokens
             .verify(token, TokenType::Access)
             .map_err(|rejection| ApiError::BadAccessToken(rejection.message()))?;
+        let verdict = state
+            .liveness
+            .check(&state.db, claims.user_id, claims.sid.as_deref())
+            .await?;
+        match verdict {
+            Verdict::Live => Ok(Self {
+                id: claims.user_id,
+                session: claims.sid,
+            }),
+            Verdict::SessionEnded => Err(ApiError::BadAccessToken(messages::SESSION_ENDED)),
+            Verdict::Inactive => Err(ApiError::BadAccessToken(messages::USER_INACTIVE)),
+            Verdict::Gone => Err(ApiError::UserNotFound),
+        }
+    }
+}
+
+/// An operator, as the database says now (never a token): everyone else gets DRF's
+/// `IsAdminUser` answer, 403.
+#[derive(Debug, Clone)]
+pub struct Operator {
+    pub user: AuthUser,
+    pub person: Person,
+}
+
+impl<S> FromRequestParts<S> for Operator
+where
+    S: Send + Sync,
+    AppState: FromRef<S>,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        let user = AuthUser::from_request_parts(parts, state).await?;
+        let state = AppState::from_ref(state);
+        let account = users::by_id(&state.db, user.id).await?;
+        if !(account.is_admin && account.is_active) {
+            return Err(ApiError::Forbidden(messages::PERMISSION_DENIED));
+        }
         Ok(Self {
-            id: claims.user_id,
-            session: claims.sid,
+            user,
+            person: Person::from(&account),
         })
+    }
+}
+
+/// An operator whose session proved who they are within `ADMIN_REAUTH_WINDOW`: what an
+/// operator's changes need, so a stolen token (or refresh token) is not enough.
+#[derive(Debug, Clone)]
+pub struct FreshOperator(pub Operator);
+
+impl<S> FromRequestParts<S> for FreshOperator
+where
+    S: Send + Sync,
+    AppState: FromRef<S>,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        let operator = Operator::from_request_parts(parts, state).await?;
+        let state = AppState::from_ref(state);
+        let Some(session) = &operator.user.session else {
+            return Err(ApiError::ReauthenticationRequired);
+        };
+        let proved = sessions::authenticated_at(&state.db, session).await?;
+        let window = state.admin_reauth_window.as_secs() as i64;
+        match proved {
+            Some(at) if tokens::now() - at <= window => Ok(Self(operator)),
+            _ => Err(ApiError::ReauthenticationRequired),
+        }
     }
 }
 

@@ -5,7 +5,8 @@
 //! reverse.
 
 use app::errors::{
-    Detail, FieldErrors, TOKEN_NOT_VALID, TOTP_REQUIRED, TokenError, USER_NOT_FOUND, messages,
+    Detail, FieldErrors, REAUTHENTICATION_REQUIRED, TOKEN_NOT_VALID, TOTP_REQUIRED, TokenError,
+    USER_NOT_FOUND, messages,
 };
 use axum::http::StatusCode;
 use serde_json::{Value, json};
@@ -24,6 +25,7 @@ pub const BEARER: &str = "jwtAuth";
 pub mod tags {
     pub const AUTH: &str = "auth";
     pub const ACCOUNT: &str = "account";
+    pub const ADMIN: &str = "admin";
     pub const NOTES: &str = "notes";
     pub const HEALTH: &str = "health";
     pub const SCHEMA: &str = "schema";
@@ -41,7 +43,8 @@ pub mod tags {
     servers((url = "/", description = "The server this document came from")),
     tags(
         (name = tags::AUTH, description = "Registration, sign-in and simplejwt's token endpoints"),
-        (name = tags::ACCOUNT, description = "The signed-in account: password, two-step sign-in, sessions, deletion"),
+        (name = tags::ACCOUNT, description = "The signed-in account: password, two-step sign-in, sessions, activity, deletion"),
+        (name = tags::ADMIN, description = "The operator's area: people, who may register, invitations, the audit log (operators only)"),
         (name = tags::NOTES, description = "The caller's private notes"),
         (name = tags::HEALTH, description = "Probes for the hosting platform"),
         (name = tags::SCHEMA, description = "This document"),
@@ -52,6 +55,7 @@ pub mod tags {
             BadRequest,
             Conflict,
             Unauthorized,
+            Forbidden,
             SignInFailed,
             TokenRejected,
             NotFound,
@@ -203,6 +207,30 @@ error_response!(
 );
 
 error_response!(
+    Forbidden,
+    json_error(
+        "Not an operator (Django REST framework's `IsAdminUser`), or, for an operator's \
+         change, a sign-in older than `ADMIN_REAUTH_WINDOW`: `POST /api/user/reauthenticate/` \
+         renews it.",
+        schema("Detail"),
+        &[
+            (
+                "permission_denied",
+                "Not an operator",
+                json!({"detail": messages::PERMISSION_DENIED}),
+            ),
+            (
+                "reauthentication_required",
+                "A sign-in too old for an operator's change",
+                json!({"detail": messages::REAUTHENTICATION_REQUIRED, "code": REAUTHENTICATION_REQUIRED}),
+            ),
+        ],
+    )
+    .build()
+    .into()
+);
+
+error_response!(
     SignInFailed,
     www_authenticate(json_error(
         "Wrong username or password, or an inactive account; or, for an account with \
@@ -231,7 +259,8 @@ error_response!(
 error_response!(
     Conflict,
     json_error(
-        "Two-step sign-in is not in a state this applies to.",
+        "A state the request cannot apply to: two-step sign-in already on (or off), or an \
+         operator's change that would leave the server without an active operator.",
         schema("Detail"),
         &[
             (
@@ -240,6 +269,11 @@ error_response!(
                 json!({"detail": messages::TOTP_ALREADY_ON}),
             ),
             ("off", "Not on", json!({"detail": messages::TOTP_OFF})),
+            (
+                "last_operator",
+                "The last active operator",
+                json!({"detail": messages::LAST_OPERATOR}),
+            ),
         ],
     )
     .build()

@@ -3,7 +3,7 @@
 
 use crate::error::{ApiError, ApiResult};
 use crate::http::forwarded::forwarded_entries;
-use crate::notes::paging::Numbered;
+use crate::storage::paging::Numbered;
 use app::api::{Page, query};
 use axum::http::{HeaderMap, Uri, header};
 use std::collections::BTreeMap;
@@ -51,6 +51,15 @@ impl Links<'_> {
             with_page(&base, &params, (!first_without_page).then_some(number - 1))
         });
         Ok((next, previous))
+    }
+
+    /// `path` (with its query) on this server, as the request reached it: for links the API
+    /// hands out, such as an invitation's.
+    pub fn absolute(&self, path: &str) -> ApiResult<String> {
+        let base = self.base()?;
+        base.join(path)
+            .map(String::from)
+            .map_err(|_| ApiError::Internal(format!("not a path: {path}")))
     }
 
     /// `scheme://host/path`, as Django's `build_absolute_uri`: the `Host` header, and

@@ -1,5 +1,6 @@
 //! What every handler may reach.
 
+use crate::accounts::liveness::Liveness;
 use crate::accounts::passwords::Passwords;
 use crate::accounts::throttle::LoginThrottle;
 use crate::accounts::tokens::Tokens;
@@ -25,6 +26,10 @@ pub struct Shared {
     /// SQLite's plain notes list, read without leaving the request's thread.
     pub inline_reads: Option<InlineReads>,
     pub tokens: Tokens,
+    /// Whether a token's account is active and its session live, as this replica last saw.
+    pub liveness: Liveness,
+    /// How recent an operator's sign-in must be for their changes (`ADMIN_REAUTH_WINDOW`).
+    pub admin_reauth_window: Duration,
     /// What two-step sign-in secrets are sealed with.
     pub totp_keys: SecretKeys,
     pub passwords: Passwords,
@@ -36,6 +41,8 @@ pub struct Shared {
     pub import_max_bytes: usize,
     /// How long a deleted note can be restored (`TRASH_RETENTION`).
     pub trash_retention: Duration,
+    /// How long the audit log keeps a line (`AUDIT_RETENTION`).
+    pub audit_retention: Duration,
     /// Exports running now, at most `notes::export::AT_ONCE`.
     pub exports: Arc<tokio::sync::Semaphore>,
 }

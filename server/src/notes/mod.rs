@@ -1,4 +1,4 @@
-//! The notes: reading and writing them for their author (`store`), search, paging,
+//! The notes: reading and writing them for their author (`store`), search,
 //! versions for conditional writes, and SQLite's fast paths for the plain list and for
 //! new notes. Uses `accounts` (a note's author), `storage`, `ops` and `error`.
 
@@ -8,7 +8,6 @@ pub mod files;
 pub mod group_commit;
 pub mod import;
 pub mod inline_reads;
-pub mod paging;
 pub mod precondition;
 pub mod search;
 pub mod store;

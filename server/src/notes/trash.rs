@@ -4,11 +4,11 @@
 //! (and to the original's client) a trashed note is simply gone.
 
 use crate::error::{ApiError, ApiResult};
-use crate::notes::paging::{Numbered, PageRequest, last_page};
 use crate::notes::precondition::Precondition;
 use crate::notes::store::{CONDITIONAL_ATTEMPTS, Versioned, find, versioned};
 use crate::storage::entities::note::{self, Column, Entity as Note};
 use crate::storage::entities::trashed_note::{self, Entity as Trashed};
+use crate::storage::paging::{Numbered, PageRequest, last_page};
 use crate::storage::pruning::Prune;
 use chrono::{DateTime, SecondsFormat, Utc};
 use migrations::m20261203_000014_tags_and_pins::tag_rows;

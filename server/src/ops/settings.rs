@@ -7,6 +7,7 @@
 //! server runs with, once the rules between settings are applied (a secret required
 //! outside development, the database URL from `DB_*`, the address by environment).
 
+use app::validation::{Password, Username};
 use axum::http::HeaderValue;
 use clap::error::{ContextKind, ContextValue, ErrorKind};
 use clap::{Args, Command, FromArgMatches, ValueEnum};
@@ -106,6 +107,31 @@ pub struct Settings {
     /// is deleted for good
     #[arg(long, env = "TRASH_RETENTION", default_value = "30d", value_parser = positive_duration)]
     pub trash_retention: Duration,
+
+    /// Who may register on a new database: `open`, `invite` (with an operator's
+    /// invitation) or `closed`. Operators change it at run time (`/api/admin/settings/`);
+    /// once the database holds a choice, this is not read again
+    #[arg(long, env = "REGISTRATION", default_value = "open", value_parser = registration)]
+    pub registration: app::api::RegistrationMode,
+
+    /// How recent an operator's sign-in must be for their changes (older: they give their
+    /// password again, `POST /api/user/reauthenticate/`)
+    #[arg(long, env = "ADMIN_REAUTH_WINDOW", default_value = "15m", value_parser = positive_duration)]
+    pub admin_reauth_window: Duration,
+
+    /// How long the audit log keeps a line
+    #[arg(long, env = "AUDIT_RETENTION", default_value = "90d", value_parser = positive_duration)]
+    pub audit_retention: Duration,
+
+    /// With SUPERUSER_PASSWORD, an operator start-up makes while the server has none (a
+    /// hosted container has no shell for `server createsuperuser`); an existing account
+    /// is never changed
+    #[arg(long, env = "SUPERUSER_USERNAME")]
+    pub superuser_username: Option<String>,
+
+    /// The password of SUPERUSER_USERNAME (registration's rules); never logged
+    #[arg(long, env = "SUPERUSER_PASSWORD")]
+    pub superuser_password: Option<String>,
 
     /// The largest file `POST /api/notes/import/` takes, in megabytes (10^6 bytes); a
     /// zip may hold at most four times as much once unpacked
@@ -288,6 +314,8 @@ pub struct Config {
     pub jwt_secret_generated: bool,
     /// Where `GET /metrics` is served, apart from the public port; `None`: nowhere.
     pub metrics: Option<MetricsListener>,
+    /// The operator to make at start-up while there is none (`SUPERUSER_*`).
+    pub superuser: Option<(Username, Password)>,
 }
 
 impl std::ops::Deref for Config {
@@ -365,6 +393,7 @@ impl Config {
             jwt_secret,
             jwt_secret_generated,
             metrics,
+            superuser: superuser(&settings)?,
             settings,
         })
     }
@@ -381,6 +410,32 @@ impl Config {
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         Self::from_settings(from_lookup(get)?)
     }
+}
+
+/// `SUPERUSER_USERNAME` and `SUPERUSER_PASSWORD`: both or neither, each valid as a
+/// registration would need it.
+fn superuser(settings: &Settings) -> Result<Option<(Username, Password)>, ConfigError> {
+    let (name, password) = match (&settings.superuser_username, &settings.superuser_password) {
+        (None, None) => return Ok(None),
+        (Some(_), None) => {
+            return Err(invalid(
+                "SUPERUSER_PASSWORD",
+                "is required with SUPERUSER_USERNAME",
+            ));
+        }
+        (None, Some(_)) => {
+            return Err(invalid(
+                "SUPERUSER_USERNAME",
+                "is required with SUPERUSER_PASSWORD",
+            ));
+        }
+        (Some(name), Some(password)) => (name, password),
+    };
+    let username = Username::parse(name).map_err(|e| invalid("SUPERUSER_USERNAME", e.join(" ")))?;
+    // The value itself is never repeated: only what is wrong with it.
+    let password = Password::parse(password, username.as_str())
+        .map_err(|e| invalid("SUPERUSER_PASSWORD", e.join(" ")))?;
+    Ok(Some((username, password)))
 }
 
 impl DatabaseSettings {
@@ -579,6 +634,11 @@ fn encryption_key(value: &str) -> Result<EncryptionKey, String> {
         )
     })?;
     Ok(EncryptionKey(key))
+}
+
+fn registration(value: &str) -> Result<app::api::RegistrationMode, String> {
+    app::api::RegistrationMode::parse(value.trim())
+        .ok_or_else(|| format!("{value:?} is not one of open, invite, closed"))
 }
 
 fn algorithm(value: &str) -> Result<Algorithm, String> {

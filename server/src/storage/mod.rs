@@ -1,7 +1,9 @@
 //! Storage: connecting to SQLite or PostgreSQL and migrating it, the tables' entities,
-//! and pruning rows that can never matter again (what to prune, the rooms above say).
+//! paging a list as Django REST framework does, and pruning rows that can never matter
+//! again (what to prune, the rooms above say).
 //! Uses `ops` and `error`.
 
 pub mod db;
 pub mod entities;
+pub mod paging;
 pub mod pruning;

@@ -208,7 +208,12 @@ impl TestApp {
 
     /// Signs in again: another session of the same user.
     pub async fn session(&self, username: &str) -> TokenPair {
-        let response = self.sign_in(username, PASSWORD).await;
+        self.session_with(username, PASSWORD).await
+    }
+
+    /// A new session of `username`, whose password is `password`.
+    pub async fn session_with(&self, username: &str, password: &str) -> TokenPair {
+        let response = self.sign_in(username, password).await;
         assert_eq!(response.status(), StatusCode::OK, "signing in {username}");
         response.json().await.unwrap()
     }
@@ -240,6 +245,50 @@ impl TestApp {
             .unwrap();
         let tokens = self.session(username).await;
         TestUser { id, tokens }
+    }
+
+    /// Registers `username`, makes them an operator (as `server createsuperuser` would)
+    /// and signs in.
+    pub async fn operator(&self, username: &str) -> TestUser {
+        let user = self.user(username).await;
+        self.state
+            .writer
+            .execute_unprepared(&format!(
+                "UPDATE users SET is_admin = TRUE WHERE id = {}",
+                user.id
+            ))
+            .await
+            .expect("the operator's flag is set");
+        user
+    }
+
+    /// A request as `user`, answered with its status and JSON body.
+    pub async fn call(
+        &self,
+        user: &TestUser,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        status_json(
+            self.request(method, path, Some(&user.tokens.access), body)
+                .await,
+        )
+        .await
+    }
+
+    /// Changes `user`'s password from [`PASSWORD`] to `new`, which must be granted: the
+    /// same person, in the new pair's session.
+    pub async fn change_password(&self, user: &TestUser, new: &str) -> TestUser {
+        let body = json!({"old_password": PASSWORD, "new_password": new});
+        let (status, pair) = self
+            .call(user, Method::POST, "/api/user/password/", Some(body))
+            .await;
+        assert_eq!(status, StatusCode::OK, "changing the password: {pair}");
+        TestUser {
+            id: user.id,
+            tokens: serde_json::from_value(pair).unwrap(),
+        }
     }
 
     pub async fn create_note(&self, user: &TestUser, title: &str, content: &str) -> Value {

@@ -3,6 +3,7 @@
 //! (the test script starts one).
 
 mod account;
+mod audit;
 mod connections;
 mod creation_keys;
 mod django;
@@ -12,11 +13,14 @@ mod errors;
 mod export;
 mod helpers;
 mod hosting;
+mod liveness;
 mod metrics;
 mod notes;
 mod openapi;
+mod operators;
 mod paging;
 mod pruning;
+mod registration;
 mod search;
 mod sqlite;
 mod tags;

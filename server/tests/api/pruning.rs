@@ -24,6 +24,7 @@ async fn racing_prunes_delete_each_expired_record_once_and_nothing_live() {
                 revoked: Set(false),
                 user_agent: Set(None),
                 ip: Set(None),
+                authenticated_at: Set(Some(now - 7200)),
             }
         })
         .collect();
@@ -36,7 +37,7 @@ async fn racing_prunes_delete_each_expired_record_once_and_nothing_live() {
     let prunes: Vec<_> = (0..4)
         .map(|_| {
             let db = app.state.writer.clone();
-            let kinds = server::accounts::prunable(&app.state.login_throttle);
+            let kinds = server::startup::prunable(&app.state);
             tokio::spawn(async move { pruning::prune(&db, &kinds).await })
         })
         .collect();
@@ -84,7 +85,7 @@ async fn sign_in_counts_whose_window_ended_are_pruned() {
         )
         .await
         .unwrap();
-    let kinds = server::accounts::prunable(&app.state.login_throttle);
+    let kinds = server::startup::prunable(&app.state);
     let pruned = pruning::prune(&app.state.writer, &kinds)
         .await
         .unwrap()

@@ -43,7 +43,7 @@ fn unix_now() -> u64 {
 }
 
 /// The authenticator's code `steps` steps from now.
-fn code(secret: &str, steps: i64) -> String {
+pub fn code(secret: &str, steps: i64) -> String {
     let key = base32::decode(base32::Alphabet::Rfc4648 { padding: false }, secret).unwrap();
     hotp(&key, unix_now().saturating_add_signed(steps * 30), 6)
 }
@@ -72,7 +72,7 @@ async fn start(app: &TestApp, user: &TestUser) -> String {
 }
 
 /// Turns two-step sign-in on; the secret and the recovery codes.
-async fn enrol(app: &TestApp, user: &TestUser) -> (String, Vec<String>) {
+pub async fn enrol(app: &TestApp, user: &TestUser) -> (String, Vec<String>) {
     early_in_a_step().await;
     let secret = start(app, user).await;
     let (status, body) = post_as(
@@ -528,7 +528,7 @@ async fn each_sign_in_is_a_session_that_can_be_ended_from_another() {
         "X-Forwarded-For is not believed without TRUSTED_PROXY_HOPS"
     );
 
-    // Signing out everywhere still ends them all.
+    // Signing out everywhere still ends them all, the asking session's token with them.
     let access = laptop["access"].as_str().unwrap();
     assert_eq!(
         app.send_as(access, Method::DELETE, "/api/user/sessions/", json!({}))
@@ -536,5 +536,11 @@ async fn each_sign_in_is_a_session_that_can_be_ended_from_another() {
             .status(),
         StatusCode::NO_CONTENT
     );
-    assert!(sessions(&app, access).await.is_empty());
+    assert_eq!(
+        app.get_as(access, "/api/user/sessions/").await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    let again = sign_in_from(&app, "Firefox on the laptop").await;
+    let listed = sessions(&app, again["access"].as_str().unwrap()).await;
+    assert_eq!(listed.len(), 1, "only the new one: {listed:?}");
 }

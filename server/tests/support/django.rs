@@ -33,6 +33,9 @@ pub struct User {
     pub username: String,
     pub password: String,
     pub is_active: bool,
+    /// `is_superuser` and `is_staff`.
+    pub is_superuser: bool,
+    pub is_staff: bool,
     /// As Django stores it on SQLite: UTC, `YYYY-MM-DD HH:MM:SS.ffffff`.
     pub date_joined: String,
     pub last_login: Option<String>,
@@ -45,6 +48,8 @@ impl User {
             username: username.to_owned(),
             password: password_hash.to_owned(),
             is_active: true,
+            is_superuser: false,
+            is_staff: false,
             date_joined: format!("2024-03-{:02} 10:15:30.{:06}", 1 + id % 28, id * 7),
             last_login: None,
         }
@@ -52,6 +57,16 @@ impl User {
 
     pub fn inactive(mut self) -> Self {
         self.is_active = false;
+        self
+    }
+
+    pub fn superuser(mut self) -> Self {
+        self.is_superuser = true;
+        self
+    }
+
+    pub fn staff(mut self) -> Self {
+        self.is_staff = true;
         self
     }
 }
@@ -153,14 +168,14 @@ async fn fill(
         DbBackend::Postgres => (
             "INSERT INTO auth_user (id, password, last_login, is_superuser, username, first_name, \
              last_name, email, is_staff, is_active, date_joined) VALUES ($1, $2, $3::timestamptz, \
-             false, $4, '', '', '', false, $5, $6::timestamptz)",
+             $4, $5, '', '', '', $6, $7, $8::timestamptz)",
             "INSERT INTO api_note (id, title, content, created_at, author_id) \
              VALUES ($1, $2, $3, $4::timestamptz, $5)",
         ),
         _ => (
             "INSERT INTO auth_user (id, password, last_login, is_superuser, username, first_name, \
-             last_name, email, is_staff, is_active, date_joined) VALUES (?, ?, ?, 0, ?, '', '', '', \
-             0, ?, ?)",
+             last_name, email, is_staff, is_active, date_joined) VALUES (?, ?, ?, ?, ?, '', '', '', \
+             ?, ?, ?)",
             "INSERT INTO api_note (id, title, content, created_at, author_id) VALUES (?, ?, ?, ?, ?)",
         ),
     };
@@ -177,7 +192,9 @@ async fn fill(
                 u.id.into(),
                 u.password.clone().into(),
                 u.last_login.as_deref().map(utc).into(),
+                u.is_superuser.into(),
                 u.username.clone().into(),
+                u.is_staff.into(),
                 u.is_active.into(),
                 utc(&u.date_joined).into(),
             ],

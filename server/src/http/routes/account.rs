@@ -1,12 +1,17 @@
+use crate::accounts::audit::{self, Line, Person};
 use crate::accounts::{sessions, users};
 use crate::error::ApiResult;
-use crate::http::extract::{AuthUser, ClientIp, Fields, JsonObject};
-use crate::http::openapi::{JsonBodyErrors, NotFound, TooManyRequests, Unauthorized, tags};
+use crate::http::extract::{AuthUser, ClientIp, Fields, Issuing, JsonObject, Paged};
+use crate::http::openapi::{
+    Conflict, JsonBodyErrors, NotFound, TooManyRequests, Unauthorized, tags,
+};
+use crate::http::paging::Links;
 use crate::http::state::AppState;
-use app::api::{Account, AccountDeletion, ActiveSession, paths};
+use app::api::{Account, AccountDeletion, ActiveSession, AuditAction, AuditEntry, Page, paths};
 use axum::Json;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode, Uri};
+use sea_orm::TransactionTrait;
 
 /// The signed-in account (new)
 #[utoipa::path(
@@ -27,7 +32,8 @@ pub async fn show(State(state): State<AppState>, user: AuthUser) -> ApiResult<Js
 /// Delete the account (new)
 ///
 /// Deletes the account, its notes and its sessions in one transaction, once the password
-/// is given again. Wrong passwords count against the sign-in throttle.
+/// is given again. Wrong passwords count against the sign-in throttle. The server's last
+/// active operator cannot (409): make someone else an operator first.
 #[utoipa::path(
     delete,
     path = paths::ACCOUNT,
@@ -39,12 +45,14 @@ pub async fn show(State(state): State<AppState>, user: AuthUser) -> ApiResult<Js
         (status = NO_CONTENT, description = "The account is gone."),
         JsonBodyErrors,
         (status = UNAUTHORIZED, response = Unauthorized),
+        (status = CONFLICT, response = Conflict),
         (status = TOO_MANY_REQUESTS, response = TooManyRequests),
     ),
 )]
 pub async fn delete(
     State(state): State<AppState>,
     ClientIp(client): ClientIp,
+    Issuing(from): Issuing,
     user: AuthUser,
     body: JsonObject,
 ) -> ApiResult<StatusCode> {
@@ -59,16 +67,17 @@ pub async fn delete(
         .guard(
             client,
             &username,
-            users::delete(&state.writer, &state.passwords, account, &password),
+            users::delete(&state.writer, &state.passwords, account, &password, &from),
         )
         .await?;
+    state.liveness.forget(user.id);
     Ok(StatusCode::NO_CONTENT)
 }
 
 /// Sign out everywhere (new)
 ///
 /// Ends every session of the caller, this one included: every refresh token stops
-/// working. Access tokens already handed out live until they expire, as in simplejwt.
+/// working at once, and every access token within seconds.
 #[utoipa::path(
     delete,
     path = paths::SESSIONS,
@@ -80,9 +89,19 @@ pub async fn delete(
         (status = UNAUTHORIZED, response = Unauthorized),
     ),
 )]
-pub async fn end_sessions(State(state): State<AppState>, user: AuthUser) -> ApiResult<StatusCode> {
-    users::by_id(&state.db, user.id).await?;
-    sessions::revoke_all(&state.writer, user.id).await?;
+pub async fn end_sessions(
+    State(state): State<AppState>,
+    Issuing(from): Issuing,
+    user: AuthUser,
+) -> ApiResult<StatusCode> {
+    let account = users::by_id(&state.db, user.id).await?;
+    let txn = state.writer.begin().await?;
+    sessions::revoke_all(&txn, user.id).await?;
+    Line::own(&Person::from(&account), AuditAction::SessionsEnded)
+        .record(&txn, &from)
+        .await?;
+    txn.commit().await?;
+    state.liveness.forget(user.id);
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -120,8 +139,8 @@ pub async fn sessions(
 
 /// Sign out one session (new)
 ///
-/// Ends one of the caller's sessions: its refresh tokens stop working at once; its access
-/// token lives until it expires, as in simplejwt.
+/// Ends one of the caller's sessions: its refresh tokens stop working at once, its access
+/// tokens within seconds.
 #[utoipa::path(
     delete,
     path = paths::SESSION,
@@ -137,9 +156,55 @@ pub async fn sessions(
 )]
 pub async fn end_session(
     State(state): State<AppState>,
+    Issuing(from): Issuing,
     user: AuthUser,
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
+    let account = users::by_id(&state.db, user.id).await?;
     sessions::end(&state.db, &state.writer, user.id, &id).await?;
+    state.liveness.forget(user.id);
+    let which = if user.session.as_deref() == Some(id.as_str()) {
+        "this session"
+    } else {
+        "from the sessions list"
+    };
+    Line::own(&Person::from(&account), AuditAction::SessionEnded)
+        .detail(which)
+        .record(&state.writer, &from)
+        .await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// Your account's activity (new)
+///
+/// The security events of the caller's account, newest first, so a person can ask "was
+/// this me?": sign-ins and failed ones, two-step sign-in turned on or off, passwords
+/// changed, sessions ended, and what operators did to the account.
+#[utoipa::path(
+    get,
+    path = paths::ACTIVITY,
+    operation_id = "api_user_activity_list",
+    tag = tags::ACCOUNT,
+    params(Paged),
+    security(("jwtAuth" = [])),
+    responses(
+        (status = OK, description = "A page of the account's events.", body = Page<AuditEntry>),
+        (status = UNAUTHORIZED, response = Unauthorized),
+        (status = NOT_FOUND, response = NotFound),
+    ),
+)]
+pub async fn activity(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Paged(paging): Paged,
+    uri: Uri,
+    headers: HeaderMap,
+) -> ApiResult<Json<Page<AuditEntry>>> {
+    let page = audit::activity(&state.db, user.id, &paging).await?;
+    let links = Links {
+        uri: &uri,
+        headers: &headers,
+        trusted_proxy_hops: state.trusted_proxy_hops,
+    };
+    Ok(Json(links.page(page)?))
 }

@@ -1,4 +1,6 @@
-use crate::accounts::{challenges, sessions, throttle, two_step, users};
+use crate::accounts::audit::{Line, Person};
+use crate::accounts::two_step::Factor;
+use crate::accounts::{challenges, registration, sessions, throttle, two_step, users};
 use crate::error::{ApiError, ApiResult};
 use crate::http::extract::{AuthUser, ClientIp, Fields, Issuing, JsonObject};
 use crate::http::openapi::{
@@ -6,7 +8,8 @@ use crate::http::openapi::{
 };
 use crate::http::state::AppState;
 use app::api::{
-    Credentials, PasswordChange, RefreshRequest, SecondStep, TokenPair, User, VerifyRequest, paths,
+    AuditAction, Credentials, NewAccount, PasswordChange, Reauthentication, RefreshRequest,
+    RegistrationStatus, SecondStep, TokenPair, User, VerifyRequest, paths,
 };
 use app::errors::{FieldErrors, messages};
 use app::validation::{Password, Username};
@@ -23,23 +26,34 @@ pub struct Empty {}
 /// Register
 ///
 /// Creates an account with Django's username and password rules. It does not sign in:
-/// `POST /api/token/` does.
+/// `POST /api/token/` does. Who may register is the server's setting (`GET` says which):
+/// while it is `invite`, the body needs an invitation's code; while it is `closed`,
+/// nobody may (403).
 #[utoipa::path(
     post,
     path = paths::REGISTER,
     operation_id = "api_user_register_create",
     tag = tags::AUTH,
-    request_body = Credentials,
+    request_body = NewAccount,
     responses(
         (status = CREATED, description = "The new account.", body = User),
         JsonBodyErrors,
+        (status = FORBIDDEN, description = "Registration is closed, or needs an invitation.",
+            body = app::errors::Detail, example = json!({"detail": messages::REGISTRATION_CLOSED})),
     ),
 )]
 pub async fn register(
     State(state): State<AppState>,
+    Issuing(from): Issuing,
     body: JsonObject,
 ) -> ApiResult<(StatusCode, Json<User>)> {
     let mut fields = Fields::new(&body);
+    let invite = fields
+        .optional("invite")
+        .map(|code| code.trim().to_owned())
+        .filter(|code| !code.is_empty());
+    // The setting first: a closed server says so whatever the body holds.
+    registration::admits(registration::mode(&state.db).await?, invite.as_deref())?;
     let raw_username = fields.required("username");
     let raw_password = fields.required("password");
     let username = raw_username
@@ -52,8 +66,37 @@ pub async fn register(
     let password =
         raw_password.and_then(|p| fields.check("password", Password::parse(&p, similar_to)));
     let (username, password) = fields.finish(username.zip(password))?;
-    let user = users::register(&state.writer, &state.passwords, username, password).await?;
+    let user = registration::register(
+        &state.writer,
+        &state.passwords,
+        username,
+        password,
+        invite.as_deref(),
+        &from,
+    )
+    .await?;
     Ok((StatusCode::CREATED, Json(user)))
+}
+
+/// Who may register (new)
+///
+/// The server's registration setting, for a page to say whether (and how) one can
+/// register before anyone types.
+#[utoipa::path(
+    get,
+    path = paths::REGISTER,
+    operation_id = "api_user_register_retrieve",
+    tag = tags::AUTH,
+    responses(
+        (status = OK, description = "Who may register.", body = RegistrationStatus),
+    ),
+)]
+pub async fn registration_status(
+    State(state): State<AppState>,
+) -> ApiResult<Json<RegistrationStatus>> {
+    Ok(Json(RegistrationStatus {
+        registration: registration::mode(&state.db).await?,
+    }))
 }
 
 /// Sign in
@@ -89,29 +132,30 @@ pub async fn obtain_pair(
 
     let throttle_key = throttle::key_for(&username);
     let password_step = async {
-        let user_id = users::authenticate(
+        let user = users::authenticate(
             &state.db,
             &state.writer,
             &state.passwords,
             &username,
             &password,
+            &device,
         )
         .await?;
-        if two_step::is_enabled(&state.db, user_id).await? {
+        if two_step::is_enabled(&state.db, user.id).await? {
             // Not a success for the throttle: the count stands until a code is right,
             // so a password cannot buy fresh guesses at the code.
-            let challenge = challenges::issue(&state.writer, user_id).await?;
+            let challenge = challenges::issue(&state.writer, user.id).await?;
             return Err(ApiError::SecondStepRequired { challenge });
         }
-        Ok(user_id)
+        Ok(user)
     };
-    let user_id = state
+    let user = state
         .login_throttle
         .guard(client, &throttle_key, password_step)
         .await?;
-    Ok(Json(
-        sessions::start(&state.writer, &state.tokens, user_id, &device).await?,
-    ))
+    let pair = sessions::start(&state.writer, &state.tokens, user.id, &device).await?;
+    users::signed_in(&state.writer, &user, None, &device).await?;
+    Ok(Json(pair))
 }
 
 /// Sign in: the second step (new)
@@ -156,21 +200,39 @@ pub async fn second_step(
     if !user.is_active {
         return Err(expired());
     }
+    let person = Person::from(&user);
     let code_step = async {
-        match two_step::verify(&state.writer, &state.totp_keys, user_id, &code).await {
+        let factor = match two_step::verify(&state.writer, &state.totp_keys, user_id, &code).await {
             // Turned off since the password was given: that sign-in starts again.
             Err(ApiError::Conflict(_)) => return Err(expired()),
+            Err(wrong @ ApiError::Fields(_)) => {
+                Line::own(&person, AuditAction::SignInFailed)
+                    .detail("wrong two-step code")
+                    .record(&state.writer, &device)
+                    .await?;
+                return Err(wrong);
+            }
             other => other?,
-        }
-        challenges::spend(&state.writer, &challenge).await
+        };
+        challenges::spend(&state.writer, &challenge).await?;
+        Ok(factor)
     };
-    state
+    let factor = state
         .login_throttle
         .guard_everywhere(client, &throttle::key_for(&user.username), code_step)
         .await?;
-    Ok(Json(
-        sessions::start(&state.writer, &state.tokens, user_id, &device).await?,
-    ))
+    let pair = sessions::start(&state.writer, &state.tokens, user_id, &device).await?;
+    let how = match factor {
+        Factor::App => "with two-step sign-in",
+        Factor::RecoveryCode => {
+            Line::own(&person, AuditAction::RecoveryCodeUsed)
+                .record(&state.writer, &device)
+                .await?;
+            "with a recovery code"
+        }
+    };
+    users::signed_in(&state.writer, &user, Some(how), &device).await?;
+    Ok(Json(pair))
 }
 
 /// Refresh
@@ -230,7 +292,7 @@ pub async fn verify(State(state): State<AppState>, body: JsonObject) -> ApiResul
 /// Sign out
 ///
 /// Ends the refresh token's session: it and every token rotated from it stop working
-/// (simplejwt's `TokenBlacklistView`). Access tokens live until they expire.
+/// (simplejwt's `TokenBlacklistView`), and its access tokens within seconds.
 #[utoipa::path(
     post,
     path = paths::TOKEN_BLACKLIST,
@@ -243,11 +305,22 @@ pub async fn verify(State(state): State<AppState>, body: JsonObject) -> ApiResul
         (status = UNAUTHORIZED, response = TokenRejected),
     ),
 )]
-pub async fn blacklist(State(state): State<AppState>, body: JsonObject) -> ApiResult<Json<Empty>> {
+pub async fn blacklist(
+    State(state): State<AppState>,
+    Issuing(device): Issuing,
+    body: JsonObject,
+) -> ApiResult<Json<Empty>> {
     let mut fields = Fields::new(&body);
     let token = fields.required_text("refresh");
     let token = fields.finish(token)?;
-    sessions::blacklist(&state.db, &state.writer, &state.tokens, &token).await?;
+    let user_id = sessions::blacklist(&state.db, &state.writer, &state.tokens, &token).await?;
+    state.liveness.forget(user_id);
+    if let Ok(user) = users::by_id(&state.db, user_id).await {
+        Line::own(&Person::from(&user), AuditAction::SessionEnded)
+            .detail("signed out")
+            .record(&state.writer, &device)
+            .await?;
+    }
     Ok(Json(Empty {}))
 }
 
@@ -291,10 +364,95 @@ pub async fn change_password(
         .guard(
             client,
             &username,
-            users::change_password(&state.writer, &state.passwords, account, &old, new),
+            users::change_password(&state.writer, &state.passwords, account, &old, new, &device),
         )
         .await?;
+    state.liveness.forget(user.id);
     Ok(Json(
-        sessions::start(&state.writer, &state.tokens, user.id, &device).await?,
+        sessions::start_after_password_change(
+            &state.writer,
+            &state.tokens,
+            user.id,
+            user.session.as_deref(),
+            &device,
+        )
+        .await?,
     ))
+}
+
+/// Confirm the password again (new)
+///
+/// The password (and, with two-step sign-in on, a code or a recovery code) proves the
+/// session's holder is at the keyboard: the answer is a fresh pair of the same session,
+/// which counts as signed in just now. An operator's changes ask for it when the
+/// session's last proof is older than `ADMIN_REAUTH_WINDOW` (403,
+/// `reauthentication_required`). Wrong passwords and codes count against the sign-in
+/// throttle.
+#[utoipa::path(
+    post,
+    path = paths::REAUTHENTICATE,
+    operation_id = "api_user_reauthenticate_create",
+    tag = tags::ACCOUNT,
+    request_body = Reauthentication,
+    security(("jwtAuth" = [])),
+    responses(
+        (status = OK, description = "A fresh pair of the same session.", body = TokenPair),
+        JsonBodyErrors,
+        (status = UNAUTHORIZED, response = Unauthorized),
+        (status = TOO_MANY_REQUESTS, response = TooManyRequests),
+    ),
+)]
+pub async fn reauthenticate(
+    State(state): State<AppState>,
+    ClientIp(client): ClientIp,
+    Issuing(device): Issuing,
+    user: AuthUser,
+    body: JsonObject,
+) -> ApiResult<Json<TokenPair>> {
+    // A token from before sessions were recorded has no session to renew.
+    let session = user
+        .session
+        .clone()
+        .ok_or(ApiError::BadAccessToken(messages::TOKEN_INVALID))?;
+    let account = users::by_id(&state.db, user.id).await?;
+    let two_step_on = two_step::is_enabled(&state.db, user.id).await?;
+    let mut fields = Fields::new(&body);
+    let password = fields.required_nonempty("password");
+    let code = if two_step_on {
+        fields.required_text("code")
+    } else {
+        fields.optional("code")
+    };
+    let password = fields.finish(password)?;
+    let check = async {
+        let hash = Some(account.password_hash.clone());
+        if !state.passwords.verify(password.to_string(), hash).await? {
+            return Err(FieldErrors::single("password", messages::WRONG_PASSWORD).into());
+        }
+        match (two_step_on, &code) {
+            (true, Some(code)) => Ok(Some(
+                two_step::verify(&state.writer, &state.totp_keys, user.id, code).await?,
+            )),
+            _ => Ok(None),
+        }
+    };
+    // The code is the last barrier here: guesses count for the account from every client
+    // together, as at sign-in's second step.
+    let throttle_key = throttle::key_for(&account.username);
+    let factor = state
+        .login_throttle
+        .guard_everywhere(client, &throttle_key, check)
+        .await?;
+    let pair =
+        sessions::reauthenticated(&state.writer, &state.tokens, user.id, &session, &device).await?;
+    let person = Person::from(&account);
+    if factor == Some(Factor::RecoveryCode) {
+        Line::own(&person, AuditAction::RecoveryCodeUsed)
+            .record(&state.writer, &device)
+            .await?;
+    }
+    Line::own(&person, AuditAction::Reauthenticated)
+        .record(&state.writer, &device)
+        .await?;
+    Ok(Json(pair))
 }

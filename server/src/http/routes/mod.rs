@@ -3,7 +3,8 @@
 //! document, and the router and the document are built from the one list below.
 
 mod account;
-mod auth;
+mod admin;
+pub(crate) mod auth;
 pub mod docs;
 mod export;
 mod health;
@@ -25,11 +26,22 @@ use utoipa_axum::routes;
 /// Every documented operation, each registered with the router and the document at once.
 fn documented() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
-        .routes(routes!(auth::register))
+        .routes(routes!(auth::register, auth::registration_status))
         .routes(routes!(auth::change_password))
         .routes(routes!(account::show, account::delete))
         .routes(routes!(account::sessions, account::end_sessions))
         .routes(routes!(account::end_session))
+        .routes(routes!(account::activity))
+        .routes(routes!(auth::reauthenticate))
+        .routes(routes!(admin::users))
+        .routes(routes!(admin::user, admin::update_user, admin::delete_user))
+        .routes(routes!(admin::set_password))
+        .routes(routes!(admin::reset_two_step))
+        .routes(routes!(admin::end_sessions))
+        .routes(routes!(admin::settings, admin::change_settings))
+        .routes(routes!(admin::invites, admin::create_invite))
+        .routes(routes!(admin::delete_invite))
+        .routes(routes!(admin::audit_log))
         .routes(routes!(two_step::start, two_step::disable))
         .routes(routes!(two_step::confirm))
         .routes(routes!(two_step::recovery_codes))

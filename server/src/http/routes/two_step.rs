@@ -1,11 +1,13 @@
 //! Two-step sign-in's set-up, for the signed-in account.
 
+use crate::accounts::audit::{Line, Person};
+use crate::accounts::sessions::Device;
 use crate::accounts::{two_step, users};
 use crate::error::ApiResult;
-use crate::http::extract::{AuthUser, ClientIp, Fields, JsonObject};
+use crate::http::extract::{AuthUser, ClientIp, Fields, Issuing, JsonObject};
 use crate::http::openapi::{Conflict, JsonBodyErrors, TooManyRequests, Unauthorized, tags};
 use crate::http::state::AppState;
-use app::api::{RecoveryCodes, TotpCode, TotpDisable, TotpSetup, paths};
+use app::api::{AuditAction, RecoveryCodes, TotpCode, TotpDisable, TotpSetup, paths};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -57,12 +59,28 @@ pub async fn start(State(state): State<AppState>, user: AuthUser) -> ApiResult<J
 pub async fn confirm(
     State(state): State<AppState>,
     ClientIp(client): ClientIp,
+    Issuing(from): Issuing,
     user: AuthUser,
     body: JsonObject,
 ) -> ApiResult<Json<RecoveryCodes>> {
     let code = code_of(&body)?;
     let confirmed = two_step::confirm(&state.writer, &state.totp_keys, user.id, &code);
-    Ok(Json(throttled(&state, client, &user, confirmed).await?))
+    let codes = throttled(&state, client, &user, confirmed).await?;
+    record(&state, &user, AuditAction::TotpEnabled, &from).await?;
+    Ok(Json(codes))
+}
+
+/// A line in the account's activity, once the change is made.
+async fn record(
+    state: &AppState,
+    user: &AuthUser,
+    action: AuditAction,
+    from: &Device,
+) -> ApiResult<()> {
+    let account = users::by_id(&state.db, user.id).await?;
+    Line::own(&Person::from(&account), action)
+        .record(&state.writer, from)
+        .await
 }
 
 /// The body's one field, `code`.
@@ -108,12 +126,15 @@ async fn throttled<T>(
 pub async fn recovery_codes(
     State(state): State<AppState>,
     ClientIp(client): ClientIp,
+    Issuing(from): Issuing,
     user: AuthUser,
     body: JsonObject,
 ) -> ApiResult<Json<RecoveryCodes>> {
     let code = code_of(&body)?;
     let replaced = two_step::new_recovery_codes(&state.writer, &state.totp_keys, user.id, &code);
-    Ok(Json(throttled(&state, client, &user, replaced).await?))
+    let codes = throttled(&state, client, &user, replaced).await?;
+    record(&state, &user, AuditAction::RecoveryCodesReplaced, &from).await?;
+    Ok(Json(codes))
 }
 
 /// Turn two-step sign-in off (new)
@@ -138,6 +159,7 @@ pub async fn recovery_codes(
 pub async fn disable(
     State(state): State<AppState>,
     ClientIp(client): ClientIp,
+    Issuing(from): Issuing,
     user: AuthUser,
     body: JsonObject,
 ) -> ApiResult<StatusCode> {
@@ -159,5 +181,6 @@ pub async fn disable(
         .login_throttle
         .guard(client, &username, turned_off)
         .await?;
+    record(&state, &user, AuditAction::TotpDisabled, &from).await?;
     Ok(StatusCode::NO_CONTENT)
 }

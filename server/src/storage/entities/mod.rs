@@ -1,11 +1,14 @@
 //! sea-orm entities for the tables the `migrations` crate creates.
 
+pub mod audit_entry;
+pub mod invite;
 pub mod note;
 pub mod note_creation_key;
 pub mod note_tag;
 pub mod recovery_code;
 pub mod refresh_token;
 pub mod sign_in_challenge;
+pub mod site_setting;
 pub mod totp_secret;
 pub mod trashed_note;
 pub mod user;

@@ -22,6 +22,9 @@ pub struct Model {
     /// refresh that made it (the sessions list shows the latest of a family's).
     pub user_agent: Option<String>,
     pub ip: Option<String>,
+    /// When the session last proved who it is (a sign-in or a reauthentication), Unix
+    /// seconds; a refresh copies it, never renews it. A session's time is its rows' latest.
+    pub authenticated_at: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

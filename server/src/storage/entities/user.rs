@@ -11,9 +11,11 @@ pub struct Model {
     pub date_joined: DateTimeUtc,
     /// Django's flag: an inactive user cannot sign in.
     pub is_active: bool,
-    /// Kept from the original app; this server does not update it (simplejwt's
-    /// `UPDATE_LAST_LOGIN` is off by default).
+    /// The last sign-in (kept from the original app for moved accounts).
     pub last_login: Option<DateTimeUtc>,
+    /// An operator: may use `/api/admin/` (Django's `is_staff`/`is_superuser`). Read from
+    /// here on every operator request, never from a token.
+    pub is_admin: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

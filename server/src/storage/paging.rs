@@ -67,6 +67,23 @@ impl PageRequest {
     }
 }
 
+impl PageRequest {
+    /// The rows to skip to read page `number`.
+    pub fn offset(&self, number: u64) -> u64 {
+        (number - 1) * self.size
+    }
+
+    /// Page `number` of a list of `count`, holding `rows` as the API shows them.
+    pub fn numbered<R, T: From<R>>(&self, count: u64, number: u64, rows: Vec<R>) -> Numbered<T> {
+        Numbered {
+            count,
+            number,
+            pages: last_page(count, self.size),
+            results: rows.into_iter().map(T::from).collect(),
+        }
+    }
+}
+
 pub fn last_page(count: u64, size: u64) -> u64 {
     count.div_ceil(size).max(1)
 }
