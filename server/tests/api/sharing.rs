@@ -116,6 +116,10 @@ async fn a_link_shows_the_note_as_it_is_now_to_anyone_until_it_is_revoked() {
         "one address counts once, page or JSON: {listed}"
     );
 
+    // Another replica of the same database opens it too, and stops the moment it is
+    // revoked on this one: nothing about a link is remembered between requests.
+    let other = TestApp::spawn_with(&[("DATABASE_URL", app.database_url.as_str())]).await;
+    assert_eq!(open(&other, &path).await.0, StatusCode::OK);
     let (status, _) = app
         .call(
             &alice,
@@ -125,6 +129,7 @@ async fn a_link_shows_the_note_as_it_is_now_to_anyone_until_it_is_revoked() {
         )
         .await;
     assert_eq!(status, StatusCode::NO_CONTENT);
+    assert_eq!(open(&other, &path).await.0, StatusCode::NOT_FOUND);
     let (gone, _, gone_html) = open(&app, &path).await;
     let (unknown, _, unknown_html) = open(&app, "/s/AAAAAAAAAAAAAAAAAAAAAA").await;
     assert_eq!(
