@@ -245,7 +245,7 @@ pub struct Share {
 }
 
 /// Whose a note shared with the caller is.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Owner {
     pub id: i64,
@@ -386,7 +386,7 @@ pub struct VerifyRequest {
 }
 
 /// A note as the API returns it. Times are RFC 3339 in UTC; `author` is the owner's id.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "openapi", schema(examples(examples::note)))]
 pub struct Note {
@@ -403,6 +403,23 @@ pub struct Note {
     /// Shown before the other notes. Not in the original, whose client ignores it.
     #[serde(default)]
     pub pinned: bool,
+    /// The caller's own note, shared with someone or by a link that works: said by a
+    /// page of the list and by the note itself (not by the original's plain list).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub shared: bool,
+    /// Someone else's note shared with the caller: whose it is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<Owner>,
+    /// Someone else's note shared with the caller: `read` or `edit`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub permission: Option<String>,
+}
+
+impl Note {
+    /// Whether the caller may change its title and text: their own, or shared to edit.
+    pub fn writable(&self) -> bool {
+        self.permission.as_deref().is_none_or(|p| p == "edit")
+    }
 }
 
 /// `POST /api/notes/` and `PUT /api/notes/<id>/`.

@@ -8,6 +8,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::notes::access::Permission;
 use crate::notes::search::Plan;
 use crate::storage::entities::note::{self, Column, Entity as Note};
+use crate::storage::entities::note_link::{self, Entity as NoteLink};
 use crate::storage::entities::note_pin::{self, Entity as NotePin};
 use crate::storage::entities::note_share::{self, Entity as NoteShare};
 use crate::storage::entities::user::{self, Entity as User};
@@ -42,6 +43,55 @@ async fn shown(db: &impl ConnectionTrait, share: note_share::Model) -> ApiResult
         username,
         permission: share.permission,
         created_at: time(share.created_at),
+    })
+}
+
+/// Which of `ids` (an owner's notes) are shared: with someone, or by a link that still
+/// works. One indexed read for a page of the list.
+pub async fn shared_among(
+    db: &impl ConnectionTrait,
+    ids: &[i64],
+) -> ApiResult<std::collections::HashSet<i64>> {
+    if ids.is_empty() {
+        return Ok(Default::default());
+    }
+    let mut shared: std::collections::HashSet<i64> = NoteShare::find()
+        .select_only()
+        .column(note_share::Column::NoteId)
+        .filter(note_share::Column::NoteId.is_in(ids.iter().copied()))
+        .into_tuple::<i64>()
+        .all(db)
+        .await?
+        .into_iter()
+        .collect();
+    let now = chrono::Utc::now();
+    shared.extend(
+        NoteLink::find()
+            .select_only()
+            .column(note_link::Column::NoteId)
+            .filter(note_link::Column::NoteId.is_in(ids.iter().copied()))
+            .filter(
+                sea_orm::Condition::any()
+                    .add(note_link::Column::ExpiresAt.is_null())
+                    .add(note_link::Column::ExpiresAt.gt(now)),
+            )
+            .into_tuple::<i64>()
+            .all(db)
+            .await?,
+    );
+    Ok(shared)
+}
+
+/// Whose note `note` is, as a person it is shared with sees it.
+pub async fn owner(db: &impl ConnectionTrait, author: i64) -> ApiResult<Owner> {
+    let username = User::find_by_id(author)
+        .one(db)
+        .await?
+        .map(|u| u.username)
+        .unwrap_or_default();
+    Ok(Owner {
+        id: author,
+        username,
     })
 }
 

@@ -3,7 +3,7 @@
 
 use crate::accounts::users;
 use crate::error::{ApiError, ApiResult};
-use crate::notes::access::{self, Access};
+use crate::notes::access::{self, Access, Permission};
 use crate::notes::creation_keys;
 use crate::notes::group_commit::GroupCommit;
 use crate::notes::inline_reads::InlineReads;
@@ -75,6 +75,7 @@ fn to_api(n: note::Shown) -> app::api::Note {
         updated_at: n.updated_at.to_rfc3339_opts(SecondsFormat::Micros, true),
         author: n.author_id,
         pinned: n.pinned,
+        ..Default::default()
     }
 }
 
@@ -207,12 +208,18 @@ pub async fn page(
             .all(&txn)
             .await?
     };
+    let ids: Vec<i64> = results.iter().map(|n| n.id).collect();
+    let shared = sharing::shared_among(&txn, &ids).await?;
     txn.commit().await?;
+    let mut results: Vec<app::api::Note> = results.into_iter().map(to_api).collect();
+    for note in &mut results {
+        note.shared = shared.contains(&note.id);
+    }
     Ok(Page {
         count,
         number,
         pages: last_page(count, request.size),
-        results: results.into_iter().map(to_api).collect(),
+        results,
     })
 }
 
@@ -272,8 +279,19 @@ async fn seen_by(
     note: note::Model,
 ) -> ApiResult<Versioned> {
     let mut shown = versioned(note);
-    if access != Access::Owner {
-        shown.note.pinned = sharing::pinned(db, user, shown.note.id).await?;
+    let id = shown.note.id;
+    match access {
+        Access::Owner => shown.note.shared = sharing::shared_among(db, &[id]).await?.contains(&id),
+        Access::Edit | Access::Read => {
+            shown.note.pinned = sharing::pinned(db, user, id).await?;
+            shown.note.owner = Some(sharing::owner(db, shown.note.author).await?);
+            let permission = if access == Access::Edit {
+                Permission::Edit
+            } else {
+                Permission::Read
+            };
+            shown.note.permission = Some(permission.as_str().to_owned());
+        }
     }
     Ok(shown)
 }

@@ -362,6 +362,25 @@ async fn a_note_shared_to_read_is_read_and_never_written_deleted_or_shared_onwar
         (status, seen["title"].as_str()),
         (StatusCode::OK, Some("Recipe"))
     );
+    // Whose it is and what bob may do, said to him; to its owner, that it is shared,
+    // and in her list's pages (the original's plain list stays as it was).
+    assert_eq!(
+        (&seen["owner"], &seen["permission"], &seen["shared"]),
+        (
+            &json!({"id": alice.id, "username": "alice"}),
+            &json!("read"),
+            &Value::Null
+        )
+    );
+    let (_, hers) = app.call(&alice, Method::GET, &note, None).await;
+    assert_eq!(
+        (&hers["shared"], &hers["owner"]),
+        (&json!(true), &Value::Null)
+    );
+    let (_, page) = app.page(&alice, &[("page_size", "5")]).await;
+    assert_eq!(page["results"][0]["shared"], true);
+    let plain = app.notes(&alice.tokens.access).await;
+    assert!(plain[0].get("shared").is_none(), "{plain:?}");
     let read_only = (
         StatusCode::FORBIDDEN,
         json!({"detail": messages::SHARED_READ_ONLY}),
