@@ -251,3 +251,17 @@ impl ClientError {
         }
     }
 }
+
+/// A request through [`Backend::call`], its answer read as `T` (`()` for an empty one):
+/// for the parts of the app loaded when first used, whose types are decoded there.
+pub async fn request<T: serde::de::DeserializeOwned>(
+    client: Client,
+    method: &'static str,
+    path: String,
+    body: Option<String>,
+) -> Result<T, ClientError> {
+    let text = client.call(method, path, body).await?;
+    crate::json::from_str(if text.is_empty() { "null" } else { &text }).ok_or_else(|| {
+        ClientError::Detail("The server sent an answer this app cannot read.".into())
+    })
+}
