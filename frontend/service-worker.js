@@ -20,8 +20,9 @@ const BUILD = '__BUILD__';
 const FILES = __FILES__;
 const CACHE = `notes-${BUILD}`;
 const SHELL = '/index.html';
-// Paths the server answers itself, never the app's pages.
-const SERVER_PATHS = /^\/(api\/|healthz$|readyz$|sw\.js$)/;
+// Paths the server answers itself, never the app's pages: a note's public page (`/s/…`)
+// included, which must always be the server's, never the app's shell.
+const SERVER_PATHS = /^\/(api\/|s\/|healthz$|readyz$|sw\.js$)/;
 
 self.addEventListener('install', (event) => {
   event.waitUntil(

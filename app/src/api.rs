@@ -59,6 +59,41 @@ pub mod paths {
     pub const ADMIN_INVITE: &str = "/api/admin/invites/{id}/";
     pub const ADMIN_AUDIT: &str = "/api/admin/audit/";
 
+    /// Not in the original: a note's links anyone can open (`POST`, `GET`).
+    pub const NOTE_LINKS: &str = "/api/notes/{id}/links/";
+    /// Not in the original: one link, revoked with `DELETE`.
+    pub const NOTE_LINK: &str = "/api/notes/{id}/links/{link_id}/";
+    /// Not in the original: the people a note is shared with (`POST`, `GET`).
+    pub const NOTE_SHARES: &str = "/api/notes/{id}/shares/";
+    /// Not in the original: one share, changed with `PATCH` or ended with `DELETE`.
+    pub const NOTE_SHARE: &str = "/api/notes/{id}/shares/{share_id}/";
+    /// Not in the original: the notes others shared with the caller.
+    pub const SHARED_NOTES: &str = "/api/notes/shared/";
+    /// Not in the original: leaving a note shared with the caller (`DELETE`).
+    pub const SHARED_NOTE: &str = "/api/notes/shared/{id}/";
+    /// Not in the original: a note through one of its links, for anyone (`GET`).
+    pub const PUBLIC_NOTE: &str = "/api/shared/{token}/";
+
+    pub fn note_links(id: i64) -> String {
+        format!("/api/notes/{id}/links/")
+    }
+
+    pub fn note_link(id: i64, link: i64) -> String {
+        format!("/api/notes/{id}/links/{link}/")
+    }
+
+    pub fn note_shares(id: i64) -> String {
+        format!("/api/notes/{id}/shares/")
+    }
+
+    pub fn note_share(id: i64, share: i64) -> String {
+        format!("/api/notes/{id}/shares/{share}/")
+    }
+
+    pub fn shared_note(id: i64) -> String {
+        format!("/api/notes/shared/{id}/")
+    }
+
     pub fn admin_user(id: i64) -> String {
         format!("/api/admin/users/{id}/")
     }
@@ -143,6 +178,114 @@ pub struct NewAccount {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "openapi", schema(nullable = false))]
     pub invite: Option<String>,
+}
+
+/// `POST /api/notes/{id}/links/`: until when the link works; none, until revoked.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(examples(json!({"expires_at": "2026-12-13T08:00:00Z"}))))]
+pub struct LinkRequest {
+    /// RFC 3339, in the future.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(format = DateTime, nullable = false))]
+    pub expires_at: Option<String>,
+}
+
+/// A link that opens a note for anyone who has it, read only: `url` is `/s/{token}` on
+/// this server.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(examples(examples::note_link)))]
+pub struct NoteLink {
+    pub id: i64,
+    #[cfg_attr(feature = "openapi", schema(format = "uri"))]
+    pub url: String,
+    #[cfg_attr(feature = "openapi", schema(format = DateTime))]
+    pub created_at: String,
+    /// `null`: until revoked.
+    #[cfg_attr(feature = "openapi", schema(format = DateTime))]
+    pub expires_at: Option<String>,
+    /// How often it was opened, roughly: one address counts once in a while.
+    pub views: u64,
+}
+
+/// `POST /api/notes/{id}/shares/`: whom, and whether they may edit.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(examples(json!({"username": "bob", "permission": "edit"}))))]
+pub struct ShareRequest {
+    pub username: String,
+    /// `read` or `edit`.
+    pub permission: String,
+}
+
+/// `PATCH /api/notes/{id}/shares/{share_id}/`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(examples(json!({"permission": "read"}))))]
+pub struct SharePatch {
+    /// `read` or `edit`.
+    pub permission: String,
+}
+
+/// A person a note is shared with.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(
+    feature = "openapi",
+    schema(examples(json!({"id": 4, "username": "bob", "permission": "edit", "created_at": "2026-12-07T09:12:03.000000Z"})))
+)]
+pub struct Share {
+    pub id: i64,
+    pub username: String,
+    /// `read` or `edit`.
+    pub permission: String,
+    #[cfg_attr(feature = "openapi", schema(format = DateTime))]
+    pub created_at: String,
+}
+
+/// Whose a note shared with the caller is.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Owner {
+    pub id: i64,
+    pub username: String,
+}
+
+/// A note another person shared with the caller: [`Note`]'s fields (`pinned` is the
+/// caller's own pin), its owner, and whether the caller may edit it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(examples(examples::shared_note)))]
+pub struct SharedNote {
+    pub id: i64,
+    pub title: String,
+    pub content: String,
+    #[cfg_attr(feature = "openapi", schema(format = DateTime))]
+    pub created_at: String,
+    #[cfg_attr(feature = "openapi", schema(format = DateTime))]
+    pub updated_at: String,
+    pub author: i64,
+    pub pinned: bool,
+    pub owner: Owner,
+    /// `read` or `edit`.
+    pub permission: String,
+}
+
+/// A note as a link shows it to anyone: what it says and when it last changed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(
+    feature = "openapi",
+    schema(examples(json!({"title": "Groceries", "content": "Eggs, flour, milk.", "created_at": "2026-11-24T19:30:22.123456Z", "updated_at": "2026-11-24T19:42:05.002113Z"})))
+)]
+pub struct PublicNote {
+    pub title: String,
+    pub content: String,
+    #[cfg_attr(feature = "openapi", schema(format = DateTime))]
+    pub created_at: String,
+    #[cfg_attr(feature = "openapi", schema(format = DateTime))]
+    pub updated_at: String,
 }
 
 /// Who may register: anyone (`open`, the default), people with an invitation
@@ -243,7 +386,7 @@ pub struct VerifyRequest {
 }
 
 /// A note as the API returns it. Times are RFC 3339 in UTC; `author` is the owner's id.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "openapi", schema(examples(examples::note)))]
 pub struct Note {
@@ -260,6 +403,23 @@ pub struct Note {
     /// Shown before the other notes. Not in the original, whose client ignores it.
     #[serde(default)]
     pub pinned: bool,
+    /// The caller's own note, shared with someone or by a link that works: said by a
+    /// page of the list and by the note itself (not by the original's plain list).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub shared: bool,
+    /// Someone else's note shared with the caller: whose it is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<Owner>,
+    /// Someone else's note shared with the caller: `read` or `edit`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub permission: Option<String>,
+}
+
+impl Note {
+    /// Whether the caller may change its title and text: their own, or shared to edit.
+    pub fn writable(&self) -> bool {
+        self.permission.as_deref().is_none_or(|p| p == "edit")
+    }
 }
 
 /// `POST /api/notes/` and `PUT /api/notes/<id>/`.
@@ -410,7 +570,7 @@ pub struct Page<T> {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(
     feature = "openapi",
-    schema(examples(json!({"id": 42, "username": "alice", "date_joined": "2026-11-24T19:30:22.123456Z", "totp_enabled": false})))
+    schema(examples(json!({"id": 42, "username": "alice", "date_joined": "2026-11-24T19:30:22.123456Z", "totp_enabled": false, "is_admin": false, "notes_shared": 2})))
 )]
 pub struct Account {
     pub id: i64,
@@ -423,6 +583,10 @@ pub struct Account {
     /// An operator, who may use `/api/admin/`.
     #[serde(default)]
     pub is_admin: bool,
+    /// How many of the person's notes are shared with others: deleting the account
+    /// takes them from those people too.
+    #[serde(default)]
+    pub notes_shared: u64,
 }
 
 /// `POST /api/user/reauthenticate/`: the password, and a code when two-step sign-in is on.
@@ -812,6 +976,30 @@ pub mod examples {
         })
     }
 
+    pub fn note_link() -> Value {
+        json!({
+            "id": 12,
+            "url": "https://notes.example.com/s/k3Jq0vX9mB2wRz7tYc5nLp",
+            "created_at": "2026-12-07T09:10:00.000000Z",
+            "expires_at": "2026-12-14T09:10:00.000000Z",
+            "views": 3
+        })
+    }
+
+    pub fn shared_note() -> Value {
+        json!({
+            "id": 7,
+            "title": "Groceries",
+            "content": "Eggs, flour, milk.",
+            "created_at": "2026-11-24T19:30:22.123456Z",
+            "updated_at": "2026-11-24T19:42:05.002113Z",
+            "author": 42,
+            "pinned": false,
+            "owner": {"id": 42, "username": "alice"},
+            "permission": "edit"
+        })
+    }
+
     pub fn note() -> Value {
         json!({
             "id": 7,
@@ -849,10 +1037,11 @@ mod tests {
             date_joined: "2026-11-24T19:30:22.123456Z".into(),
             totp_enabled: false,
             is_admin: false,
+            notes_shared: 0,
         };
         assert_eq!(
             serde_json::to_value(&account).unwrap(),
-            json!({"id": 1, "username": "alice", "date_joined": "2026-11-24T19:30:22.123456Z", "totp_enabled": false, "is_admin": false})
+            json!({"id": 1, "username": "alice", "date_joined": "2026-11-24T19:30:22.123456Z", "totp_enabled": false, "is_admin": false, "notes_shared": 0})
         );
         let deletion: AccountDeletion = serde_json::from_str(r#"{"password":"p"}"#).unwrap();
         assert_eq!(deletion.password, "p");

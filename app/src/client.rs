@@ -139,6 +139,11 @@ pub trait Backend: Send + Sync {
     fn draft(&self, slot: &str) -> Option<NoteInput>;
     /// Keeps `draft` in `slot` for the signed-in person, or forgets it (`None`).
     fn keep_draft(&self, slot: &str, draft: Option<&NoteInput>);
+    /// Edits of notes shared with the person that the server refused once it could be
+    /// reached (the share ended, or is read only now): set aside on this device, by
+    /// their draft slot, for the person to copy or discard: one of them, if any. Reading
+    /// it in a reactive closure tracks it.
+    fn set_aside(&self) -> Option<(String, NoteInput)>;
     /// A note's text as the HTML of the elements it shows as (`markup::html`, written in
     /// the Markdown worker), task boxes clickable if `interactive`; `None` if the worker
     /// cannot be had.
@@ -222,6 +227,9 @@ pub enum ClientError {
     Fields(FieldErrors),
     /// Any other refusal, with the server's `detail`.
     Detail(String),
+    /// `403` with the server's `detail`: not this person's to do (a note shared read
+    /// only, say).
+    Forbidden(String),
     /// `404`: what was asked for is not there (any more).
     NotFound,
     /// `412`: someone saved the note since the version the request named.
@@ -240,7 +248,7 @@ impl ClientError {
     pub fn message(&self) -> String {
         match self {
             Self::Fields(fields) => fields.first().unwrap_or_default().to_owned(),
-            Self::Detail(detail) => detail.clone(),
+            Self::Detail(detail) | Self::Forbidden(detail) => detail.clone(),
             Self::NotFound => "It is not there any more.".into(),
             Self::Changed => "It was changed elsewhere in the meantime.".into(),
             Self::SignedOut => "Your session has ended. Please sign in again.".into(),
@@ -250,4 +258,18 @@ impl ClientError {
             }
         }
     }
+}
+
+/// A request through [`Backend::call`], its answer read as `T` (`()` for an empty one):
+/// for the parts of the app loaded when first used, whose types are decoded there.
+pub async fn request<T: serde::de::DeserializeOwned>(
+    client: Client,
+    method: &'static str,
+    path: String,
+    body: Option<String>,
+) -> Result<T, ClientError> {
+    let text = client.call(method, path, body).await?;
+    crate::json::from_str(if text.is_empty() { "null" } else { &text }).ok_or_else(|| {
+        ClientError::Detail("The server sent an answer this app cannot read.".into())
+    })
 }

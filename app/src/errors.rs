@@ -92,6 +92,17 @@ pub mod messages {
     pub const OWN_ACCOUNT_DELETION: &str =
         "Delete your own account from your account page, not from the operator's area.";
 
+    /// `403`: a write to a note shared with the caller to read only.
+    pub const SHARED_READ_ONLY: &str = "This note is shared with you to read only.";
+    /// `403`: deleting or sharing a note shared with the caller, which only its owner may.
+    pub const OWNER_ONLY: &str = "Only the note's owner can do that.";
+    /// Sharing with oneself, or with nobody by that name.
+    pub const SHARE_WITH_SOMEONE: &str = "There is no other person with that username.";
+    pub const ALREADY_SHARED: &str = "This note is shared with them already.";
+    /// A link's expiry in the past.
+    pub const EXPIRY_IN_THE_PAST: &str = "The time must be in the future.";
+    pub const NOT_A_TIME: &str = "Datetime has wrong format. Use one of these formats instead: YYYY-MM-DDThh:mm[:ss[.uuuuuu]][+HH:MM|-HH:MM|Z].";
+
     /// DRF's `IntegerField` bounds.
     pub fn at_least(min: i64) -> String {
         format!("Ensure this value is greater than or equal to {min}.")

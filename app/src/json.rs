@@ -44,6 +44,7 @@ mod tests {
             updated_at: "2026-11-25T12:00:00.000000Z".into(),
             author: 3,
             pinned: true,
+            ..Default::default()
         };
         let text = to_string(&note).unwrap();
         assert_eq!(from_str::<Note>(&text), Some(note));

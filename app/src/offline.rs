@@ -304,6 +304,7 @@ impl Queue {
                     updated_at: at.clone(),
                     author,
                     pinned: note.pinned.unwrap_or(false),
+                    ..Default::default()
                 }),
                 Change::Edit { id, patch, at, .. } => {
                     if let Some(note) = notes.iter_mut().find(|n| n.id == *id) {
@@ -435,6 +436,7 @@ mod tests {
             updated_at: format!("2026-12-01T00:00:{:02}.000000Z", id.rem_euclid(60)),
             author: 1,
             pinned: false,
+            ..Default::default()
         }
     }
 

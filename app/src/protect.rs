@@ -42,8 +42,12 @@ pub fn allows(
 }
 
 /// Whether `pathname` is `path`, a trailing slash aside.
+/// Whether `pathname` is the route at `path`; a `path` ending in `/` is a prefix, the
+/// route's parameter after it (`/notes/` for `/notes/7`).
 fn is_at(pathname: &str, path: &str) -> bool {
-    pathname == path || pathname.strip_suffix('/') == Some(path)
+    pathname == path
+        || pathname.strip_suffix('/') == Some(path)
+        || (path.len() > 1 && path.ends_with('/') && pathname.starts_with(path))
 }
 
 /// Where a refused person goes: to sign in and back here, or on from a guest page to

@@ -13,9 +13,20 @@ pub mod paths {
     pub const TRASH: &str = "/trash";
     /// The operator's area: its own code, loaded when first opened.
     pub const ADMIN: &str = "/admin";
+    /// The notes others shared with the person.
+    pub const SHARED: &str = "/shared";
+    /// One note's page is this and its id (`/notes/{id}`).
+    pub const NOTE: &str = "/notes/";
 
-    /// Every client route, as the tree declares them.
-    pub const ALL: [&str; 7] = [NOTES, ACCOUNT, LOGIN, REGISTER, LOGOUT, TRASH, ADMIN];
+    /// Every client route, as the tree declares them (a note's page by its prefix).
+    pub const ALL: [&str; 9] = [
+        NOTES, ACCOUNT, LOGIN, REGISTER, LOGOUT, TRASH, ADMIN, SHARED, NOTE,
+    ];
+
+    /// Note `id`'s page.
+    pub fn note(id: i64) -> String {
+        format!("{NOTE}{id}")
+    }
 }
 
 /// Who may see a route.

@@ -6,15 +6,15 @@ use crate::client::{Client, Theme};
 use crate::guard::Session;
 use crate::pages::{
     AdminPage, LoginPage, LogoutPage, Me, NotFoundPage, NotesPage, RegisterPage, account_page,
-    trash_page,
+    note_page, shared_page, trash_page,
 };
 use crate::protect::{self, Renewing};
 use crate::routes::{Access, paths};
 use crate::task::spawn;
 use crate::unsaved::{self, LeaveDialog};
 use leptos::prelude::*;
-use leptos_router::StaticSegment;
 use leptos_router::components::{FlatRoutes, ProtectedRoute, Route, Router};
+use leptos_router::{ParamSegment, StaticSegment};
 
 #[component]
 pub fn App() -> impl IntoView {
@@ -41,6 +41,16 @@ fn Shell() -> impl IntoView {
                     page=account_page
                 />
                 <Guarded path=paths::TRASH access=Access::Protected page=trash_page />
+                <Guarded path=paths::SHARED access=Access::Protected page=shared_page />
+                // Guarded as the others, with the same page, condition and redirect types:
+                // only the path's differs, so little of the router is compiled twice.
+                <ProtectedRoute
+                    path=(StaticSegment("notes"), ParamSegment("id"))
+                    view={note_page as Page}
+                    condition=protect::allows(Access::Protected, paths::NOTE)
+                    redirect_path=protect::redirect(Access::Protected)
+                    fallback=Renewing
+                />
                 <Guarded path=paths::ADMIN access=Access::Protected page=|| AdminPage().into_any() />
                 <Guarded path=paths::LOGIN access=Access::GuestsOnly page=|| LoginPage().into_any() />
                 <Guarded
@@ -177,6 +187,7 @@ fn Header() -> impl IntoView {
                 {move || match signed_in.get() {
                     true => view! {
                         {move || operator().then(|| view! { <a href=paths::ADMIN>"Admin"</a> })}
+                        <a href=paths::SHARED>"Shared with me"</a>
                         <a href=paths::TRASH>"Trash"</a>
                         <a href=paths::ACCOUNT class="who" title="Your account">{name}</a>
                         <a href=paths::LOGOUT>"Sign out"</a>

@@ -317,6 +317,11 @@ impl Backend for Browser {
         crate::drafts::keep(slot, draft);
     }
 
+    fn set_aside(&self) -> Option<(String, NoteInput)> {
+        crate::sync::synced();
+        crate::drafts::set_aside()
+    }
+
     fn render_markdown(
         &self,
         text: String,
@@ -560,7 +565,10 @@ fn success(answer: Answer) -> Result<String, ClientError> {
         if detail.code.as_deref() == Some(REAUTHENTICATION_REQUIRED) {
             return Err(ClientError::Reauthenticate);
         }
-        return Err(ClientError::Detail(detail.detail));
+        return Err(match answer.status {
+            403 => ClientError::Forbidden(detail.detail),
+            _ => ClientError::Detail(detail.detail),
+        });
     }
     Err(match json::from_str::<FieldErrors>(&answer.body) {
         Some(fields) => ClientError::Fields(fields),

@@ -50,3 +50,22 @@ pub fn forget_all() {
         let _ = storage.remove_item(&key);
     }
 }
+
+/// The slot of an edit of shared note `id` that the server refused (see `sync`).
+pub fn aside_slot(id: i64) -> String {
+    format!("{ASIDE}{id}")
+}
+
+const ASIDE: &str = "aside-";
+
+/// One of the person's edits set aside, and its slot.
+pub fn set_aside() -> Option<(String, NoteInput)> {
+    let prefix = prefix()?;
+    let storage = LocalStorage::raw();
+    let count = storage.length().unwrap_or(0);
+    (0..count)
+        .filter_map(|i| storage.key(i).ok().flatten())
+        .filter_map(|key| key.strip_prefix(&prefix).map(str::to_owned))
+        .filter(|slot| slot.starts_with(ASIDE))
+        .find_map(|slot| get(&slot).map(|draft| (slot, draft)))
+}

@@ -94,7 +94,10 @@ pub async fn list(search: String, tag: String, page: u64) -> Result<Page<Note>, 
     }
     match authed(Call::new("GET", path)).await {
         Err(ClientError::Network) => {
-            let notes = on_device(user()?).await.ok_or(ClientError::Network)?;
+            let mut notes = on_device(user()?).await.ok_or(ClientError::Network)?;
+            // A note shared with the person, kept since it was opened or saved here, is
+            // not one of theirs: the list online would not show it either.
+            notes.retain(|n| n.owner.is_none());
             listing(notes, &search, &tag, page, PAGE_SIZE).ok_or(ClientError::NotFound)
         }
         answer => {

@@ -211,6 +211,9 @@ async fn send(user: i64, waiting: &Waiting) -> Sent {
                         version = current.etag;
                     }
                     Ok(_) => return Sent::Conflict,
+                    Err(ClientError::NotFound) if base.author != user => {
+                        return set_aside(user, seq, base, patch);
+                    }
                     Err(ClientError::NotFound) => {
                         return recreate(user, seq, base, patch, key).await;
                     }
@@ -223,6 +226,11 @@ async fn send(user: i64, waiting: &Waiting) -> Sent {
                 Err(ClientError::Changed) => Sent::Conflict,
                 // A pin of a note deleted elsewhere is moot; words are kept.
                 Err(ClientError::NotFound) if !waiting.change.needs_version() => done(None),
+                // Someone else's note, no longer shared with the person, or read only
+                // now: their words are set aside, never made a note of their own.
+                Err(ClientError::NotFound | ClientError::Forbidden(_)) if base.author != user => {
+                    set_aside(user, seq, base, patch)
+                }
                 Err(ClientError::NotFound) => recreate(user, seq, base, patch, key).await,
                 Err(_) => Sent::Stop,
             }
@@ -235,6 +243,20 @@ async fn send(user: i64, waiting: &Waiting) -> Sent {
             Err(_) => Sent::Stop,
         },
     }
+}
+
+/// An edit of a note shared with the person that the server refuses: kept on the device
+/// for the person to copy (`drafts::set_aside`), and the queue goes on.
+fn set_aside(user: i64, seq: u64, base: &Note, patch: &app::api::NotePatch) -> Sent {
+    crate::drafts::keep(
+        &crate::drafts::aside_slot(base.id),
+        Some(&rewritten(base, patch)),
+    );
+    if device::change_queue(user, |q| q.remove(seq)).is_err() {
+        return Sent::Stop;
+    }
+    device::drop_note(user, base.id);
+    Sent::Done
 }
 
 /// The note an edit was made on was deleted elsewhere meanwhile: the person's words

@@ -17,6 +17,7 @@ pub mod m20261203_000014_tags_and_pins;
 mod m20261204_000015_trash;
 mod m20261205_000016_creation_keys;
 mod m20261206_000017_operators;
+mod m20261207_000018_sharing;
 pub mod search;
 
 pub struct Migrator;
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000015_trash::Migration),
             Box::new(m20261205_000016_creation_keys::Migration),
             Box::new(m20261206_000017_operators::Migration),
+            Box::new(m20261207_000018_sharing::Migration),
         ]
     }
 }

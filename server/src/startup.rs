@@ -93,6 +93,10 @@ async fn create_first_operator(
     }
 }
 
+/// Opens of notes' links a minute from one address: a class behind one address opening a
+/// shared note together gets through; a script reloading it does not.
+const LINK_OPENS_PER_MINUTE: std::num::NonZeroU32 = std::num::NonZeroU32::new(60).unwrap();
+
 /// Everything the pruner deletes: what accounts leave behind, and the trash past its
 /// retention.
 pub fn prunable(state: &AppState) -> Vec<Arc<dyn pruning::Prune>> {
@@ -100,6 +104,10 @@ pub fn prunable(state: &AppState) -> Vec<Arc<dyn pruning::Prune>> {
     kinds.push(Arc::new(crate::notes::trash::ExpiredTrash {
         retention: state.trash_retention,
     }));
+    use crate::notes::sharing::{Leftover, Orphaned};
+    for leftover in [Leftover::Links, Leftover::Shares, Leftover::Pins] {
+        kinds.push(Arc::new(Orphaned(leftover)));
+    }
     kinds
 }
 
@@ -161,6 +169,8 @@ impl Application {
             trash_retention: config.trash_retention,
             audit_retention: config.audit_retention,
             exports: Arc::new(tokio::sync::Semaphore::new(crate::notes::export::AT_ONCE)),
+            link_opens: crate::http::per_client::PerClient::new(LINK_OPENS_PER_MINUTE),
+            link_views: crate::notes::links::Views::default(),
         });
         pruning::spawn(state.writer.clone(), prunable(&state));
         let metrics_addr = match config.metrics {

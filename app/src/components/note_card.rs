@@ -1,13 +1,17 @@
-//! One note in the list: read it (Markdown, whose task boxes can be ticked), pin it, edit
-//! it in place, or delete it after an in-page confirmation. Editing starts from the note as the server has it now and saves over
-//! exactly that version; if someone saved it elsewhere meanwhile, the person sees their
-//! version and chooses between keeping their own text and taking theirs.
+//! One note, in the list or on its own page: read it (Markdown, whose task boxes can be
+//! ticked; in the list, a long one's first lines and "Show all"), pin it, edit it in
+//! place, or delete it after an in-page confirmation. Editing starts from the note as the
+//! server has it now and saves over exactly that version; if someone saved it elsewhere
+//! meanwhile (another tab, or a person it is shared with), the person sees their version
+//! and chooses between keeping their own text and taking theirs. A note shared with the
+//! person says whose it is; read only, it has no Edit, and only its owner deletes it.
 
 use super::{ConfirmForm, FormMessage, FormState, NoteForm};
 use crate::api::{Note, NoteInput, NotePatch};
 use crate::client::{ClientError, Versioned, use_client};
 use crate::markdown::Markdown;
 use crate::offline::opened_on_device;
+use crate::routes::paths;
 use crate::task::spawn;
 use crate::unsaved::warn_before_losing;
 use leptos::html::{Button, Input};
@@ -29,8 +33,15 @@ pub fn NoteCard(
     focus: bool,
     on_saved: Callback<Note>,
     on_deleted: Callback<i64>,
+    /// On the note's own page: shown whole, and its title is not a link to itself.
+    #[prop(optional)]
+    whole: bool,
 ) -> impl IntoView {
     let id = note.id;
+    let (writable, own) = (note.writable(), note.owner.is_none());
+    // "Show all" for a long note in the list: its first lines until asked.
+    let long = !whole && is_long(&note.content);
+    let expanded = RwSignal::new(false);
     let client = use_client();
     let draft_slot = StoredValue::new(format!("note-{id}"));
     let mode = RwSignal::new(Mode::Reading);
@@ -279,12 +290,29 @@ pub fn NoteCard(
     let updated = (note.updated_at != note.created_at).then(|| local_time(&note.updated_at));
     let reading = move || {
         let note = note.clone();
+        let title = match whole {
+            true => note.title.into_any(),
+            false => view! { <a href=paths::note(id)>{note.title}</a> }.into_any(),
+        };
+        let whose = note.owner.map(|owner| {
+            let can = if writable { "can edit" } else { "read only" };
+            view! { <p class="note-meta">"Shared by " <strong>{owner.username}</strong> " · " {can}</p> }
+        });
         view! {
             <h3 id=heading_id.clone()>
                 {pinned.then(|| view! { <span class="pin-mark" title="Pinned">"Pinned · "</span> })}
-                {note.title}
+                {title}
+                {note.shared.then(|| view! { " " <span class="badge">"Shared"</span> })}
             </h3>
-            <Markdown text=note.content on_toggle=tick />
+            {whose}
+            <div class="note-body" class:clamped=move || long && !expanded.get()>
+                <Markdown text=note.content on_toggle=tick />
+            </div>
+            {long.then(|| view! {
+                <button type="button" class="link show-all" aria-expanded=move || expanded.get().to_string() on:click=move |_| expanded.update(|e| *e = !*e)>
+                    {move || if expanded.get() { "Show less" } else { "Show all" }}
+                </button>
+            })}
             <p class="note-meta">
                 "Written " <time datetime=note.created_at>{created.clone()}</time>
                 {updated.clone().map(|u| view! { ", edited " <time datetime=note.updated_at>{u}</time> })}
@@ -334,7 +362,7 @@ pub fn NoteCard(
                         <p class="draft-note">"Unsaved changes to this note are kept on this device."</p>
                     })}
                     <div class="actions">
-                        <button type="button" node_ref=focus_target on:click=open disabled=move || mode.get() == Mode::Opening>
+                        <button type="button" node_ref=focus_target on:click=open hidden=!writable disabled=move || mode.get() == Mode::Opening>
                             {move || match (mode.get() == Mode::Opening, has_draft) {
                                 (true, _) => "Opening…",
                                 (false, true) => "Resume editing",
@@ -344,7 +372,7 @@ pub fn NoteCard(
                         <button type="button" aria-pressed=pinned.to_string() on:click=toggle_pin>
                             {if pinned { "Unpin" } else { "Pin" }}
                         </button>
-                        <button type="button" class="danger" on:click=move |_| switch(Mode::ConfirmingDelete)>
+                        <button type="button" class="danger" hidden=!own on:click=move |_| switch(Mode::ConfirmingDelete)>
                             "Delete"
                         </button>
                     </div>
@@ -367,4 +395,9 @@ pub fn NoteCard(
             }}
         </li>
     }
+}
+
+/// More than fits in a card's first lines: the list shows those and "Show all".
+fn is_long(content: &str) -> bool {
+    content.len() > 900 || content.lines().count() > 14
 }

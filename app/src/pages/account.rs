@@ -305,6 +305,14 @@ fn EndSessions() -> impl IntoView {
 fn DeleteAccount() -> impl IntoView {
     let client = use_client();
     let navigate = use_navigate();
+    // How many of the person's notes others would lose with it: counted now, not when
+    // the header first read the account.
+    let shared = RwSignal::new(0u64);
+    spawn(async move {
+        if let Ok(account) = client.account().await {
+            shared.try_set(account.notes_shared);
+        }
+    });
     let form = FormState::new();
     let password = RwSignal::new(String::new());
     let submit = move |ev: leptos::ev::SubmitEvent| {
@@ -333,6 +341,17 @@ fn DeleteAccount() -> impl IntoView {
         <section class="panel danger-zone" aria-labelledby="delete-heading">
             <h2 id="delete-heading">"Delete your account"</h2>
             <p>"Your account and every note in it are deleted for good. This cannot be undone."</p>
+            {move || {
+                let shared = shared.get();
+                (shared > 0).then(|| view! {
+                    <p class="warning">
+                        {match shared {
+                            1 => "1 of your notes is shared: the people you shared it with will lose it too.".to_owned(),
+                            n => format!("{n} of your notes are shared: the people you shared them with will lose them too."),
+                        }}
+                    </p>
+                })
+            }}
             <form on:submit=submit novalidate aria-busy=move || form.busy.get().to_string()>
                 <TextField
                     form

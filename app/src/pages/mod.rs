@@ -5,8 +5,11 @@ mod admin;
 mod credentials;
 mod logout;
 mod not_found;
+mod note;
 mod notes;
 mod security;
+mod share;
+mod shared;
 mod trash;
 
 pub use account::{Me, account_page};
@@ -14,7 +17,9 @@ pub use admin::AdminPage;
 pub use credentials::{LoginPage, RegisterPage};
 pub use logout::LogoutPage;
 pub use not_found::NotFoundPage;
+pub use note::note_page;
 pub use notes::NotesPage;
+pub use shared::shared_page;
 pub use trash::trash_page;
 
 fn set_title(title: &str) {

@@ -499,6 +499,7 @@ pub fn NotesPage() -> impl IntoView {
                     }
                     Listing::Loaded { .. } => ().into_any(),
                 }}
+                <SetAside />
                 <ul class="notes">
                     <For
                         each=notes
@@ -523,5 +524,35 @@ pub fn NotesPage() -> impl IntoView {
                 })}
             </section>
         </div>
+    }
+}
+
+/// Edits of notes shared with the person that the server refused once it could be
+/// reached (the share ended, or became read only): their words, to copy or discard, one
+/// at a time (an `Option`, whose view the page has already, rather than a list's).
+#[component]
+fn SetAside() -> impl IntoView {
+    let client = use_client();
+    let discarded = RwSignal::new(0u32);
+    move || {
+        discarded.track();
+        client.set_aside().map(|(slot, draft)| {
+            let discard = move |_| {
+                client.keep_draft(&slot, None);
+                discarded.update(|n| *n += 1);
+            };
+            view! {
+                <div class="conflict" role="alert">
+                    <p>
+                        <strong>"Your edit of “" {draft.title} "” was not saved"</strong>
+                        ": the note is no longer shared with you to edit. Copy your text before you discard it:"
+                    </p>
+                    <textarea readonly rows="6" aria-label="Your text">{draft.content}</textarea>
+                    <div class="actions">
+                        <button type="button" on:click=discard>"Discard"</button>
+                    </div>
+                </div>
+            }
+        })
     }
 }

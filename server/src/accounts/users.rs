@@ -229,7 +229,24 @@ pub async fn account(db: &DatabaseConnection, user_id: i64) -> ApiResult<app::ap
             .to_rfc3339_opts(SecondsFormat::Micros, true),
         totp_enabled: two_step::is_enabled(db, user_id).await?,
         is_admin: user.is_admin,
+        notes_shared: notes_shared(db, user_id).await?,
     })
+}
+
+/// How many of the person's notes are shared with others: what deleting the account
+/// would take from them.
+async fn notes_shared(db: &DatabaseConnection, user_id: i64) -> ApiResult<u64> {
+    use crate::storage::entities::note_share::{Column, Entity as NoteShare};
+    use sea_orm::QuerySelect;
+    let notes: Vec<i64> = NoteShare::find()
+        .filter(Column::OwnerId.eq(user_id))
+        .select_only()
+        .column(Column::NoteId)
+        .distinct()
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(notes.len() as u64)
 }
 
 /// Deletes the account once its password is proven (see [`delete_account`]).

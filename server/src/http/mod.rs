@@ -8,6 +8,8 @@ pub mod forwarded;
 pub mod metrics;
 pub mod openapi;
 pub mod paging;
+pub mod per_client;
+pub mod public;
 pub mod routes;
 pub mod serve;
 pub mod shed;
@@ -38,6 +40,7 @@ pub fn router(config: &Config, state: AppState) -> Router {
     let site = spa::routes(spa);
     let api = routes::api()
         .route("/api/{*rest}", axum::routing::any(routes::api_not_found))
+        .merge(public::routes())
         .with_state(state);
 
     let security_headers = [
@@ -109,10 +112,36 @@ pub fn router(config: &Config, state: AppState) -> Router {
                         .get("x-request-id")
                         .and_then(|v| v.to_str().ok())
                         .unwrap_or("");
-                    tracing::info_span!("request", id, method = %request.method(), path = %request.uri().path())
+                    tracing::info_span!("request", id, method = %request.method(), path = %logged_path(request.uri().path()))
                 })
                 .on_response(DefaultOnResponse::new().level(Level::INFO)),
         )
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+}
+
+/// A path as the log keeps it: a note link's token is a secret, so it is cut.
+fn logged_path(path: &str) -> std::borrow::Cow<'_, str> {
+    for secret in ["/s/", "/api/shared/"] {
+        if let Some(rest) = path.strip_prefix(secret)
+            && !rest.is_empty()
+        {
+            let after = rest.find('/').map_or("", |at| &rest[at..]);
+            return format!("{secret}…{after}").into();
+        }
+    }
+    path.into()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_links_token_is_not_logged() {
+        assert_eq!(super::logged_path("/s/k3Jq0vX9mB2wRz7tYc5nLp"), "/s/…");
+        assert_eq!(
+            super::logged_path("/api/shared/k3Jq0vX9mB2wRz7tYc5nLp/"),
+            "/api/shared/…/"
+        );
+        assert_eq!(super::logged_path("/api/notes/3/"), "/api/notes/3/");
+    }
 }

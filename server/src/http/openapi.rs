@@ -26,6 +26,7 @@ pub mod tags {
     pub const AUTH: &str = "auth";
     pub const ACCOUNT: &str = "account";
     pub const ADMIN: &str = "admin";
+    pub const SHARING: &str = "sharing";
     pub const NOTES: &str = "notes";
     pub const HEALTH: &str = "health";
     pub const SCHEMA: &str = "schema";
@@ -44,6 +45,7 @@ pub mod tags {
     tags(
         (name = tags::AUTH, description = "Registration, sign-in and simplejwt's token endpoints"),
         (name = tags::ACCOUNT, description = "The signed-in account: password, two-step sign-in, sessions, activity, deletion"),
+        (name = tags::SHARING, description = "Links anyone can open to read a note, and notes shared with people to read or edit"),
         (name = tags::ADMIN, description = "The operator's area: people, who may register, invitations, the audit log (operators only)"),
         (name = tags::NOTES, description = "The caller's private notes"),
         (name = tags::HEALTH, description = "Probes for the hosting platform"),

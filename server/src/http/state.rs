@@ -43,6 +43,10 @@ pub struct Shared {
     pub trash_retention: Duration,
     /// How long the audit log keeps a line (`AUDIT_RETENTION`).
     pub audit_retention: Duration,
+    /// Requests to a note's links, per address (`/s/…`, `/api/shared/…`).
+    pub link_opens: crate::http::per_client::PerClient,
+    /// Who opened which link lately, so reloads count once.
+    pub link_views: crate::notes::links::Views,
     /// Exports running now, at most `notes::export::AT_ONCE`.
     pub exports: Arc<tokio::sync::Semaphore>,
 }

@@ -126,33 +126,32 @@ impl Plan {
 
     /// The author's notes that hold every term, as SQL for `backend`.
     pub fn condition(&self, author: i64, backend: DbBackend) -> Condition {
-        match self {
-            Self::All => Condition::all().add(Column::AuthorId.eq(author)),
-            Self::Scan(terms) => {
-                let mut all = Condition::all().add(Column::AuthorId.eq(author));
-                for term in terms {
-                    all = all.add(contains(term, backend));
-                }
-                all
+        // The unary `+` keeps SQLite off the author index when the full-text index names
+        // the notes: fetching the few it names by rowid beats walking all the author's.
+        let scope = match self {
+            Self::Indexed { .. } => {
+                Condition::all().add(Expr::cust(format!(r#"+"notes"."author_id" = {author}"#)))
             }
-            Self::Indexed { fts_query, terms } => {
-                // The unary `+` keeps SQLite off the author index: fetching the few
-                // notes the index names by rowid beats walking all the author's notes.
-                let mut all = Condition::all()
-                    .add(Expr::cust_with_values(
-                        r#"+"notes"."author_id" = ?"#,
-                        [author],
-                    ))
-                    .add(Expr::cust_with_values(
-                        r#""notes"."id" IN (SELECT rowid FROM notes_fts WHERE notes_fts MATCH ?)"#,
-                        [fts_query.clone()],
-                    ));
-                for term in terms {
-                    all = all.add(contains(term, backend));
-                }
-                all
+            _ => Condition::all().add(Column::AuthorId.eq(author)),
+        };
+        self.within(scope, backend)
+    }
+
+    /// The notes of `scope` that hold every term, as SQL for `backend`.
+    pub fn within(&self, scope: Condition, backend: DbBackend) -> Condition {
+        let mut all = Condition::all().add(scope);
+        if let Self::Indexed { fts_query, .. } = self {
+            all = all.add(Expr::cust_with_values(
+                r#""notes"."id" IN (SELECT rowid FROM notes_fts WHERE notes_fts MATCH ?)"#,
+                [fts_query.clone()],
+            ));
+        }
+        if let Self::Scan(terms) | Self::Indexed { terms, .. } = self {
+            for term in terms {
+                all = all.add(contains(term, backend));
             }
         }
+        all
     }
 }
 

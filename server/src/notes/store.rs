@@ -3,11 +3,13 @@
 
 use crate::accounts::users;
 use crate::error::{ApiError, ApiResult};
+use crate::notes::access::{self, Access, Permission};
 use crate::notes::creation_keys;
 use crate::notes::group_commit::GroupCommit;
 use crate::notes::inline_reads::InlineReads;
 use crate::notes::precondition::Precondition;
 use crate::notes::search::{Plan, Terms};
+use crate::notes::sharing;
 use crate::notes::tags::{self, TagFilter};
 use crate::storage::entities::note::{self, Column, Entity as Note};
 use crate::storage::paging::{Numbered, PageRequest, last_page};
@@ -34,7 +36,7 @@ pub struct NoteChanges {
 }
 
 impl NoteChanges {
-    /// Pinning is not editing: it leaves `updated_at` as it was.
+    /// Pinning is not editing: it leaves the version and `updated_at` as they were.
     fn edits_text(&self) -> bool {
         self.title.is_some() || self.content.is_some()
     }
@@ -73,6 +75,7 @@ fn to_api(n: note::Shown) -> app::api::Note {
         updated_at: n.updated_at.to_rfc3339_opts(SecondsFormat::Micros, true),
         author: n.author_id,
         pinned: n.pinned,
+        ..Default::default()
     }
 }
 
@@ -205,12 +208,18 @@ pub async fn page(
             .all(&txn)
             .await?
     };
+    let ids: Vec<i64> = results.iter().map(|n| n.id).collect();
+    let shared = sharing::shared_among(&txn, &ids).await?;
     txn.commit().await?;
+    let mut results: Vec<app::api::Note> = results.into_iter().map(to_api).collect();
+    for note in &mut results {
+        note.shared = shared.contains(&note.id);
+    }
     Ok(Page {
         count,
         number,
         pages: last_page(count, request.size),
-        results: results.into_iter().map(to_api).collect(),
+        results,
     })
 }
 
@@ -256,8 +265,56 @@ pub async fn find(db: &DatabaseConnection, author: i64, id: i64) -> ApiResult<no
         .ok_or(ApiError::NotFound)
 }
 
-pub async fn get(db: &DatabaseConnection, author: i64, id: i64) -> ApiResult<Versioned> {
-    find(db, author, id).await.map(versioned)
+/// Note `id` as `user` sees it: theirs, or shared with them (with their own pin).
+pub async fn get(db: &DatabaseConnection, user: i64, id: i64) -> ApiResult<Versioned> {
+    let (note, access) = access::note(db, user, id).await?;
+    seen_by(db, user, access, note).await
+}
+
+/// `note` with `user`'s pin: the note's own for its author, theirs for anyone else.
+async fn seen_by(
+    db: &impl ConnectionTrait,
+    user: i64,
+    access: Access,
+    note: note::Model,
+) -> ApiResult<Versioned> {
+    let mut shown = versioned(note);
+    let id = shown.note.id;
+    match access {
+        Access::Owner => shown.note.shared = sharing::shared_among(db, &[id]).await?.contains(&id),
+        Access::Edit | Access::Read => {
+            shown.note.pinned = sharing::pinned(db, user, id).await?;
+            shown.note.owner = Some(sharing::owner(db, shown.note.author).await?);
+            let permission = if access == Access::Edit {
+                Permission::Edit
+            } else {
+                Permission::Read
+            };
+            shown.note.permission = Some(permission.as_str().to_owned());
+        }
+    }
+    Ok(shown)
+}
+
+/// Pins or unpins a note for `user`: the note's own pin for its author, a pin of their
+/// own for anyone it is shared with. Not a write of the note: its version stays, so one
+/// person's pin never makes another's next save a `412`, and `If-Match` does not apply.
+async fn pin(
+    db: &DatabaseConnection,
+    user: i64,
+    access: Access,
+    note: &note::Model,
+    on: bool,
+) -> ApiResult<()> {
+    if access != Access::Owner {
+        return sharing::pin(db, user, note.id, on).await;
+    }
+    Note::update_many()
+        .col_expr(Column::Pinned, Expr::value(on))
+        .filter(Column::Id.eq(note.id))
+        .exec(db)
+        .await?;
+    Ok(())
 }
 
 /// Writes the note as `current` with `changes` applied, the whole row as Django's
@@ -266,11 +323,20 @@ pub async fn get(db: &DatabaseConnection, author: i64, id: i64) -> ApiResult<Ver
 /// exactly one wins; the other re-reads and hears `412` (or `404` if it is gone).
 pub async fn update(
     db: &DatabaseConnection,
+    user: i64,
+    access: Access,
     mut current: note::Model,
     changes: NoteChanges,
     precondition: &Precondition,
 ) -> ApiResult<Versioned> {
-    let edits_text = changes.edits_text();
+    if let Some(on) = changes.pinned {
+        pin(db, user, access, &current, on).await?;
+    }
+    if !changes.edits_text() {
+        let (now, access) = access::note(db, user, current.id).await?;
+        return seen_by(db, user, access, now).await;
+    }
+    access.write()?;
     let new_title = changes.title.map(NoteTitle::into_inner);
     let new_content = changes.content.map(NoteContent::into_inner);
     for _ in 0..CONDITIONAL_ATTEMPTS {
@@ -279,18 +345,16 @@ pub async fn update(
         }
         let title = new_title.as_deref().unwrap_or(&current.title);
         let content = new_content.as_deref().unwrap_or(&current.content);
-        let pinned = changes.pinned.unwrap_or(current.pinned);
+        // Who may write is part of the statement: a share ended or made read-only since
+        // the note was read stops it.
         let mut write = Note::update_many()
             .col_expr(Column::Title, Expr::value(title))
             .col_expr(Column::Content, Expr::value(content))
             .col_expr(Column::SearchText, Expr::value(searchable(title, content)))
-            .col_expr(Column::Pinned, Expr::value(pinned))
             .col_expr(Column::Version, Expr::col(Column::Version).add(1))
+            .col_expr(Column::UpdatedAt, Expr::value(chrono::Utc::now()))
             .filter(Column::Id.eq(current.id))
-            .filter(Column::AuthorId.eq(current.author_id));
-        if edits_text {
-            write = write.col_expr(Column::UpdatedAt, Expr::value(chrono::Utc::now()));
-        }
+            .filter(access::writable_by(user));
         if precondition.is_conditional() {
             write = write.filter(Column::Version.eq(current.version));
         }
@@ -300,10 +364,14 @@ pub async fn update(
                 tags::replace(&txn, &written).await?;
             }
             txn.commit().await?;
-            return Ok(versioned(written));
+            return seen_by(db, user, access, written).await;
         }
         txn.commit().await?;
-        current = find(db, current.author_id, current.id).await?;
+        // Changed under us: a share ended meanwhile is `NotFound`, made read-only
+        // `Forbidden`, and a newer version is weighed against the precondition again.
+        let (again, now) = access::note(db, user, current.id).await?;
+        now.write()?;
+        current = again;
     }
     Err(ApiError::PreconditionFailed)
 }

@@ -32,8 +32,9 @@ async fn the_account_shows_its_id_username_and_date_joined() {
     let alice = app.user("alice").await;
     let (status, account) = status_json(app.get_as(&alice.tokens.access, "/api/user/").await).await;
     assert_eq!(status, StatusCode::OK);
-    assert_eq!(account.as_object().unwrap().len(), 5, "{account}");
+    assert_eq!(account.as_object().unwrap().len(), 6, "{account}");
     assert_eq!(account["totp_enabled"], false);
+    assert_eq!(account["notes_shared"], 0);
     assert_eq!(account["is_admin"], false);
     assert_eq!(
         (account["id"].as_i64(), account["username"].as_str()),

@@ -22,6 +22,7 @@ mod paging;
 mod pruning;
 mod registration;
 mod search;
+mod sharing;
 mod sqlite;
 mod tags;
 mod tokens;

@@ -273,7 +273,7 @@ fn readme_operations() -> (Pairs, Pairs) {
             .collect();
         for path in first.split('`').skip(1).step_by(2) {
             let (path, query) = path.split_once('?').unwrap_or((path, ""));
-            let path = path.replace("<id>", "{id}");
+            let path = path.replace('<', "{").replace('>', "}");
             for method in &methods {
                 operations.insert((method.to_string(), path.clone()));
             }

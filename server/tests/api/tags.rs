@@ -206,8 +206,16 @@ async fn pinned_notes_come_first_and_a_pin_is_not_an_edit() {
     assert_eq!(titles(&last), ["Middle"]);
     let (_, first) = app.page(&alice, &[("page_size", "2")]).await;
     assert_eq!(titles(&first), ["Oldest", "Newest"]);
-    // A pin is a change: the note's version moves on.
-    let stale = app
+    // A pin is each person's own, not a change to the note: its version stays, so a pin
+    // never makes another person's (or tab's) next save a 412.
+    let after = app
+        .get_as(
+            &alice.tokens.access,
+            &format!("/api/notes/{}/", oldest["id"]),
+        )
+        .await;
+    assert_eq!(etag(&after), version);
+    let unpinned = app
         .send_if_match(
             &alice.tokens.access,
             Method::PATCH,
@@ -216,7 +224,8 @@ async fn pinned_notes_come_first_and_a_pin_is_not_an_edit() {
             Some(json!({"pinned": false})),
         )
         .await;
-    assert_eq!(stale.status(), StatusCode::PRECONDITION_FAILED);
+    assert_eq!(unpinned.status(), StatusCode::OK);
+    patch(&app, &alice, &oldest["id"], json!({"pinned": true})).await;
     // A PUT without `pinned` keeps it; one created pinned starts pinned.
     let path = format!("/api/notes/{}/", oldest["id"]);
     let put = app

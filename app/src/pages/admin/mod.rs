@@ -15,7 +15,7 @@ mod reauth;
 mod registration;
 
 use crate::api::Page as ListPage;
-use crate::client::{Client, ClientError};
+use crate::client::ClientError;
 use crate::components::RetryPanel;
 use crate::lazy::{LazyPage, Page};
 use crate::pages::Me;
@@ -24,6 +24,8 @@ use leptos::prelude::*;
 use leptos::wasm_split::{SplitLoaderError, wasm_split};
 use leptos_router::hooks::use_query_map;
 use serde::de::DeserializeOwned;
+
+pub(crate) use crate::client::request;
 
 pub use reauth::Reauth;
 
@@ -86,19 +88,6 @@ fn AdminArea() -> impl IntoView {
             }}
         </div>
     }
-}
-
-/// A request of the area, its answer read as `T` (`()` for an empty one).
-async fn request<T: DeserializeOwned>(
-    client: Client,
-    method: &'static str,
-    path: String,
-    body: Option<String>,
-) -> Result<T, ClientError> {
-    let text = client.call(method, path, body).await?;
-    crate::json::from_str(if text.is_empty() { "null" } else { &text }).ok_or_else(|| {
-        ClientError::Detail("The server sent an answer this app cannot read.".into())
-    })
 }
 
 /// `?name=value&…` of the values that are set, each percent-encoded.

@@ -9,6 +9,7 @@ pub mod docs;
 mod export;
 mod health;
 mod notes;
+mod sharing;
 mod trash;
 mod two_step;
 
@@ -59,6 +60,13 @@ fn documented() -> OpenApiRouter<AppState> {
             notes::delete
         ))
         .routes(routes!(notes::delete_at_original_path))
+        .routes(routes!(sharing::shared))
+        .routes(routes!(sharing::leave))
+        .routes(routes!(sharing::create_link, sharing::links))
+        .routes(routes!(sharing::revoke_link))
+        .routes(routes!(sharing::share, sharing::shares))
+        .routes(routes!(sharing::change_share, sharing::end_share))
+        .routes(routes!(sharing::public))
         .routes(routes!(trash::list, trash::empty))
         .routes(routes!(trash::purge))
         .routes(routes!(trash::restore))

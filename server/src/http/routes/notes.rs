@@ -3,10 +3,11 @@ use crate::http::extract::{
     AuthUser, Fields, IDEMPOTENT_REPLAYED, IdempotencyKey, IfMatch, JsonObject, ListQuery, NoteId,
 };
 use crate::http::openapi::{
-    BadRequest, JsonBodyErrors, NotFound, PreconditionFailed, Unauthorized, tags,
+    BadRequest, Forbidden, JsonBodyErrors, NotFound, PreconditionFailed, Unauthorized, tags,
 };
 use crate::http::paging::Links;
 use crate::http::state::AppState;
+use crate::notes::access;
 use crate::notes::precondition::etag;
 use crate::notes::{self, NoteChanges, Versioned};
 use app::api::{Note, NoteInput, NotePatch, Page, TagCount, paths};
@@ -241,6 +242,7 @@ pub async fn get(
             headers(("ETag" = String, description = "The note's new version."))),
         JsonBodyErrors,
         (status = UNAUTHORIZED, response = Unauthorized),
+        (status = FORBIDDEN, response = Forbidden),
         (status = NOT_FOUND, response = NotFound),
         (status = PRECONDITION_FAILED, response = PreconditionFailed),
     ),
@@ -271,6 +273,7 @@ pub async fn replace(
             headers(("ETag" = String, description = "The note's new version."))),
         JsonBodyErrors,
         (status = UNAUTHORIZED, response = Unauthorized),
+        (status = FORBIDDEN, response = Forbidden),
         (status = NOT_FOUND, response = NotFound),
         (status = PRECONDITION_FAILED, response = PreconditionFailed),
     ),
@@ -293,12 +296,13 @@ async fn update(
     body: JsonObject,
     partial: bool,
 ) -> ApiResult<Tagged> {
-    // Whose note it is comes before what the body says, as in DRF: another user's note
-    // is 404 whatever is sent. The precondition is checked last, against the version
-    // the write replaces.
-    let note = notes::find(&state.db, user.id, id).await?;
+    // Who may see the note comes before what the body says, as in DRF: a note neither
+    // theirs nor shared with them is 404 whatever is sent. The precondition is checked
+    // last, against the version the write replaces.
+    let (note, access) = access::note(&state.db, user.id, id).await?;
     let changes = changes(&body, partial)?;
-    let written = notes::update(&state.writer, note, changes, &precondition).await?;
+    let written =
+        notes::update(&state.writer, user.id, access, note, changes, &precondition).await?;
     Ok(Tagged(written))
 }
 
@@ -313,6 +317,7 @@ async fn update(
     responses(
         (status = NO_CONTENT, description = "The note is gone."),
         (status = UNAUTHORIZED, response = Unauthorized),
+        (status = FORBIDDEN, response = Forbidden),
         (status = NOT_FOUND, response = NotFound),
         (status = PRECONDITION_FAILED, response = PreconditionFailed),
     ),
@@ -323,6 +328,9 @@ pub async fn delete(
     NoteId(id): NoteId,
     IfMatch(precondition): IfMatch,
 ) -> ApiResult<StatusCode> {
+    // Deleting is the owner's alone: someone it is shared with hears 403.
+    let (_, access) = access::note(&state.db, user.id, id).await?;
+    access.own()?;
     notes::delete(&state.writer, user.id, id, &precondition).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -340,6 +348,7 @@ pub async fn delete(
     responses(
         (status = NO_CONTENT, description = "The note is gone."),
         (status = UNAUTHORIZED, response = Unauthorized),
+        (status = FORBIDDEN, response = Forbidden),
         (status = NOT_FOUND, response = NotFound),
         (status = PRECONDITION_FAILED, response = PreconditionFailed),
     ),
