@@ -272,6 +272,24 @@ pub struct SharedNote {
     pub permission: String,
 }
 
+impl From<SharedNote> for Note {
+    /// As the note itself answers the person it is shared with.
+    fn from(shared: SharedNote) -> Self {
+        Self {
+            id: shared.id,
+            title: shared.title,
+            content: shared.content,
+            created_at: shared.created_at,
+            updated_at: shared.updated_at,
+            author: shared.author,
+            pinned: shared.pinned,
+            shared: false,
+            owner: Some(shared.owner),
+            permission: Some(shared.permission),
+        }
+    }
+}
+
 /// A note as a link shows it to anyone: what it says and when it last changed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

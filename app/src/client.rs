@@ -53,6 +53,9 @@ pub trait Backend: Send + Sync {
     /// from its copy of the person's notes, and writes are kept there and sent later
     /// (`crate::offline`), answered with the note as it will be.
     fn notes(&self, search: String, tag: String, page: u64) -> Reply<Page<Note>>;
+    /// Page `page` of the notes others shared with the person holding every term of
+    /// `search`, each with its `owner` and `permission`; from the device offline.
+    fn shared_notes(&self, search: String, page: u64) -> Reply<Page<Note>>;
     /// The person's #tags, most used first.
     fn tags(&self) -> Reply<Vec<TagCount>>;
     /// A note as it is now.

@@ -27,7 +27,7 @@ const AS_WRITTEN_AFTER: Duration = Duration::from_millis(100);
 #[component]
 pub fn Markdown(
     #[prop(into)] text: Signal<String>,
-    #[prop(optional, into)] on_toggle: Option<Callback<usize>>,
+    #[prop(default = None)] on_toggle: Option<Callback<usize>>,
 ) -> impl IntoView {
     let client = use_client();
     let shown = NodeRef::<Div>::new();

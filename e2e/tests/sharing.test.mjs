@@ -201,6 +201,11 @@ test('an edit made offline to a note whose share then ends is set aside to copy,
     await page.getByLabel('Content').fill('Mon: Ann\nTue: Bob');
     await page.getByRole('button', { name: 'Save' }).click();
     await page.getByText('Waiting to sync').waitFor();
+    // Offline, "Shared with me" lists it from the device, and finds it by a word.
+    await page.getByRole('link', { name: 'Shared with me' }).click();
+    await page.getByLabel('Search').fill('tue');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await page.locator('.note', { hasText: 'Rota' }).getByText(`Shared by ${alice.username} · can edit`).waitFor();
 
     // Meanwhile the share ends; then the network comes back.
     const ended = await api(BASE, 'DELETE', `/api/notes/${note.id}/shares/${share.body.id}/`, { token: alice.access });

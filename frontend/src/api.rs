@@ -109,6 +109,10 @@ impl Backend for Browser {
         notes::list(search, tag, page).boxed_local()
     }
 
+    fn shared_notes(&self, search: String, page: u64) -> Reply<Page<Note>> {
+        notes::shared(search, page).boxed_local()
+    }
+
     fn tags(&self) -> Reply<Vec<TagCount>> {
         notes::tags().boxed_local()
     }

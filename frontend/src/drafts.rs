@@ -19,19 +19,17 @@ pub fn get(slot: &str) -> Option<NoteInput> {
     json::from_str(&text)
 }
 
-/// Where storage is full or refused, the text is only on the page, as before.
-pub fn keep(slot: &str, draft: Option<&NoteInput>) {
+/// Where storage is full or refused, the text is only on the page, as before: `false`.
+pub fn keep(slot: &str, draft: Option<&NoteInput>) -> bool {
     let Some(key) = prefix().map(|p| p + slot) else {
-        return;
+        return false;
     };
     let storage = LocalStorage::raw();
     match draft.filter(|d| !d.title.is_empty() || !d.content.is_empty()) {
         Some(draft) => {
-            if let Some(text) = json::to_string(draft) {
-                let _ = storage.set_item(&key, &text);
-            }
+            json::to_string(draft).is_some_and(|text| storage.set_item(&key, &text).is_ok())
         }
-        None => drop(storage.remove_item(&key)),
+        None => storage.remove_item(&key).is_ok(),
     }
 }
 
@@ -51,9 +49,10 @@ pub fn forget_all() {
     }
 }
 
-/// The slot of an edit of shared note `id` that the server refused (see `sync`).
-pub fn aside_slot(id: i64) -> String {
-    format!("{ASIDE}{id}")
+/// The slot of a queued edit (`seq`) of a shared note that the server refused (see
+/// `sync`): one per edit, so a second never overwrites a first.
+pub fn aside_slot(seq: u64) -> String {
+    format!("{ASIDE}{seq}")
 }
 
 const ASIDE: &str = "aside-";

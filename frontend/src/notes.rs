@@ -109,6 +109,37 @@ pub async fn list(search: String, tag: String, page: u64) -> Result<Page<Note>, 
     }
 }
 
+/// Page `page` of the notes others shared with the person that hold every term of
+/// `search`; from the device's copy (see `sync::copy_notes`) when the server cannot be
+/// reached.
+pub async fn shared(search: String, page: u64) -> Result<Page<Note>, ClientError> {
+    let terms = String::from(js_sys::encode_uri_component(search.trim()));
+    let path = [
+        paths::SHARED_NOTES,
+        "?page=",
+        &page.to_string(),
+        "&page_size=",
+        &PAGE_SIZE.to_string(),
+        "&search=",
+        &terms,
+    ]
+    .concat();
+    match authed::<Page<app::api::SharedNote>>(Call::new("GET", path)).await {
+        Ok(found) => Ok(Page {
+            count: found.count,
+            next: found.next,
+            previous: found.previous,
+            results: found.results.into_iter().map(Note::from).collect(),
+        }),
+        Err(ClientError::Network) => {
+            let mut notes = on_device(user()?).await.ok_or(ClientError::Network)?;
+            notes.retain(|n| n.owner.is_some());
+            listing(notes, &search, "", page, PAGE_SIZE).ok_or(ClientError::NotFound)
+        }
+        Err(error) => Err(error),
+    }
+}
+
 pub async fn tags() -> Result<Vec<TagCount>, ClientError> {
     match authed::<Vec<TagCount>>(Call::new("GET", paths::TAGS)).await {
         Ok(tags) => {

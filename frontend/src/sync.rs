@@ -248,11 +248,12 @@ async fn send(user: i64, waiting: &Waiting) -> Sent {
 /// An edit of a note shared with the person that the server refuses: kept on the device
 /// for the person to copy (`drafts::set_aside`), and the queue goes on.
 fn set_aside(user: i64, seq: u64, base: &Note, patch: &app::api::NotePatch) -> Sent {
-    crate::drafts::keep(
-        &crate::drafts::aside_slot(base.id),
+    // Kept, or the edit stays queued: the words are never dropped.
+    let kept = crate::drafts::keep(
+        &crate::drafts::aside_slot(seq),
         Some(&rewritten(base, patch)),
     );
-    if device::change_queue(user, |q| q.remove(seq)).is_err() {
+    if !kept || device::change_queue(user, |q| q.remove(seq)).is_err() {
         return Sent::Stop;
     }
     device::drop_note(user, base.id);
@@ -305,7 +306,15 @@ pub fn copy_notes(now: bool) {
     let writes = device::writes();
     spawn(async move {
         match authed::<Vec<Note>>(Call::new("GET", paths::NOTES).for_user(user)).await {
-            Ok(notes) => device::keep_notes(user, notes, writes).await,
+            Ok(mut notes) => {
+                // And the notes others shared with the person, so that they open and can
+                // be edited offline too (kept apart from the person's own by `owner`).
+                let shared = Call::new("GET", paths::SHARED_NOTES).for_user(user);
+                if let Ok(shared) = authed::<Vec<app::api::SharedNote>>(shared).await {
+                    notes.extend(shared.into_iter().map(Note::from));
+                }
+                device::keep_notes(user, notes, writes).await;
+            }
             // Try again at the next load.
             _ => COPIED_AT.set(f64::NEG_INFINITY),
         }

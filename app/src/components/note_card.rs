@@ -306,7 +306,7 @@ pub fn NoteCard(
             </h3>
             {whose}
             <div class="note-body" class:clamped=move || long && !expanded.get()>
-                <Markdown text=note.content on_toggle=tick />
+                <Markdown text=note.content on_toggle=writable.then_some(tick) />
             </div>
             {long.then(|| view! {
                 <button type="button" class="link show-all" aria-expanded=move || expanded.get().to_string() on:click=move |_| expanded.update(|e| *e = !*e)>

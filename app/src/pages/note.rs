@@ -91,7 +91,8 @@ fn NotePage() -> impl IntoView {
                 }
                 .into_any(),
                 Shown::Note(note) => {
-                    let own = note.owner.is_none();
+                    // Not one written offline and not yet on the server: it has no links.
+                    let own = note.owner.is_none() && note.id > 0;
                     let id = note.id;
                     view! {
                         <h1 class="visually-hidden">{note.title.clone()}</h1>

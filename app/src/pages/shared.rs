@@ -1,8 +1,9 @@
 //! "Shared with me", `/shared`: the notes other people shared with the person, newest
 //! first, searchable, each with its owner's name and whether it can be edited; a note
-//! opens on its own page, and a share can be left. A chunk of its own (see `lazy`).
+//! opens on its own page, and a share can be left. A chunk of its own (see `lazy`); the
+//! list comes from the device's copy when the server cannot be reached.
 
-use crate::api::{Page as ListPage, SharedNote, paths as api_paths};
+use crate::api::{Note, Page as ListPage, paths as api_paths};
 use crate::client::{ClientError, PAGE_SIZE, request, use_client};
 use crate::components::{FormMessage, FormState, RetryPanel};
 use crate::lazy::{LazyPage, Page};
@@ -28,16 +29,11 @@ fn SharedPage() -> impl IntoView {
     let search = RwSignal::new(String::new());
     let asked = RwSignal::new(String::new());
     let page = RwSignal::new(1u64);
-    let listing = RwSignal::new(None::<Result<ListPage<SharedNote>, ClientError>>);
+    let listing = RwSignal::new(None::<Result<ListPage<Note>, ClientError>>);
     let load = move || {
         let (terms, number) = (asked.get(), page.get());
-        let path = format!(
-            "{}?page={number}&page_size={PAGE_SIZE}&search={}",
-            api_paths::SHARED_NOTES,
-            percent_encoding::utf8_percent_encode(&terms, percent_encoding::NON_ALPHANUMERIC)
-        );
         spawn(async move {
-            let answer = request(client, "GET", path, None).await;
+            let answer = client.shared_notes(terms.clone(), number).await;
             // Only the answer to the latest question is shown.
             if asked.try_get_untracked() == Some(terms) && page.try_get_untracked() == Some(number)
             {
@@ -107,7 +103,7 @@ fn SharedPage() -> impl IntoView {
 /// One shared note: its title (to its page), whose it is, what the person may do, the
 /// start of its text, and "Leave".
 #[component]
-fn SharedItem(note: SharedNote, on_left: Callback<i64>) -> impl IntoView {
+fn SharedItem(note: Note, on_left: Callback<i64>) -> impl IntoView {
     let client = use_client();
     let state = FormState::new();
     let id = note.id;
@@ -120,11 +116,12 @@ fn SharedItem(note: SharedNote, on_left: Callback<i64>) -> impl IntoView {
             }
         });
     };
-    let can = if note.permission == "edit" {
+    let can = if note.writable() {
         "can edit"
     } else {
         "read only"
     };
+    let owner = note.owner.map(|o| o.username).unwrap_or_default();
     let start: String = note.content.chars().take(240).collect();
     view! {
         <li class="note">
@@ -132,7 +129,7 @@ fn SharedItem(note: SharedNote, on_left: Callback<i64>) -> impl IntoView {
                 {note.pinned.then(|| view! { <span class="pin-mark">"Pinned · "</span> })}
                 <a href=paths::note(id)>{note.title}</a>
             </h3>
-            <p class="note-meta">"Shared by " <strong>{note.owner.username}</strong> " · " {can}</p>
+            <p class="note-meta">"Shared by " <strong>{owner}</strong> " · " {can}</p>
             <p class="note-content">{start}</p>
             <div class="actions">
                 <button type="button" disabled=move || state.busy.get() on:click=leave>"Leave"</button>

@@ -124,6 +124,11 @@ impl Views {
             }
             if seen.len() >= MAX_SEEN {
                 seen.retain(|_, at| now.duration_since(*at) < VIEW_AGAIN_AFTER / 2);
+                // Still full of recent addresses: a view may count twice, but the map
+                // never outgrows its bound.
+                if seen.len() >= MAX_SEEN {
+                    seen.clear();
+                }
             }
             seen.insert((link, client), now);
         }

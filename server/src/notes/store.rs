@@ -317,6 +317,23 @@ async fn pin(
     Ok(())
 }
 
+/// `written` with the pin that came with its words, as `user` sees it.
+async fn pinned_then_shown(
+    db: &DatabaseConnection,
+    user: i64,
+    access: Access,
+    mut written: note::Model,
+    pinned: Option<bool>,
+) -> ApiResult<Versioned> {
+    if let Some(on) = pinned {
+        pin(db, user, access, &written, on).await?;
+        if access == Access::Owner {
+            written.pinned = on;
+        }
+    }
+    seen_by(db, user, access, written).await
+}
+
 /// Writes the note as `current` with `changes` applied, the whole row as Django's
 /// `save()` does. Under `If-Match` the write also requires the version `current` was
 /// read at, in the same statement that bumps it, so of two writers holding one version
@@ -329,13 +346,15 @@ pub async fn update(
     changes: NoteChanges,
     precondition: &Precondition,
 ) -> ApiResult<Versioned> {
-    if let Some(on) = changes.pinned {
-        pin(db, user, access, &current, on).await?;
-    }
     if !changes.edits_text() {
+        if let Some(on) = changes.pinned {
+            pin(db, user, access, &current, on).await?;
+        }
         let (now, access) = access::note(db, user, current.id).await?;
         return seen_by(db, user, access, now).await;
     }
+    // A pin sent with words goes in only with them: a write refused (read only, or
+    // `412`) pins nothing either.
     access.write()?;
     let new_title = changes.title.map(NoteTitle::into_inner);
     let new_content = changes.content.map(NoteContent::into_inner);
@@ -364,7 +383,7 @@ pub async fn update(
                 tags::replace(&txn, &written).await?;
             }
             txn.commit().await?;
-            return seen_by(db, user, access, written).await;
+            return pinned_then_shown(db, user, access, written, changes.pinned).await;
         }
         txn.commit().await?;
         // Changed under us: a share ended meanwhile is `NotFound`, made read-only

@@ -400,11 +400,14 @@ async fn a_note_shared_to_read_is_read_and_never_written_deleted_or_shared_onwar
             &bob,
             Method::PUT,
             &note,
-            Some(json!({"title": "t", "content": "c"}))
+            Some(json!({"title": "t", "content": "c", "pinned": true}))
         )
         .await,
         read_only
     );
+    // A pin that came with refused words went in with nothing.
+    let (_, after) = app.call(&bob, Method::GET, &note, None).await;
+    assert_eq!(after["pinned"], false);
     let owner_only = (
         StatusCode::FORBIDDEN,
         json!({"detail": messages::OWNER_ONLY}),

@@ -400,15 +400,23 @@ pub async fn public(
 ) -> ApiResult<Response> {
     state.link_opens.admit(client)?;
     let (link, note) = links::open(&state.db, &token).await?;
-    state
-        .link_views
-        .count(&state.writer, link.id, client)
-        .await?;
-    Ok(Json(PublicNote {
+    // A view that cannot be counted does not keep the note from its reader.
+    if let Err(e) = state.link_views.count(&state.writer, link.id, client).await {
+        tracing::warn!(error = %e, "a link's view was not counted");
+    }
+    let note = Json(PublicNote {
         title: note.title,
         content: note.content,
         created_at: time(note.created_at),
         updated_at: time(note.updated_at),
-    })
-    .into_response())
+    });
+    // As the page: the note as it is now, kept by no cache on the way.
+    Ok((
+        [(
+            axum::http::header::CACHE_CONTROL,
+            axum::http::HeaderValue::from_static("no-store"),
+        )],
+        note,
+    )
+        .into_response())
 }
