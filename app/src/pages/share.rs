@@ -67,6 +67,18 @@ fn ShareDialog() -> impl IntoView {
     }
 }
 
+/// Changes a loaded list in place (one not loaded, or failed, is left as it is).
+fn change_list<T: Send + Sync + 'static>(
+    list: RwSignal<Listed<T>>,
+    change: impl FnOnce(&mut Vec<T>),
+) {
+    list.update(|l| {
+        if let Some(Ok(items)) = l {
+            change(items);
+        }
+    });
+}
+
 /// A list as it stands: loading, failed with "Try again", or each item as `row` shows it.
 fn listed<T: Clone + Send + Sync + 'static>(
     list: RwSignal<Listed<T>>,
@@ -114,11 +126,7 @@ fn Links(links: RwSignal<Listed<NoteLink>>, retry: Callback<()>) -> impl IntoVie
             match made {
                 Ok(link) => {
                     form.done();
-                    links.update(|l| {
-                        if let Some(Ok(list)) = l {
-                            list.push(link);
-                        }
-                    });
+                    change_list(links, |list| list.push(link));
                 }
                 Err(error) => form.fail(error),
             }
@@ -136,11 +144,9 @@ fn Links(links: RwSignal<Listed<NoteLink>>, retry: Callback<()>) -> impl IntoVie
             revoking.busy.set(true);
             spawn(async move {
                 match request::<()>(client, "DELETE", paths::note_link(id, link.id), None).await {
-                    Ok(()) | Err(ClientError::NotFound) => links.update(|l| {
-                        if let Some(Ok(list)) = l {
-                            list.retain(|kept| kept.id != link.id);
-                        }
-                    }),
+                    Ok(()) | Err(ClientError::NotFound) => {
+                        change_list(links, |list| list.retain(|kept| kept.id != link.id));
+                    }
                     Err(error) => revoking.fail(error),
                 }
             });
@@ -208,11 +214,7 @@ fn People(shares: RwSignal<Listed<Share>>, retry: Callback<()>) -> impl IntoView
                 Ok(share) => {
                     form.done();
                     username.set(String::new());
-                    shares.update(|l| {
-                        if let Some(Ok(list)) = l {
-                            list.push(share);
-                        }
-                    });
+                    change_list(shares, |list| list.push(share));
                 }
                 Err(error) => form.fail(error),
             }
@@ -229,11 +231,9 @@ fn People(shares: RwSignal<Listed<Share>>, retry: Callback<()>) -> impl IntoView
                 match request::<Share>(client, "PATCH", path, body(&patch)).await {
                     Ok(changed) => {
                         state.done();
-                        shares.update(|l| {
-                            if let Some(Ok(list)) = l {
-                                for kept in list.iter_mut().filter(|s| s.id == share_id) {
-                                    *kept = changed.clone();
-                                }
+                        change_list(shares, |list| {
+                            for kept in list.iter_mut().filter(|s| s.id == share_id) {
+                                *kept = changed.clone();
                             }
                         });
                     }
@@ -245,11 +245,9 @@ fn People(shares: RwSignal<Listed<Share>>, retry: Callback<()>) -> impl IntoView
             state.busy.set(true);
             spawn(async move {
                 match request::<()>(client, "DELETE", paths::note_share(id, share_id), None).await {
-                    Ok(()) | Err(ClientError::NotFound) => shares.update(|l| {
-                        if let Some(Ok(list)) = l {
-                            list.retain(|kept| kept.id != share_id);
-                        }
-                    }),
+                    Ok(()) | Err(ClientError::NotFound) => {
+                        change_list(shares, |list| list.retain(|kept| kept.id != share_id));
+                    }
                     Err(error) => state.fail(error),
                 }
             });

@@ -6,10 +6,11 @@
 //! (revoked, expired, unknown, in the trash, deleted) gets the same 404 page. The page is
 //! never indexed or kept by a cache, and sends no referrer from its links.
 
-use crate::error::ApiError;
+use crate::error::{ApiError, ApiResult};
 use crate::http::extract::ClientIp;
 use crate::http::state::AppState;
 use crate::notes::links;
+use crate::storage::entities::note;
 use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::{HeaderName, HeaderValue, StatusCode, header};
@@ -109,23 +110,32 @@ fn not_found() -> Response {
     )
 }
 
+/// The note a link opens, for the page and for `GET /api/shared/{token}/` alike: the
+/// address's request admitted, the link found, its view counted.
+pub(crate) async fn opened(
+    state: &AppState,
+    client: std::net::IpAddr,
+    token: &str,
+) -> ApiResult<note::Model> {
+    state.link_opens.admit(client)?;
+    let (link, note) = links::open(&state.db, token).await?;
+    if let Err(e) = state.link_views.count(&state.writer, link.id, client).await {
+        // A view not counted is no reason to keep the note from its reader.
+        tracing::warn!(error = %e, "a link's view was not counted");
+    }
+    Ok(note)
+}
+
 async fn page(
     State(state): State<AppState>,
     ClientIp(client): ClientIp,
     Path(token): Path<String>,
 ) -> Response {
-    if let Err(refused) = state.link_opens.admit(client) {
-        return refused.into_response();
-    }
-    let (link, note) = match links::open(&state.db, &token).await {
-        Ok(found) => found,
+    let note = match opened(&state, client, &token).await {
+        Ok(note) => note,
         Err(ApiError::NotFound) => return not_found(),
         Err(other) => return other.into_response(),
     };
-    if let Err(e) = state.link_views.count(&state.writer, link.id, client).await {
-        // A view not counted is no reason to keep the note from its reader.
-        tracing::warn!(error = %e, "a link's view was not counted");
-    }
     let changed = note.updated_at;
     let text = markup::html::html(&markup::markdown::blocks(&note.content), false);
     let body = format!(

@@ -35,6 +35,12 @@ async fn open(app: &TestApp, path: &str) -> (StatusCode, reqwest::header::Header
     (status, headers, response.text().await.unwrap())
 }
 
+/// `GET /api/shared/{token}/` without a token: status and JSON.
+async fn open_json(app: &TestApp, token: &str) -> (StatusCode, Value) {
+    let path = format!("/api/shared/{token}/");
+    status_json(app.client.get(app.url(&path)).send().await.unwrap()).await
+}
+
 #[tokio::test]
 async fn a_link_shows_the_note_as_it_is_now_to_anyone_until_it_is_revoked() {
     let app = TestApp::spawn().await;
@@ -81,14 +87,7 @@ async fn a_link_shows_the_note_as_it_is_now_to_anyone_until_it_is_revoked() {
             .starts_with("text/html")
     );
 
-    let (status, json) = status_json(
-        app.client
-            .get(app.url(&format!("/api/shared/{token}/")))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, json) = open_json(&app, token).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(json["title"], "Party <plan>");
 
@@ -137,14 +136,7 @@ async fn a_link_shows_the_note_as_it_is_now_to_anyone_until_it_is_revoked() {
         (StatusCode::NOT_FOUND, StatusCode::NOT_FOUND)
     );
     assert_eq!(gone_html, unknown_html, "nothing tells them apart");
-    let (status, _) = status_json(
-        app.client
-            .get(app.url(&format!("/api/shared/{token}/")))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, _) = open_json(&app, token).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
 

@@ -398,12 +398,7 @@ pub async fn public(
     ClientIp(client): ClientIp,
     Path(token): Path<String>,
 ) -> ApiResult<Response> {
-    state.link_opens.admit(client)?;
-    let (link, note) = links::open(&state.db, &token).await?;
-    // A view that cannot be counted does not keep the note from its reader.
-    if let Err(e) = state.link_views.count(&state.writer, link.id, client).await {
-        tracing::warn!(error = %e, "a link's view was not counted");
-    }
+    let note = crate::http::public::opened(&state, client, &token).await?;
     let note = Json(PublicNote {
         title: note.title,
         content: note.content,
