@@ -6,8 +6,8 @@ use sea_orm::sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous,
 };
 use sea_orm::{
-    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr,
-    SqlxSqliteConnector, Statement, TransactionTrait,
+    AccessMode, ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction,
+    DbBackend, DbErr, IsolationLevel, SqlxSqliteConnector, Statement, TransactionTrait,
 };
 use std::path::Path;
 use std::str::FromStr;
@@ -158,5 +158,21 @@ mod tests {
         );
         assert_eq!(sqlite_file("sqlite::memory:"), None);
         assert_eq!(sqlite_file("postgres://app:pw@db:5432/notes"), None);
+    }
+}
+
+/// A read-only transaction that reads one snapshot throughout: several reads that must
+/// agree (a count and its page, a text and the deltas that rebuild an older one).
+pub async fn snapshot(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
+    match db.get_database_backend() {
+        // A deferred SQLite transaction reads one WAL snapshot from its first read on.
+        DbBackend::Sqlite => db.begin().await,
+        _ => {
+            db.begin_with_config(
+                Some(IsolationLevel::RepeatableRead),
+                Some(AccessMode::ReadOnly),
+            )
+            .await
+        }
     }
 }
