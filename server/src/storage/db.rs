@@ -146,21 +146,6 @@ pub fn sqlite_file(url: &str) -> Option<std::path::PathBuf> {
     (!path.as_os_str().is_empty() && path != Path::new(":memory:")).then(|| path.to_owned())
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn only_sqlite_urls_name_files() {
-        assert_eq!(
-            sqlite_file("sqlite://data/notes.sqlite3?mode=rwc"),
-            Some("data/notes.sqlite3".into())
-        );
-        assert_eq!(sqlite_file("sqlite::memory:"), None);
-        assert_eq!(sqlite_file("postgres://app:pw@db:5432/notes"), None);
-    }
-}
-
 /// A read-only transaction that reads one snapshot throughout: several reads that must
 /// agree (a count and its page, a text and the deltas that rebuild an older one).
 pub async fn snapshot(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
@@ -174,5 +159,20 @@ pub async fn snapshot(db: &DatabaseConnection) -> Result<DatabaseTransaction, Db
             )
             .await
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_sqlite_urls_name_files() {
+        assert_eq!(
+            sqlite_file("sqlite://data/notes.sqlite3?mode=rwc"),
+            Some("data/notes.sqlite3".into())
+        );
+        assert_eq!(sqlite_file("sqlite::memory:"), None);
+        assert_eq!(sqlite_file("postgres://app:pw@db:5432/notes"), None);
     }
 }

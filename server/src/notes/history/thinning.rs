@@ -121,10 +121,7 @@ async fn candidates(
         .from(Revision)
         .and_where(Expr::col(Column::Kind).eq(revision_kinds::SAVE))
         .and_where(Expr::col(Column::SavedAt).lt(daily_before))
-        .add_group_by([
-            Expr::cust("(day + 3) / 7"),
-            Expr::col(Column::NoteId).into(),
-        ])
+        .add_group_by([Expr::cust("(day + 3) / 7"), Expr::col(Column::NoteId)])
         .and_having(Expr::cust("COUNT(*) > 1"))
         .to_owned();
     let backend = db.get_database_backend();
