@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # A note's history, on SQLite and on PostgreSQL:
-#  - what a save costs with history against the build before it (PUT writes/s with wrk,
-#    a 200-byte note and a 20 KB one, each save changing the text; back to back:
-#    before, with, before, with);
+#  - what a save costs with history against the build before it (PUT writes/s with wrk
+#    over 200 notes in turn, a 200-byte note and a 20 KB one, each save changing the
+#    text; back to back: before, with, before, with);
 #  - the database's growth over 1,000 small edits of a 20 KB note, with history and
 #    before it, and the history's own bytes;
 #  - the p50/p99 of a page of 100 of the 1,000 versions, and of a diff of two of them.
@@ -70,7 +70,7 @@ for round in 1 2; do
     server "put_${build}_$round" "$bin"
     for size in short long; do
       text=$short; [ $size = long ] && text=$long
-      ids=$(for _ in 1 2; do json -H "Authorization: Bearer $access" -d "{\"title\":\"Bench\",\"content\":\"$text\"}" "$base/api/notes/" | field id; done | paste -sd,)
+      ids=$(for _ in $(seq 1 200); do json -H "Authorization: Bearer $access" -d "{\"title\":\"Bench\",\"content\":\"$text\"}" "$base/api/notes/" | field id; done | paste -sd,)
       TEXT=$text NOTE_IDS=$ids ACCESS_TOKEN=$access wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --latency \
         -s bench/put.lua "$base" | summary "save $size, $build (round $round)"
       rate[$size-$build]=$(( ${rate[$size-$build]:-0} + $(cut -d. -f1 "$work/rate") ))

@@ -331,8 +331,8 @@ async fn pinned_then_shown(
 /// so the text kept is the text replaced: of two writers holding one version exactly one
 /// wins; the other re-reads and, under `If-Match`, hears `412` (or `404` if it is gone).
 /// The revision is prepared before the write, from `reads`, so the writer is held only
-/// for the statements themselves. An unconditional write that keeps losing the race is
-/// made holding the note instead.
+/// for the statements themselves. An unconditional write that loses the race is made
+/// again holding the note.
 pub async fn update(
     (db, reads): (&DatabaseConnection, &DatabaseConnection),
     user: i64,
@@ -353,7 +353,14 @@ pub async fn update(
     access.write()?;
     let new_title = changes.title.map(NoteTitle::into_inner);
     let new_content = changes.content.map(NoteContent::into_inner);
-    for _ in 0..CONDITIONAL_ATTEMPTS {
+    // An unconditional write that lost one race holds the note for its next try, rather
+    // than redo the revision's reads and diffs for every writer that comes first.
+    let attempts = if precondition.is_conditional() {
+        CONDITIONAL_ATTEMPTS
+    } else {
+        1
+    };
+    for _ in 0..attempts {
         if !precondition.is_met_by(current.version) {
             return Err(ApiError::PreconditionFailed);
         }
