@@ -145,12 +145,12 @@ fn History() -> impl IntoView {
                             aria-current=move || is_chosen().then_some("true")
                             on:click=move |_| chosen.set(Some(what.clone()))
                         >
-                            <span class="version-name">{name}</span>
-                            <span class="version-meta">
+                            <span>{name}</span>
+                            <span class="hint">
                                 <time datetime=at.clone()>{time(&at)}</time>
                                 {who.map(|who| view! { " · " {who} })}
                             </span>
-                            <span class="version-meta">{how}</span>
+                            <span class="hint">{how}</span>
                         </button>
                     </li>
                 }
