@@ -416,6 +416,7 @@ impl Plan {
                 pinned: Set(false),
                 // What search matches, as every note written here has it.
                 search_text: Set(migrations::search::searchable(&n.title, &n.content)),
+                updated_by: Set(None),
             });
         }
         plan

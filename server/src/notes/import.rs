@@ -438,6 +438,7 @@ pub async fn import(
             version: Set(1),
             pinned: Set(n.pinned),
             deleted_at: Set(n.deleted_at.unwrap_or_else(Utc::now)),
+            updated_by: Set(None),
         }
         .insert(&txn)
         .await?;

@@ -6,11 +6,13 @@ use crate::error::{ApiError, ApiResult};
 use crate::notes::access::{self, Access, Permission};
 use crate::notes::creation_keys;
 use crate::notes::group_commit::GroupCommit;
+use crate::notes::history;
 use crate::notes::inline_reads::InlineReads;
 use crate::notes::precondition::Precondition;
 use crate::notes::search::{Plan, Terms};
 use crate::notes::sharing;
 use crate::notes::tags::{self, TagFilter};
+use crate::storage::db::snapshot;
 use crate::storage::entities::note::{self, Column, Entity as Note};
 use crate::storage::paging::{Numbered, PageRequest, last_page};
 use app::validation::{NoteContent, NoteTitle};
@@ -18,9 +20,8 @@ use chrono::SecondsFormat;
 use migrations::search::searchable;
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    AccessMode, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend,
-    EntityTrait, IsolationLevel, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Select,
-    TransactionTrait,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Select, TransactionTrait,
 };
 
 /// How often a conditional write re-reads a note that changed under it before giving up
@@ -155,17 +156,7 @@ pub async fn page(
     request: &PageRequest,
 ) -> ApiResult<Page> {
     let backend = db.get_database_backend();
-    let txn = match backend {
-        // A deferred SQLite transaction reads one WAL snapshot from its first read on.
-        DbBackend::Sqlite => db.begin().await?,
-        _ => {
-            db.begin_with_config(
-                Some(IsolationLevel::RepeatableRead),
-                Some(AccessMode::ReadOnly),
-            )
-            .await?
-        }
-    };
+    let txn = snapshot(db).await?;
     let plan = filters.search.plan(&txn).await?;
     let tag = filters.tag.as_ref();
     let count = match (&plan, tag) {
@@ -335,14 +326,15 @@ async fn pinned_then_shown(
 }
 
 /// Writes the note as `current` with `changes` applied, the whole row as Django's
-/// `save()` does. Under `If-Match` the write also requires the version `current` was
-/// read at, in the same statement that bumps it, so of two writers holding one version
-/// exactly one wins; the other re-reads and hears `412` (or `404` if it is gone).
+/// `save()` does, and keeps the text it replaces (`history`), all in one transaction
+/// that holds the note: of two writers holding one version under `If-Match` exactly one
+/// wins, and the other hears `412` (or `404` if it is gone). Without `If-Match` the
+/// later write replaces the earlier one, and each keeps the text it replaced.
 pub async fn update(
     db: &DatabaseConnection,
     user: i64,
     access: Access,
-    mut current: note::Model,
+    current: note::Model,
     changes: NoteChanges,
     precondition: &Precondition,
 ) -> ApiResult<Versioned> {
@@ -358,39 +350,42 @@ pub async fn update(
     access.write()?;
     let new_title = changes.title.map(NoteTitle::into_inner);
     let new_content = changes.content.map(NoteContent::into_inner);
-    for _ in 0..CONDITIONAL_ATTEMPTS {
-        if !precondition.is_met_by(current.version) {
-            return Err(ApiError::PreconditionFailed);
-        }
-        let title = new_title.as_deref().unwrap_or(&current.title);
-        let content = new_content.as_deref().unwrap_or(&current.content);
-        // Who may write is part of the statement: a share ended or made read-only since
-        // the note was read stops it.
-        let mut write = Note::update_many()
-            .col_expr(Column::Title, Expr::value(title))
-            .col_expr(Column::Content, Expr::value(content))
-            .col_expr(Column::SearchText, Expr::value(searchable(title, content)))
-            .col_expr(Column::Version, Expr::col(Column::Version).add(1))
-            .col_expr(Column::UpdatedAt, Expr::value(chrono::Utc::now()))
-            .filter(Column::Id.eq(current.id))
-            .filter(access::writable_by(user));
-        if precondition.is_conditional() {
-            write = write.filter(Column::Version.eq(current.version));
-        }
-        let txn = db.begin().await?;
-        if let Some(written) = write.exec_with_returning(&txn).await?.pop() {
-            if written.content != current.content {
-                tags::replace(&txn, &written).await?;
-            }
-            txn.commit().await?;
-            return pinned_then_shown(db, user, access, written, changes.pinned).await;
-        }
-        txn.commit().await?;
-        // Changed under us: a share ended meanwhile is `NotFound`, made read-only
-        // `Forbidden`, and a newer version is weighed against the precondition again.
-        let (again, now) = access::note(db, user, current.id).await?;
-        now.write()?;
-        current = again;
+    let txn = db.begin().await?;
+    let Some(old) = history::locked(&txn, current.id).await? else {
+        return Err(ApiError::NotFound);
+    };
+    if !precondition.is_met_by(old.version) {
+        return Err(ApiError::PreconditionFailed);
     }
-    Err(ApiError::PreconditionFailed)
+    let title = new_title.as_deref().unwrap_or(&old.title);
+    let content = new_content.as_deref().unwrap_or(&old.content);
+    // Who may write is part of the statement: a share ended or made read-only since
+    // the note was read stops it.
+    let written = Note::update_many()
+        .col_expr(Column::Title, Expr::value(title))
+        .col_expr(Column::Content, Expr::value(content))
+        .col_expr(Column::SearchText, Expr::value(searchable(title, content)))
+        .col_expr(Column::Version, Expr::col(Column::Version).add(1))
+        .col_expr(Column::UpdatedAt, Expr::value(chrono::Utc::now()))
+        .col_expr(Column::UpdatedBy, Expr::value(user))
+        .filter(Column::Id.eq(old.id))
+        .filter(access::writable_by(user))
+        .exec_with_returning(&txn)
+        .await?
+        .pop();
+    let Some(written) = written else {
+        txn.rollback().await?;
+        // A share ended meanwhile is `NotFound`, made read-only `Forbidden`.
+        let (_, now) = access::note(db, user, current.id).await?;
+        now.write()?;
+        return Err(ApiError::PreconditionFailed);
+    };
+    if written.title != old.title || written.content != old.content {
+        history::keep(&txn, &old, &written.content).await?;
+    }
+    if written.content != old.content {
+        tags::replace(&txn, &written).await?;
+    }
+    txn.commit().await?;
+    pinned_then_shown(db, user, access, written, changes.pinned).await
 }

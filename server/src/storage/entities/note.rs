@@ -18,6 +18,8 @@ pub struct Model {
     pub search_text: String,
     /// Shown before the other notes.
     pub pinned: bool,
+    /// Who saved the current text; `None` is the author.
+    pub updated_by: Option<i64>,
 }
 
 /// A note as the API shows it: everything but `search_text`, which would double what a

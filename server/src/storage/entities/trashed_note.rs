@@ -17,6 +17,8 @@ pub struct Model {
     pub version: i64,
     pub pinned: bool,
     pub deleted_at: DateTimeUtc,
+    /// Who saved the current text; `None` is the author.
+    pub updated_by: Option<i64>,
 }
 
 /// The note as it was shown before it was deleted.
