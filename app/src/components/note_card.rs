@@ -147,19 +147,26 @@ pub fn NoteCard(
     });
     // Taking the saved version discards the person's text, so it is first set aside in
     // the note's history (a `set_aside` revision), unless it is a text the history has
-    // anyway (unchanged, or the saved version's). Without the server (offline, or a
+    // anyway (unchanged, or the saved version's) or blank. Without the server (offline, or a
     // refusal) the choice stays open with the reason, the text in the form and in its
     // draft: nothing is discarded that was not kept.
     let take_theirs = move |_| {
         let Some(current) = theirs.get_untracked() else {
             return;
         };
-        let mine = SetAside {
+        // A title cleared in the form is kept under the saved version's; a blank text
+        // holds nothing to keep.
+        let mut mine = SetAside {
             title: title.get_untracked(),
             content: content.get_untracked(),
         };
+        if mine.title.trim().is_empty() {
+            mine.title.clone_from(&current.value.title);
+        }
         let kept = |n: &Note| n.title == mine.title && n.content == mine.content;
-        let needless = kept(&current.value) || base.with_untracked(|b| kept(&b.value));
+        let needless = mine.content.trim().is_empty()
+            || kept(&current.value)
+            || base.with_untracked(|b| kept(&b.value));
         if !keeping.begin(Default::default()) {
             return;
         }
