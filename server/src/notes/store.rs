@@ -326,15 +326,18 @@ async fn pinned_then_shown(
 }
 
 /// Writes the note as `current` with `changes` applied, the whole row as Django's
-/// `save()` does, and keeps the text it replaces (`history`), all in one transaction
-/// that holds the note: of two writers holding one version under `If-Match` exactly one
-/// wins, and the other hears `412` (or `404` if it is gone). Without `If-Match` the
-/// later write replaces the earlier one, and each keeps the text it replaced.
+/// `save()` does, and keeps the text it replaces (`history`) in the same transaction.
+/// The write requires the version `current` was read at, in the statement that bumps it,
+/// so the text kept is the text replaced: of two writers holding one version exactly one
+/// wins; the other re-reads and, under `If-Match`, hears `412` (or `404` if it is gone).
+/// The revision is prepared before the write, from `reads`, so the writer is held only
+/// for the statements themselves. An unconditional write that keeps losing the race is
+/// made holding the note instead.
 pub async fn update(
-    db: &DatabaseConnection,
+    (db, reads): (&DatabaseConnection, &DatabaseConnection),
     user: i64,
     access: Access,
-    current: note::Model,
+    mut current: note::Model,
     changes: NoteChanges,
     precondition: &Precondition,
 ) -> ApiResult<Versioned> {
@@ -350,42 +353,97 @@ pub async fn update(
     access.write()?;
     let new_title = changes.title.map(NoteTitle::into_inner);
     let new_content = changes.content.map(NoteContent::into_inner);
-    let txn = db.begin().await?;
-    let Some(old) = history::locked(&txn, current.id).await? else {
-        return Err(ApiError::NotFound);
-    };
-    if !precondition.is_met_by(old.version) {
+    for _ in 0..CONDITIONAL_ATTEMPTS {
+        if !precondition.is_met_by(current.version) {
+            return Err(ApiError::PreconditionFailed);
+        }
+        let title = new_title.as_deref().unwrap_or(&current.title);
+        let content = new_content.as_deref().unwrap_or(&current.content);
+        let keeping = if title != current.title || content != current.content {
+            Some(history::prepare(reads, &current, content).await?)
+        } else {
+            None
+        };
+        let txn = db.begin().await?;
+        let written = rewrite(user, current.id, title, content)
+            .filter(Column::Version.eq(current.version))
+            .exec_with_returning(&txn)
+            .await?
+            .pop();
+        if let Some(written) = written {
+            if let Some(keeping) = keeping {
+                history::keep(&txn, keeping).await?;
+            }
+            if written.content != current.content {
+                tags::replace(&txn, &written).await?;
+            }
+            txn.commit().await?;
+            return pinned_then_shown(db, user, access, written, changes.pinned).await;
+        }
+        txn.rollback().await?;
+        // Changed under us: a share ended meanwhile is `NotFound`, made read-only
+        // `Forbidden`, and a newer version is weighed against the precondition again.
+        let (again, now) = access::note(db, user, current.id).await?;
+        now.write()?;
+        current = again;
+    }
+    if precondition.is_conditional() {
         return Err(ApiError::PreconditionFailed);
     }
-    let title = new_title.as_deref().unwrap_or(&old.title);
-    let content = new_content.as_deref().unwrap_or(&old.content);
-    // Who may write is part of the statement: a share ended or made read-only since
-    // the note was read stops it.
-    let written = Note::update_many()
+    let written = holding(db, user, current.id, (new_title, new_content)).await?;
+    pinned_then_shown(db, user, access, written, changes.pinned).await
+}
+
+/// The statement that writes `title` and `content` over note `id` if `user` may: who may
+/// write is part of it, so a share ended or made read-only since the note was read
+/// stops it.
+fn rewrite(user: i64, id: i64, title: &str, content: &str) -> sea_orm::UpdateMany<Note> {
+    Note::update_many()
         .col_expr(Column::Title, Expr::value(title))
         .col_expr(Column::Content, Expr::value(content))
         .col_expr(Column::SearchText, Expr::value(searchable(title, content)))
         .col_expr(Column::Version, Expr::col(Column::Version).add(1))
         .col_expr(Column::UpdatedAt, Expr::value(chrono::Utc::now()))
         .col_expr(Column::UpdatedBy, Expr::value(user))
-        .filter(Column::Id.eq(old.id))
+        .filter(Column::Id.eq(id))
         .filter(access::writable_by(user))
+}
+
+/// An unconditional write made holding the note (`history::locked`): it cannot lose a
+/// race, however many writers there are.
+async fn holding(
+    db: &DatabaseConnection,
+    user: i64,
+    id: i64,
+    (new_title, new_content): (Option<String>, Option<String>),
+) -> ApiResult<note::Model> {
+    let txn = db.begin().await?;
+    let Some(old) = history::locked(&txn, id).await? else {
+        return Err(ApiError::NotFound);
+    };
+    let title = new_title.as_deref().unwrap_or(&old.title);
+    let content = new_content.as_deref().unwrap_or(&old.content);
+    let keeping = if title != old.title || content != old.content {
+        Some(history::prepare(&txn, &old, content).await?)
+    } else {
+        None
+    };
+    let Some(written) = rewrite(user, id, title, content)
         .exec_with_returning(&txn)
         .await?
-        .pop();
-    let Some(written) = written else {
+        .pop()
+    else {
         txn.rollback().await?;
-        // A share ended meanwhile is `NotFound`, made read-only `Forbidden`.
-        let (_, now) = access::note(db, user, current.id).await?;
+        let (_, now) = access::note(db, user, id).await?;
         now.write()?;
-        return Err(ApiError::PreconditionFailed);
+        return Err(ApiError::NotFound);
     };
-    if written.title != old.title || written.content != old.content {
-        history::keep(&txn, &old, &written.content).await?;
+    if let Some(keeping) = keeping {
+        history::keep(&txn, keeping).await?;
     }
     if written.content != old.content {
         tags::replace(&txn, &written).await?;
     }
     txn.commit().await?;
-    pinned_then_shown(db, user, access, written, changes.pinned).await
+    Ok(written)
 }

@@ -625,3 +625,59 @@ async fn thinning_keeps_the_last_of_each_day_and_every_text_it_keeps() {
     put(&app, &alice, id, "Log", "new\n").await;
     assert_eq!(numbers(&revisions(&app, &alice, id).await)[0], 8);
 }
+
+/// Writers racing without `If-Match` all win, one after another, and each keeps exactly
+/// the text it replaced: every version once, in order.
+#[tokio::test]
+async fn racing_unconditional_saves_each_keep_the_text_they_replaced() {
+    let app = TestApp::spawn().await;
+    let alice = app.user("alice").await;
+    let id = app.create_note(&alice, "Race", "start\n").await["id"]
+        .as_i64()
+        .unwrap();
+    let saves: Vec<_> = (0..8)
+        .map(|n| {
+            let client = app.client.clone();
+            let url = app.url(&format!("/api/notes/{id}/"));
+            let token = alice.tokens.access.clone();
+            tokio::spawn(async move {
+                client
+                    .put(url)
+                    .bearer_auth(token)
+                    .json(&json!({"title": "Race", "content": format!("writer {n}\n")}))
+                    .send()
+                    .await
+                    .unwrap()
+                    .status()
+            })
+        })
+        .collect();
+    for save in saves {
+        assert_eq!(save.await.unwrap(), StatusCode::OK);
+    }
+    let kept = revisions(&app, &alice, id).await;
+    let versions: Vec<i64> = kept
+        .iter()
+        .map(|r| r["version"].as_i64().unwrap())
+        .collect();
+    assert_eq!(versions, [8, 7, 6, 5, 4, 3, 2, 1]);
+    // Each version's text is the one the save that made it wrote.
+    let note = app
+        .call(&alice, Method::GET, &format!("/api/notes/{id}/"), None)
+        .await
+        .1;
+    let mut seen = vec![note["content"].as_str().unwrap().to_owned()];
+    for n in 1..=8 {
+        seen.push(
+            revision(&app, &alice, id, n).await.1["content"]
+                .as_str()
+                .unwrap()
+                .to_owned(),
+        );
+    }
+    seen.sort();
+    let mut expected: Vec<String> = (0..8).map(|n| format!("writer {n}\n")).collect();
+    expected.push("start\n".into());
+    expected.sort();
+    assert_eq!(seen, expected);
+}

@@ -30,6 +30,7 @@ use app::api::{self, DiffSide, RevisionDiff, SavedBy, TitleChange, revision_kind
 use app::validation::{NoteContent, NoteTitle};
 use chrono::{DateTime, SecondsFormat, Utc};
 use sea_orm::ActiveValue::Set;
+use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection,
     DatabaseTransaction, DbBackend, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
@@ -97,14 +98,19 @@ fn chars(text: &str) -> i64 {
     text.chars().count() as i64
 }
 
-/// Note `id` read for a write in `txn`: on PostgreSQL its row stays locked until the
-/// transaction ends, so the text a write replaces is the text it read (SQLite has one
-/// writer: the transaction alone is enough).
+/// Note `id` read for a write in `txn`, held until the transaction ends, so the text a
+/// write replaces is the text it read: on PostgreSQL its row is locked; SQLite has one
+/// writer, and a statement that writes nothing takes its lock first (a transaction that
+/// read before it wrote could not write once another connection had committed).
 pub(crate) async fn locked(txn: &DatabaseTransaction, id: i64) -> ApiResult<Option<note::Model>> {
     let select = Note::find_by_id(id);
     let select = match txn.get_database_backend() {
         DbBackend::Postgres => select.lock_exclusive(),
-        _ => select,
+        _ => {
+            txn.execute_unprepared("UPDATE notes SET id = id WHERE 0")
+                .await?;
+            select
+        }
     };
     Ok(select.one(txn).await?)
 }
@@ -127,34 +133,26 @@ fn saves_of(id: i64) -> Condition {
     of_note(id).add(Column::Kind.eq(revision_kinds::SAVE))
 }
 
-/// The next number of note `id`'s revisions: numbers are never reused, and the newest
-/// revision is never thinned, so one past the newest.
-async fn next_number(db: &impl ConnectionTrait, id: i64) -> ApiResult<i64> {
-    let newest: Option<i64> = Revision::find()
-        .filter(of_note(id))
-        .select_only()
-        .column(Column::Revision)
-        .order_by_desc(Column::Revision)
-        .into_tuple()
-        .one(db)
-        .await?;
-    Ok(newest.unwrap_or(0) + 1)
+/// What `keep` stores of a text a write replaces, made before the write: the reads and
+/// the diffs it takes need not hold the writer.
+pub(crate) struct Keeping {
+    note_id: i64,
+    row: note_revision::ActiveModel,
 }
 
-/// Keeps `old`, the note as it was, now that a write in `txn` replaces its content with
-/// `new_content`: the revision's delta turns `new_content` back into `old`'s. Called with
-/// the note locked (`locked`), once per write that changes the title or the content.
-pub(crate) async fn keep(
-    txn: &DatabaseTransaction,
+/// Prepares the revision of `old`, the note as read at its version, should a write
+/// replace its content with `new_content`: its delta turns `new_content` back into it.
+/// Only good while the note is still at `old.version` (the write checks it).
+pub(crate) async fn prepare(
+    db: &impl ConnectionTrait,
     old: &note::Model,
     new_content: &str,
-) -> ApiResult<()> {
-    let number = next_number(txn, old.id).await?;
-    // The newest saved text before `old`, as a delta against `old`'s content.
+) -> ApiResult<Keeping> {
+    // The newest saved text before `old`: a delta against `old`'s content.
     let previous = Revision::find()
         .filter(saves_of(old.id))
         .order_by_desc(Column::Revision)
-        .one(txn)
+        .one(db)
         .await?;
     let before = match &previous {
         Some(p) => Some(stored_text(p, &old.content)?),
@@ -169,16 +167,15 @@ pub(crate) async fn keep(
     let run = since_whole + delta.len() as i64 + DELTA_COST;
     let whole = delta.len() >= old.content.len() || too_far(run, old.content.len());
     let saved_by = old.updated_by.unwrap_or(old.author_id);
-    note_revision::ActiveModel {
+    let row = note_revision::ActiveModel {
         note_id: Set(old.id),
         owner_id: Set(old.author_id),
-        revision: Set(number),
         version: Set(Some(old.version)),
         kind: Set(revision_kinds::SAVE.to_owned()),
         title: Set(old.title.clone()),
         saved_at: Set(old.updated_at),
         saved_by_id: Set(Some(saved_by)),
-        saved_by_name: Set(username(txn, saved_by).await?),
+        saved_by_name: Set(username(db, saved_by).await?),
         kept_at: Set(Utc::now()),
         day: Set(day_of(old.updated_at)),
         chars: Set(chars(&old.content)),
@@ -188,10 +185,65 @@ pub(crate) async fn keep(
         delta: Set((!whole).then_some(delta)),
         run_bytes: Set(if whole { 0 } else { run }),
         ..Default::default()
+    };
+    Ok(Keeping {
+        note_id: old.id,
+        row,
+    })
+}
+
+/// Stores `keeping` in the write's transaction, numbered one past the note's newest
+/// revision by the statement itself: the note is held by the write (its row locked on
+/// PostgreSQL, the one writer on SQLite), and numbers are never reused since the newest
+/// revision is never thinned.
+pub(crate) async fn keep(
+    txn: &DatabaseTransaction,
+    Keeping { note_id, row }: Keeping,
+) -> ApiResult<i64> {
+    const SET: [Column; 16] = [
+        Column::NoteId,
+        Column::OwnerId,
+        Column::Version,
+        Column::Kind,
+        Column::Title,
+        Column::SavedAt,
+        Column::SavedById,
+        Column::SavedByName,
+        Column::KeptAt,
+        Column::Day,
+        Column::Chars,
+        Column::LinesAdded,
+        Column::LinesRemoved,
+        Column::Content,
+        Column::Delta,
+        Column::RunBytes,
+    ];
+    let mut values = Vec::with_capacity(SET.len() + 1);
+    for column in SET {
+        let value = row
+            .get(column)
+            .into_value()
+            .ok_or_else(|| ApiError::Internal(format!("a revision without its {column:?}")))?;
+        values.push(Expr::val(value));
     }
-    .insert(txn)
-    .await?;
-    Ok(())
+    let next = Query::select()
+        .expr(Expr::cust("COALESCE(MAX(revision), 0) + 1"))
+        .from(Revision)
+        .and_where(Expr::col(Column::NoteId).eq(note_id))
+        .to_owned();
+    values.push(Expr::from(next));
+    let insert = Query::insert()
+        .into_table(Revision)
+        .columns(SET.into_iter().chain([Column::Revision]))
+        .values_panic(values)
+        .returning_col(Column::Revision)
+        .to_owned();
+    let number = txn
+        .query_one(&insert)
+        .await?
+        .ok_or_else(|| ApiError::Internal("a revision kept without its number".into()))?
+        .try_get_by_index::<i64>(0)?;
+    Ok(number)
 }
 
 /// A revision's text from its own row: whole, or its delta applied to `base`, the text
@@ -408,37 +460,48 @@ pub async fn set_aside(
 ) -> ApiResult<api::Revision> {
     let (title, content) = (title.into_inner(), content.into_inner());
     let txn = db.begin().await?;
-    let (_, access) = access::note(&txn, user, id).await?;
-    access.write()?;
+    // Held first: the number it takes is the next one when it commits.
     let Some(note) = locked(&txn, id).await? else {
         return Err(ApiError::NotFound);
     };
+    let (_, access) = access::note(&txn, user, id).await?;
+    access.write()?;
     let (lines_added, lines_removed) = diff::counts(&note.content, &content);
     let now = Utc::now();
+    let mut shown = Listed {
+        revision: 0,
+        version: None,
+        kind: revision_kinds::SET_ASIDE.to_owned(),
+        title,
+        saved_at: now,
+        saved_by_id: Some(user),
+        saved_by_name: username(&txn, user).await?,
+        chars: chars(&content),
+        lines_added,
+        lines_removed,
+    };
     let row = note_revision::ActiveModel {
         note_id: Set(id),
         owner_id: Set(note.author_id),
-        revision: Set(next_number(&txn, id).await?),
         version: Set(None),
-        kind: Set(revision_kinds::SET_ASIDE.to_owned()),
-        title: Set(title),
+        kind: Set(shown.kind.clone()),
+        title: Set(shown.title.clone()),
         saved_at: Set(now),
-        saved_by_id: Set(Some(user)),
-        saved_by_name: Set(username(&txn, user).await?),
+        saved_by_id: Set(shown.saved_by_id),
+        saved_by_name: Set(shown.saved_by_name.clone()),
         kept_at: Set(now),
         day: Set(day_of(now)),
-        chars: Set(chars(&content)),
+        chars: Set(shown.chars),
         lines_added: Set(lines_added),
         lines_removed: Set(lines_removed),
         content: Set(Some(content)),
         delta: Set(None),
         run_bytes: Set(0),
         ..Default::default()
-    }
-    .insert(&txn)
-    .await?;
+    };
+    shown.revision = keep(&txn, Keeping { note_id: id, row }).await?;
     txn.commit().await?;
-    Ok(to_api(listed(&row)))
+    Ok(to_api(shown))
 }
 
 /// Makes revision `number` note `id`'s text again, as a new version (the text it
@@ -464,7 +527,15 @@ pub async fn restore(
     };
     // The text is rebuilt from the version read here; a save since is a changed version,
     // which `If-Match` refuses, and which otherwise the restore simply follows.
-    store::update(db, user, viewer.access, viewer.note, changes, precondition).await
+    store::update(
+        (db, db),
+        user,
+        viewer.access,
+        viewer.note,
+        changes,
+        precondition,
+    )
+    .await
 }
 
 /// Deletes the revisions of `author`'s notes whose ids `ids` selects (deleted for good),
