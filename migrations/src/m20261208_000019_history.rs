@@ -7,8 +7,11 @@
 //! keeps them under its id, and gets them back on restore. What outlives a note deleted
 //! for good is pruned; the account's deletion takes them with it.
 //!
-//! `notes.updated_by` (and the trash's copy of it) says who saved the current text, so
-//! that its revision can say so once the text is replaced; `NULL` is the author.
+//! A note (and the trash's copy of it) carries what its next revision needs: who saved
+//! its text (`updated_by`, `NULL` for the author), how that text differed from the one
+//! before it (`lines_added`, `lines_removed`; `NULL` before any save), and how far a read
+//! of its newest revision walks (`history_run`), so a save keeps the text it replaces
+//! without reading anything first.
 
 use super::m20261124_000001_users::Users;
 use sea_orm_migration::{prelude::*, schema::*};
@@ -42,13 +45,21 @@ enum NoteRevisions {
 #[derive(DeriveIden)]
 enum Notes {
     Table,
-    UpdatedBy,
 }
 
 #[derive(DeriveIden)]
 enum TrashedNotes {
     Table,
+}
+
+/// What a note (live or in the trash) carries for its history, so that a save keeps
+/// the text it replaces without reading anything first.
+#[derive(DeriveIden, Clone, Copy)]
+enum Carried {
     UpdatedBy,
+    LinesAdded,
+    LinesRemoved,
+    HistoryRun,
 }
 
 #[async_trait::async_trait]
@@ -71,7 +82,7 @@ impl MigrationTrait for Migration {
                     .col(text(NoteRevisions::Title))
                     .col(timestamp_with_time_zone(NoteRevisions::SavedAt))
                     .col(big_integer_null(NoteRevisions::SavedById))
-                    .col(text(NoteRevisions::SavedByName))
+                    .col(text_null(NoteRevisions::SavedByName))
                     .col(timestamp_with_time_zone(NoteRevisions::KeptAt))
                     .col(big_integer(NoteRevisions::Day))
                     .col(big_integer(NoteRevisions::Chars))
@@ -112,41 +123,55 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
+        // Who a revision's saver is, filled in when their account is deleted.
         manager
-            .alter_table(
-                Table::alter()
-                    .table(Notes::Table)
-                    .add_column(big_integer_null(Notes::UpdatedBy))
+            .create_index(
+                Index::create()
+                    .name("idx_note_revisions_saved_by")
+                    .table(NoteRevisions::Table)
+                    .col(NoteRevisions::SavedById)
                     .to_owned(),
             )
             .await?;
-        manager
-            .alter_table(
-                Table::alter()
-                    .table(TrashedNotes::Table)
-                    .add_column(big_integer_null(TrashedNotes::UpdatedBy))
-                    .to_owned(),
-            )
-            .await
+        for table in [Notes::Table.into_iden(), TrashedNotes::Table.into_iden()] {
+            for column in [
+                big_integer_null(Carried::UpdatedBy),
+                big_integer_null(Carried::LinesAdded),
+                big_integer_null(Carried::LinesRemoved),
+                big_integer(Carried::HistoryRun).default(0).to_owned(),
+            ] {
+                let mut column = column;
+                manager
+                    .alter_table(
+                        Table::alter()
+                            .table(table.clone())
+                            .add_column(&mut column)
+                            .to_owned(),
+                    )
+                    .await?;
+            }
+        }
+        Ok(())
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .alter_table(
-                Table::alter()
-                    .table(TrashedNotes::Table)
-                    .drop_column(TrashedNotes::UpdatedBy)
-                    .to_owned(),
-            )
-            .await?;
-        manager
-            .alter_table(
-                Table::alter()
-                    .table(Notes::Table)
-                    .drop_column(Notes::UpdatedBy)
-                    .to_owned(),
-            )
-            .await?;
+        for table in [Notes::Table.into_iden(), TrashedNotes::Table.into_iden()] {
+            for column in [
+                Carried::UpdatedBy,
+                Carried::LinesAdded,
+                Carried::LinesRemoved,
+                Carried::HistoryRun,
+            ] {
+                manager
+                    .alter_table(
+                        Table::alter()
+                            .table(table.clone())
+                            .drop_column(column)
+                            .to_owned(),
+                    )
+                    .await?;
+            }
+        }
         manager
             .drop_table(Table::drop().table(NoteRevisions::Table).to_owned())
             .await

@@ -330,11 +330,11 @@ async fn pinned_then_shown(
 /// The write requires the version `current` was read at, in the statement that bumps it,
 /// so the text kept is the text replaced: of two writers holding one version exactly one
 /// wins; the other re-reads and, under `If-Match`, hears `412` (or `404` if it is gone).
-/// The revision is prepared before the write, from `reads`, so the writer is held only
-/// for the statements themselves. An unconditional write that loses the race is made
+/// The revision is prepared before the write, from the note as read, so the writer is
+/// held only for the statements themselves. An unconditional write that loses the race is made
 /// again holding the note.
 pub async fn update(
-    (db, reads): (&DatabaseConnection, &DatabaseConnection),
+    db: &DatabaseConnection,
     user: i64,
     access: Access,
     mut current: note::Model,
@@ -366,13 +366,10 @@ pub async fn update(
         }
         let title = new_title.as_deref().unwrap_or(&current.title);
         let content = new_content.as_deref().unwrap_or(&current.content);
-        let keeping = if title != current.title || content != current.content {
-            Some(history::prepare(reads, &current, content).await?)
-        } else {
-            None
-        };
+        let keeping = (title != current.title || content != current.content)
+            .then(|| history::prepare(&current, content));
         let txn = db.begin().await?;
-        let written = rewrite(user, current.id, title, content)
+        let written = rewrite(user, current.id, (title, content), keeping.as_ref())
             .filter(Column::Version.eq(current.version))
             .exec_with_returning(&txn)
             .await?
@@ -381,7 +378,7 @@ pub async fn update(
             if let Some(keeping) = keeping {
                 history::keep(&txn, keeping).await?;
             }
-            if written.content != current.content {
+            if tags::may_change(&current.content, &written.content) {
                 tags::replace(&txn, &written).await?;
             }
             txn.commit().await?;
@@ -401,17 +398,29 @@ pub async fn update(
     pinned_then_shown(db, user, access, written, changes.pinned).await
 }
 
-/// The statement that writes `title` and `content` over note `id` if `user` may: who may
-/// write is part of it, so a share ended or made read-only since the note was read
-/// stops it.
-fn rewrite(user: i64, id: i64, title: &str, content: &str) -> sea_orm::UpdateMany<Note> {
-    Note::update_many()
+/// The statement that writes `title` and `content` over note `id` if `user` may, with
+/// what the note carries for its next revision when this one keeps one: who may write is
+/// part of it, so a share ended or made read-only since the note was read stops it.
+fn rewrite(
+    user: i64,
+    id: i64,
+    (title, content): (&str, &str),
+    keeping: Option<&history::Keeping>,
+) -> sea_orm::UpdateMany<Note> {
+    let mut write = Note::update_many()
         .col_expr(Column::Title, Expr::value(title))
         .col_expr(Column::Content, Expr::value(content))
         .col_expr(Column::SearchText, Expr::value(searchable(title, content)))
         .col_expr(Column::Version, Expr::col(Column::Version).add(1))
         .col_expr(Column::UpdatedAt, Expr::value(chrono::Utc::now()))
-        .col_expr(Column::UpdatedBy, Expr::value(user))
+        .col_expr(Column::UpdatedBy, Expr::value(user));
+    if let Some(keeping) = keeping {
+        write = write
+            .col_expr(Column::LinesAdded, Expr::value(keeping.lines.0))
+            .col_expr(Column::LinesRemoved, Expr::value(keeping.lines.1))
+            .col_expr(Column::HistoryRun, Expr::value(keeping.run));
+    }
+    write
         .filter(Column::Id.eq(id))
         .filter(access::writable_by(user))
 }
@@ -430,12 +439,9 @@ async fn holding(
     };
     let title = new_title.as_deref().unwrap_or(&old.title);
     let content = new_content.as_deref().unwrap_or(&old.content);
-    let keeping = if title != old.title || content != old.content {
-        Some(history::prepare(&txn, &old, content).await?)
-    } else {
-        None
-    };
-    let Some(written) = rewrite(user, id, title, content)
+    let keeping =
+        (title != old.title || content != old.content).then(|| history::prepare(&old, content));
+    let Some(written) = rewrite(user, id, (title, content), keeping.as_ref())
         .exec_with_returning(&txn)
         .await?
         .pop()
@@ -448,7 +454,7 @@ async fn holding(
     if let Some(keeping) = keeping {
         history::keep(&txn, keeping).await?;
     }
-    if written.content != old.content {
+    if tags::may_change(&old.content, &written.content) {
         tags::replace(&txn, &written).await?;
     }
     txn.commit().await?;

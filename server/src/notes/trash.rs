@@ -82,6 +82,9 @@ pub async fn delete(
             pinned: Set(gone.pinned),
             deleted_at: Set(Utc::now()),
             updated_by: Set(gone.updated_by),
+            lines_added: Set(gone.lines_added),
+            lines_removed: Set(gone.lines_removed),
+            history_run: Set(gone.history_run),
         }
         .insert(&txn)
         .await?;
@@ -116,6 +119,9 @@ pub async fn restore(db: &DatabaseConnection, author: i64, id: i64) -> ApiResult
         version: Set(t.version),
         pinned: Set(t.pinned),
         updated_by: Set(t.updated_by),
+        lines_added: Set(t.lines_added),
+        lines_removed: Set(t.lines_removed),
+        history_run: Set(t.history_run),
     }
     .insert(&txn)
     .await?;

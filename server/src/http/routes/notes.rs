@@ -301,15 +301,8 @@ async fn update(
     // last, against the version the write replaces.
     let (note, access) = access::note(&state.db, user.id, id).await?;
     let changes = changes(&body, partial)?;
-    let written = notes::update(
-        (&state.writer, &state.db),
-        user.id,
-        access,
-        note,
-        changes,
-        &precondition,
-    )
-    .await?;
+    let written =
+        notes::update(&state.writer, user.id, access, note, changes, &precondition).await?;
     Ok(Tagged(written))
 }
 

@@ -65,7 +65,7 @@ fn to_api(r: Listed) -> api::Revision {
         saved_at: rfc3339(r.saved_at),
         saved_by: SavedBy {
             id: r.saved_by_id,
-            username: r.saved_by_name,
+            username: r.saved_by_name.unwrap_or_default(),
         },
         chars: r.chars,
         lines_added: r.lines_added,
@@ -115,13 +115,34 @@ pub(crate) async fn locked(txn: &DatabaseTransaction, id: i64) -> ApiResult<Opti
     Ok(select.one(txn).await?)
 }
 
-/// The username of `id`, kept with what they saved: the name outlives the account.
-async fn username(db: &impl ConnectionTrait, id: i64) -> ApiResult<String> {
-    Ok(User::find_by_id(id)
-        .one(db)
-        .await?
-        .map(|u| u.username)
-        .unwrap_or_default())
+/// The usernames of the people who saved `rows` and still have an account (a deleted
+/// account's name is kept on its rows).
+async fn with_names(db: &impl ConnectionTrait, rows: Vec<Listed>) -> ApiResult<Vec<api::Revision>> {
+    let ids: Vec<i64> = rows
+        .iter()
+        .filter(|r| r.saved_by_name.is_none())
+        .filter_map(|r| r.saved_by_id)
+        .collect();
+    let names: std::collections::HashMap<i64, String> = if ids.is_empty() {
+        Default::default()
+    } else {
+        User::find()
+            .filter(crate::storage::entities::user::Column::Id.is_in(ids))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|u| (u.id, u.username))
+            .collect()
+    };
+    Ok(rows
+        .into_iter()
+        .map(|mut r| {
+            if r.saved_by_name.is_none() {
+                r.saved_by_name = r.saved_by_id.and_then(|id| names.get(&id).cloned());
+            }
+            to_api(r)
+        })
+        .collect())
 }
 
 fn of_note(id: i64) -> Condition {
@@ -133,40 +154,31 @@ fn saves_of(id: i64) -> Condition {
     of_note(id).add(Column::Kind.eq(revision_kinds::SAVE))
 }
 
-/// What `keep` stores of a text a write replaces, made before the write: the reads and
-/// the diffs it takes need not hold the writer.
+/// What `keep` stores of a text a write replaces, made before the write from the note as
+/// read (nothing else is read: the note carries what its next revision needs), and what
+/// the write then carries on the note for the one after.
 pub(crate) struct Keeping {
     note_id: i64,
     row: note_revision::ActiveModel,
+    /// How the new text differs from the one it replaces.
+    pub lines: (i64, i64),
+    /// The delta bytes a read of the revision kept here walks: the note's next
+    /// `history_run`.
+    pub run: i64,
 }
 
 /// Prepares the revision of `old`, the note as read at its version, should a write
 /// replace its content with `new_content`: its delta turns `new_content` back into it.
 /// Only good while the note is still at `old.version` (the write checks it).
-pub(crate) async fn prepare(
-    db: &impl ConnectionTrait,
-    old: &note::Model,
-    new_content: &str,
-) -> ApiResult<Keeping> {
-    // The newest saved text before `old`: a delta against `old`'s content.
-    let previous = Revision::find()
-        .filter(saves_of(old.id))
-        .order_by_desc(Column::Revision)
-        .one(db)
-        .await?;
-    let before = match &previous {
-        Some(p) => Some(stored_text(p, &old.content)?),
-        None => None,
-    };
-    let (lines_added, lines_removed) = diff::counts(before.as_deref().unwrap_or(""), &old.content);
+pub(crate) fn prepare(old: &note::Model, new_content: &str) -> Keeping {
     let delta = delta::encode(new_content, &old.content);
-    let since_whole = previous
-        .as_ref()
-        .filter(|p| p.content.is_none())
-        .map_or(0, |p| p.run_bytes);
-    let run = since_whole + delta.len() as i64 + DELTA_COST;
+    let run = old.history_run + delta.len() as i64 + DELTA_COST;
     let whole = delta.len() >= old.content.len() || too_far(run, old.content.len());
-    let saved_by = old.updated_by.unwrap_or(old.author_id);
+    let (lines_added, lines_removed) = match (old.lines_added, old.lines_removed) {
+        (Some(added), Some(removed)) => (added, removed),
+        // Never saved since it was written (or since history was kept): all of it new.
+        _ => diff::counts("", &old.content),
+    };
     let row = note_revision::ActiveModel {
         note_id: Set(old.id),
         owner_id: Set(old.author_id),
@@ -174,8 +186,8 @@ pub(crate) async fn prepare(
         kind: Set(revision_kinds::SAVE.to_owned()),
         title: Set(old.title.clone()),
         saved_at: Set(old.updated_at),
-        saved_by_id: Set(Some(saved_by)),
-        saved_by_name: Set(username(db, saved_by).await?),
+        saved_by_id: Set(Some(old.updated_by.unwrap_or(old.author_id))),
+        saved_by_name: Set(None),
         kept_at: Set(Utc::now()),
         day: Set(day_of(old.updated_at)),
         chars: Set(chars(&old.content)),
@@ -186,10 +198,12 @@ pub(crate) async fn prepare(
         run_bytes: Set(if whole { 0 } else { run }),
         ..Default::default()
     };
-    Ok(Keeping {
+    Keeping {
         note_id: old.id,
         row,
-    })
+        lines: diff::counts(&old.content, new_content),
+        run: if whole { 0 } else { run },
+    }
 }
 
 /// Stores `keeping` in the write's transaction, numbered one past the note's newest
@@ -198,7 +212,7 @@ pub(crate) async fn prepare(
 /// revision is never thinned.
 pub(crate) async fn keep(
     txn: &DatabaseTransaction,
-    Keeping { note_id, row }: Keeping,
+    Keeping { note_id, row, .. }: Keeping,
 ) -> ApiResult<i64> {
     const SET: [Column; 16] = [
         Column::NoteId,
@@ -368,12 +382,13 @@ pub async fn page(
         .into_partial_model::<Listed>()
         .all(&txn)
         .await?;
+    let results = with_names(&txn, results).await?;
     txn.commit().await?;
     Ok(Numbered {
         count,
         number,
         pages: last_page(count, request.size),
-        results: results.into_iter().map(to_api).collect(),
+        results,
     })
 }
 
@@ -388,8 +403,8 @@ pub async fn one(
     let viewer = viewer(&txn, user, id).await?;
     let row = revision(&txn, &viewer, number).await?;
     let content = text_of(&txn, &row, &viewer.note.content).await?;
+    let mut shown = with_names(&txn, vec![listed(&row)]).await?.remove(0);
     txn.commit().await?;
-    let mut shown = to_api(listed(&row));
     shown.content = Some(content);
     Ok(shown)
 }
@@ -475,7 +490,7 @@ pub async fn set_aside(
         title,
         saved_at: now,
         saved_by_id: Some(user),
-        saved_by_name: username(&txn, user).await?,
+        saved_by_name: None,
         chars: chars(&content),
         lines_added,
         lines_removed,
@@ -499,9 +514,16 @@ pub async fn set_aside(
         run_bytes: Set(0),
         ..Default::default()
     };
-    shown.revision = keep(&txn, Keeping { note_id: id, row }).await?;
+    let keeping = Keeping {
+        note_id: id,
+        row,
+        lines: (0, 0),
+        run: 0,
+    };
+    shown.revision = keep(&txn, keeping).await?;
+    let shown = with_names(&txn, vec![shown]).await?.remove(0);
     txn.commit().await?;
-    Ok(to_api(shown))
+    Ok(shown)
 }
 
 /// Makes revision `number` note `id`'s text again, as a new version (the text it
@@ -527,15 +549,7 @@ pub async fn restore(
     };
     // The text is rebuilt from the version read here; a save since is a changed version,
     // which `If-Match` refuses, and which otherwise the restore simply follows.
-    store::update(
-        (db, db),
-        user,
-        viewer.access,
-        viewer.note,
-        changes,
-        precondition,
-    )
-    .await
+    store::update(db, user, viewer.access, viewer.note, changes, precondition).await
 }
 
 /// Deletes the revisions of `author`'s notes whose ids `ids` selects (deleted for good),

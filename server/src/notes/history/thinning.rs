@@ -9,6 +9,7 @@
 
 use super::{Column, DELTA_COST, Revision, delta, diff, locked, saves_of, stored_text, too_far};
 use crate::error::ApiResult;
+use crate::storage::entities::note::{self, Entity as Note};
 use crate::storage::entities::note_revision;
 use app::api::revision_kinds;
 use chrono::{DateTime, Utc};
@@ -251,6 +252,16 @@ async fn thin_note(
         .filter(Column::Revision.is_in(doomed.iter().copied()))
         .exec(&txn)
         .await?;
+    // The note carries its newest revision's walk, for the revision its next save keeps.
+    if let Some(newest) = kept.first()
+        && newest.row.run_bytes != note.history_run
+    {
+        Note::update_many()
+            .col_expr(note::Column::HistoryRun, Expr::value(newest.row.run_bytes))
+            .filter(note::Column::Id.eq(id))
+            .exec(&txn)
+            .await?;
+    }
     for keep in kept.into_iter().filter(|k| k.changed) {
         let row = keep.row;
         note_revision::ActiveModel {

@@ -17,11 +17,12 @@ pub struct Model {
     pub kind: String,
     #[sea_orm(column_type = "Text")]
     pub title: String,
-    /// When this text was saved, and by whom (no foreign key: the name outlives them).
+    /// When this text was saved, and by whom (no foreign key: the name, filled in when
+    /// their account is deleted, outlives them).
     pub saved_at: DateTimeUtc,
     pub saved_by_id: Option<i64>,
-    #[sea_orm(column_type = "Text")]
-    pub saved_by_name: String,
+    #[sea_orm(column_type = "Text", nullable)]
+    pub saved_by_name: Option<String>,
     /// When the revision was kept: whom a note is shared with sees those kept since.
     pub kept_at: DateTimeUtc,
     /// `saved_at`'s day, counted from 1970-01-01 in UTC: thinning's buckets.
@@ -48,7 +49,7 @@ pub struct Listed {
     pub title: String,
     pub saved_at: DateTimeUtc,
     pub saved_by_id: Option<i64>,
-    pub saved_by_name: String,
+    pub saved_by_name: Option<String>,
     pub chars: i64,
     pub lines_added: i64,
     pub lines_removed: i64,
