@@ -14,6 +14,7 @@
 //! without reading anything first.
 
 use super::m20261124_000001_users::Users;
+use sea_orm_migration::sea_orm::DbBackend;
 use sea_orm_migration::{prelude::*, schema::*};
 
 #[derive(DeriveMigrationName)]
@@ -22,7 +23,6 @@ pub struct Migration;
 #[derive(DeriveIden)]
 enum NoteRevisions {
     Table,
-    Id,
     NoteId,
     OwnerId,
     Revision,
@@ -65,74 +65,45 @@ enum Carried {
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .create_table(
-                Table::create()
-                    .table(NoteRevisions::Table)
-                    .col(
-                        big_integer(NoteRevisions::Id)
-                            .auto_increment()
-                            .primary_key(),
-                    )
-                    .col(big_integer(NoteRevisions::NoteId))
-                    .col(big_integer(NoteRevisions::OwnerId))
-                    .col(big_integer(NoteRevisions::Revision))
-                    .col(big_integer_null(NoteRevisions::Version))
-                    .col(string_len(NoteRevisions::Kind, 16))
-                    .col(text(NoteRevisions::Title))
-                    .col(timestamp_with_time_zone(NoteRevisions::SavedAt))
-                    .col(big_integer_null(NoteRevisions::SavedById))
-                    .col(text_null(NoteRevisions::SavedByName))
-                    .col(timestamp_with_time_zone(NoteRevisions::KeptAt))
-                    .col(big_integer(NoteRevisions::Day))
-                    .col(big_integer(NoteRevisions::Chars))
-                    .col(big_integer(NoteRevisions::LinesAdded))
-                    .col(big_integer(NoteRevisions::LinesRemoved))
-                    .col(text_null(NoteRevisions::Content))
-                    .col(blob_null(NoteRevisions::Delta))
-                    .col(big_integer(NoteRevisions::RunBytes))
-                    .foreign_key(
-                        ForeignKey::create()
-                            .from(NoteRevisions::Table, NoteRevisions::OwnerId)
-                            .to(Users::Table, Users::Id)
-                            .on_delete(ForeignKeyAction::Cascade),
-                    )
-                    .to_owned(),
-            )
-            .await?;
-        // A note's revisions, newest first: the list, the chain a text is rebuilt from,
-        // and the next number.
-        manager
-            .create_index(
+        // Keyed by note and number alone, and on SQLite stored in that key's tree
+        // (`WITHOUT ROWID`): a save adds one row to one tree, which is most of what keeping
+        // history costs a save. The account's deletion finds its rows by a scan (rare, and
+        // an index would cost every save).
+        let mut table = Table::create();
+        table
+            .table(NoteRevisions::Table)
+            .col(big_integer(NoteRevisions::NoteId))
+            .col(big_integer(NoteRevisions::Revision))
+            .col(big_integer(NoteRevisions::OwnerId))
+            .col(big_integer_null(NoteRevisions::Version))
+            .col(string_len(NoteRevisions::Kind, 16))
+            .col(text(NoteRevisions::Title))
+            .col(timestamp_with_time_zone(NoteRevisions::SavedAt))
+            .col(big_integer_null(NoteRevisions::SavedById))
+            .col(text_null(NoteRevisions::SavedByName))
+            .col(timestamp_with_time_zone(NoteRevisions::KeptAt))
+            .col(big_integer(NoteRevisions::Day))
+            .col(big_integer(NoteRevisions::Chars))
+            .col(big_integer(NoteRevisions::LinesAdded))
+            .col(big_integer(NoteRevisions::LinesRemoved))
+            .col(text_null(NoteRevisions::Content))
+            .col(blob_null(NoteRevisions::Delta))
+            .col(big_integer(NoteRevisions::RunBytes))
+            .primary_key(
                 Index::create()
-                    .name("idx_note_revisions_note_revision")
-                    .table(NoteRevisions::Table)
                     .col(NoteRevisions::NoteId)
-                    .col(NoteRevisions::Revision)
-                    .unique()
-                    .to_owned(),
+                    .col(NoteRevisions::Revision),
             )
-            .await?;
-        // The account's deletion, through the foreign key.
-        manager
-            .create_index(
-                Index::create()
-                    .name("idx_note_revisions_owner")
-                    .table(NoteRevisions::Table)
-                    .col(NoteRevisions::OwnerId)
-                    .to_owned(),
-            )
-            .await?;
-        // Who a revision's saver is, filled in when their account is deleted.
-        manager
-            .create_index(
-                Index::create()
-                    .name("idx_note_revisions_saved_by")
-                    .table(NoteRevisions::Table)
-                    .col(NoteRevisions::SavedById)
-                    .to_owned(),
-            )
-            .await?;
+            .foreign_key(
+                ForeignKey::create()
+                    .from(NoteRevisions::Table, NoteRevisions::OwnerId)
+                    .to(Users::Table, Users::Id)
+                    .on_delete(ForeignKeyAction::Cascade),
+            );
+        if manager.get_database_backend() == DbBackend::Sqlite {
+            table.extra("WITHOUT ROWID");
+        }
+        manager.create_table(table.to_owned()).await?;
         for table in [Notes::Table.into_iden(), TrashedNotes::Table.into_iden()] {
             for column in [
                 big_integer_null(Carried::UpdatedBy),

@@ -182,6 +182,20 @@ async fn every_write_that_changes_words_keeps_exactly_one_revision_and_nothing_e
         let (_, whole) = revision(&app, &alice, id, n as i64 + 1).await;
         assert_eq!(whole["content"], *text, "revision {}", n + 1);
     }
+
+    // Bob's name outlives his account on what he saved.
+    let gone = app
+        .send_as(
+            &bob.tokens.access,
+            Method::DELETE,
+            "/api/user/",
+            json!({"password": PASSWORD}),
+        )
+        .await;
+    assert_eq!(gone.status(), StatusCode::NO_CONTENT);
+    let kept = revisions(&app, &alice, id).await;
+    let bobs = kept.iter().find(|r| r["revision"] == 4).unwrap();
+    assert_eq!(bobs["saved_by"], json!({"id": bob.id, "username": "bob"}));
 }
 
 /// A long note edited many times: what every revision says comes back exactly, with

@@ -265,7 +265,8 @@ async fn thin_note(
     for keep in kept.into_iter().filter(|k| k.changed) {
         let row = keep.row;
         note_revision::ActiveModel {
-            id: Unchanged(row.id),
+            note_id: Unchanged(row.note_id),
+            revision: Unchanged(row.revision),
             content: Set(row.content),
             delta: Set(row.delta),
             run_bytes: Set(row.run_bytes),

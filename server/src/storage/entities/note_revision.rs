@@ -5,12 +5,12 @@ use sea_orm::entity::prelude::*;
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "note_revisions")]
 pub struct Model {
-    #[sea_orm(primary_key)]
-    pub id: i64,
+    #[sea_orm(primary_key, auto_increment = false)]
     pub note_id: i64,
-    pub owner_id: i64,
     /// Its number within the note, from 1, never reused.
+    #[sea_orm(primary_key, auto_increment = false)]
     pub revision: i64,
+    pub owner_id: i64,
     /// The note's version that had this text; `None` for a set-aside text.
     pub version: Option<i64>,
     /// `save` or `set_aside`.
