@@ -9,9 +9,10 @@
 //!
 //! A note (and the trash's copy of it) carries what its next revision needs: who saved
 //! its text (`updated_by`, `NULL` for the author), how that text differed from the one
-//! before it (`lines_added`, `lines_removed`; `NULL` before any save), and how far a read
-//! of its newest revision walks (`history_run`), so a save keeps the text it replaces
-//! without reading anything first.
+//! before it (`lines_added`, `lines_removed`; `NULL` before any save), how far a read of
+//! its newest revision walks (`history_run`), and its newest revision's number
+//! (`last_revision`, bumped by the write that keeps one), so a save keeps the text it
+//! replaces without reading or asking anything first.
 
 use super::m20261124_000001_users::Users;
 use sea_orm_migration::sea_orm::DbBackend;
@@ -60,6 +61,7 @@ enum Carried {
     LinesAdded,
     LinesRemoved,
     HistoryRun,
+    LastRevision,
 }
 
 #[async_trait::async_trait]
@@ -110,6 +112,7 @@ impl MigrationTrait for Migration {
                 big_integer_null(Carried::LinesAdded),
                 big_integer_null(Carried::LinesRemoved),
                 big_integer(Carried::HistoryRun).default(0).to_owned(),
+                big_integer(Carried::LastRevision).default(0).to_owned(),
             ] {
                 let mut column = column;
                 manager
@@ -132,6 +135,7 @@ impl MigrationTrait for Migration {
                 Carried::LinesAdded,
                 Carried::LinesRemoved,
                 Carried::HistoryRun,
+                Carried::LastRevision,
             ] {
                 manager
                     .alter_table(

@@ -420,6 +420,7 @@ impl Plan {
                 lines_added: Set(None),
                 lines_removed: Set(None),
                 history_run: Set(0),
+                last_revision: Set(0),
             });
         }
         plan

@@ -442,6 +442,7 @@ pub async fn import(
             lines_added: Set(None),
             lines_removed: Set(None),
             history_run: Set(0),
+            last_revision: Set(0),
         }
         .insert(&txn)
         .await?;

@@ -376,7 +376,7 @@ pub async fn update(
             .pop();
         if let Some(written) = written {
             if let Some(keeping) = keeping {
-                history::keep(&txn, keeping).await?;
+                history::keep(&txn, keeping, written.last_revision).await?;
             }
             if tags::may_change(&current.content, &written.content) {
                 tags::replace(&txn, &written).await?;
@@ -418,7 +418,8 @@ fn rewrite(
         write = write
             .col_expr(Column::LinesAdded, Expr::value(keeping.lines.0))
             .col_expr(Column::LinesRemoved, Expr::value(keeping.lines.1))
-            .col_expr(Column::HistoryRun, Expr::value(keeping.run));
+            .col_expr(Column::HistoryRun, Expr::value(keeping.run))
+            .col_expr(Column::LastRevision, Expr::col(Column::LastRevision).add(1));
     }
     write
         .filter(Column::Id.eq(id))
@@ -452,7 +453,7 @@ async fn holding(
         return Err(ApiError::NotFound);
     };
     if let Some(keeping) = keeping {
-        history::keep(&txn, keeping).await?;
+        history::keep(&txn, keeping, written.last_revision).await?;
     }
     if tags::may_change(&old.content, &written.content) {
         tags::replace(&txn, &written).await?;

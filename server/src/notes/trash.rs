@@ -85,6 +85,7 @@ pub async fn delete(
             lines_added: Set(gone.lines_added),
             lines_removed: Set(gone.lines_removed),
             history_run: Set(gone.history_run),
+            last_revision: Set(gone.last_revision),
         }
         .insert(&txn)
         .await?;
@@ -122,6 +123,7 @@ pub async fn restore(db: &DatabaseConnection, author: i64, id: i64) -> ApiResult
         lines_added: Set(t.lines_added),
         lines_removed: Set(t.lines_removed),
         history_run: Set(t.history_run),
+        last_revision: Set(t.last_revision),
     }
     .insert(&txn)
     .await?;

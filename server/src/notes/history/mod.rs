@@ -30,11 +30,10 @@ use app::api::{self, DiffSide, RevisionDiff, SavedBy, TitleChange, revision_kind
 use app::validation::{NoteContent, NoteTitle};
 use chrono::{DateTime, SecondsFormat, Utc};
 use sea_orm::ActiveValue::Set;
-use sea_orm::sea_query::{Expr, ExprTrait, Query};
+use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection,
-    DatabaseTransaction, DbBackend, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, TransactionTrait,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend,
+    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
 };
 
 pub use thinning::Retention;
@@ -158,7 +157,6 @@ fn saves_of(id: i64) -> Condition {
 /// read (nothing else is read: the note carries what its next revision needs), and what
 /// the write then carries on the note for the one after.
 pub(crate) struct Keeping {
-    note_id: i64,
     row: note_revision::ActiveModel,
     /// How the new text differs from the one it replaces.
     pub lines: (i64, i64),
@@ -199,65 +197,22 @@ pub(crate) fn prepare(old: &note::Model, new_content: &str) -> Keeping {
         ..Default::default()
     };
     Keeping {
-        note_id: old.id,
         row,
         lines: diff::counts(&old.content, new_content),
         run: if whole { 0 } else { run },
     }
 }
 
-/// Stores `keeping` in the write's transaction, numbered one past the note's newest
-/// revision by the statement itself: the note is held by the write (its row locked on
-/// PostgreSQL, the one writer on SQLite), and numbers are never reused since the newest
-/// revision is never thinned.
+/// Stores `keeping` in the write's transaction as revision `number`, the note's
+/// `last_revision` as the write set it (the write holds the note until it commits).
 pub(crate) async fn keep(
     txn: &DatabaseTransaction,
-    Keeping { note_id, row, .. }: Keeping,
-) -> ApiResult<i64> {
-    const SET: [Column; 16] = [
-        Column::NoteId,
-        Column::OwnerId,
-        Column::Version,
-        Column::Kind,
-        Column::Title,
-        Column::SavedAt,
-        Column::SavedById,
-        Column::SavedByName,
-        Column::KeptAt,
-        Column::Day,
-        Column::Chars,
-        Column::LinesAdded,
-        Column::LinesRemoved,
-        Column::Content,
-        Column::Delta,
-        Column::RunBytes,
-    ];
-    let mut values = Vec::with_capacity(SET.len() + 1);
-    for column in SET {
-        let value = row
-            .get(column)
-            .into_value()
-            .ok_or_else(|| ApiError::Internal(format!("a revision without its {column:?}")))?;
-        values.push(Expr::val(value));
-    }
-    let next = Query::select()
-        .expr(Expr::cust("COALESCE(MAX(revision), 0) + 1"))
-        .from(Revision)
-        .and_where(Expr::col(Column::NoteId).eq(note_id))
-        .to_owned();
-    values.push(Expr::from(next));
-    let insert = Query::insert()
-        .into_table(Revision)
-        .columns(SET.into_iter().chain([Column::Revision]))
-        .values_panic(values)
-        .returning_col(Column::Revision)
-        .to_owned();
-    let number = txn
-        .query_one(&insert)
-        .await?
-        .ok_or_else(|| ApiError::Internal("a revision kept without its number".into()))?
-        .try_get_by_index::<i64>(0)?;
-    Ok(number)
+    Keeping { mut row, .. }: Keeping,
+    number: i64,
+) -> ApiResult<()> {
+    row.revision = Set(number);
+    Revision::insert(row).exec_without_returning(txn).await?;
+    Ok(())
 }
 
 /// A revision's text from its own row: whole, or its delta applied to `base`, the text
@@ -475,8 +430,18 @@ pub async fn set_aside(
 ) -> ApiResult<api::Revision> {
     let (title, content) = (title.into_inner(), content.into_inner());
     let txn = db.begin().await?;
-    // Held first: the number it takes is the next one when it commits.
-    let Some(note) = locked(&txn, id).await? else {
+    // The next number, taken by bumping the note's count (not its version: the text is
+    // unchanged), which also holds the note until this commits.
+    let Some(note) = Note::update_many()
+        .col_expr(
+            note::Column::LastRevision,
+            Expr::col(note::Column::LastRevision).add(1),
+        )
+        .filter(note::Column::Id.eq(id))
+        .exec_with_returning(&txn)
+        .await?
+        .pop()
+    else {
         return Err(ApiError::NotFound);
     };
     let (_, access) = access::note(&txn, user, id).await?;
@@ -514,13 +479,13 @@ pub async fn set_aside(
         run_bytes: Set(0),
         ..Default::default()
     };
+    shown.revision = note.last_revision;
     let keeping = Keeping {
-        note_id: id,
         row,
         lines: (0, 0),
         run: 0,
     };
-    shown.revision = keep(&txn, keeping).await?;
+    keep(&txn, keeping, note.last_revision).await?;
     let shown = with_names(&txn, vec![shown]).await?.remove(0);
     txn.commit().await?;
     Ok(shown)

@@ -25,6 +25,8 @@ pub struct Model {
     pub lines_removed: Option<i64>,
     /// The delta bytes a read of the newest revision walks (see `notes::history`).
     pub history_run: i64,
+    /// The number of its newest revision (0: none yet); numbers are never reused.
+    pub last_revision: i64,
 }
 
 /// A note as the API shows it: everything but `search_text`, which would double what a
