@@ -108,14 +108,21 @@ impl Writer {
     }
 }
 
-/// The delta that turns `base` into `text`.
-pub fn encode(base: &str, text: &str) -> Vec<u8> {
+/// The delta that turns `base` into `text`, and the lines found only in `base` and only
+/// in `text` on the way (what a save from `text` to `base` added and removed).
+pub fn encode(base: &str, text: &str) -> (Vec<u8>, (i64, i64)) {
     let deadline = Some(Instant::now() + DEADLINE);
     let (old, new) = (lines(base), lines(text));
     let (old_at, new_at) = (offsets(&old), offsets(&new));
     let (base, text) = (base.as_bytes(), text.as_bytes());
     let mut out = Writer::default();
+    let (mut base_only, mut text_only) = (0, 0);
     for op in capture_diff_slices_deadline(Algorithm::Myers, &old, &new, deadline) {
+        let (_, from, to) = op.as_tag_tuple();
+        if !matches!(op, DiffOp::Equal { .. }) {
+            base_only += from.len() as i64;
+            text_only += to.len() as i64;
+        }
         match op {
             DiffOp::Equal { old_index, len, .. } => {
                 let start = old_at[old_index];
@@ -157,7 +164,7 @@ pub fn encode(base: &str, text: &str) -> Vec<u8> {
             }
         }
     }
-    out.finish()
+    (out.finish(), (base_only, text_only))
 }
 
 fn read_varint(delta: &[u8], at: &mut usize) -> Result<usize, Corrupt> {
@@ -205,7 +212,12 @@ mod tests {
     use super::*;
 
     fn round_trip(base: &str, text: &str) -> usize {
-        let delta = encode(base, text);
+        let (delta, (base_only, text_only)) = encode(base, text);
+        assert_eq!(
+            (text_only, base_only),
+            super::super::diff::counts(base, text),
+            "{base:?} -> {text:?}"
+        );
         assert_eq!(apply(base, &delta).unwrap(), text, "{base:?} -> {text:?}");
         delta.len()
     }

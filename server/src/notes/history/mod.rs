@@ -169,7 +169,8 @@ pub(crate) struct Keeping {
 /// replace its content with `new_content`: its delta turns `new_content` back into it.
 /// Only good while the note is still at `old.version` (the write checks it).
 pub(crate) fn prepare(old: &note::Model, new_content: &str) -> Keeping {
-    let delta = delta::encode(new_content, &old.content);
+    // One diff: the delta back to `old`, and how the new text differs from it.
+    let (delta, lines) = delta::encode(new_content, &old.content);
     let run = old.history_run + delta.len() as i64 + DELTA_COST;
     let whole = delta.len() >= old.content.len() || too_far(run, old.content.len());
     let (lines_added, lines_removed) = match (old.lines_added, old.lines_removed) {
@@ -198,7 +199,7 @@ pub(crate) fn prepare(old: &note::Model, new_content: &str) -> Keeping {
     };
     Keeping {
         row,
-        lines: diff::counts(&old.content, new_content),
+        lines,
         run: if whole { 0 } else { run },
     }
 }

@@ -203,7 +203,7 @@ async fn thin_note(
                 let base = kept
                     .last()
                     .map_or(note.content.as_str(), |k| k.text.as_str());
-                let delta = delta::encode(base, &keep.text);
+                let (delta, _) = delta::encode(base, &keep.text);
                 if whole_gone || delta.len() >= keep.text.len() {
                     keep.row.content = Some(keep.text.clone());
                     keep.row.delta = None;
