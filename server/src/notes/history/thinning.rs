@@ -281,18 +281,14 @@ async fn thin_note(
     Ok(doomed.len() as u64)
 }
 
-/// Thins every [`EVERY`] for as long as the process runs, the first pass one period after
-/// start (as the pruner does).
+/// Thins every [`EVERY`] for as long as the process runs (as the pruner does).
 pub fn spawn(db: DatabaseConnection, retention: Retention) {
     if retention == Retention::OFF {
         return;
     }
-    tokio::spawn(async move {
-        let start = tokio::time::Instant::now() + EVERY;
-        let mut every = tokio::time::interval_at(start, EVERY);
-        every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            every.tick().await;
+    crate::storage::pruning::periodically(EVERY, move || {
+        let db = db.clone();
+        async move {
             match thin(&db, retention, Utc::now()).await {
                 Ok(0) => {}
                 Ok(gone) => tracing::info!(gone, "thinned notes' history"),
