@@ -73,6 +73,32 @@ pub mod paths {
     pub const SHARED_NOTE: &str = "/api/notes/shared/{id}/";
     /// Not in the original: a note through one of its links, for anyone (`GET`).
     pub const PUBLIC_NOTE: &str = "/api/shared/{token}/";
+    /// Not in the original: a note's kept versions (`GET`), and a text set aside in a
+    /// conflict (`POST`).
+    pub const REVISIONS: &str = "/api/notes/{id}/revisions/";
+    /// Not in the original: one kept version, whole.
+    pub const REVISION: &str = "/api/notes/{id}/revisions/{revision}/";
+    /// Not in the original: what changed between a kept version and another, or the text.
+    pub const REVISION_DIFF: &str = "/api/notes/{id}/revisions/{revision}/diff/";
+    /// Not in the original: a kept version made the note's text again.
+    pub const REVISION_RESTORE: &str = "/api/notes/{id}/revisions/{revision}/restore/";
+
+    pub fn revisions(id: i64) -> String {
+        format!("/api/notes/{id}/revisions/")
+    }
+
+    pub fn revision(id: i64, revision: i64) -> String {
+        format!("/api/notes/{id}/revisions/{revision}/")
+    }
+
+    /// `against` is another revision's number or `current`.
+    pub fn revision_diff(id: i64, revision: i64, against: &str) -> String {
+        format!("/api/notes/{id}/revisions/{revision}/diff/?against={against}")
+    }
+
+    pub fn revision_restore(id: i64, revision: i64) -> String {
+        format!("/api/notes/{id}/revisions/{revision}/restore/")
+    }
 
     pub fn note_links(id: i64) -> String {
         format!("/api/notes/{id}/links/")
@@ -1018,6 +1044,20 @@ pub mod examples {
         })
     }
 
+    pub fn revision() -> Value {
+        json!({
+            "revision": 3,
+            "version": 4,
+            "kind": "save",
+            "title": "Groceries",
+            "saved_at": "2026-12-08T10:02:41.120000Z",
+            "saved_by": {"id": 42, "username": "alice"},
+            "chars": 18,
+            "lines_added": 1,
+            "lines_removed": 1
+        })
+    }
+
     pub fn note() -> Value {
         json!({
             "id": 7,
@@ -1084,4 +1124,140 @@ mod tests {
             );
         }
     }
+}
+
+/// Who saved a kept version: their id (`null` once the account is deleted) and the
+/// username they had.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SavedBy {
+    pub id: Option<i64>,
+    pub username: String,
+}
+
+/// A kept version of a note (`GET /api/notes/<id>/revisions/`): the text as it was before
+/// a save replaced it (`kind` `save`, with the `version` it had), or a text set aside in
+/// a conflict (`kind` `set_aside`, no `version`). `saved_at` and `saved_by` say when and
+/// by whom that text was written; `lines_added` and `lines_removed` how it differed from
+/// the version kept before it. `content` only when one revision is asked for.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(examples(examples::revision)))]
+pub struct Revision {
+    /// Its number within the note: 1, 2, 3..., never reused.
+    pub revision: i64,
+    /// The note's version (its `ETag` number) that had this text; `null` when set aside.
+    pub version: Option<i64>,
+    /// `save` or `set_aside`.
+    pub kind: String,
+    pub title: String,
+    #[cfg_attr(feature = "openapi", schema(format = DateTime))]
+    pub saved_at: String,
+    pub saved_by: SavedBy,
+    /// The content's length in characters.
+    pub chars: i64,
+    pub lines_added: i64,
+    pub lines_removed: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content: Option<String>,
+}
+
+impl Revision {
+    pub fn set_aside(&self) -> bool {
+        self.kind == revision_kinds::SET_ASIDE
+    }
+}
+
+/// A revision's `kind`.
+pub mod revision_kinds {
+    /// The text a save (an edit, a restore) replaced.
+    pub const SAVE: &str = "save";
+    /// A text the SPA's conflict choice did not save.
+    pub const SET_ASIDE: &str = "set_aside";
+}
+
+/// `POST /api/notes/<id>/revisions/`: a text set aside in a conflict.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(
+    feature = "openapi",
+    schema(examples(json!({"title": "Groceries", "content": "Eggs, flour, milk, butter."})))
+)]
+pub struct SetAside {
+    pub title: String,
+    pub content: String,
+}
+
+/// A side of a diff: a revision's number, or `current` for the note's text now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(untagged)]
+pub enum DiffSide {
+    Revision(i64),
+    Current(CurrentText),
+}
+
+/// The word `current`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "lowercase")]
+pub enum CurrentText {
+    Current,
+}
+
+/// A title on both sides of a diff.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TitleChange {
+    pub from: String,
+    pub to: String,
+}
+
+/// What a line of a diff is: in both texts, only in the newer, only in the older.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "lowercase")]
+pub enum LineOp {
+    Equal,
+    Insert,
+    Delete,
+}
+
+/// Characters `start..end` of a line (counted in Unicode scalar values, from 0) that
+/// changed within it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Span {
+    pub start: usize,
+    pub end: usize,
+}
+
+/// A line of a diff: `text` is the plain line (without its line break); `spans` marks
+/// the words changed within an inserted or deleted line that has a counterpart.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DiffLine {
+    pub op: LineOp,
+    pub text: String,
+    pub spans: Vec<Span>,
+}
+
+/// A stretch of changed lines with up to 3 unchanged lines around it; `old_start` and
+/// `new_start` are line numbers from 1, as in a unified diff.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Hunk {
+    pub old_start: usize,
+    pub new_start: usize,
+    pub lines: Vec<DiffLine>,
+}
+
+/// `GET /api/notes/<id>/revisions/<revision>/diff/`: from `from`'s text to `to`'s.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RevisionDiff {
+    pub from: DiffSide,
+    pub to: DiffSide,
+    pub title: TitleChange,
+    pub hunks: Vec<Hunk>,
 }

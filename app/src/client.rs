@@ -4,9 +4,9 @@
 //! never reaches `localStorage` or `fetch`.
 
 use crate::api::{
-    Account, ActiveSession, AuditEntry, Credentials, ImportResult, NewAccount, Note, NoteInput,
-    NotePatch, Page, PasswordChange, RecoveryCodes, RegistrationStatus, TagCount, TotpSetup,
-    TrashedNote, User,
+    Account, ActiveSession, AuditEntry, Credentials, DiffSide, ImportResult, NewAccount, Note,
+    NoteInput, NotePatch, Page, PasswordChange, RecoveryCodes, RegistrationStatus, Revision,
+    RevisionDiff, SetAside, TagCount, TotpSetup, TrashedNote, User, paths, query,
 };
 use crate::errors::FieldErrors;
 use crate::guard::Session;
@@ -74,6 +74,17 @@ pub trait Backend: Send + Sync {
     -> Reply<Versioned<Note>>;
     /// Moves a note to the trash.
     fn delete_note(&self, id: i64) -> Reply<()>;
+    /// Makes kept version `revision` of note `id` its text again, over the version `etag`
+    /// names (`If-Match`, which [`Backend::call`] cannot send): the note as saved, with its
+    /// new `ETag`; [`ClientError::Changed`] when someone saved it since,
+    /// [`ClientError::Forbidden`] for a note shared read only. The device's copy keeps
+    /// the answer, as it keeps any save.
+    fn restore_revision(
+        &self,
+        id: i64,
+        revision: i64,
+        etag: Option<String>,
+    ) -> Reply<Versioned<Note>>;
     /// Page `page` of the trash, most recently deleted first.
     fn trash(&self, page: u64) -> Reply<Page<TrashedNote>>;
     /// Brings a note back from the trash, as it was.
@@ -260,6 +271,65 @@ impl ClientError {
                 "Could not reach the server. Check your connection and try again.".into()
             }
         }
+    }
+}
+
+/// How many kept versions of a note the history asks for at a time.
+pub const REVISIONS_PAGE_SIZE: u64 = 20;
+
+/// A note's history (`/api/notes/{id}/revisions/`), through [`Backend::call`] and
+/// [`request`]: generic code instantiated only where it is called, so what only the
+/// history view reads (its types' decoders) stays in its chunk. Restoring needs
+/// `If-Match`, and is [`Backend::restore_revision`].
+impl Client {
+    /// Page `page` (from 1, [`REVISIONS_PAGE_SIZE`] each) of note `id`'s kept versions,
+    /// newest first, without their content.
+    pub async fn revisions(self, id: i64, page: u64) -> Result<Page<Revision>, ClientError> {
+        let path = format!(
+            "{}?{}={page}&{}={REVISIONS_PAGE_SIZE}",
+            paths::revisions(id),
+            query::PAGE,
+            query::PAGE_SIZE,
+        );
+        request(self, "GET", path, None).await
+    }
+
+    /// One kept version, with its content.
+    pub async fn revision(self, id: i64, revision: i64) -> Result<Revision, ClientError> {
+        request(self, "GET", paths::revision(id, revision), None).await
+    }
+
+    /// What changed from kept version `revision` to `against` (another kept version, or
+    /// the note's text now): lines only in `against` are inserted, lines only in
+    /// `revision` deleted.
+    pub async fn revision_diff(
+        self,
+        id: i64,
+        revision: i64,
+        against: DiffSide,
+    ) -> Result<RevisionDiff, ClientError> {
+        let against = match against {
+            DiffSide::Revision(other) => other.to_string(),
+            DiffSide::Current(_) => "current".to_owned(),
+        };
+        request(
+            self,
+            "GET",
+            paths::revision_diff(id, revision, &against),
+            None,
+        )
+        .await
+    }
+
+    /// Keeps `text` in note `id`'s history as a set-aside version (the text a person's
+    /// conflict choice did not save); the note itself is unchanged. The answer, the
+    /// revision made, is not decoded: the conflict choice that sends it has no use for it,
+    /// and its decoder would be in the first download.
+    pub async fn keep_set_aside(self, id: i64, text: &SetAside) -> Result<(), ClientError> {
+        let body = crate::json::to_string(text);
+        self.call("POST", paths::revisions(id), body)
+            .await
+            .map(drop)
     }
 }
 

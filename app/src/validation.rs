@@ -237,6 +237,12 @@ impl NoteTitle {
         }
     }
 
+    /// A title a note had before (a kept version): taken back as it was, since the
+    /// server held it once (an imported note may exceed today's limits).
+    pub fn kept(title: String) -> Self {
+        Self(title)
+    }
+
     pub fn into_inner(self) -> String {
         self.0
     }
@@ -257,6 +263,11 @@ impl NoteContent {
         } else {
             Ok(Self(raw.to_owned()))
         }
+    }
+
+    /// A body a note had before (a kept version): taken back as it was.
+    pub fn kept(content: String) -> Self {
+        Self(content)
     }
 
     pub fn into_inner(self) -> String {

@@ -1,9 +1,10 @@
-// Code splitting: the operator's area (/admin), the account page and the trash are wasm
-// chunks of their own, not in the first download. The service worker keeps the account's
-// and the trash's after the page has loaded (they open offline) but never the area's,
-// which is fetched the first time an operator opens the page, client-side or by a direct
-// load, and works once there (its handlers and its requests live in the chunk). The suite's main server has
-// an operator from the start (e2e/run.sh: SUPERUSER_*).
+// Code splitting: the operator's area (/admin), the account page, the trash and a note's
+// history (among others) are wasm chunks of their own, not in the first download. The
+// service worker keeps the account's, the trash's and the history's after the page has
+// loaded (they open offline) but never the area's, which is fetched the first time an
+// operator opens the page, client-side or by a direct load, and works once there (its
+// handlers and its requests live in the chunk). The suite's main server has an operator
+// from the start (e2e/run.sh: SUPERUSER_*).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
@@ -78,6 +79,7 @@ test('the operator area is fetched only when first shown, then works', async () 
     assert.deepEqual(cached.filter((p) => AREA.test(p)), [], 'the area is not precached');
     assert.ok(cached.some((p) => /^\/split_account-/.test(p)), 'the account page is');
     assert.ok(cached.some((p) => /^\/split_trash-/.test(p)), 'and the trash');
+    assert.ok(cached.some((p) => /^\/split_history-/.test(p)), 'and a note’s history');
 
     // A link inside the app: no page load, the chunk fetched once.
     await page.evaluate(() => { window.sameDocument = true; });

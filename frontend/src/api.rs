@@ -159,6 +159,15 @@ impl Backend for Browser {
         authed(Call::new("GET", path)).boxed_local()
     }
 
+    fn restore_revision(
+        &self,
+        id: i64,
+        revision: i64,
+        etag: Option<String>,
+    ) -> Reply<Versioned<Note>> {
+        notes::restore_revision(id, revision, etag).boxed_local()
+    }
+
     fn restore_note(&self, id: i64) -> Reply<Note> {
         authed(Call::new("POST", paths::restore(id))).boxed_local()
     }

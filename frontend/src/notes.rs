@@ -280,6 +280,20 @@ pub async fn patch(
     change(id, None, patch, etag).await
 }
 
+/// Kept version `revision` made note `id`'s text again, over the version `etag` names;
+/// online only (a history is read from the server). The device's copy keeps the answer.
+pub async fn restore_revision(
+    id: i64,
+    revision: i64,
+    etag: Option<String>,
+) -> Result<Versioned<Note>, ClientError> {
+    let user = user()?;
+    let call = Call::new("POST", paths::revision_restore(id, revision)).if_match(etag);
+    let restored = versioned(call).await?;
+    device::keep_note(user, restored.value.clone());
+    Ok(restored)
+}
+
 pub async fn delete(id: i64) -> Result<(), ClientError> {
     let user = user()?;
     let answer = match queued(user, id) {

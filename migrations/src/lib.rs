@@ -18,6 +18,7 @@ mod m20261204_000015_trash;
 mod m20261205_000016_creation_keys;
 mod m20261206_000017_operators;
 mod m20261207_000018_sharing;
+mod m20261208_000019_history;
 pub mod search;
 
 pub struct Migrator;
@@ -40,6 +41,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000016_creation_keys::Migration),
             Box::new(m20261206_000017_operators::Migration),
             Box::new(m20261207_000018_sharing::Migration),
+            Box::new(m20261208_000019_history::Migration),
         ]
     }
 }

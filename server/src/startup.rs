@@ -105,7 +105,12 @@ pub fn prunable(state: &AppState) -> Vec<Arc<dyn pruning::Prune>> {
         retention: state.trash_retention,
     }));
     use crate::notes::sharing::{Leftover, Orphaned};
-    for leftover in [Leftover::Links, Leftover::Shares, Leftover::Pins] {
+    for leftover in [
+        Leftover::Links,
+        Leftover::Shares,
+        Leftover::Pins,
+        Leftover::Revisions,
+    ] {
         kinds.push(Arc::new(Orphaned(leftover)));
     }
     kinds
@@ -167,12 +172,14 @@ impl Application {
             request_body_timeout: config.connections.request_body_timeout,
             import_max_bytes: config.import_max_mb * 1_000_000,
             trash_retention: config.trash_retention,
+            history_retention: config.history_retention,
             audit_retention: config.audit_retention,
             exports: Arc::new(tokio::sync::Semaphore::new(crate::notes::export::AT_ONCE)),
             link_opens: crate::http::per_client::PerClient::new(LINK_OPENS_PER_MINUTE),
             link_views: crate::notes::links::Views::default(),
         });
         pruning::spawn(state.writer.clone(), prunable(&state));
+        crate::notes::history::thinning::spawn(state.writer.clone(), state.history_retention);
         let metrics_addr = match config.metrics {
             Some(listener) => serve_metrics(listener, state.clone()).await?,
             None => None,

@@ -7,7 +7,7 @@
 //! person says whose it is; read only, it has no Edit, and only its owner deletes it.
 
 use super::{ConfirmForm, FormMessage, FormState, NoteForm};
-use crate::api::{Note, NoteInput, NotePatch};
+use crate::api::{Note, NoteInput, NotePatch, SetAside};
 use crate::client::{ClientError, Versioned, use_client};
 use crate::markdown::Markdown;
 use crate::offline::opened_on_device;
@@ -69,6 +69,8 @@ pub fn NoteCard(
 
     let shown = note.clone();
     let form = FormState::new();
+    // Setting the person's text aside when they take the saved version (`take_theirs`).
+    let keeping = FormState::new();
     let title = RwSignal::new(note.title.clone());
     let content = RwSignal::new(note.content.clone());
     // The version being edited: what the fields held when editing began, and its `ETag`.
@@ -114,6 +116,7 @@ pub fn NoteCard(
     let settle = move |version: Versioned<Note>| {
         forget_draft();
         form.done();
+        keeping.done();
         theirs.set(None);
         start_from(version.clone());
         switch(Mode::Reading);
@@ -142,15 +145,56 @@ pub fn NoteCard(
             }
         });
     });
+    // Taking the saved version discards the person's text, so it is first set aside in
+    // the note's history (a `set_aside` revision), unless it is a text the history has
+    // anyway (unchanged, or the saved version's) or blank. Without the server (offline, or a
+    // refusal) the choice stays open with the reason, the text in the form and in its
+    // draft: nothing is discarded that was not kept.
     let take_theirs = move |_| {
-        if let Some(current) = theirs.get_untracked() {
-            client.forget_waiting(id);
-            settle(current);
+        let Some(current) = theirs.get_untracked() else {
+            return;
+        };
+        // A title cleared in the form is kept under the saved version's; a blank text
+        // holds nothing to keep.
+        let mut mine = SetAside {
+            title: title.get_untracked(),
+            content: content.get_untracked(),
+        };
+        if mine.title.trim().is_empty() {
+            mine.title.clone_from(&current.value.title);
         }
+        let kept = |n: &Note| n.title == mine.title && n.content == mine.content;
+        let needless = mine.content.trim().is_empty()
+            || kept(&current.value)
+            || base.with_untracked(|b| kept(&b.value));
+        if !keeping.begin(Default::default()) {
+            return;
+        }
+        spawn(async move {
+            let answer = match needless {
+                true => Ok(()),
+                false => client.keep_set_aside(id, &mine).await,
+            };
+            match answer {
+                Ok(()) => {
+                    client.forget_waiting(id);
+                    settle(current);
+                }
+                Err(ClientError::SignedOut) => {}
+                Err(error) => keeping.fail(ClientError::Detail(
+                    [
+                        "Your text could not be kept in the note's history, so it is still here: ",
+                        &error.message(),
+                    ]
+                    .concat(),
+                )),
+            }
+        });
     };
     let cancel = Callback::new(move |()| {
         forget_draft();
         form.done();
+        keeping.done();
         theirs.set(None);
         switch(Mode::Reading);
         // Opening fetched a newer version than the list showed: show that one now.
@@ -334,9 +378,12 @@ pub fn NoteCard(
                                 <p class="conflict-title">{current.value.title}</p>
                                 <p class="note-content">{current.value.content}</p>
                             </blockquote>
-                            <p>"Your text is still in the form below. Save it over that version, or take that version instead."</p>
+                            <p>"Your text is still in the form below. Save it over that version, or take that version instead: yours is then kept in the note's history."</p>
+                            <FormMessage form=keeping />
                             <div class="actions">
-                                <button type="button" on:click=take_theirs>"Take the saved version"</button>
+                                <button type="button" on:click=take_theirs disabled=move || keeping.busy.get()>
+                                    {move || if keeping.busy.get() { "Keeping your text…" } else { "Take the saved version" }}
+                                </button>
                             </div>
                         </div>
                     })}

@@ -3,6 +3,7 @@
 mod account;
 mod admin;
 mod credentials;
+mod history;
 mod logout;
 mod not_found;
 mod note;

@@ -1,6 +1,7 @@
-//! One note's page, `/notes/{id}`: the note whole, with what its card offers, and for its
-//! owner the "Share" dialog. The page is a chunk of its own (see `lazy`), precached, and
-//! the dialog another (`share`), fetched when it is first opened.
+//! One note's page, `/notes/{id}`: the note whole, with what its card offers, its
+//! "History", and for its owner the "Share" dialog. The page is a chunk of its own (see
+//! `lazy`), precached, and the dialog and the history others (`share`, `history`),
+//! fetched when they are first opened.
 
 use crate::api::Note;
 use crate::client::{ClientError, use_client};
@@ -15,6 +16,17 @@ use leptos_router::hooks::{use_navigate, use_params_map};
 /// The note the share dialog is about, for the dialog's chunk.
 #[derive(Debug, Clone, Copy)]
 pub struct Sharing(pub i64);
+
+/// The note whose history is shown, for the history's chunk.
+#[derive(Clone, Copy)]
+pub struct HistoryOf {
+    pub id: i64,
+    /// Whether the person may make a kept version the text again: their own note, or one
+    /// shared with them to edit (read only, the server refuses it too).
+    pub restorable: bool,
+    /// Called with the note once a kept version is its text again.
+    pub restored: Callback<Note>,
+}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Shown {
@@ -41,6 +53,9 @@ fn NotePage() -> impl IntoView {
     let id = Memo::new(move |_| params.with(|p| p.get("id").and_then(|v| v.parse::<i64>().ok())));
     let shown = RwSignal::new(Shown::Loading);
     let sharing = RwSignal::new(false);
+    let history = RwSignal::new(false);
+    // "Restored" said until the note changes again.
+    let restored = RwSignal::new(false);
     let load = move || {
         let Some(id) = id.get_untracked() else {
             return shown.set(Shown::Missing);
@@ -60,6 +75,8 @@ fn NotePage() -> impl IntoView {
     Effect::new(move |_| {
         id.track();
         sharing.set(false);
+        history.set(false);
+        restored.set(false);
         load();
     });
     Effect::new(move |_| {
@@ -70,7 +87,15 @@ fn NotePage() -> impl IntoView {
         super::set_title(&title);
     });
     let navigate = use_navigate();
-    let on_saved = Callback::new(move |note: Note| shown.set(Shown::Note(note)));
+    let on_saved = Callback::new(move |note: Note| {
+        restored.set(false);
+        shown.set(Shown::Note(note));
+    });
+    let on_restored = Callback::new(move |note: Note| {
+        history.set(false);
+        restored.set(true);
+        shown.set(Shown::Note(note));
+    });
     let on_deleted = Callback::new(move |_| super::replace_with(&navigate, paths::NOTES));
 
     view! {
@@ -91,28 +116,49 @@ fn NotePage() -> impl IntoView {
                 }
                 .into_any(),
                 Shown::Note(note) => {
-                    // Not one written offline and not yet on the server: it has no links.
-                    let own = note.owner.is_none() && note.id > 0;
+                    // Not one written offline and not yet on the server: it has no links
+                    // and no history.
+                    let on_server = note.id > 0;
+                    let own = note.owner.is_none() && on_server;
+                    let restorable = note.writable();
                     let id = note.id;
                     view! {
                         <h1 class="visually-hidden">{note.title.clone()}</h1>
                         <ul class="notes">
                             <NoteCard note focus=false whole=true on_saved on_deleted />
                         </ul>
-                        {own.then(|| view! {
+                        {on_server.then(|| view! {
                             <div class="actions">
                                 <button
                                     type="button"
-                                    aria-expanded=move || sharing.get().to_string()
-                                    on:click=move |_| sharing.update(|s| *s = !*s)
+                                    aria-expanded=move || history.get().to_string()
+                                    on:click=move |_| history.update(|h| *h = !*h)
                                 >
-                                    "Share"
+                                    "History"
                                 </button>
+                                {own.then(|| view! {
+                                    <button
+                                        type="button"
+                                        aria-expanded=move || sharing.get().to_string()
+                                        on:click=move |_| sharing.update(|s| *s = !*s)
+                                    >
+                                        "Share"
+                                    </button>
+                                })}
                             </div>
+                        })}
+                        {move || restored.get().then(|| view! {
+                            <p class="status" role="status">
+                                "Restored. The text it replaced is kept in the history."
+                            </p>
                         })}
                         {move || sharing.get().then(|| {
                             provide_context(Sharing(id));
                             view! { <LazyPage load=|| Box::pin(super::share::dialog()) what="sharing" /> }
+                        })}
+                        {move || history.get().then(|| {
+                            provide_context(HistoryOf { id, restorable, restored: on_restored });
+                            view! { <LazyPage load=|| Box::pin(super::history::panel()) what="the history" /> }
                         })}
                     }
                     .into_any()

@@ -291,6 +291,14 @@ pub async fn delete_account(
     if user.is_admin && user.is_active {
         ensure_another_operator(&txn, user_id).await?;
     }
+    // What they saved in others' notes keeps their name once the account is gone.
+    use crate::storage::entities::note_revision::{Column, Entity as Revision};
+    Revision::update_many()
+        .col_expr(Column::SavedByName, Expr::value(user.username.clone()))
+        .filter(Column::SavedById.eq(user_id))
+        .filter(Column::SavedByName.is_null())
+        .exec(&txn)
+        .await?;
     User::delete_by_id(user_id).exec(&txn).await?;
     line.record(&txn, from).await?;
     txn.commit().await?;

@@ -416,6 +416,11 @@ impl Plan {
                 pinned: Set(false),
                 // What search matches, as every note written here has it.
                 search_text: Set(migrations::search::searchable(&n.title, &n.content)),
+                updated_by: Set(None),
+                lines_added: Set(None),
+                lines_removed: Set(None),
+                history_run: Set(0),
+                last_revision: Set(0),
             });
         }
         plan

@@ -252,6 +252,15 @@ impl<S: Send + Sync> FromRequestParts<S> for NoteId {
     }
 }
 
+/// An id in a path of two (a note's and a link's, a share's or a revision's): anything
+/// but a positive number names nothing, as `NoteId` reads one alone.
+pub fn id_of(raw: &str) -> Result<i64, ApiError> {
+    raw.parse::<i64>()
+        .ok()
+        .filter(|id| *id > 0 && raw.bytes().all(|b| b.is_ascii_digit()))
+        .ok_or(ApiError::NotFound)
+}
+
 fn parameter(
     name: &str,
     location: ParameterIn,

@@ -438,6 +438,11 @@ pub async fn import(
             version: Set(1),
             pinned: Set(n.pinned),
             deleted_at: Set(n.deleted_at.unwrap_or_else(Utc::now)),
+            updated_by: Set(None),
+            lines_added: Set(None),
+            lines_removed: Set(None),
+            history_run: Set(0),
+            last_revision: Set(0),
         }
         .insert(&txn)
         .await?;

@@ -7,6 +7,7 @@ pub mod creation_keys;
 pub mod export;
 pub mod files;
 pub mod group_commit;
+pub mod history;
 pub mod import;
 pub mod inline_reads;
 pub mod links;

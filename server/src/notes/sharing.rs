@@ -384,7 +384,7 @@ pub async fn shared_page(
     Ok(request.numbered(count, number, rows))
 }
 
-/// Links, shares and pins of notes deleted for good, for the pruner. They have no foreign
+/// Links, shares, pins and revisions of notes deleted for good, for the pruner. They have no foreign
 /// key to `notes` (a note in the trash keeps them, and gets them back on restore), and
 /// note ids are never reused, so until pruned they point at nothing.
 pub struct Orphaned(pub Leftover);
@@ -394,6 +394,7 @@ pub enum Leftover {
     Links,
     Shares,
     Pins,
+    Revisions,
 }
 
 impl crate::storage::pruning::Prune for Orphaned {
@@ -402,6 +403,7 @@ impl crate::storage::pruning::Prune for Orphaned {
             Leftover::Links => "note_links",
             Leftover::Shares => "note_shares",
             Leftover::Pins => "note_pins",
+            Leftover::Revisions => "note_revisions",
         }
     }
 
@@ -433,6 +435,12 @@ impl crate::storage::pruning::Prune for Orphaned {
             Leftover::Pins => NotePin::delete_many()
                 .filter(note_pin::Column::NoteId.not_in_subquery(kept()))
                 .build(backend),
+            Leftover::Revisions => {
+                use crate::storage::entities::note_revision::{self, Entity as NoteRevision};
+                NoteRevision::delete_many()
+                    .filter(note_revision::Column::NoteId.not_in_subquery(kept()))
+                    .build(backend)
+            }
         })
     }
 }

@@ -6,11 +6,13 @@ use crate::error::{ApiError, ApiResult};
 use crate::notes::access::{self, Access, Permission};
 use crate::notes::creation_keys;
 use crate::notes::group_commit::GroupCommit;
+use crate::notes::history;
 use crate::notes::inline_reads::InlineReads;
 use crate::notes::precondition::Precondition;
 use crate::notes::search::{Plan, Terms};
 use crate::notes::sharing;
 use crate::notes::tags::{self, TagFilter};
+use crate::storage::db::snapshot;
 use crate::storage::entities::note::{self, Column, Entity as Note};
 use crate::storage::paging::{Numbered, PageRequest, last_page};
 use app::validation::{NoteContent, NoteTitle};
@@ -18,9 +20,8 @@ use chrono::SecondsFormat;
 use migrations::search::searchable;
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    AccessMode, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend,
-    EntityTrait, IsolationLevel, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Select,
-    TransactionTrait,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Select, TransactionTrait,
 };
 
 /// How often a conditional write re-reads a note that changed under it before giving up
@@ -155,17 +156,7 @@ pub async fn page(
     request: &PageRequest,
 ) -> ApiResult<Page> {
     let backend = db.get_database_backend();
-    let txn = match backend {
-        // A deferred SQLite transaction reads one WAL snapshot from its first read on.
-        DbBackend::Sqlite => db.begin().await?,
-        _ => {
-            db.begin_with_config(
-                Some(IsolationLevel::RepeatableRead),
-                Some(AccessMode::ReadOnly),
-            )
-            .await?
-        }
-    };
+    let txn = snapshot(db).await?;
     let plan = filters.search.plan(&txn).await?;
     let tag = filters.tag.as_ref();
     let count = match (&plan, tag) {
@@ -335,9 +326,13 @@ async fn pinned_then_shown(
 }
 
 /// Writes the note as `current` with `changes` applied, the whole row as Django's
-/// `save()` does. Under `If-Match` the write also requires the version `current` was
-/// read at, in the same statement that bumps it, so of two writers holding one version
-/// exactly one wins; the other re-reads and hears `412` (or `404` if it is gone).
+/// `save()` does, and keeps the text it replaces (`history`) in the same transaction.
+/// The write requires the version `current` was read at, in the statement that bumps it,
+/// so the text kept is the text replaced: of two writers holding one version exactly one
+/// wins; the other re-reads and, under `If-Match`, hears `412` (or `404` if it is gone).
+/// The revision is prepared before the write, from the note as read, so the writer is
+/// held only for the statements themselves. An unconditional write that loses the race is made
+/// again holding the note.
 pub async fn update(
     db: &DatabaseConnection,
     user: i64,
@@ -358,39 +353,111 @@ pub async fn update(
     access.write()?;
     let new_title = changes.title.map(NoteTitle::into_inner);
     let new_content = changes.content.map(NoteContent::into_inner);
-    for _ in 0..CONDITIONAL_ATTEMPTS {
+    // An unconditional write that lost one race holds the note for its next try, rather
+    // than redo the revision's reads and diffs for every writer that comes first.
+    let attempts = if precondition.is_conditional() {
+        CONDITIONAL_ATTEMPTS
+    } else {
+        1
+    };
+    for _ in 0..attempts {
         if !precondition.is_met_by(current.version) {
             return Err(ApiError::PreconditionFailed);
         }
         let title = new_title.as_deref().unwrap_or(&current.title);
         let content = new_content.as_deref().unwrap_or(&current.content);
-        // Who may write is part of the statement: a share ended or made read-only since
-        // the note was read stops it.
-        let mut write = Note::update_many()
-            .col_expr(Column::Title, Expr::value(title))
-            .col_expr(Column::Content, Expr::value(content))
-            .col_expr(Column::SearchText, Expr::value(searchable(title, content)))
-            .col_expr(Column::Version, Expr::col(Column::Version).add(1))
-            .col_expr(Column::UpdatedAt, Expr::value(chrono::Utc::now()))
-            .filter(Column::Id.eq(current.id))
-            .filter(access::writable_by(user));
-        if precondition.is_conditional() {
-            write = write.filter(Column::Version.eq(current.version));
-        }
+        let keeping = (title != current.title || content != current.content)
+            .then(|| history::prepare(&current, content));
         let txn = db.begin().await?;
-        if let Some(written) = write.exec_with_returning(&txn).await?.pop() {
-            if written.content != current.content {
+        let written = rewrite(user, current.id, (title, content), keeping.as_ref())
+            .filter(Column::Version.eq(current.version))
+            .exec_with_returning(&txn)
+            .await?
+            .pop();
+        if let Some(written) = written {
+            if let Some(keeping) = keeping {
+                history::keep(&txn, keeping, written.last_revision).await?;
+            }
+            if tags::may_change(&current.content, &written.content) {
                 tags::replace(&txn, &written).await?;
             }
             txn.commit().await?;
             return pinned_then_shown(db, user, access, written, changes.pinned).await;
         }
-        txn.commit().await?;
+        txn.rollback().await?;
         // Changed under us: a share ended meanwhile is `NotFound`, made read-only
         // `Forbidden`, and a newer version is weighed against the precondition again.
         let (again, now) = access::note(db, user, current.id).await?;
         now.write()?;
         current = again;
     }
-    Err(ApiError::PreconditionFailed)
+    if precondition.is_conditional() {
+        return Err(ApiError::PreconditionFailed);
+    }
+    let written = holding(db, user, current.id, (new_title, new_content)).await?;
+    pinned_then_shown(db, user, access, written, changes.pinned).await
+}
+
+/// The statement that writes `title` and `content` over note `id` if `user` may, with
+/// what the note carries for its next revision when this one keeps one: who may write is
+/// part of it, so a share ended or made read-only since the note was read stops it.
+fn rewrite(
+    user: i64,
+    id: i64,
+    (title, content): (&str, &str),
+    keeping: Option<&history::Keeping>,
+) -> sea_orm::UpdateMany<Note> {
+    let mut write = Note::update_many()
+        .col_expr(Column::Title, Expr::value(title))
+        .col_expr(Column::Content, Expr::value(content))
+        .col_expr(Column::SearchText, Expr::value(searchable(title, content)))
+        .col_expr(Column::Version, Expr::col(Column::Version).add(1))
+        .col_expr(Column::UpdatedAt, Expr::value(chrono::Utc::now()))
+        .col_expr(Column::UpdatedBy, Expr::value(user));
+    if let Some(keeping) = keeping {
+        write = write
+            .col_expr(Column::LinesAdded, Expr::value(keeping.lines.0))
+            .col_expr(Column::LinesRemoved, Expr::value(keeping.lines.1))
+            .col_expr(Column::HistoryRun, Expr::value(keeping.run))
+            .col_expr(Column::LastRevision, Expr::col(Column::LastRevision).add(1));
+    }
+    write
+        .filter(Column::Id.eq(id))
+        .filter(access::writable_by(user))
+}
+
+/// An unconditional write made holding the note (`history::locked`): it cannot lose a
+/// race, however many writers there are.
+async fn holding(
+    db: &DatabaseConnection,
+    user: i64,
+    id: i64,
+    (new_title, new_content): (Option<String>, Option<String>),
+) -> ApiResult<note::Model> {
+    let txn = db.begin().await?;
+    let Some(old) = history::locked(&txn, id).await? else {
+        return Err(ApiError::NotFound);
+    };
+    let title = new_title.as_deref().unwrap_or(&old.title);
+    let content = new_content.as_deref().unwrap_or(&old.content);
+    let keeping =
+        (title != old.title || content != old.content).then(|| history::prepare(&old, content));
+    let Some(written) = rewrite(user, id, (title, content), keeping.as_ref())
+        .exec_with_returning(&txn)
+        .await?
+        .pop()
+    else {
+        txn.rollback().await?;
+        let (_, now) = access::note(db, user, id).await?;
+        now.write()?;
+        return Err(ApiError::NotFound);
+    };
+    if let Some(keeping) = keeping {
+        history::keep(&txn, keeping, written.last_revision).await?;
+    }
+    if tags::may_change(&old.content, &written.content) {
+        tags::replace(&txn, &written).await?;
+    }
+    txn.commit().await?;
+    Ok(written)
 }

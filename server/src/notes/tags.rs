@@ -79,6 +79,12 @@ pub async fn write_note(
 }
 
 /// Records the tags of a note's new text in place of its old ones.
+/// Whether replacing a note's text `old` with `new` can change its tags: not unless one
+/// of them holds a `#`.
+pub fn may_change(old: &str, new: &str) -> bool {
+    old != new && (old.contains('#') || new.contains('#'))
+}
+
 pub async fn replace(db: &impl ConnectionTrait, note: &note::Model) -> Result<(), DbErr> {
     note_tag::Entity::delete_many()
         .filter(note_tag::Column::NoteId.eq(note.id))

@@ -4,6 +4,7 @@
 //! (and to the original's client) a trashed note is simply gone.
 
 use crate::error::{ApiError, ApiResult};
+use crate::notes::history;
 use crate::notes::precondition::Precondition;
 use crate::notes::store::{CONDITIONAL_ATTEMPTS, Versioned, find, versioned};
 use crate::storage::entities::note::{self, Column, Entity as Note};
@@ -80,6 +81,11 @@ pub async fn delete(
             version: Set(gone.version),
             pinned: Set(gone.pinned),
             deleted_at: Set(Utc::now()),
+            updated_by: Set(gone.updated_by),
+            lines_added: Set(gone.lines_added),
+            lines_removed: Set(gone.lines_removed),
+            history_run: Set(gone.history_run),
+            last_revision: Set(gone.last_revision),
         }
         .insert(&txn)
         .await?;
@@ -113,6 +119,11 @@ pub async fn restore(db: &DatabaseConnection, author: i64, id: i64) -> ApiResult
         author_id: Set(t.author_id),
         version: Set(t.version),
         pinned: Set(t.pinned),
+        updated_by: Set(t.updated_by),
+        lines_added: Set(t.lines_added),
+        lines_removed: Set(t.lines_removed),
+        history_run: Set(t.history_run),
+        last_revision: Set(t.last_revision),
     }
     .insert(&txn)
     .await?;
@@ -163,25 +174,40 @@ pub async fn page(
     })
 }
 
-/// Deletes the author's trashed note `id` for good.
+/// Deletes the author's trashed note `id` for good, with its history.
 pub async fn purge(db: &DatabaseConnection, author: i64, id: i64) -> ApiResult<()> {
+    let txn = db.begin().await?;
     let deleted = Trashed::delete_many()
         .filter(trashed_note::Column::Id.eq(id))
         .filter(trashed_note::Column::AuthorId.eq(author))
-        .exec(db)
+        .exec(&txn)
         .await?;
-    match deleted.rows_affected {
-        1 => Ok(()),
-        _ => Err(ApiError::NotFound),
+    if deleted.rows_affected != 1 {
+        return Err(ApiError::NotFound);
     }
+    let this = sea_orm::sea_query::Query::select()
+        .expr(sea_orm::sea_query::Expr::val(id))
+        .to_owned();
+    history::forget(&txn, author, this).await?;
+    txn.commit().await?;
+    Ok(())
 }
 
-/// Deletes everything in the author's trash for good; how many notes went.
+/// Deletes everything in the author's trash for good, with its history; how many notes
+/// went.
 pub async fn empty(db: &DatabaseConnection, author: i64) -> ApiResult<u64> {
+    let txn = db.begin().await?;
+    let theirs = Trashed::find()
+        .select_only()
+        .column(trashed_note::Column::Id)
+        .filter(trashed_note::Column::AuthorId.eq(author))
+        .into_query();
+    history::forget(&txn, author, theirs).await?;
     let deleted = Trashed::delete_many()
         .filter(trashed_note::Column::AuthorId.eq(author))
-        .exec(db)
+        .exec(&txn)
         .await?;
+    txn.commit().await?;
     Ok(deleted.rows_affected)
 }
 

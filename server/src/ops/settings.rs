@@ -108,6 +108,11 @@ pub struct Settings {
     #[arg(long, env = "TRASH_RETENTION", default_value = "30d", value_parser = positive_duration)]
     pub trash_retention: Duration,
 
+    /// How much of a note's history is kept: every version for the first span, then the
+    /// last of each day until the second, then the last of each week; `off` keeps all
+    #[arg(long, env = "HISTORY_RETENTION", default_value = "7d,90d", value_parser = crate::notes::history::Retention::parse)]
+    pub history_retention: crate::notes::history::Retention,
+
     /// Who may register on a new database: `open`, `invite` (with an operator's
     /// invitation) or `closed`. Operators change it at run time (`/api/admin/settings/`);
     /// once the database holds a choice, this is not read again

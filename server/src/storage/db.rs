@@ -6,8 +6,8 @@ use sea_orm::sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous,
 };
 use sea_orm::{
-    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr,
-    SqlxSqliteConnector, Statement, TransactionTrait,
+    AccessMode, ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction,
+    DbBackend, DbErr, IsolationLevel, SqlxSqliteConnector, Statement, TransactionTrait,
 };
 use std::path::Path;
 use std::str::FromStr;
@@ -144,6 +144,22 @@ pub fn sqlite_file(url: &str) -> Option<std::path::PathBuf> {
     let options = SqliteConnectOptions::from_str(url).ok()?;
     let path = options.get_filename();
     (!path.as_os_str().is_empty() && path != Path::new(":memory:")).then(|| path.to_owned())
+}
+
+/// A read-only transaction that reads one snapshot throughout: several reads that must
+/// agree (a count and its page, a text and the deltas that rebuild an older one).
+pub async fn snapshot(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
+    match db.get_database_backend() {
+        // A deferred SQLite transaction reads one WAL snapshot from its first read on.
+        DbBackend::Sqlite => db.begin().await,
+        _ => {
+            db.begin_with_config(
+                Some(IsolationLevel::RepeatableRead),
+                Some(AccessMode::ReadOnly),
+            )
+            .await
+        }
+    }
 }
 
 #[cfg(test)]

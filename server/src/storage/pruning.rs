@@ -90,17 +90,11 @@ pub async fn prune(
     Ok(Some(pruned))
 }
 
-/// Prunes every [`EVERY`] for as long as the process runs, the first pass one period
-/// after start: replicas started together do not all prune at once, start-up does not
-/// wait on a pass, and a pass never races the writes of a database just created (the
-/// tests' own prunes count exactly what they delete).
+/// Prunes every [`EVERY`] for as long as the process runs (see [`periodically`]).
 pub fn spawn(db: DatabaseConnection, kinds: Vec<Arc<dyn Prune>>) {
-    tokio::spawn(async move {
-        let start = tokio::time::Instant::now() + EVERY;
-        let mut every = tokio::time::interval_at(start, EVERY);
-        every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            every.tick().await;
+    periodically(EVERY, move || {
+        let (db, kinds) = (db.clone(), kinds.clone());
+        async move {
             match prune(&db, &kinds).await {
                 Ok(Some(pruned)) if pruned.total() > 0 => {
                     tracing::info!(%pruned, "pruned expired records");
@@ -108,6 +102,26 @@ pub fn spawn(db: DatabaseConnection, kinds: Vec<Arc<dyn Prune>>) {
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "pruning expired records failed"),
             }
+        }
+    });
+}
+
+/// Runs `pass` every `period` for as long as the process runs, the first one period
+/// after start: replicas started together do not all run at once, start-up does not
+/// wait on a pass, and a pass never races the writes of a database just created (the
+/// tests' own passes count exactly what they delete).
+pub fn periodically<F, Pass>(period: Duration, mut pass: F)
+where
+    F: FnMut() -> Pass + Send + 'static,
+    Pass: std::future::Future<Output = ()> + Send,
+{
+    tokio::spawn(async move {
+        let start = tokio::time::Instant::now() + period;
+        let mut every = tokio::time::interval_at(start, period);
+        every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            every.tick().await;
+            pass().await;
         }
     });
 }

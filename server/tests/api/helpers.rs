@@ -291,6 +291,26 @@ impl TestApp {
         }
     }
 
+    /// Shares `owner`'s note with `username`, to `read` or to `edit`.
+    pub async fn share(
+        &self,
+        owner: &TestUser,
+        note: i64,
+        username: &str,
+        permission: &str,
+    ) -> Value {
+        let (status, made) = self
+            .call(
+                owner,
+                Method::POST,
+                &format!("/api/notes/{note}/shares/"),
+                Some(json!({"username": username, "permission": permission})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{made}");
+        made
+    }
+
     pub async fn create_note(&self, user: &TestUser, title: &str, content: &str) -> Value {
         let response = self
             .send_as(

@@ -12,6 +12,7 @@ mod django_fixture;
 mod errors;
 mod export;
 mod helpers;
+mod history;
 mod hosting;
 mod liveness;
 mod metrics;

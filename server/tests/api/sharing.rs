@@ -181,7 +181,7 @@ async fn a_note_in_the_trash_shows_nothing_and_comes_back_with_its_links_and_sha
         .as_i64()
         .unwrap();
     let link = make_link(&app, &alice, id, json!({})).await;
-    share(&app, &alice, id, "bob", "read").await;
+    app.share(&alice, id, "bob", "read").await;
     app.send_as(
         &alice.tokens.access,
         Method::DELETE,
@@ -275,25 +275,6 @@ async fn views_count_an_address_once_and_too_many_opens_are_refused() {
     assert!(retry_after.parse::<u64>().unwrap() >= 1);
 }
 
-async fn share(
-    app: &TestApp,
-    owner: &TestUser,
-    note: i64,
-    username: &str,
-    permission: &str,
-) -> Value {
-    let (status, made) = app
-        .call(
-            owner,
-            Method::POST,
-            &format!("/api/notes/{note}/shares/"),
-            Some(json!({"username": username, "permission": permission})),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{made}");
-    made
-}
-
 #[tokio::test]
 async fn a_note_shared_to_read_is_read_and_never_written_deleted_or_shared_onwards() {
     let app = TestApp::spawn().await;
@@ -328,7 +309,7 @@ async fn a_note_shared_to_read_is_read_and_never_written_deleted_or_shared_onwar
             )
         );
     }
-    let made = share(&app, &alice, id, "bob", "read").await;
+    let made = app.share(&alice, id, "bob", "read").await;
     assert_eq!(
         (made["username"].as_str(), made["permission"].as_str()),
         (Some("bob"), Some("read"))
@@ -517,7 +498,7 @@ async fn two_people_edit_one_note_safely_and_each_pins_it_for_themselves() {
         .as_i64()
         .unwrap();
     let note = format!("/api/notes/{id}/");
-    let made = share(&app, &alice, id, "bob", "read").await;
+    let made = app.share(&alice, id, "bob", "read").await;
     let (status, changed) = app
         .call(
             &alice,
@@ -638,9 +619,9 @@ async fn deleting_an_account_ends_its_shares_both_ways_and_it_says_how_many_firs
     let his = app.create_note(&bob, "His", "x").await["id"]
         .as_i64()
         .unwrap();
-    share(&app, &alice, mine, "bob", "edit").await;
-    share(&app, &alice, mine, "carol", "read").await;
-    share(&app, &bob, his, "alice", "read").await;
+    app.share(&alice, mine, "bob", "edit").await;
+    app.share(&alice, mine, "carol", "read").await;
+    app.share(&bob, his, "alice", "read").await;
     let (_, account) = app.call(&alice, Method::GET, "/api/user/", None).await;
     assert_eq!(account["notes_shared"], 1, "one note, shared twice");
     let (status, _) = app

@@ -8,6 +8,7 @@ pub(crate) mod auth;
 pub mod docs;
 mod export;
 mod health;
+mod history;
 mod notes;
 mod sharing;
 mod trash;
@@ -60,6 +61,10 @@ fn documented() -> OpenApiRouter<AppState> {
             notes::delete
         ))
         .routes(routes!(notes::delete_at_original_path))
+        .routes(routes!(history::list, history::set_aside))
+        .routes(routes!(history::get))
+        .routes(routes!(history::diff))
+        .routes(routes!(history::restore))
         .routes(routes!(sharing::shared))
         .routes(routes!(sharing::leave))
         .routes(routes!(sharing::create_link, sharing::links))

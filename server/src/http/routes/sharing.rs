@@ -1,8 +1,8 @@
 //! Sharing a note: its links anyone can open and the people it is shared with (both its
 //! owner's to manage), what others shared with the caller, and a note through a link.
 
-use crate::error::{ApiError, ApiResult};
-use crate::http::extract::{AuthUser, ClientIp, Fields, JsonObject, ListQuery, NoteId};
+use crate::error::ApiResult;
+use crate::http::extract::{AuthUser, ClientIp, Fields, JsonObject, ListQuery, NoteId, id_of};
 use crate::http::openapi::{
     BadRequest, Forbidden, JsonBodyErrors, NotFound, TooManyRequests, Unauthorized, tags,
 };
@@ -21,15 +21,6 @@ use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use chrono::SecondsFormat;
 use serde::Serialize;
-
-/// An id in a path of two (a note's and a link's or a share's): anything but a positive
-/// number names nothing, as `NoteId` reads one alone.
-fn id_of(raw: &str) -> ApiResult<i64> {
-    raw.parse::<i64>()
-        .ok()
-        .filter(|id| *id > 0 && raw.bytes().all(|b| b.is_ascii_digit()))
-        .ok_or(ApiError::NotFound)
-}
 
 /// The caller's own note, for what only its owner does: someone it is shared with hears
 /// 403, anyone else 404.

@@ -6,6 +6,7 @@ pub mod note;
 pub mod note_creation_key;
 pub mod note_link;
 pub mod note_pin;
+pub mod note_revision;
 pub mod note_share;
 pub mod note_tag;
 pub mod recovery_code;

@@ -18,6 +18,15 @@ pub struct Model {
     pub search_text: String,
     /// Shown before the other notes.
     pub pinned: bool,
+    /// Who saved the current text; `None` is the author.
+    pub updated_by: Option<i64>,
+    /// How the text differs from the one before it; `None` before any save.
+    pub lines_added: Option<i64>,
+    pub lines_removed: Option<i64>,
+    /// The delta bytes a read of the newest revision walks (see `notes::history`).
+    pub history_run: i64,
+    /// The number of its newest revision (0: none yet); numbers are never reused.
+    pub last_revision: i64,
 }
 
 /// A note as the API shows it: everything but `search_text`, which would double what a
