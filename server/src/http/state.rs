@@ -42,7 +42,7 @@ pub struct Shared {
     /// How long a deleted note can be restored (`TRASH_RETENTION`).
     pub trash_retention: Duration,
     /// How much of notes' history is kept (`HISTORY_RETENTION`).
-    pub history_retention: crate::notes::history::Retention,
+    pub history_retention: crate::ops::settings::HistoryRetention,
     /// How long the audit log keeps a line (`AUDIT_RETENTION`).
     pub audit_retention: Duration,
     /// Requests to a note's links, per address (`/s/…`, `/api/shared/…`).

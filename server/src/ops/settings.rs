@@ -110,8 +110,8 @@ pub struct Settings {
 
     /// How much of a note's history is kept: every version for the first span, then the
     /// last of each day until the second, then the last of each week; `off` keeps all
-    #[arg(long, env = "HISTORY_RETENTION", default_value = "7d,90d", value_parser = crate::notes::history::Retention::parse)]
-    pub history_retention: crate::notes::history::Retention,
+    #[arg(long, env = "HISTORY_RETENTION", default_value = "7d,90d", value_parser = HistoryRetention::parse)]
+    pub history_retention: HistoryRetention,
 
     /// Who may register on a new database: `open`, `invite` (with an operator's
     /// invitation) or `closed`. Operators change it at run time (`/api/admin/settings/`);
@@ -661,6 +661,46 @@ fn duration(value: &str) -> Result<Duration, String> {
     })
 }
 
+/// `HISTORY_RETENTION`: what `notes::history::thinning` keeps of a note's history.
+/// How long every revision is kept, then the last of each day until `daily`'s age; past
+/// it, the last of each week. `None`: everything is kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HistoryRetention(Option<(Duration, Duration)>);
+
+impl HistoryRetention {
+    pub const OFF: Self = Self(None);
+
+    pub fn new(all: Duration, daily: Duration) -> Self {
+        Self(Some((all, daily.max(all))))
+    }
+
+    /// How long every revision is kept, and until when the last of each day; `None`
+    /// keeps all.
+    pub fn spans(self) -> Option<(Duration, Duration)> {
+        self.0
+    }
+
+    /// `off`, or two durations: `7d,90d`.
+    pub fn parse(value: &str) -> Result<Self, String> {
+        let value = value.trim();
+        if value.eq_ignore_ascii_case("off") {
+            return Ok(Self::OFF);
+        }
+        let (all, daily) = value.split_once(',').ok_or_else(|| {
+            "must be `off` or two durations, every version then one a day (e.g. `7d,90d`)"
+                .to_owned()
+        })?;
+        let parse = |d: &str| {
+            humantime::parse_duration(d.trim()).map_err(|e| format!("{:?}: {e}", d.trim()))
+        };
+        let (all, daily) = (parse(all)?, parse(daily)?);
+        if daily < all {
+            return Err("the daily span must not be shorter than the first".into());
+        }
+        Ok(Self::new(all, daily))
+    }
+}
+
 fn positive_duration(value: &str) -> Result<Duration, String> {
     match duration(value)? {
         d if d.is_zero() => Err("must be longer than zero".into()),
@@ -1089,5 +1129,25 @@ mod tests {
             c.allowed_origins(),
             ["https://a.example", "http://b.example:8080"]
         );
+    }
+
+    #[test]
+    fn history_retention_reads_off_or_two_spans() {
+        const DAY: Duration = Duration::from_secs(86_400);
+        assert_eq!(HistoryRetention::parse("off"), Ok(HistoryRetention::OFF));
+        assert_eq!(
+            HistoryRetention::parse("7d,90d"),
+            Ok(HistoryRetention::new(7 * DAY, 90 * DAY))
+        );
+        assert_eq!(
+            HistoryRetention::parse(" 0s , 1h "),
+            Ok(HistoryRetention::new(
+                Duration::ZERO,
+                Duration::from_secs(3600)
+            ))
+        );
+        assert!(HistoryRetention::parse("7d").is_err());
+        assert!(HistoryRetention::parse("90d,7d").is_err());
+        assert!(HistoryRetention::parse("soon,later").is_err());
     }
 }

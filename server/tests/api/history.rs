@@ -6,7 +6,7 @@
 use crate::helpers::{PASSWORD, TestApp, TestUser, etag, status_json};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-use server::notes::history::{Retention, thinning};
+use server::notes::history::thinning::{self, Retention};
 use std::time::Duration;
 
 async fn revisions(app: &TestApp, user: &TestUser, note: i64) -> Vec<Value> {

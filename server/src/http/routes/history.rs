@@ -220,6 +220,7 @@ pub async fn restore(
     IfMatch(precondition): IfMatch,
 ) -> ApiResult<Tagged> {
     let (id, number) = ids(&path)?;
-    let restored = history::restore(&state.writer, user.id, id, number, &precondition).await?;
+    let restored =
+        history::restoring::restore(&state.writer, user.id, id, number, &precondition).await?;
     Ok(Tagged(restored))
 }

@@ -14,12 +14,11 @@
 
 pub mod delta;
 pub mod diff;
+pub mod restoring;
 pub mod thinning;
 
 use crate::error::{ApiError, ApiResult};
 use crate::notes::access::{self, Access};
-use crate::notes::precondition::Precondition;
-use crate::notes::store::{self, NoteChanges, Versioned};
 use crate::storage::db::snapshot;
 use crate::storage::entities::note::{self, Entity as Note};
 use crate::storage::entities::note_revision::{self, Column, Entity as Revision, Listed};
@@ -35,8 +34,6 @@ use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend,
     EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
 };
-
-pub use thinning::Retention;
 
 /// What each delta adds to a walk besides its bytes: a row read and a pass over the text.
 const DELTA_COST: i64 = 64;
@@ -235,7 +232,7 @@ fn corrupt(row: &note_revision::Model, why: impl std::fmt::Display) -> ApiError 
 
 /// The text of `row`, rebuilt from the nearest whole text newer than it, or from the
 /// note's `current` content, through the deltas between. Read in one snapshot.
-async fn text_of(
+pub(crate) async fn text_of(
     db: &impl ConnectionTrait,
     row: &note_revision::Model,
     current: &str,
@@ -287,7 +284,7 @@ impl Viewer {
 
 /// Note `id`'s history as `user` may see it; `NotFound` for anyone the note is neither
 /// theirs nor shared with.
-async fn viewer(db: &impl ConnectionTrait, user: i64, id: i64) -> ApiResult<Viewer> {
+pub(crate) async fn viewer(db: &impl ConnectionTrait, user: i64, id: i64) -> ApiResult<Viewer> {
     let (note, access) = access::note(db, user, id).await?;
     let since = match access {
         Access::Owner => None,
@@ -306,7 +303,7 @@ async fn viewer(db: &impl ConnectionTrait, user: i64, id: i64) -> ApiResult<View
 }
 
 /// Revision `number` if `viewer` may see it.
-async fn revision(
+pub(crate) async fn revision(
     db: &impl ConnectionTrait,
     viewer: &Viewer,
     number: i64,
@@ -490,32 +487,6 @@ pub async fn set_aside(
     let shown = with_names(&txn, vec![shown]).await?.remove(0);
     txn.commit().await?;
     Ok(shown)
-}
-
-/// Makes revision `number` note `id`'s text again, as a new version (the text it
-/// replaces is kept as a revision, as every write's is), under `precondition`. Reads and
-/// writes through `db`, the writer: the version it answers is the one it read.
-pub async fn restore(
-    db: &DatabaseConnection,
-    user: i64,
-    id: i64,
-    number: i64,
-    precondition: &Precondition,
-) -> ApiResult<Versioned> {
-    let txn = snapshot(db).await?;
-    let viewer = viewer(&txn, user, id).await?;
-    viewer.access.write()?;
-    let row = revision(&txn, &viewer, number).await?;
-    let content = text_of(&txn, &row, &viewer.note.content).await?;
-    txn.commit().await?;
-    let changes = NoteChanges {
-        title: Some(NoteTitle::kept(row.title)),
-        content: Some(NoteContent::kept(content)),
-        pinned: None,
-    };
-    // The text is rebuilt from the version read here; a save since is a changed version,
-    // which `If-Match` refuses, and which otherwise the restore simply follows.
-    store::update(db, user, viewer.access, viewer.note, changes, precondition).await
 }
 
 /// Deletes the revisions of `author`'s notes whose ids `ids` selects (deleted for good),

@@ -25,38 +25,7 @@ use std::time::Duration;
 /// How often each replica thins.
 const EVERY: Duration = Duration::from_secs(10 * 60);
 
-/// How long every revision is kept, then the last of each day until `daily`'s age; past
-/// it, the last of each week. `None`: everything is kept.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Retention(Option<(Duration, Duration)>);
-
-impl Retention {
-    pub const OFF: Self = Self(None);
-
-    pub fn new(all: Duration, daily: Duration) -> Self {
-        Self(Some((all, daily.max(all))))
-    }
-
-    /// `off`, or two durations: `7d,90d`.
-    pub fn parse(value: &str) -> Result<Self, String> {
-        let value = value.trim();
-        if value.eq_ignore_ascii_case("off") {
-            return Ok(Self::OFF);
-        }
-        let (all, daily) = value.split_once(',').ok_or_else(|| {
-            "must be `off` or two durations, every version then one a day (e.g. `7d,90d`)"
-                .to_owned()
-        })?;
-        let parse = |d: &str| {
-            humantime::parse_duration(d.trim()).map_err(|e| format!("{:?}: {e}", d.trim()))
-        };
-        let (all, daily) = (parse(all)?, parse(daily)?);
-        if daily < all {
-            return Err("the daily span must not be shorter than the first".into());
-        }
-        Ok(Self::new(all, daily))
-    }
-}
+pub use crate::ops::settings::HistoryRetention as Retention;
 
 /// Which bucket a revision of this age falls in, if any: `None` within the first span.
 fn bucket(
@@ -141,7 +110,7 @@ pub async fn thin(
     retention: Retention,
     now: DateTime<Utc>,
 ) -> ApiResult<u64> {
-    let Retention(Some(spans)) = retention else {
+    let Some(spans) = retention.spans() else {
         return Ok(0);
     };
     let mut gone = 0;
@@ -331,21 +300,5 @@ mod tests {
             expected.insert(1);
         }
         assert_eq!(gone, expected);
-    }
-
-    #[test]
-    fn retention_reads_off_or_two_spans() {
-        assert_eq!(Retention::parse("off"), Ok(Retention::OFF));
-        assert_eq!(
-            Retention::parse("7d,90d"),
-            Ok(Retention::new(7 * DAY, 90 * DAY))
-        );
-        assert_eq!(
-            Retention::parse(" 0s , 1h "),
-            Ok(Retention::new(Duration::ZERO, Duration::from_secs(3600)))
-        );
-        assert!(Retention::parse("7d").is_err());
-        assert!(Retention::parse("90d,7d").is_err());
-        assert!(Retention::parse("soon,later").is_err());
     }
 }
