@@ -331,8 +331,8 @@ async fn pinned_then_shown(
 /// so the text kept is the text replaced: of two writers holding one version exactly one
 /// wins; the other re-reads and, under `If-Match`, hears `412` (or `404` if it is gone).
 /// The revision is prepared before the write, from the note as read, so the writer is
-/// held only for the statements themselves. An unconditional write that loses the race is made
-/// again holding the note.
+/// held only for the statements themselves. An unconditional write that loses the race
+/// is made again holding the note.
 pub async fn update(
     db: &DatabaseConnection,
     user: i64,
@@ -375,13 +375,7 @@ pub async fn update(
             .await?
             .pop();
         if let Some(written) = written {
-            if let Some(keeping) = keeping {
-                history::keep(&txn, keeping, written.last_revision).await?;
-            }
-            if tags::may_change(&current.content, &written.content) {
-                tags::replace(&txn, &written).await?;
-            }
-            txn.commit().await?;
+            settle(txn, &current, &written, keeping).await?;
             return pinned_then_shown(db, user, access, written, changes.pinned).await;
         }
         txn.rollback().await?;
@@ -452,12 +446,24 @@ async fn holding(
         now.write()?;
         return Err(ApiError::NotFound);
     };
+    settle(txn, &old, &written, keeping).await?;
+    Ok(written)
+}
+
+/// What a write of `old` as `written` brings along in its transaction, then commits: the
+/// revision of the text it replaced, and the tags when they can have changed.
+async fn settle(
+    txn: sea_orm::DatabaseTransaction,
+    old: &note::Model,
+    written: &note::Model,
+    keeping: Option<history::Keeping>,
+) -> ApiResult<()> {
     if let Some(keeping) = keeping {
         history::keep(&txn, keeping, written.last_revision).await?;
     }
     if tags::may_change(&old.content, &written.content) {
-        tags::replace(&txn, &written).await?;
+        tags::replace(&txn, written).await?;
     }
     txn.commit().await?;
-    Ok(written)
+    Ok(())
 }
