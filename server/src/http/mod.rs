@@ -99,7 +99,12 @@ pub fn router(config: &Config, state: AppState) -> Router {
     }
     let request_id = HeaderName::from_static("x-request-id");
     // A zip export is deflated already.
-    let compress = DefaultPredicate::new().and(NotForContentType::const_new("application/zip"));
+    // Nor is a file served in ranges (a range of a compressed answer is of other bytes).
+    let compress = DefaultPredicate::new()
+        .and(NotForContentType::const_new("application/zip"))
+        .and(|_: axum::http::StatusCode, _: axum::http::Version, headers: &axum::http::HeaderMap, _: &axum::http::Extensions| {
+            !headers.contains_key(header::ACCEPT_RANGES)
+        });
     app.layer(CompressionLayer::new().compress_when(compress))
         .layer(CatchPanicLayer::custom(|_| {
             crate::error::ApiError::Internal("a handler panicked".into()).into_response()
