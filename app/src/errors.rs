@@ -64,9 +64,7 @@ pub mod messages {
 
     /// An upload that would take a person past their quota.
     pub fn over_quota(used: u64, quota: u64) -> String {
-        format!(
-            "Not enough space: {used} of {quota} bytes are used, and this file does not fit."
-        )
+        format!("Not enough space: {used} of {quota} bytes are used, and this file does not fit.")
     }
     /// `401` with code [`super::USER_NOT_FOUND`].
     pub const USER_NOT_FOUND: &str = "User not found";

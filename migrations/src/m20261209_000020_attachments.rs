@@ -68,7 +68,9 @@ impl MigrationTrait for Migration {
                     // NULL: not made yet; '': none (not a large image).
                     .col(string_len_null(Attachments::PreviewType, 32))
                     .col(timestamp_with_time_zone(Attachments::CreatedAt))
-                    .col(timestamp_with_time_zone_null(Attachments::UnreferencedSince))
+                    .col(timestamp_with_time_zone_null(
+                        Attachments::UnreferencedSince,
+                    ))
                     .foreign_key(
                         ForeignKey::create()
                             .from(Attachments::Table, Attachments::OwnerId)

@@ -102,9 +102,14 @@ pub fn router(config: &Config, state: AppState) -> Router {
     // Nor is a file served in ranges (a range of a compressed answer is of other bytes).
     let compress = DefaultPredicate::new()
         .and(NotForContentType::const_new("application/zip"))
-        .and(|_: axum::http::StatusCode, _: axum::http::Version, headers: &axum::http::HeaderMap, _: &axum::http::Extensions| {
-            !headers.contains_key(header::ACCEPT_RANGES)
-        });
+        .and(
+            |_: axum::http::StatusCode,
+             _: axum::http::Version,
+             headers: &axum::http::HeaderMap,
+             _: &axum::http::Extensions| {
+                !headers.contains_key(header::ACCEPT_RANGES)
+            },
+        );
     app.layer(CompressionLayer::new().compress_when(compress))
         .layer(CatchPanicLayer::custom(|_| {
             crate::error::ApiError::Internal("a handler panicked".into()).into_response()

@@ -216,7 +216,7 @@ pub struct AttachmentSettings {
 
     /// `true`: the bucket in the path (`endpoint/bucket/key`), as most S3-compatible
     /// stores want; `false`: in the host name (`bucket.endpoint/key`), as AWS prefers
-    #[arg(long, env = "S3_PATH_STYLE", default_value = "false", value_parser = clap::builder::BoolishValueParser::new())]
+    #[arg(long, env = "S3_PATH_STYLE", default_value = "false", action = clap::ArgAction::Set, value_parser = clap::builder::BoolishValueParser::new())]
     pub s3_path_style: bool,
 }
 

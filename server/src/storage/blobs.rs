@@ -152,7 +152,12 @@ impl Blobs {
     }
 
     /// Writes a small file whole (a preview).
-    pub async fn put(&self, location: &StorageLocation, key: String, bytes: Bytes) -> ApiResult<()> {
+    pub async fn put(
+        &self,
+        location: &StorageLocation,
+        key: String,
+        bytes: Bytes,
+    ) -> ApiResult<()> {
         let mut writer = self.create(location, key).await?;
         writer.write(&bytes).await?;
         writer.finish().await
@@ -182,7 +187,10 @@ impl Blobs {
                         object_store::Error::NotFound { .. } => ApiError::NotFound,
                         e => unavailable(e),
                     })?;
-                Ok(got.into_stream().map(|piece| piece.map_err(std::io::Error::other)).boxed())
+                Ok(got
+                    .into_stream()
+                    .map(|piece| piece.map_err(std::io::Error::other))
+                    .boxed())
             }
         }
     }

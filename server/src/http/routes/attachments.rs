@@ -68,7 +68,8 @@ pub async fn upload(
         .unwrap_or("");
     let boundary = multer::parse_boundary(content_type)
         .map_err(|_| ApiError::UnsupportedMediaType(messages::NOT_MULTIPART.to_owned()))?;
-    let too_large = || ApiError::TooLarge(messages::attachment_too_large(limits.max_bytes / 1_000_000));
+    let too_large =
+        || ApiError::TooLarge(messages::attachment_too_large(limits.max_bytes / 1_000_000));
     let declared = headers
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
@@ -110,7 +111,12 @@ pub async fn upload(
         .await?;
         let api = to_api(&file);
         let location = HeaderValue::from_str(&api.url).expect("an id is ASCII");
-        return Ok((StatusCode::CREATED, [(header::LOCATION, location)], Json(api)).into_response());
+        return Ok((
+            StatusCode::CREATED,
+            [(header::LOCATION, location)],
+            Json(api),
+        )
+            .into_response());
     }
     Err(ApiError::BadRequest(messages::NO_FILE.to_owned()))
 }
@@ -306,7 +312,13 @@ fn one_range(asked: &headers::Range, size: u64) -> ApiResult<Option<Range<u64>>>
 fn content_disposition(name: &str, inline: bool) -> HeaderValue {
     let ascii: String = name
         .chars()
-        .map(|c| if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect();
     let encoded = percent_encoding::utf8_percent_encode(name, percent_encoding::NON_ALPHANUMERIC);
     let kind = if inline { "inline" } else { "attachment" };

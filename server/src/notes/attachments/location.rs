@@ -206,7 +206,8 @@ impl Cleaner {
                         return;
                     }
                     let kind: [u8; 4] = self.pending[..4].try_into().unwrap();
-                    let length = u32::from_le_bytes(self.pending[4..8].try_into().unwrap()) as usize;
+                    let length =
+                        u32::from_le_bytes(self.pending[4..8].try_into().unwrap()) as usize;
                     let whole = 8 + length + (length & 1);
                     let metadata = matches!(&kind, b"EXIF" | b"XMP ");
                     if !metadata || length > MAX_BLOCK {
@@ -249,11 +250,19 @@ pub fn clean_tiff(tiff: &mut [u8]) {
     };
     let u16_at = |t: &[u8], at: usize| -> Option<usize> {
         let b: [u8; 2] = t.get(at..at + 2)?.try_into().ok()?;
-        Some(if little { u16::from_le_bytes(b) } else { u16::from_be_bytes(b) } as usize)
+        Some(if little {
+            u16::from_le_bytes(b)
+        } else {
+            u16::from_be_bytes(b)
+        } as usize)
     };
     let u32_at = |t: &[u8], at: usize| -> Option<usize> {
         let b: [u8; 4] = t.get(at..at + 4)?.try_into().ok()?;
-        Some(if little { u32::from_le_bytes(b) } else { u32::from_be_bytes(b) } as usize)
+        Some(if little {
+            u32::from_le_bytes(b)
+        } else {
+            u32::from_be_bytes(b)
+        } as usize)
     };
     let Some(ifd0) = u32_at(tiff, 4) else { return };
     let Some(entries) = u16_at(tiff, ifd0) else {
@@ -376,7 +385,10 @@ mod tests {
             let exif_at = 2 + 4 + 6;
             let exif_len = exif_with_gps().len();
             assert!(gps_fields(&cleaned[exif_at..exif_at + exif_len]).is_empty());
-            assert!(!cleaned.windows(11).any(|w| w == b"GPSLatitude"), "XMP kept");
+            assert!(
+                !cleaned.windows(11).any(|w| w == b"GPSLatitude"),
+                "XMP kept"
+            );
             assert!(!cleaned.windows(4).any(|w| w == 1234u32.to_be_bytes()));
             assert!(cleaned.ends_with(b"\xff\xda\0\x08scan data \xff\xd9"));
         }
@@ -417,7 +429,11 @@ mod tests {
         assert_eq!(cleaned.len(), png.len());
         let at = 8 + 25 + 8;
         assert!(gps_fields(&cleaned[at..at + exif.len()]).is_empty());
-        let crc = u32::from_be_bytes(cleaned[at + exif.len()..at + exif.len() + 4].try_into().unwrap());
+        let crc = u32::from_be_bytes(
+            cleaned[at + exif.len()..at + exif.len() + 4]
+                .try_into()
+                .unwrap(),
+        );
         assert_eq!(crc, crc32(&cleaned[at - 4..at + exif.len()]));
     }
 

@@ -46,10 +46,18 @@ pub struct Incoming<S> {
 }
 
 /// A person's attachments take up `used` of their `quota`, in bytes.
-pub async fn usage(db: &impl ConnectionTrait, owner: i64, limits: &Limits) -> ApiResult<(u64, u64)> {
+pub async fn usage(
+    db: &impl ConnectionTrait,
+    owner: i64,
+    limits: &Limits,
+) -> ApiResult<(u64, u64)> {
     let used: Option<i64> = Attachment::find()
         .select_only()
-        .column_as(Column::Size.sum(), "used")
+        // PostgreSQL's SUM of a BIGINT is a NUMERIC.
+        .column_as(
+            sea_orm::sea_query::Expr::cust("CAST(SUM(size) AS BIGINT)"),
+            "used",
+        )
         .filter(Column::OwnerId.eq(owner))
         .into_tuple::<Option<i64>>()
         .one(db)
@@ -221,7 +229,11 @@ fn reference_pattern(id: &str) -> String {
 
 /// File `id` if `user` may read it: theirs, or referred to by a note of its owner's that
 /// `user` may read.
-pub async fn readable(db: &impl ConnectionTrait, user: i64, id: &str) -> ApiResult<attachment::Model> {
+pub async fn readable(
+    db: &impl ConnectionTrait,
+    user: i64,
+    id: &str,
+) -> ApiResult<attachment::Model> {
     let file = find(db, id).await?;
     if file.owner_id == user {
         return Ok(file);
@@ -277,8 +289,12 @@ pub(crate) async fn forget(
     file: &attachment::Model,
 ) -> ApiResult<()> {
     let location = stored_at(file)?;
-    blobs.delete(&location, &key(&file.id, Kind::Preview)).await?;
-    blobs.delete(&location, &key(&file.id, Kind::Original)).await?;
+    blobs
+        .delete(&location, &key(&file.id, Kind::Preview))
+        .await?;
+    blobs
+        .delete(&location, &key(&file.id, Kind::Original))
+        .await?;
     Attachment::delete_by_id(&file.id).exec(writer).await?;
     Ok(())
 }
@@ -305,7 +321,9 @@ pub async fn delete_bytes(blobs: &Blobs, files: &[attachment::Model]) {
         let result = match stored_at(file) {
             Ok(location) => {
                 let preview = blobs.delete(&location, &key(&file.id, Kind::Preview)).await;
-                let original = blobs.delete(&location, &key(&file.id, Kind::Original)).await;
+                let original = blobs
+                    .delete(&location, &key(&file.id, Kind::Original))
+                    .await;
                 preview.and(original)
             }
             Err(e) => Err(e),

@@ -27,10 +27,15 @@ const EVERY: Duration = Duration::from_secs(10 * 60);
 const LOCK_KEY: i64 = 0x6174_7461_6368_6d74;
 
 /// Whether some note, trashed note or kept version of the file's owner refers to it.
-fn referenced() -> Condition {
+fn referenced(backend: DbBackend) -> Condition {
+    // sea-query's custom expressions take the backend's own placeholders.
+    let like_pattern = match backend {
+        DbBackend::Postgres => "$1 LIKE '%' || $2 || $3 || '/%'",
+        _ => "? LIKE '%' || ? || ? || '/%'",
+    };
     let like = |text: Expr| {
         Expr::cust_with_exprs(
-            "$1 LIKE '%' || $2 || $3 || '/%'",
+            like_pattern,
             [
                 text,
                 Expr::val(markup::attachments::PATH),
@@ -114,18 +119,22 @@ pub async fn prune(
             return Ok(0);
         }
     }
+    let backend = db.get_database_backend();
     Attachment::update_many()
-        .col_expr(Column::UnreferencedSince, Expr::value(None::<DateTime<Utc>>))
+        .col_expr(
+            Column::UnreferencedSince,
+            Expr::value(None::<DateTime<Utc>>),
+        )
         .filter(Column::Size.is_not_null())
         .filter(Column::UnreferencedSince.is_not_null())
-        .filter(referenced())
+        .filter(referenced(backend))
         .exec(&txn)
         .await?;
     Attachment::update_many()
         .col_expr(Column::UnreferencedSince, Expr::value(Some(now)))
         .filter(Column::Size.is_not_null())
         .filter(Column::UnreferencedSince.is_null())
-        .filter(referenced().not())
+        .filter(referenced(backend).not())
         .exec(&txn)
         .await?;
     let unused_since = now - UNUSED_FOR;
@@ -152,7 +161,9 @@ pub async fn prune(
     for file in &doomed {
         match forget(db, blobs, file).await {
             Ok(()) => gone += 1,
-            Err(e) => tracing::warn!(error = %e, id = file.id, "an unused attachment stays for now"),
+            Err(e) => {
+                tracing::warn!(error = %e, id = file.id, "an unused attachment stays for now")
+            }
         }
     }
     Ok(gone)

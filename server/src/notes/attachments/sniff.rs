@@ -43,7 +43,11 @@ pub fn clean_name(claimed: &str) -> String {
         }
         name.push(c);
     }
-    if name.is_empty() { "file".to_owned() } else { name }
+    if name.is_empty() {
+        "file".to_owned()
+    } else {
+        name
+    }
 }
 
 #[cfg(test)]
@@ -54,7 +58,10 @@ mod tests {
     fn a_name_keeps_only_its_last_part_without_controls() {
         assert_eq!(clean_name("../../etc/passwd"), "passwd");
         assert_eq!(clean_name("C:\\Users\\me\\report.pdf"), "report.pdf");
-        assert_eq!(clean_name("re\u{0}ce\nipt\u{202e}gpj.exe"), "receiptgpj.exe");
+        assert_eq!(
+            clean_name("re\u{0}ce\nipt\u{202e}gpj.exe"),
+            "receiptgpj.exe"
+        );
         assert_eq!(clean_name(".."), "file");
         assert_eq!(clean_name(".bashrc"), "bashrc");
         assert_eq!(clean_name(""), "file");
@@ -67,7 +74,10 @@ mod tests {
         assert_eq!(content_type(b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR"), "image/png");
         assert_eq!(content_type(b"\xff\xd8\xff\xe0\0\x10JFIF\0"), "image/jpeg");
         assert_eq!(content_type(b"%PDF-1.7\n"), "application/pdf");
-        assert_eq!(content_type(b"<svg xmlns=\"http://www.w3.org/2000/svg\">"), UNKNOWN);
+        assert_eq!(
+            content_type(b"<svg xmlns=\"http://www.w3.org/2000/svg\">"),
+            UNKNOWN
+        );
         assert_eq!(content_type(b"<html><script>alert(1)</script>"), UNKNOWN);
         assert!(inline("image/png") && !inline("image/svg+xml") && !inline("text/html"));
     }

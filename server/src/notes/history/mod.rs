@@ -219,7 +219,6 @@ pub(crate) async fn keep(
     let note_id = *row.note_id.as_ref();
     Revision::insert(row).exec_without_returning(txn).await?;
     crate::notes::attachments::remember_uses(txn, note_id, attachments).await
-
 }
 
 /// A revision's text from its own row: whole, or its delta applied to `base`, the text
