@@ -99,15 +99,15 @@ pub fn router(config: &Config, state: AppState) -> Router {
     }
     let request_id = HeaderName::from_static("x-request-id");
     // A zip export is deflated already.
-    // Nor is a file served in ranges (a range of a compressed answer is of other bytes).
+    // Nor is an attachment: it is served in ranges of its own bytes, by its length.
     let compress = DefaultPredicate::new()
         .and(NotForContentType::const_new("application/zip"))
         .and(
             |_: axum::http::StatusCode,
              _: axum::http::Version,
-             headers: &axum::http::HeaderMap,
-             _: &axum::http::Extensions| {
-                !headers.contains_key(header::ACCEPT_RANGES)
+             _: &axum::http::HeaderMap,
+             extensions: &axum::http::Extensions| {
+                extensions.get::<routes::attachments::AsStored>().is_none()
             },
         );
     app.layer(CompressionLayer::new().compress_when(compress))

@@ -19,6 +19,19 @@ use futures::StreamExt;
 use headers::HeaderMapExt;
 use std::ops::{Bound, Range};
 
+/// Marks an answer that carries a file as it is stored, never compressed on the way.
+#[derive(Debug, Clone, Copy)]
+pub struct AsStored;
+
+/// An upload's multipart body.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)] // Read as it streams, never as a whole: described for the document.
+pub struct AttachmentUpload {
+    /// The file, with its name in the part's `filename`.
+    #[schema(format = Binary, content_media_type = "application/octet-stream")]
+    file: String,
+}
+
 /// The multipart body around the file: its boundaries and part headers.
 const ENVELOPE: u64 = 64 * 1024;
 
@@ -45,11 +58,14 @@ pub(crate) fn to_api(file: &attachment::Model) -> Attachment {
     operation_id = "api_attachments_create",
     tag = tags::ATTACHMENTS,
     security(("jwtAuth" = [])),
-    request_body(content_type = "multipart/form-data", description = "A part named `file`."),
+    request_body(content = AttachmentUpload, content_type = "multipart/form-data",
+        description = "A part named `file`."),
     responses(
         (status = CREATED, description = "Kept.", body = Attachment),
         (status = BAD_REQUEST, response = BadRequest),
         (status = UNAUTHORIZED, response = Unauthorized),
+        (status = REQUEST_TIMEOUT, description = "The file did not arrive within \
+            `UPLOAD_TIMEOUT`; nothing was kept.", body = app::errors::Detail),
         (status = PAYLOAD_TOO_LARGE, description = "Over `ATTACHMENT_MAX_MB`, or over the \
             caller's quota (the `detail` says which).", body = app::errors::Detail),
         (status = UNSUPPORTED_MEDIA_TYPE, description = "Not multipart.", body = app::errors::Detail),
@@ -240,7 +256,8 @@ pub(crate) async fn serve(
         .header(header::CACHE_CONTROL, "private, no-cache")
         .header(header::X_CONTENT_TYPE_OPTIONS, "nosniff")
         .header(header::CONTENT_SECURITY_POLICY, "sandbox")
-        .header(header::ACCEPT_RANGES, "bytes");
+        .header(header::ACCEPT_RANGES, "bytes")
+        .extension(AsStored);
     let parsed: Option<headers::ETag> = etag.parse().ok();
     if let (Some(wanted), Some(tag)) = (headers.typed_get::<headers::IfNoneMatch>(), &parsed)
         && !wanted.precondition_passes(tag)
