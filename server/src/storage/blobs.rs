@@ -210,6 +210,33 @@ impl Blobs {
         Ok(whole)
     }
 
+    /// How many bytes `key` at `location` holds.
+    pub async fn size(&self, location: &StorageLocation, key: &str) -> ApiResult<u64> {
+        match self.objects(location)? {
+            None => {
+                let size: Option<Option<i64>> = Chunk::find()
+                    .select_only()
+                    .column_as(
+                        sea_orm::sea_query::Expr::cust("CAST(SUM(LENGTH(bytes)) AS BIGINT)"),
+                        "size",
+                    )
+                    .filter(attachment_chunk::Column::ObjectKey.eq(key))
+                    .into_tuple()
+                    .one(&self.db)
+                    .await?;
+                Ok(size.flatten().unwrap_or(0).unsigned_abs())
+            }
+            Some(store) => Ok(store
+                .head(&Path::from(key))
+                .await
+                .map_err(|e| match e {
+                    object_store::Error::NotFound { .. } => ApiError::NotFound,
+                    e => unavailable(e),
+                })?
+                .size),
+        }
+    }
+
     /// Deletes `key` at `location`; one already gone is no error.
     pub async fn delete(&self, location: &StorageLocation, key: &str) -> ApiResult<()> {
         match self.objects(location)? {

@@ -6,7 +6,7 @@ use crate::helpers::{TestApp, TestUser, status_json};
 use chrono::Utc;
 use reqwest::multipart::{Form, Part};
 use reqwest::{Method, Response, StatusCode, header};
-use sea_orm::EntityTrait;
+use sea_orm::{ConnectionTrait, EntityTrait};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use std::time::Duration;
@@ -598,4 +598,77 @@ async fn deleting_an_account_deletes_its_files_bytes() {
     };
     assert!(read.await.is_err(), "the bytes are gone");
     assert_eq!(app.count_rows("SELECT COUNT(*) FROM attachments").await, 0);
+}
+
+#[tokio::test]
+async fn files_move_to_another_storage_and_a_stopped_move_finishes_when_run_again() {
+    use server::notes::attachments::moving::move_all;
+    use server::ops::settings::StorageLocation;
+    let app = TestApp::spawn().await;
+    let alice = app.user("alice").await;
+    let mut files = Vec::new();
+    for (i, size) in [10, 1_500_000, 20].into_iter().enumerate() {
+        files.push((
+            app.attach(&alice, &format!("{i}.png"), png(size)).await,
+            png(size),
+        ));
+    }
+    let (db, blobs) = (&app.state.writer, &app.state.blobs);
+    let all_readable = || async {
+        for (file, bytes) in &files {
+            let got = app.fetch(Some(&alice), &path_of(file), &[]).await;
+            assert_eq!(got.status(), StatusCode::OK);
+            assert_eq!(got.bytes().await.unwrap(), bytes);
+        }
+    };
+    let dir = crate::helpers::scratch_dir().join("moved");
+    let to = StorageLocation::File(dir.clone());
+
+    // Stopped after one file: that one is there, the others where they were.
+    let first = move_all(db, blobs, &to, Some(1), |_| {}).await.unwrap();
+    assert_eq!(first.files, 1);
+    all_readable().await;
+    let stored_there = format!(
+        "SELECT COUNT(*) FROM attachments WHERE storage = 'file://{}'",
+        dir.display()
+    );
+    assert_eq!(app.count_rows(&stored_there).await, 1);
+    // Run again, it moves the rest, and once more, nothing.
+    let rest = move_all(db, blobs, &to, None, |_| {}).await.unwrap();
+    assert_eq!(rest.files, 2);
+    assert_eq!(
+        move_all(db, blobs, &to, None, |_| {}).await.unwrap().files,
+        0
+    );
+    assert_eq!(app.count_rows(&stored_there).await, 3);
+    all_readable().await;
+    assert!(dir.join("attachments").read_dir().unwrap().count() == 3);
+
+    // And back into the database; chunks a killed run left behind are swept.
+    let byte = match app.backend() {
+        sea_orm::DbBackend::Postgres => "decode('00', 'hex')",
+        _ => "X'00'",
+    };
+    app.state
+        .writer
+        .execute_unprepared(&format!("INSERT INTO attachment_chunks (object_key, seq, bytes) VALUES ('attachments/left-over', 0, {byte})"))
+        .await
+        .unwrap();
+    let back = move_all(db, blobs, &StorageLocation::Database, None, |_| {})
+        .await
+        .unwrap();
+    assert_eq!(back.files, 3);
+    all_readable().await;
+    assert_eq!(
+        app.count_rows(
+            "SELECT COUNT(*) FROM attachment_chunks WHERE object_key = 'attachments/left-over'"
+        )
+        .await,
+        0
+    );
+    assert_eq!(
+        dir.join("attachments").read_dir().unwrap().count(),
+        0,
+        "the old copies are gone"
+    );
 }

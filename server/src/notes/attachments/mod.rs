@@ -8,6 +8,7 @@
 //! refers to it. Everyone else gets 404, as for a note.
 
 pub mod location;
+pub mod moving;
 pub mod pruning;
 pub mod sniff;
 
