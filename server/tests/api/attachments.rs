@@ -672,3 +672,72 @@ async fn files_move_to_another_storage_and_a_stopped_move_finishes_when_run_agai
         "the old copies are gone"
     );
 }
+
+/// A real PNG, `width` by `height`.
+fn picture(width: u32, height: u32) -> Vec<u8> {
+    let image = image::RgbImage::from_fn(width, height, |x, y| image::Rgb([x as u8, y as u8, 7]));
+    let mut out = std::io::Cursor::new(Vec::new());
+    image.write_to(&mut out, image::ImageFormat::Png).unwrap();
+    out.into_inner()
+}
+
+#[tokio::test]
+async fn a_wide_image_has_a_smaller_copy_and_a_small_one_is_its_own() {
+    let app = TestApp::spawn().await;
+    let alice = app.user("alice").await;
+    let wide = app.attach(&alice, "panorama.png", picture(2400, 600)).await;
+    let preview = format!("{}?size=preview", path_of(&wide));
+    let got = app.fetch(Some(&alice), &preview, &[]).await;
+    assert_eq!(got.status(), StatusCode::OK);
+    assert_eq!(got.headers()[header::CONTENT_TYPE], "image/jpeg");
+    let etag = got.headers()[header::ETAG].to_str().unwrap().to_owned();
+    assert!(etag.ends_with("-preview\""), "{etag}");
+    let copy = image::load_from_memory(&got.bytes().await.unwrap()).unwrap();
+    assert_eq!((copy.width(), copy.height()), (1600, 400));
+    // Made once: asked again, the same copy, and revalidated.
+    let again = app
+        .fetch(Some(&alice), &preview, &[("if-none-match", &etag)])
+        .await;
+    assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
+    assert_eq!(
+        app.count_rows("SELECT COUNT(*) FROM attachments WHERE preview_type = 'image/jpeg'")
+            .await,
+        1
+    );
+    // The original is still the original.
+    let original = app.fetch(Some(&alice), &path_of(&wide), &[]).await;
+    assert_eq!(original.headers()[header::CONTENT_TYPE], "image/png");
+
+    let small_bytes = picture(800, 600);
+    let small = app.attach(&alice, "small.png", small_bytes.clone()).await;
+    let got = app
+        .fetch(
+            Some(&alice),
+            &format!("{}?size=preview", path_of(&small)),
+            &[],
+        )
+        .await;
+    assert_eq!(got.headers()[header::CONTENT_TYPE], "image/png");
+    assert_eq!(got.bytes().await.unwrap(), small_bytes);
+
+    let bad = app
+        .fetch(Some(&alice), &format!("{}?size=huge", path_of(&small)), &[])
+        .await;
+    assert_eq!(bad.status(), StatusCode::BAD_REQUEST);
+    // Deleting the file deletes its copy too.
+    assert_eq!(
+        app.call(&alice, Method::DELETE, &path_of(&wide), None)
+            .await
+            .0,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        app.count_rows("SELECT COUNT(*) FROM attachment_chunks")
+            .await,
+        app.count_rows(&format!(
+            "SELECT COUNT(*) FROM attachment_chunks WHERE object_key = 'attachments/{}'",
+            small["id"].as_str().unwrap()
+        ))
+        .await
+    );
+}

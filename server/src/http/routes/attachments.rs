@@ -247,9 +247,27 @@ pub(crate) async fn serve(
     kind: Kind,
     headers: &HeaderMap,
 ) -> ApiResult<Response> {
-    let _ = kind; // previews: the original until one is made
-    let size = file.size.unwrap_or(0).unsigned_abs();
-    let etag = format!("\"{}\"", file.sha256);
+    let location = attachments::stored_at(file)?;
+    let preview = match kind {
+        Kind::Preview => attachments::preview::ensure(&state.writer, &state.blobs, file).await?,
+        Kind::Original => None,
+    };
+    // The copy, if there is one; else the file itself.
+    let (kind, content_type, size, etag) = match &preview {
+        Some(content_type) => {
+            let size = state
+                .blobs
+                .size(&location, &key(&file.id, Kind::Preview))
+                .await?;
+            let etag = format!("\"{}-preview\"", file.sha256);
+            (Kind::Preview, content_type.as_str(), size, etag)
+        }
+        None => {
+            let size = file.size.unwrap_or(0).unsigned_abs();
+            let etag = format!("\"{}\"", file.sha256);
+            (Kind::Original, file.content_type.as_str(), size, etag)
+        }
+    };
     let etag_value = HeaderValue::from_str(&etag).expect("hex digits");
     let mut response = Response::builder()
         .header(header::ETAG, etag_value.clone())
@@ -280,10 +298,10 @@ pub(crate) async fn serve(
         Some(asked) => one_range(&asked, size)?,
         None => None,
     };
-    let inline = sniff::inline(&file.content_type);
+    let inline = sniff::inline(content_type);
     let disposition = content_disposition(&file.name, inline);
     response = response
-        .header(header::CONTENT_TYPE, file.content_type.as_str())
+        .header(header::CONTENT_TYPE, content_type)
         .header(header::CONTENT_DISPOSITION, disposition);
     let served = range.clone().unwrap_or(whole);
     if let Some(range) = &range {
@@ -292,10 +310,9 @@ pub(crate) async fn serve(
             format!("bytes {}-{}/{size}", range.start, range.end - 1),
         );
     }
-    let location = attachments::stored_at(file)?;
     let bytes = state
         .blobs
-        .read(&location, key(&file.id, Kind::Original), served.clone())
+        .read(&location, key(&file.id, kind), served.clone())
         .await?;
     Ok(response
         .header(header::CONTENT_LENGTH, served.end - served.start)

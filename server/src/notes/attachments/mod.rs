@@ -9,6 +9,7 @@
 
 pub mod location;
 pub mod moving;
+pub mod preview;
 pub mod pruning;
 pub mod sniff;
 
