@@ -69,6 +69,15 @@ fn unavailable(error: impl std::fmt::Display) -> ApiError {
     ApiError::StorageUnavailable(error.to_string())
 }
 
+/// A file an object store does not have is one that is not there; anything else, the
+/// store failing.
+fn missing_or_unavailable(error: object_store::Error) -> ApiError {
+    match error {
+        object_store::Error::NotFound { .. } => ApiError::NotFound,
+        e => unavailable(e),
+    }
+}
+
 impl Blobs {
     pub fn new(
         settings: &AttachmentSettings,
@@ -183,10 +192,7 @@ impl Blobs {
                 let got = store
                     .get_opts(&Path::from(key), options)
                     .await
-                    .map_err(|e| match e {
-                        object_store::Error::NotFound { .. } => ApiError::NotFound,
-                        e => unavailable(e),
-                    })?;
+                    .map_err(missing_or_unavailable)?;
                 Ok(got
                     .into_stream()
                     .map(|piece| piece.map_err(std::io::Error::other))
@@ -229,10 +235,7 @@ impl Blobs {
             Some(store) => Ok(store
                 .head(&Path::from(key))
                 .await
-                .map_err(|e| match e {
-                    object_store::Error::NotFound { .. } => ApiError::NotFound,
-                    e => unavailable(e),
-                })?
+                .map_err(missing_or_unavailable)?
                 .size),
         }
     }

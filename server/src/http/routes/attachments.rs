@@ -197,7 +197,7 @@ pub struct Size {
 impl Size {
     pub(crate) fn kind(&self) -> ApiResult<Kind> {
         match self.size.as_deref() {
-            None | Some("original") => Ok(Kind::Original),
+            None | Some("" | "original") => Ok(Kind::Original),
             Some("preview") => Ok(Kind::Preview),
             Some(_) => Err(ApiError::BadRequest(
                 "size must be original or preview.".to_owned(),
@@ -222,6 +222,7 @@ impl Size {
         (status = OK, description = "The file.", content_type = "application/octet-stream"),
         (status = PARTIAL_CONTENT, description = "The range asked for."),
         (status = NOT_MODIFIED, description = "`If-None-Match` names it."),
+        (status = BAD_REQUEST, description = "`size` is not `original` or `preview`.", body = app::errors::Detail),
         (status = UNAUTHORIZED, response = Unauthorized),
         (status = NOT_FOUND, response = NotFound),
         (status = RANGE_NOT_SATISFIABLE, description = "The range starts past the end.", body = app::errors::Detail),

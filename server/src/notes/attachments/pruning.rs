@@ -11,8 +11,8 @@ use crate::storage::entities::{attachment_use, note, trashed_note};
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait,
-    QueryFilter, QuerySelect, Statement, TransactionTrait,
+    ColumnTrait, Condition, DatabaseConnection, DbBackend, EntityTrait, QueryFilter, QuerySelect,
+    TransactionTrait,
 };
 use std::sync::Arc;
 use std::time::Duration;
@@ -104,20 +104,8 @@ pub async fn prune(
     now: DateTime<Utc>,
 ) -> ApiResult<u64> {
     let txn = db.begin().await?;
-    if db.get_database_backend() == DbBackend::Postgres {
-        let locked = txn
-            .query_one_raw(Statement::from_sql_and_values(
-                DbBackend::Postgres,
-                "SELECT pg_try_advisory_xact_lock($1)",
-                [LOCK_KEY.into()],
-            ))
-            .await?
-            .map(|row| row.try_get_by_index::<bool>(0))
-            .transpose()?
-            .unwrap_or(false);
-        if !locked {
-            return Ok(0);
-        }
+    if !crate::storage::pruning::alone(&txn, LOCK_KEY).await? {
+        return Ok(0);
     }
     let backend = db.get_database_backend();
     Attachment::update_many()
