@@ -322,11 +322,11 @@ pub async fn delete_bytes(blobs: &Blobs, files: &[attachment::Model]) {
     for file in files {
         let result = match stored_at(file) {
             Ok(location) => {
-                let preview = blobs.delete(&location, &key(&file.id, Kind::Preview)).await;
+                let smaller = blobs.delete(&location, &key(&file.id, Kind::Preview)).await;
                 let original = blobs
                     .delete(&location, &key(&file.id, Kind::Original))
                     .await;
-                preview.and(original)
+                smaller.and(original)
             }
             Err(e) => Err(e),
         };
