@@ -5,6 +5,8 @@
 #   - trunk 0.21.14 (0.22 needs a newer rustc than the workspace's)
 #   - wasm-bindgen-cli at the version of wasm-bindgen in Cargo.lock
 #   - wasm-split-cli (wasm_split_cli_support 0.2.4), which splits the SPA's wasm
+#   - s3s-fs 0.14.1, an S3-compatible server over a directory, for the attachments'
+#     tests on S3 (scripts/s3.sh; 0.15 and later need a newer rustc)
 #   - wasm-opt (binaryen 132) and terser 5 from npm, in .tools/
 #   - Chromium, chromium-driver and wrk (apt), Node.js and npm if missing
 #   - the PostgreSQL server binaries for the PostgreSQL tests (apt), if missing
@@ -24,6 +26,7 @@ TRUNK_VERSION=0.21.14
 BINARYEN_VERSION=132
 TERSER_VERSION=5.51.4
 WASM_SPLIT_VERSION=0.2.4
+S3S_FS_VERSION=0.14.1
 
 say() { printf 'setup: %s\n' "$*"; }
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
@@ -90,6 +93,14 @@ if command -v wasm-split-cli >/dev/null 2>&1 &&
 else
   say "installing wasm_split_cli_support $WASM_SPLIT_VERSION (about 2 minutes)"
   cargo install "wasm_split_cli_support@$WASM_SPLIT_VERSION" --features build-binary --locked
+fi
+
+# The S3-compatible server the attachments' tests store files in (scripts/s3.sh).
+if cargo install --list | grep -qx "s3s-fs v$S3S_FS_VERSION:"; then
+  say "s3s-fs $S3S_FS_VERSION: present"
+else
+  say "installing s3s-fs $S3S_FS_VERSION (about 5 minutes)"
+  cargo install "s3s-fs@$S3S_FS_VERSION" --features binary --locked
 fi
 
 # The SPA build's npm tools, in .tools/: wasm-opt, and terser for the JS glue (Trunk's

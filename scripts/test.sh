@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it (.ci/run calls this):
 #   formatting and lints; unit and HTTP integration tests on SQLite; the same integration
-#   tests on a throw-away PostgreSQL server; the release server fuzzed by Schemathesis from
+#   tests on a throw-away PostgreSQL server; the attachments' tests again with the files in
+#   a directory and on a throw-away S3-compatible server; the release server fuzzed by Schemathesis from
 #   its own OpenAPI document; the release server binary run as a container would run it,
 #   as two replicas on one PostgreSQL, and killed mid-write on SQLite; the container image
 #   built from the Dockerfile and run as a hosting platform runs it; the release SPA
@@ -25,6 +26,10 @@ cargo test -p app -p markup -p markdown-worker -p migrations -p server
 
 step "integration tests on PostgreSQL"
 scripts/postgres.sh cargo test -p server --test api
+
+step "the attachments' tests with files in a directory, and on an S3-compatible server"
+TEST_ATTACHMENT_STORAGE=file cargo test -p server --test api attachments
+scripts/s3.sh cargo test -p server --test api attachments
 
 step "release builds: the SPA and the server"
 scripts/build-spa.sh

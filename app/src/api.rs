@@ -75,6 +75,10 @@ pub mod paths {
     pub const PUBLIC_NOTE: &str = "/api/shared/{token}/";
     /// Not in the original: a note's kept versions (`GET`), and a text set aside in a
     /// conflict (`POST`).
+    /// Not in the original: the caller's files (`GET`), and a new one (`POST`, multipart).
+    pub const ATTACHMENTS: &str = "/api/attachments/";
+    /// Not in the original: one file, its bytes (`GET`) or gone (`DELETE`).
+    pub const ATTACHMENT: &str = "/api/attachments/{id}/";
     pub const REVISIONS: &str = "/api/notes/{id}/revisions/";
     /// Not in the original: one kept version, whole.
     pub const REVISION: &str = "/api/notes/{id}/revisions/{revision}/";
@@ -1133,6 +1137,36 @@ mod tests {
 pub struct SavedBy {
     pub id: Option<i64>,
     pub username: String,
+}
+
+/// A file a note can refer to by its `url` (`![receipt](url)` shows an image,
+/// `[report.pdf](url)` links a file). `content_type` is read from the file's bytes.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Attachment {
+    pub id: String,
+    /// The name it was uploaded with, without folders or control characters.
+    pub name: String,
+    pub content_type: String,
+    /// In bytes.
+    pub size: u64,
+    /// Of the bytes as kept (an image's location data removed).
+    pub sha256: String,
+    #[cfg_attr(feature = "openapi", schema(format = DateTime))]
+    pub created_at: String,
+    /// Where it is served, and what a note writes to refer to it.
+    pub url: String,
+}
+
+/// The caller's files, newest first, and the space they take of their quota.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Attachments {
+    /// Bytes used by all of them.
+    pub used: u64,
+    /// Bytes allowed.
+    pub quota: u64,
+    pub results: Vec<Attachment>,
 }
 
 /// A kept version of a note (`GET /api/notes/<id>/revisions/`): the text as it was before

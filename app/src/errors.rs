@@ -50,6 +50,22 @@ pub mod messages {
     pub const OVERLOADED: &str = "The server is busy; try again in a moment.";
     /// `413`: the body is over the server's limit.
     pub const PAYLOAD_TOO_LARGE: &str = "Request body is too large.";
+    pub const RANGE_NOT_SATISFIABLE: &str = "The requested range is past the end of the file.";
+    pub const STORAGE_UNAVAILABLE: &str =
+        "Attachments cannot be reached right now; try again in a moment.";
+    pub const NO_FILE: &str = "No file was submitted: send one as the multipart part \"file\".";
+    pub const EMPTY_FILE: &str = "The submitted file is empty.";
+    pub const NOT_MULTIPART: &str = "Send the file as multipart/form-data.";
+
+    /// An attachment over `ATTACHMENT_MAX_MB`.
+    pub fn attachment_too_large(max_mb: u64) -> String {
+        format!("The file is larger than {max_mb} MB, the largest this server takes.")
+    }
+
+    /// An upload that would take a person past their quota.
+    pub fn over_quota(used: u64, quota: u64) -> String {
+        format!("Not enough space: {used} of {quota} bytes are used, and this file does not fit.")
+    }
     /// `401` with code [`super::USER_NOT_FOUND`].
     pub const USER_NOT_FOUND: &str = "User not found";
     /// simplejwt's `detail` when an `Authorization` header's token is refused.

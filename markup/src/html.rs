@@ -15,20 +15,33 @@ use crate::markdown::{Element, Node, Tag};
 /// The nodes as HTML. `interactive`: task checkboxes can be clicked (otherwise they are
 /// `disabled`, only shown).
 pub fn html(nodes: &[Node], interactive: bool) -> String {
+    write(nodes, interactive, None)
+}
+
+/// As [`html`], for a page that shows a note's attachments from `base` (the public
+/// page of a note's link: `/s/{token}/attachments/`) rather than through the SPA, which
+/// fetches them with its token (an `<img>` cannot send one) and fills in their `src`.
+pub fn html_with_attachments(nodes: &[Node], base: &str) -> String {
+    write(nodes, false, Some(base))
+}
+
+fn write(nodes: &[Node], interactive: bool, attachments: Option<&str>) -> String {
     let mut writer = Writer {
         out: String::with_capacity(nodes.len() * 64),
         interactive,
+        attachments,
     };
     writer.nodes(nodes);
     writer.out
 }
 
-struct Writer {
+struct Writer<'a> {
     out: String,
     interactive: bool,
+    attachments: Option<&'a str>,
 }
 
-impl Writer {
+impl Writer<'_> {
     fn nodes(&mut self, nodes: &[Node]) {
         for node in nodes {
             match node {
@@ -53,6 +66,24 @@ impl Writer {
             // A link within the app: the router follows it without reloading.
             Tag::TagLink { .. } => self.attribute("href", &tag.href().unwrap_or_default()),
             Tag::Ol { start } if *start != 1 => self.attribute("start", &start.to_string()),
+            Tag::File { id } => {
+                self.attribute("data-attachment", id);
+                let href = match self.attachments {
+                    Some(base) => [base, id, "/"].concat(),
+                    None => tag.href().unwrap_or_default(),
+                };
+                self.attribute("href", &href);
+                self.out.push_str(" download");
+            }
+            Tag::Picture { id } => {
+                self.attribute("data-attachment", id);
+                self.attribute("alt", &text_of(children));
+                if let Some(base) = self.attachments {
+                    self.attribute("src", &[base, id, "/?size=preview"].concat());
+                }
+                self.out.push('>');
+                return;
+            }
             Tag::Checkbox {
                 checked,
                 index,
@@ -106,6 +137,25 @@ pub fn escape(text: &str) -> String {
     out
 }
 
+/// The text inside `nodes`, without their elements: an image's alt text.
+fn text_of(nodes: &[Node]) -> String {
+    let mut text = String::new();
+    let mut stack: Vec<&[Node]> = vec![nodes];
+    while let Some(nodes) = stack.pop() {
+        for (at, node) in nodes.iter().enumerate() {
+            match node {
+                Node::Text(piece) => text.push_str(piece),
+                Node::Element(element) => {
+                    stack.push(&nodes[at + 1..]);
+                    stack.push(&element.children);
+                    break;
+                }
+            }
+        }
+    }
+    text
+}
+
 fn escape_into(out: &mut String, text: &str) {
     let mut rest = text;
     while let Some(at) = rest.find(['&', '<', '>', '"', '\'']) {
@@ -132,7 +182,7 @@ mod tests {
     /// attributes the writer writes, each quoted; every `&` starts one of the writer's
     /// escapes. So the browser's parser can only read back what the writer meant.
     fn assert_only_written_markup(html: &str) {
-        const ATTRIBUTES: [&str; 9] = [
+        const ATTRIBUTES: [&str; 13] = [
             "class",
             "href",
             "target",
@@ -142,6 +192,10 @@ mod tests {
             "aria-label",
             "data-task",
             "checked",
+            "data-attachment",
+            "alt",
+            "src",
+            "download",
         ];
         let mut rest = html;
         while let Some(at) = rest.find(['<', '&', '>', '"', '\'']) {
@@ -194,6 +248,31 @@ mod tests {
             "<p><a href=\"https://example.com/?a=1&amp;b=2\" target=\"_blank\" \
              rel=\"noopener noreferrer\">site</a> <a class=\"tag\" href=\"/?tag=work\">#work</a></p>"
         );
+    }
+
+    #[test]
+    fn a_notes_own_files_are_shown_and_linked_and_no_other_image_loads() {
+        let id = "0b6f5a8e-4a7c-4f53-9d0e-2b1c8f9a7d31";
+        let note = format!(
+            "![the \"receipt\" *scan*](/api/attachments/{id}/) [report.pdf](/api/attachments/{id}/) \
+             ![x](https://tracker.example/p.png) [x](/api/notes/1/)"
+        );
+        let spa = html(&blocks(&note), true);
+        assert_eq!(
+            spa,
+            format!(
+                "<p><img class=\"attachment\" data-attachment=\"{id}\" \
+                 alt=\"the &quot;receipt&quot; scan\"> <a class=\"attachment\" \
+                 data-attachment=\"{id}\" href=\"/api/attachments/{id}/\" download>report.pdf</a> \
+                 <a href=\"https://tracker.example/p.png\" target=\"_blank\" \
+                 rel=\"noopener noreferrer\">x</a> x</p>"
+            )
+        );
+        assert_only_written_markup(&spa);
+        let public = html_with_attachments(&blocks(&note), "/s/tok/attachments/");
+        assert!(public.contains(&format!("src=\"/s/tok/attachments/{id}/?size=preview\"")));
+        assert!(public.contains(&format!("href=\"/s/tok/attachments/{id}/\" download")));
+        assert_only_written_markup(&public);
     }
 
     #[test]

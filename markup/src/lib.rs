@@ -3,6 +3,7 @@
 //! shows, and [`html`] writes it for the page. pulldown-cmark does the reading for both; this crate holds no view code, so the
 //! SPA can keep the parser out of its first download (it runs in a worker).
 
+pub mod attachments;
 pub mod html;
 pub mod markdown;
 pub mod tags;

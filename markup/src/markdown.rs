@@ -1,7 +1,8 @@
 //! A note's Markdown, shown as a page. Safe by construction: the tree is made from the
 //! parser's events, and only the elements of [`Tag`] can appear in it; raw HTML is shown
 //! as the text it is; a link keeps its address only for http, https and mailto; images
-//! are never loaded (a picture could track the reader), they become links to themselves;
+//! are never loaded from elsewhere (a picture could track the reader), they become links
+//! to themselves; the note's own attachments (`crate::attachments`) are the exception;
 //! nothing from the note becomes a style, an event handler or an `id`.
 //!
 //! [`blocks`] turns the text into a small tree ([`Node`]) that tests can read; in the
@@ -11,6 +12,7 @@
 //! [`tags::tags`](crate::tags::tags), and task-list checkboxes can tick their task (see
 //! [`toggle_task`]).
 
+use crate::attachments;
 use crate::tags::{Piece, Words, markdown_options};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use pulldown_cmark::{Alignment, Event, HeadingLevel, LinkType, Parser, TextMergeStream};
@@ -67,6 +69,16 @@ pub enum Tag {
     TagLink {
         name: String,
     },
+    /// A file of the note's (`[report.pdf](/api/attachments/{id}/)`): a link that
+    /// downloads it.
+    File {
+        id: String,
+    },
+    /// An image of the note's (`![receipt](/api/attachments/{id}/)`), shown; its
+    /// children are its alt text.
+    Picture {
+        id: String,
+    },
     Table,
     Thead,
     Tbody,
@@ -112,7 +124,8 @@ impl Tag {
             Tag::Em => "em",
             Tag::Strong => "strong",
             Tag::Del => "del",
-            Tag::A { .. } | Tag::TagLink { .. } => "a",
+            Tag::A { .. } | Tag::TagLink { .. } | Tag::File { .. } => "a",
+            Tag::Picture { .. } => "img",
             Tag::Table => "table",
             Tag::Thead => "thead",
             Tag::Tbody => "tbody",
@@ -130,6 +143,7 @@ impl Tag {
         match self {
             Tag::Li { task: true } => Some("task"),
             Tag::TagLink { .. } => Some("tag"),
+            Tag::File { .. } | Tag::Picture { .. } => Some("attachment"),
             Tag::Th(align) | Tag::Td(align) => match align {
                 Align::None => None,
                 Align::Left => Some("align-left"),
@@ -145,6 +159,7 @@ impl Tag {
         match self {
             Tag::A { href } => Some(href.clone()),
             Tag::TagLink { name } => Some(tag_href(name)),
+            Tag::File { id } => Some(crate::attachments::url(id)),
             _ => None,
         }
     }
@@ -165,7 +180,8 @@ pub fn tag_href(name: &str) -> String {
 
 /// A link's address if it may be followed: http, https or mailto, in any case, spaces
 /// around it ignored. Everything else (`javascript:`, `data:`, relative paths, which
-/// would lead into the app) is refused.
+/// would lead into the app) is refused, but for an attachment's URL, which becomes a
+/// [`Tag::File`] or a [`Tag::Picture`] instead.
 pub fn safe_href(dest: &str) -> Option<&str> {
     let dest = dest.trim();
     let (scheme, _) = dest.split_once(':')?;
@@ -360,6 +376,11 @@ impl Builder {
                 self.stack.push(Frame::new(link));
             }
             Md::Image { dest_url, .. } => {
+                if let Some(id) = attachments::id_in(&dest_url) {
+                    let picture = Tag::Picture { id: id.to_owned() };
+                    self.stack.push(Frame::new(Some(picture)));
+                    return;
+                }
                 let link = self.link(LinkType::Inline, &dest_url);
                 let mut frame = Frame::new(link);
                 frame.fallback = Some(dest_url.into_string());
@@ -376,9 +397,17 @@ impl Builder {
             LinkType::Email => format!("mailto:{dest}"),
             _ => dest.to_owned(),
         };
-        let href = safe_href(&dest).filter(|_| self.links == 0)?.to_owned();
+        if self.links > 0 {
+            return None;
+        }
+        let tag = match attachments::id_in(&dest) {
+            Some(id) => Tag::File { id: id.to_owned() },
+            None => Tag::A {
+                href: safe_href(&dest)?.to_owned(),
+            },
+        };
         self.links += 1;
-        Some(Tag::A { href })
+        Some(tag)
     }
 
     /// Ends what the event's `Start` opened, with what was opened along with it.
@@ -412,7 +441,7 @@ impl Builder {
             return;
         };
         match &mut tag {
-            Tag::A { .. } => self.links -= 1,
+            Tag::A { .. } | Tag::File { .. } => self.links -= 1,
             Tag::Thead => self.table.in_head = false,
             Tag::Li { task } => *task = label_task(&mut children),
             // Raw HTML ends with its line's break, which would leave an empty line.
@@ -661,7 +690,7 @@ pub(crate) mod tests {
     }
 
     /// The elements a note may become (besides a task's `input`).
-    pub(crate) const ALLOWED: [&str; 25] = [
+    pub(crate) const ALLOWED: [&str; 26] = [
         "p",
         "h1",
         "h2",
@@ -687,6 +716,7 @@ pub(crate) mod tests {
         "td",
         "hr",
         "br",
+        "img",
     ];
 
     /// Only allowed elements, only followable or tag links; returns the tree's depth.
@@ -705,6 +735,9 @@ pub(crate) mod tests {
                     );
                 }
                 Tag::TagLink { .. } => assert!(tag.href().unwrap().starts_with("/?tag=")),
+                Tag::File { id } | Tag::Picture { id } => {
+                    assert!(crate::attachments::is_id(id), "{id}")
+                }
                 _ => assert_eq!(tag.href(), None),
             }
         })

@@ -19,6 +19,7 @@ mod m20261205_000016_creation_keys;
 mod m20261206_000017_operators;
 mod m20261207_000018_sharing;
 mod m20261208_000019_history;
+mod m20261209_000020_attachments;
 pub mod search;
 
 pub struct Migrator;
@@ -42,6 +43,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000017_operators::Migration),
             Box::new(m20261207_000018_sharing::Migration),
             Box::new(m20261208_000019_history::Migration),
+            Box::new(m20261209_000020_attachments::Migration),
         ]
     }
 }

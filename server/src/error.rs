@@ -20,6 +20,15 @@ pub enum ApiError {
     UnsupportedMediaType(String),
     #[error("request body too large")]
     PayloadTooLarge,
+    /// A 413 that says which limit: an attachment's size, or a person's quota.
+    #[error("too large: {0}")]
+    TooLarge(String),
+    /// A `Range` that starts past the end of a file of `size` bytes.
+    #[error("range not satisfiable")]
+    RangeNotSatisfiable { size: u64 },
+    /// Where attachments are kept cannot be reached now (logged, never shown).
+    #[error("storage unavailable: {0}")]
+    StorageUnavailable(String),
     #[error("request body not received in time")]
     BodyTimeout,
     #[error("wrong credentials")]
@@ -118,6 +127,29 @@ impl IntoResponse for ApiError {
             }
             Self::PayloadTooLarge => {
                 detail(StatusCode::PAYLOAD_TOO_LARGE, messages::PAYLOAD_TOO_LARGE)
+            }
+            Self::TooLarge(message) => detail(StatusCode::PAYLOAD_TOO_LARGE, &message),
+            Self::RangeNotSatisfiable { size } => {
+                let mut response = detail(
+                    StatusCode::RANGE_NOT_SATISFIABLE,
+                    messages::RANGE_NOT_SATISFIABLE,
+                );
+                response.headers_mut().insert(
+                    header::CONTENT_RANGE,
+                    HeaderValue::from_str(&format!("bytes */{size}")).expect("digits"),
+                );
+                response
+            }
+            Self::StorageUnavailable(message) => {
+                tracing::error!(error = %message, "attachment storage unavailable");
+                let mut response = detail(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    messages::STORAGE_UNAVAILABLE,
+                );
+                response
+                    .headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from(30u32));
+                response
             }
             Self::BodyTimeout => {
                 let mut response =

@@ -1,7 +1,8 @@
 //! The `server` command: `serve` (the default) serves the app, `migrate` only brings the
 //! database schema up to date (the original's `python manage.py migrate`),
-//! `import-django` moves the Django original's users and notes in, and `createsuperuser`
-//! and `changepassword` are Django's commands of those names. Every setting is declared
+//! `import-django` moves the Django original's users and notes in, `createsuperuser`
+//! and `changepassword` are Django's commands of those names, and `attachments move`
+//! moves attachments' bytes to another storage. Every setting is declared
 //! in `ops::settings`.
 
 use app::api::AuditAction;
@@ -16,7 +17,10 @@ use server::accounts::{operators, users};
 use server::django::import::{self, Options};
 use server::django::progress::Progress;
 use server::error::ApiError;
-use server::ops::settings::{self, Config, ConfigError, DatabaseSettings, Settings, SqliteSync};
+use server::ops::settings::{
+    self, AttachmentSettings, Config, ConfigError, DatabaseSettings, Settings, SqliteSync,
+    StorageLocation,
+};
 use server::startup::{self, Application};
 use server::storage::db;
 use std::io::IsTerminal;
@@ -55,6 +59,34 @@ enum Command {
     /// twice at a terminal, or read as the first line of standard input
     #[command(name = "changepassword")]
     ChangePassword(ChangePasswordArgs),
+    /// Attachments' storage
+    #[command(subcommand)]
+    Attachments(AttachmentsCommand),
+}
+
+#[derive(Subcommand)]
+enum AttachmentsCommand {
+    /// Move every attachment's bytes to another storage while servers run: each file stays
+    /// readable throughout, and a run killed part-way is finished by running it again.
+    /// Then set ATTACHMENT_STORAGE to the same place and restart the servers, and run it
+    /// once more for what they uploaded meanwhile
+    #[command(
+        after_help = "Examples:\n  server attachments move --to s3://notes-files\n  \
+                            server attachments move --to file:///var/lib/notes/files\n  \
+                            server attachments move --to database"
+    )]
+    Move(MoveArgs),
+}
+
+#[derive(Args)]
+struct MoveArgs {
+    /// Where to: `database`, `file:///path` or `s3://bucket` (with S3_*)
+    #[arg(long, value_parser = StorageLocation::parse)]
+    to: StorageLocation,
+    #[command(flatten)]
+    database: DatabaseSettings,
+    #[command(flatten)]
+    attachments: AttachmentSettings,
 }
 
 #[derive(Args)]
@@ -135,6 +167,11 @@ async fn run(command: Command) -> ExitCode {
         }
         Command::ChangePassword(args) => {
             return accounts_command(&args.database, |db| change_password(db, args.username)).await;
+        }
+        Command::Attachments(AttachmentsCommand::Move(args)) => {
+            let (to, attachments) = (args.to, args.attachments);
+            return accounts_command(&args.database, |db| move_attachments(db, to, attachments))
+                .await;
         }
         Command::Serve(args) => (args, false),
         Command::Migrate(args) => (args, true),
@@ -306,5 +343,32 @@ async fn change_password(db: DatabaseConnection, username: String) -> Result<Str
     Ok(format!(
         "Password changed for {}; their sessions have ended.",
         user.username
+    ))
+}
+
+/// `server attachments move`: one line per file moved on standard error, a summary on
+/// standard output.
+async fn move_attachments(
+    db: DatabaseConnection,
+    to: StorageLocation,
+    settings: AttachmentSettings,
+) -> Result<String, String> {
+    let blobs = server::storage::blobs::Blobs::new(&settings, db.clone(), db.clone());
+    let moved = server::notes::attachments::moving::move_all(&db, &blobs, &to, None, |file| {
+        eprintln!(
+            "moved {} ({} bytes) from {}",
+            file.id,
+            file.size.unwrap_or(0),
+            file.storage
+        );
+    })
+    .await
+    .map_err(|e| match e {
+        ApiError::StorageUnavailable(why) => format!("storage unavailable: {why}"),
+        other => other.to_string(),
+    })?;
+    Ok(format!(
+        "{} files ({} bytes) moved to {to}; every file is there now",
+        moved.files, moved.bytes
     ))
 }

@@ -8,9 +8,11 @@ use crate::accounts::totp::SecretKeys;
 use crate::accounts::{operators, registration, two_step};
 use crate::http::state::{AppState, Shared};
 use crate::http::{self, serve};
+use crate::notes::attachments::Limits;
 use crate::notes::group_commit::GroupCommit;
 use crate::notes::inline_reads::InlineReads;
 use crate::ops::settings::{Config, ConnectionLimits, Environment, MetricsListener};
+use crate::storage::blobs::Blobs;
 use crate::storage::{db, pruning};
 use app::validation::{Password, Username};
 use axum::Router;
@@ -152,7 +154,17 @@ impl Application {
         if let Some((username, password)) = &config.superuser {
             create_first_operator(&writer, &passwords, username, password.clone()).await?;
         }
+        let blobs = Arc::new(Blobs::new(&config.attachments, db.clone(), writer.clone()));
+        blobs
+            .objects(&blobs.default)
+            .map_err(|e| StartupError::Other(format!("ATTACHMENT_STORAGE: {e}")))?;
         let state = AppState::new(Shared {
+            blobs,
+            attachment_limits: Limits {
+                max_bytes: config.attachments.attachment_max_mb as u64 * 1_000_000,
+                quota_bytes: config.attachments.storage_quota_mb as u64 * 1_000_000,
+                timeout: config.attachments.upload_timeout,
+            },
             db,
             login_throttle: LoginThrottle::for_database(
                 &writer,
@@ -180,6 +192,11 @@ impl Application {
         });
         pruning::spawn(state.writer.clone(), prunable(&state));
         crate::notes::history::thinning::spawn(state.writer.clone(), state.history_retention);
+        crate::notes::attachments::pruning::spawn(
+            state.writer.clone(),
+            state.blobs.clone(),
+            state.attachment_limits.timeout,
+        );
         let metrics_addr = match config.metrics {
             Some(listener) => serve_metrics(listener, state.clone()).await?,
             None => None,

@@ -44,6 +44,20 @@ fn a_bad_value_stops_start_up_with_one_line_naming_it() {
 }
 
 #[test]
+fn moving_attachments_refuses_an_unknown_storage() {
+    let output = server()
+        .args(["attachments", "move", "--to", "ftp://files.example"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(
+        stderr.contains("is not one of database, file:///path, s3://bucket"),
+        "{stderr}"
+    );
+}
+
+#[test]
 fn production_refuses_to_start_without_a_secret() {
     let output = server().arg("migrate").output().unwrap();
     assert_eq!(output.status.code(), Some(2));
@@ -98,6 +112,7 @@ fn help_lists_the_commands() {
         "import-django",
         "createsuperuser",
         "changepassword",
+        "attachments",
     ] {
         assert!(help.contains(command), "{help}");
     }

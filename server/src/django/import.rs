@@ -372,6 +372,7 @@ impl Plan {
                 is_active: Set(u.is_active),
                 last_login: Set(u.last_login),
                 is_admin: Set(u.is_admin),
+                storage_quota_mb: Set(None),
             });
         }
         let source_users: std::collections::HashSet<i64> = users.iter().map(|u| u.id).collect();

@@ -99,7 +99,17 @@ pub fn router(config: &Config, state: AppState) -> Router {
     }
     let request_id = HeaderName::from_static("x-request-id");
     // A zip export is deflated already.
-    let compress = DefaultPredicate::new().and(NotForContentType::const_new("application/zip"));
+    // Nor is an attachment: it is served in ranges of its own bytes, by its length.
+    let compress = DefaultPredicate::new()
+        .and(NotForContentType::const_new("application/zip"))
+        .and(
+            |_: axum::http::StatusCode,
+             _: axum::http::Version,
+             _: &axum::http::HeaderMap,
+             extensions: &axum::http::Extensions| {
+                extensions.get::<routes::attachments::AsStored>().is_none()
+            },
+        );
     app.layer(CompressionLayer::new().compress_when(compress))
         .layer(CatchPanicLayer::custom(|_| {
             crate::error::ApiError::Internal("a handler panicked".into()).into_response()

@@ -28,6 +28,7 @@ pub mod tags {
     pub const ADMIN: &str = "admin";
     pub const SHARING: &str = "sharing";
     pub const NOTES: &str = "notes";
+    pub const ATTACHMENTS: &str = "attachments";
     pub const HEALTH: &str = "health";
     pub const SCHEMA: &str = "schema";
 }
@@ -48,6 +49,7 @@ pub mod tags {
         (name = tags::SHARING, description = "Links anyone can open to read a note, and notes shared with people to read or edit"),
         (name = tags::ADMIN, description = "The operator's area: people, who may register, invitations, the audit log (operators only)"),
         (name = tags::NOTES, description = "The caller's private notes"),
+        (name = tags::ATTACHMENTS, description = "Files notes refer to by URL: images shown in them, other files downloaded"),
         (name = tags::HEALTH, description = "Probes for the hosting platform"),
         (name = tags::SCHEMA, description = "This document"),
     ),

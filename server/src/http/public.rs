@@ -12,7 +12,7 @@ use crate::http::state::AppState;
 use crate::notes::links;
 use crate::storage::entities::note;
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -22,7 +22,9 @@ use sha2::{Digest, Sha256};
 use std::sync::LazyLock;
 
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/s/{token}", get(page))
+    Router::new()
+        .route("/s/{token}", get(page))
+        .route("/s/{token}/attachments/{id}/", get(attachment))
 }
 
 /// The page's only style: small, both themes, and print.
@@ -137,7 +139,10 @@ async fn page(
         Err(other) => return other.into_response(),
     };
     let changed = note.updated_at;
-    let text = markup::html::html(&markup::markdown::blocks(&note.content), false);
+    let text = markup::html::html_with_attachments(
+        &markup::markdown::blocks(&note.content),
+        &format!("/s/{token}/attachments/"),
+    );
     let body = format!(
         "<article><h1>{}</h1><p class=\"meta\">Last changed \
          <time datetime=\"{}\">{}</time></p><div class=\"markdown\">{text}</div></article>\
@@ -150,6 +155,27 @@ async fn page(
         StatusCode::OK,
         document(&note.title, &description(&note.content), &body),
     )
+}
+
+/// A file the link's note shows: only one it refers to, and only its owner's.
+async fn attachment(
+    State(state): State<AppState>,
+    ClientIp(client): ClientIp,
+    Path((token, id)): Path<(String, String)>,
+    Query(size): Query<crate::http::routes::attachments::Size>,
+    headers: axum::http::HeaderMap,
+) -> Response {
+    let served = async {
+        state.link_opens.admit(client)?;
+        let (_, note) = links::open(&state.db, &token).await?;
+        let file = crate::notes::attachments::linked(&state.db, &note, &id).await?;
+        crate::http::routes::attachments::serve(&state, &file, size.kind()?, &headers).await
+    };
+    match served.await {
+        Ok(response) => response,
+        Err(ApiError::NotFound) => StatusCode::NOT_FOUND.into_response(),
+        Err(other) => other.into_response(),
+    }
 }
 
 #[cfg(test)]

@@ -49,6 +49,10 @@ pub struct Shared {
     pub link_opens: crate::http::per_client::PerClient,
     /// Who opened which link lately, so reloads count once.
     pub link_views: crate::notes::links::Views,
+    /// Attachments' bytes, wherever they are kept.
+    pub blobs: Arc<crate::storage::blobs::Blobs>,
+    /// `ATTACHMENT_MAX_MB`, `STORAGE_QUOTA_MB`, `UPLOAD_TIMEOUT`.
+    pub attachment_limits: crate::notes::attachments::Limits,
     /// Exports running now, at most `notes::export::AT_ONCE`.
     pub exports: Arc<tokio::sync::Semaphore>,
 }

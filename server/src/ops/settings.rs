@@ -143,6 +143,9 @@ pub struct Settings {
     #[arg(long, env = "IMPORT_MAX_MB", default_value = "64", value_parser = whole_number(1..=4096))]
     pub import_max_mb: usize,
 
+    #[command(flatten)]
+    pub attachments: AttachmentSettings,
+
     /// Proxies in front of the server that append to X-Forwarded-For: the client is the
     /// address the outermost of them saw; their X-Forwarded-Proto and X-Forwarded-Host
     /// build paging links. With 0, the peer address is the client
@@ -170,6 +173,115 @@ pub struct Settings {
 
     #[command(flatten)]
     pub connections: ConnectionLimits,
+}
+
+/// Where attachments' bytes are kept, and how large they and uploads may be.
+#[derive(Clone, Debug, Args)]
+pub struct AttachmentSettings {
+    /// Where new attachments' bytes go: `database` (SQLite or PostgreSQL holds them),
+    /// `file:///path` (a directory), or `s3://bucket` (with S3_*). Files already kept
+    /// elsewhere stay readable there (`server attachments move` moves them)
+    #[arg(long, env = "ATTACHMENT_STORAGE", default_value = "database", value_parser = StorageLocation::parse)]
+    pub attachment_storage: StorageLocation,
+
+    /// The largest attachment, in megabytes (10^6 bytes); larger ones get 413
+    #[arg(long, env = "ATTACHMENT_MAX_MB", default_value = "25", value_parser = whole_number(1..=100_000))]
+    pub attachment_max_mb: usize,
+
+    /// What one person's attachments may hold in all, in megabytes, unless an operator
+    /// sets their own
+    #[arg(long, env = "STORAGE_QUOTA_MB", default_value = "1024", value_parser = whole_number(1..=100_000_000))]
+    pub storage_quota_mb: usize,
+
+    /// How long an upload may take to arrive, in all (the API's REQUEST_BODY_TIMEOUT is
+    /// for JSON)
+    #[arg(long, env = "UPLOAD_TIMEOUT", default_value = "10m", value_parser = positive_duration)]
+    pub upload_timeout: Duration,
+
+    /// An S3-compatible store's URL, such as http://127.0.0.1:9000 [default: AWS]
+    #[arg(long, env = "S3_ENDPOINT", value_parser = s3_endpoint)]
+    pub s3_endpoint: Option<String>,
+
+    /// The S3 region
+    #[arg(long, env = "S3_REGION", default_value = "us-east-1")]
+    pub s3_region: String,
+
+    /// The S3 access key's id (with S3_SECRET_ACCESS_KEY)
+    #[arg(long, env = "S3_ACCESS_KEY_ID")]
+    pub s3_access_key_id: Option<String>,
+
+    /// The S3 access key's secret; never logged
+    #[arg(long, env = "S3_SECRET_ACCESS_KEY")]
+    pub s3_secret_access_key: Option<String>,
+
+    /// `true`: the bucket in the path (`endpoint/bucket/key`), as most S3-compatible
+    /// stores want; `false`: in the host name (`bucket.endpoint/key`), as AWS prefers
+    #[arg(long, env = "S3_PATH_STYLE", default_value = "false", action = clap::ArgAction::Set, value_parser = clap::builder::BoolishValueParser::new())]
+    pub s3_path_style: bool,
+}
+
+/// Where attachments' bytes are kept: `ATTACHMENT_STORAGE`, and each file's `storage`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum StorageLocation {
+    /// The database the server uses.
+    Database,
+    /// A directory, by its absolute path.
+    File(PathBuf),
+    /// An S3 bucket, reached as S3_* say.
+    S3 { bucket: String },
+}
+
+impl StorageLocation {
+    /// `database`, `file:///absolute/path` or `s3://bucket`.
+    pub fn parse(value: &str) -> Result<Self, String> {
+        let value = value.trim();
+        if value == "database" {
+            return Ok(Self::Database);
+        }
+        if let Some(path) = value.strip_prefix("file://") {
+            let path = PathBuf::from(path);
+            if !path.is_absolute() {
+                return Err(format!(
+                    "{value:?}: a directory is named by its absolute path, file:///like/this"
+                ));
+            }
+            return Ok(Self::File(path));
+        }
+        if let Some(bucket) = value.strip_prefix("s3://") {
+            let bucket = bucket.trim_end_matches('/');
+            let valid = (3..=63).contains(&bucket.len())
+                && bucket
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"-.".contains(&b));
+            if !valid {
+                return Err(format!("{value:?}: not an S3 bucket's name"));
+            }
+            return Ok(Self::S3 {
+                bucket: bucket.to_owned(),
+            });
+        }
+        Err(format!(
+            "{value:?} is not one of database, file:///path, s3://bucket"
+        ))
+    }
+}
+
+impl std::fmt::Display for StorageLocation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Database => f.write_str("database"),
+            Self::File(path) => write!(f, "file://{}", path.display()),
+            Self::S3 { bucket } => write!(f, "s3://{bucket}"),
+        }
+    }
+}
+
+fn s3_endpoint(value: &str) -> Result<String, String> {
+    let url = url::Url::parse(value.trim()).map_err(|e| format!("{value:?}: {e}"))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
+        return Err(format!("{value:?} is not an http or https URL"));
+    }
+    Ok(value.trim().trim_end_matches('/').to_owned())
 }
 
 /// How tokens are signed and how long they last.
@@ -392,6 +504,24 @@ impl Config {
                 required: true,
             }),
         };
+        match (
+            &settings.attachments.s3_access_key_id,
+            &settings.attachments.s3_secret_access_key,
+        ) {
+            (Some(_), None) => {
+                return Err(invalid(
+                    "S3_SECRET_ACCESS_KEY",
+                    "is required with S3_ACCESS_KEY_ID",
+                ));
+            }
+            (None, Some(_)) => {
+                return Err(invalid(
+                    "S3_ACCESS_KEY_ID",
+                    "is required with S3_SECRET_ACCESS_KEY",
+                ));
+            }
+            _ => {}
+        }
         Ok(Self {
             address: SocketAddr::new(settings.host.unwrap_or(default_host.into()), settings.port),
             database_url: settings.database.url()?,

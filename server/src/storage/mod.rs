@@ -3,6 +3,7 @@
 //! again (what to prune, the rooms above say).
 //! Uses `ops` and `error`.
 
+pub mod blobs;
 pub mod db;
 pub mod entities;
 pub mod paging;

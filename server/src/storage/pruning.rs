@@ -7,7 +7,10 @@
 //! while one replica prunes, the others skip their pass instead of queueing on the same
 //! rows' locks (or deadlocking, should two plans walk the rows in different orders).
 
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, DbErr, Statement, TransactionTrait};
+use sea_orm::{
+    ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr, Statement,
+    TransactionTrait,
+};
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
@@ -64,20 +67,8 @@ pub async fn prune(
 ) -> Result<Option<Pruned>, DbErr> {
     let backend = db.get_database_backend();
     let txn = db.begin().await?;
-    if backend == DbBackend::Postgres {
-        let locked = txn
-            .query_one_raw(Statement::from_sql_and_values(
-                DbBackend::Postgres,
-                "SELECT pg_try_advisory_xact_lock($1)",
-                [LOCK_KEY.into()],
-            ))
-            .await?
-            .map(|row| row.try_get_by_index::<bool>(0))
-            .transpose()?
-            .unwrap_or(false);
-        if !locked {
-            return Ok(None);
-        }
+    if !alone(&txn, LOCK_KEY).await? {
+        return Ok(None);
     }
     let mut pruned = Pruned::default();
     for kind in kinds {
@@ -88,6 +79,25 @@ pub async fn prune(
     }
     txn.commit().await?;
     Ok(Some(pruned))
+}
+
+/// Whether this replica is the one running pass `key` now: on PostgreSQL it takes the
+/// transaction-scoped advisory lock `key`, or learns another replica holds it; SQLite has
+/// one process.
+pub async fn alone(txn: &DatabaseTransaction, key: i64) -> Result<bool, DbErr> {
+    if txn.get_database_backend() != DbBackend::Postgres {
+        return Ok(true);
+    }
+    Ok(txn
+        .query_one_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "SELECT pg_try_advisory_xact_lock($1)",
+            [key.into()],
+        ))
+        .await?
+        .map(|row| row.try_get_by_index::<bool>(0))
+        .transpose()?
+        .unwrap_or(false))
 }
 
 /// Prunes every [`EVERY`] for as long as the process runs (see [`periodically`]).

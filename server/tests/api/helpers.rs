@@ -62,6 +62,39 @@ pub async fn fresh_database(dir: &std::path::Path) -> String {
     }
 }
 
+/// Where the app keeps attachments: the database by default; a directory of the test's
+/// own with `TEST_ATTACHMENT_STORAGE=file`; with `s3`, a fresh bucket on the S3-compatible
+/// server `TEST_S3_ENDPOINT` names (the test script starts one, whose buckets are the
+/// directories of `TEST_S3_ROOT`).
+fn attachment_storage(dir: &std::path::Path) -> Vec<(String, String)> {
+    let var = |name: &str| std::env::var(name).unwrap_or_default();
+    let mut vars = Vec::new();
+    match var("TEST_ATTACHMENT_STORAGE").as_str() {
+        "file" => {
+            let files = dir.join("files");
+            vars.push((
+                "ATTACHMENT_STORAGE".into(),
+                format!("file://{}", files.display()),
+            ));
+        }
+        "s3" => {
+            let bucket = format!("t{}", uuid::Uuid::new_v4().simple());
+            std::fs::create_dir_all(std::path::Path::new(&var("TEST_S3_ROOT")).join(&bucket))
+                .expect("the bucket's directory");
+            vars.push(("ATTACHMENT_STORAGE".into(), format!("s3://{bucket}")));
+            vars.push(("S3_ENDPOINT".into(), var("TEST_S3_ENDPOINT")));
+            vars.push(("S3_ACCESS_KEY_ID".into(), var("TEST_S3_ACCESS_KEY_ID")));
+            vars.push((
+                "S3_SECRET_ACCESS_KEY".into(),
+                var("TEST_S3_SECRET_ACCESS_KEY"),
+            ));
+            vars.push(("S3_PATH_STYLE".into(), "true".into()));
+        }
+        _ => {}
+    }
+    vars
+}
+
 impl TestApp {
     pub async fn spawn() -> Self {
         Self::spawn_with(&[]).await
@@ -120,6 +153,7 @@ impl TestApp {
         .collect();
         vars.insert("DATABASE_URL".into(), fresh_database(&dir).await);
         vars.insert("STATIC_DIR".into(), static_dir.display().to_string());
+        vars.extend(attachment_storage(&dir));
         for (k, v) in settings {
             vars.insert((*k).to_owned(), (*v).to_owned());
         }

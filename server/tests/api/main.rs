@@ -3,6 +3,7 @@
 //! (the test script starts one).
 
 mod account;
+mod attachments;
 mod audit;
 mod connections;
 mod creation_keys;

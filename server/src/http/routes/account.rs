@@ -61,6 +61,7 @@ pub async fn delete(
     let mut fields = Fields::new(&body);
     let password = fields.required_nonempty("password");
     let password = fields.finish(password)?;
+    let files = crate::notes::attachments::all_of(&state.db, user.id).await?;
     // Guessing the password here is throttled like guessing it at sign-in.
     state
         .login_throttle
@@ -71,6 +72,7 @@ pub async fn delete(
         )
         .await?;
     state.liveness.forget(user.id);
+    crate::notes::attachments::delete_bytes(&state.blobs, &files).await;
     Ok(StatusCode::NO_CONTENT)
 }
 

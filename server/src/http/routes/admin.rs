@@ -279,8 +279,10 @@ pub async fn delete_user(
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
     let id = person_id(&id)?;
+    let files = crate::notes::attachments::all_of(&state.db, id).await?;
     operators::delete(&state.writer, &operator.person, id, &from).await?;
     state.liveness.forget(id);
+    crate::notes::attachments::delete_bytes(&state.blobs, &files).await;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -4,6 +4,7 @@
 
 mod account;
 mod admin;
+pub(crate) mod attachments;
 pub(crate) mod auth;
 pub mod docs;
 mod export;
@@ -77,12 +78,16 @@ fn documented() -> OpenApiRouter<AppState> {
         .routes(routes!(trash::restore))
         .routes(routes!(export::export))
         .routes(routes!(export::import))
+        .routes(routes!(attachments::list, attachments::upload))
         .routes(routes!(docs::schema))
         // Tokens and private notes must not be kept by any cache on the way.
         .layer(SetResponseHeaderLayer::overriding(
             header::CACHE_CONTROL,
             HeaderValue::from_static("no-store"),
         ))
+        // A file is the caller's own copy to keep (revalidated by its ETag), and an
+        // upload streams past the JSON body limit.
+        .routes(routes!(attachments::download, attachments::delete))
         .routes(routes!(health::live))
         .routes(routes!(health::ready))
 }

@@ -160,6 +160,8 @@ pub(crate) struct Keeping {
     /// The delta bytes a read of the revision kept here walks: the note's next
     /// `history_run`.
     pub run: i64,
+    /// The attachments the kept text refers to.
+    attachments: Vec<String>,
 }
 
 /// Prepares the revision of `old`, the note as read at its version, should a write
@@ -198,6 +200,7 @@ pub(crate) fn prepare(old: &note::Model, new_content: &str) -> Keeping {
         row,
         lines,
         run: if whole { 0 } else { run },
+        attachments: markup::attachments::references(&old.content),
     }
 }
 
@@ -205,12 +208,17 @@ pub(crate) fn prepare(old: &note::Model, new_content: &str) -> Keeping {
 /// `last_revision` as the write set it (the write holds the note until it commits).
 pub(crate) async fn keep(
     txn: &DatabaseTransaction,
-    Keeping { mut row, .. }: Keeping,
+    Keeping {
+        mut row,
+        attachments,
+        ..
+    }: Keeping,
     number: i64,
 ) -> ApiResult<()> {
     row.revision = Set(number);
+    let note_id = *row.note_id.as_ref();
     Revision::insert(row).exec_without_returning(txn).await?;
-    Ok(())
+    crate::notes::attachments::remember_uses(txn, note_id, attachments).await
 }
 
 /// A revision's text from its own row: whole, or its delta applied to `base`, the text
@@ -472,14 +480,17 @@ pub async fn set_aside(
         chars: Set(shown.chars),
         lines_added: Set(lines_added),
         lines_removed: Set(lines_removed),
-        content: Set(Some(content)),
         delta: Set(None),
         run_bytes: Set(0),
         ..Default::default()
     };
     shown.revision = note.last_revision;
     let keeping = Keeping {
-        row,
+        attachments: markup::attachments::references(&content),
+        row: note_revision::ActiveModel {
+            content: Set(Some(content)),
+            ..row
+        },
         lines: (0, 0),
         run: 0,
     };

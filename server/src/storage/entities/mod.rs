@@ -1,5 +1,8 @@
 //! sea-orm entities for the tables the `migrations` crate creates.
 
+pub mod attachment;
+pub mod attachment_chunk;
+pub mod attachment_use;
 pub mod audit_entry;
 pub mod invite;
 pub mod note;

@@ -16,6 +16,8 @@ pub struct Model {
     /// An operator: may use `/api/admin/` (Django's `is_staff`/`is_superuser`). Read from
     /// here on every operator request, never from a token.
     pub is_admin: bool,
+    /// An operator's storage quota for this person, in megabytes; `None`: STORAGE_QUOTA_MB.
+    pub storage_quota_mb: Option<i32>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
