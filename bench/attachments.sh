@@ -6,7 +6,8 @@
 #   BENCH_STORAGE=file bench/attachments.sh
 # The file is random bytes made once; curl sends and reads it. Memory is the server's
 # resident set (VmRSS), read every 50 ms: its peak during the 10 uploads, less its
-# resident set just before them.
+# resident set when idle after start-up (and, apart, what one upload and one download
+# left it holding).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/lib.sh
@@ -16,7 +17,7 @@ if [ -z "${BENCH_STORAGE:-}" ]; then
     cargo build --release -p server --quiet
     export SERVER_BIN=target/release/server
   fi
-  printf '%-22s %12s %12s %16s\n' backend "upload MB/s" "download MB/s" "10 uploads: +MB"
+  printf '%-22s %12s %12s %16s %14s\n' backend "upload MB/s" "download MB/s" "10 uploads: +MB" "1 each: +MB"
   BENCH_STORAGE=database-sqlite "$0"
   BENCH_STORAGE=database-postgres scripts/postgres.sh "$0"
   BENCH_STORAGE=file "$0"
@@ -49,6 +50,8 @@ case "$BENCH_STORAGE" in
 esac
 start_server "$url" "${settings[@]}"
 token=$(sign_up bench)
+rss() { awk '/VmRSS/ {print $2}' "/proc/$pid/status"; }
+idle=$(rss)
 
 upload() {
   curl -fs -o "$work/upload.json" -H "Authorization: Bearer $token" \
@@ -61,15 +64,20 @@ seconds=$(curl -fs -o /dev/null -H "Authorization: Bearer $token" \
   "$base/api/attachments/$id/" -w '%{time_total}')
 down=$(python3 -c "print(f'{$SIZE_MB / $seconds:.0f}')")
 
-rss() { awk '/VmRSS/ {print $2}' "/proc/$pid/status"; }
-idle=$(rss)
+after_one=$(rss)
 peak=$idle
-for _ in $(seq 1 10); do upload >/dev/null & done
-while [ "$(jobs -r | wc -l)" -gt 0 ]; do
+uploads=()
+for _ in $(seq 1 10); do
+  upload >/dev/null &
+  uploads+=($!)
+done
+running() { for p in "${uploads[@]}"; do kill -0 "$p" 2>/dev/null && return 0; done; return 1; }
+while running; do
   now=$(rss)
   [ "$now" -gt "$peak" ] && peak=$now
   sleep 0.05
 done
-wait
+wait "${uploads[@]}"
 grown=$(python3 -c "print(f'{($peak - $idle) / 1024:.0f}')")
-printf '%-22s %12s %12s %16s\n' "$BENCH_STORAGE" "$up" "$down" "$grown"
+before=$(python3 -c "print(f'{($after_one - $idle) / 1024:.0f}')")
+printf '%-22s %12s %12s %16s %14s\n' "$BENCH_STORAGE" "$up" "$down" "$grown" "$before"

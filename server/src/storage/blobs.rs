@@ -27,9 +27,9 @@ use std::sync::{Arc, Mutex, PoisonError};
 /// The largest chunk of a file kept in the database.
 pub const CHUNK: usize = 1 << 20;
 
-/// An object store's parts: S3's smallest but for the last, so an upload holds at most
-/// one part and the part being sent.
-const PART: usize = 5 << 20;
+/// An S3 upload's parts: S3's smallest but for the last, so an upload holds at most one
+/// part and the part being sent.
+const S3_PART: usize = 5 << 20;
 
 /// What is kept of an attachment: the file, or its smaller copy.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -155,7 +155,13 @@ impl Blobs {
                     .put_multipart(&Path::from(key))
                     .await
                     .map_err(unavailable)?;
-                BlobWriter::Objects(WriteMultipart::new_with_chunk_size(upload, PART))
+                // A directory takes parts of any size: the database's chunk keeps an
+                // upload's memory as small there.
+                let part = match location {
+                    StorageLocation::S3 { .. } => S3_PART,
+                    _ => CHUNK,
+                };
+                BlobWriter::Objects(WriteMultipart::new_with_chunk_size(upload, part))
             }
         })
     }
