@@ -6,7 +6,8 @@ import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
-  BASE, WAIT, api, createNoteApi, holdSession, inBrowser, openBrowser, registerUser, workerInControl,
+  BASE, WAIT, api, createNoteApi, holdSession, inBrowser, openBrowser, registerUser, signInApi,
+  workerInControl,
 } from '../lib.mjs';
 
 // What a shared note may try: every way of running script or loading from elsewhere.
@@ -25,9 +26,11 @@ const HOSTILE = [
 
 const ARTIFACTS = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'target', 'e2e');
 
-/** Signs `pair` in at `path` of the app in `page`, and waits for the page's heading. */
+/** Signs `pair`'s person in at `path` of the app in `page`, in a session of this
+ * browser's own, as a second device would be: a pair another browser has used may have
+ * been renewed there, and an old refresh token used again ends its session. */
 async function openAs(page, pair, path) {
-  await holdSession(page, BASE, pair);
+  await holdSession(page, BASE, await signInApi(BASE, pair.username));
   await page.goto(`${BASE}${path}`);
 }
 
