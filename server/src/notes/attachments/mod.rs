@@ -290,15 +290,21 @@ pub(crate) async fn forget(
     blobs: &Blobs,
     file: &attachment::Model,
 ) -> ApiResult<()> {
-    let location = stored_at(file)?;
-    blobs
-        .delete(&location, &key(&file.id, Kind::Preview))
-        .await?;
-    blobs
-        .delete(&location, &key(&file.id, Kind::Original))
-        .await?;
+    delete_copies(blobs, &stored_at(file)?, &file.id).await?;
     Attachment::delete_by_id(&file.id).exec(writer).await?;
     Ok(())
+}
+
+/// Deletes what `location` keeps of file `id`: its preview and the file. Both are tried;
+/// the first failure is answered.
+pub(crate) async fn delete_copies(
+    blobs: &Blobs,
+    location: &StorageLocation,
+    id: &str,
+) -> ApiResult<()> {
+    let preview = blobs.delete(location, &key(id, Kind::Preview)).await;
+    let original = blobs.delete(location, &key(id, Kind::Original)).await;
+    preview.and(original)
 }
 
 /// Where a file's bytes are.
@@ -321,13 +327,7 @@ pub async fn all_of(db: &impl ConnectionTrait, owner: i64) -> ApiResult<Vec<atta
 pub async fn delete_bytes(blobs: &Blobs, files: &[attachment::Model]) {
     for file in files {
         let result = match stored_at(file) {
-            Ok(location) => {
-                let smaller = blobs.delete(&location, &key(&file.id, Kind::Preview)).await;
-                let original = blobs
-                    .delete(&location, &key(&file.id, Kind::Original))
-                    .await;
-                smaller.and(original)
-            }
+            Ok(location) => delete_copies(blobs, &location, &file.id).await,
             Err(e) => Err(e),
         };
         if let Err(error) = result {

@@ -86,8 +86,7 @@ async fn move_one(
         .rows_affected
         == 1;
     let stale = if switched { &from } else { to };
-    blobs.delete(stale, &key(&file.id, Kind::Preview)).await?;
-    blobs.delete(stale, &key(&file.id, Kind::Original)).await?;
+    super::delete_copies(blobs, stale, &file.id).await?;
     Ok(switched)
 }
 
