@@ -250,7 +250,9 @@ pub(crate) async fn serve(
 ) -> ApiResult<Response> {
     let location = attachments::stored_at(file)?;
     let preview = match kind {
-        Kind::Preview => attachments::preview::ensure(&state.writer, &state.blobs, file).await?,
+        Kind::Preview => {
+            attachments::preview::ensure(&state.writer, &state.blobs, file, &location).await?
+        }
         Kind::Original => None,
     };
     // The copy, if there is one; else the file itself.

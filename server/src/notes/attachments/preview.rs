@@ -7,6 +7,7 @@
 
 use super::sniff;
 use crate::error::{ApiError, ApiResult};
+use crate::ops::settings::StorageLocation;
 use crate::storage::blobs::{Blobs, Kind, key};
 use crate::storage::entities::attachment::{self, Column, Entity as Attachment};
 use image::{DynamicImage, ImageDecoder, ImageReader, Limits};
@@ -51,12 +52,13 @@ pub fn make(bytes: &[u8]) -> Result<Option<Vec<u8>>, image::ImageError> {
     Ok(Some(out))
 }
 
-/// `file`'s preview type, made now if it was never made: the copy's type, or `None` when
-/// it has none.
+/// `file`'s preview type, made now (kept beside the file at `location`) if it was never
+/// made: the copy's type, or `None` when it has none.
 pub async fn ensure(
     writer: &DatabaseConnection,
     blobs: &Blobs,
     file: &attachment::Model,
+    location: &StorageLocation,
 ) -> ApiResult<Option<String>> {
     if !sniff::inline(&file.content_type) || file.content_type == "image/gif" {
         return Ok(None);
@@ -73,10 +75,9 @@ pub async fn ensure(
     if let Some(made) = now.preview_type {
         return Ok((!made.is_empty()).then_some(made));
     }
-    let location = super::stored_at(file)?;
     let size = file.size.unwrap_or(0).unsigned_abs();
     let original = blobs
-        .read_all(&location, key(&file.id, Kind::Original), size)
+        .read_all(location, key(&file.id, Kind::Original), size)
         .await?;
     let made = tokio::task::spawn_blocking(move || make(&original))
         .await
@@ -84,7 +85,7 @@ pub async fn ensure(
     let preview_type = match made {
         Ok(Some(copy)) => {
             blobs
-                .put(&location, key(&file.id, Kind::Preview), copy.into())
+                .put(location, key(&file.id, Kind::Preview), copy.into())
                 .await?;
             TYPE
         }
