@@ -168,6 +168,26 @@ pub trait Backend: Send + Sync {
     ) -> LocalBoxFuture<'static, Option<String>>;
     /// The text with task `task` ticked or unticked (`markup::markdown::toggle_task`).
     fn toggle_task(&self, text: String, task: usize) -> LocalBoxFuture<'static, Option<String>>;
+    /// What notes do with attachments, a chunk of its own fetched the first time a note
+    /// shows one or takes a file; `None` if it cannot be had.
+    fn files(&self) -> LocalBoxFuture<'static, Option<Files>>;
+}
+
+/// Attachments in the page (`frontend::files`): none of their code is in the first
+/// download, which holds only what finds them (an element with `data-attachment`) and
+/// what wires a note's form to them the first time a file may come.
+#[derive(Clone, Copy)]
+pub struct Files {
+    /// Shows the attachments in a note's HTML: each image fetched with the token (an
+    /// `<img>` cannot send one), each file's size beside its name.
+    pub show: fn(web_sys::Element),
+    /// What a click on an attachment does: an image's original shown whole, a file saved.
+    pub open: fn(web_sys::Element),
+    /// Takes the files pasted or dropped into a note's content `field`, or chosen with
+    /// its form's file input, for as long as the current owner (the form) lives: each
+    /// uploads with its progress in the form's `.uploads` list, a placeholder at the
+    /// cursor at once and the reference in its place once the file is kept.
+    pub take: fn(web_sys::HtmlTextAreaElement),
 }
 
 /// A colour theme; the stylesheet has both.

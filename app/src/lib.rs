@@ -30,4 +30,5 @@ mod protect;
 mod shell;
 mod unsaved;
 
+pub use components::in_bytes;
 pub use shell::App;

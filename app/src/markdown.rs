@@ -7,10 +7,11 @@
 //! once shown, and a view per element (with its markers) took ~50 µs each, 100 ms for a
 //! 20 KB note.
 
-use crate::client::use_client;
+use crate::client::{Client, use_client};
 use crate::task::spawn;
 use leptos::html::Div;
 use leptos::prelude::*;
+use leptos::web_sys;
 use std::time::Duration;
 
 /// How long the Markdown worker may take before the text shows as written meanwhile.
@@ -51,7 +52,12 @@ pub fn Markdown(
             // The note may have gone (saved, deleted) while the worker read it.
             if let Some(into) = shown.try_get_untracked().flatten() {
                 match html {
-                    Some(html) => into.set_inner_html(&html),
+                    Some(html) => {
+                        into.set_inner_html(&html);
+                        if html.contains("data-attachment") {
+                            show_attachments(client, into.into());
+                        }
+                    }
                     None => dom::as_written(&into, &text),
                 }
                 filled.set_value(true);
@@ -64,9 +70,26 @@ pub fn Markdown(
         if let (Some(toggle), Some(task)) = (on_toggle, dom::task_clicked(&event)) {
             event.prevent_default();
             toggle.run(task);
+        } else if let Some(attachment) = dom::attachment_clicked(&event) {
+            // Its link needs the token, which only the chunk's request sends.
+            event.prevent_default();
+            spawn(async move {
+                if let Some(files) = client.files().await {
+                    (files.open)(attachment);
+                }
+            });
         }
     };
     view! { <div class="markdown" node_ref=shown on:click=on_click></div> }
+}
+
+/// The note's images and files, by the chunk that fetches them with the token.
+fn show_attachments(client: Client, within: web_sys::Element) {
+    spawn(async move {
+        if let Some(files) = client.files().await {
+            (files.show)(within);
+        }
+    });
 }
 
 /// The DOM's side. Only the browser has one; the native build (which lists the routes,
@@ -91,6 +114,12 @@ mod dom {
         let target = event.target()?.dyn_into::<web_sys::Element>().ok()?;
         target.get_attribute("data-task")?.parse().ok()
     }
+
+    /// The attachment (an image, or a file's link) the click was on.
+    pub fn attachment_clicked(event: &web_sys::MouseEvent) -> Option<web_sys::Element> {
+        let target = event.target()?.dyn_into::<web_sys::Element>().ok()?;
+        target.closest("[data-attachment]").ok()?
+    }
 }
 
 #[cfg(not(target_arch = "wasm32"))]
@@ -100,6 +129,10 @@ mod dom {
     pub fn as_written(_: &web_sys::HtmlDivElement, _: &str) {}
 
     pub fn task_clicked(_: &web_sys::MouseEvent) -> Option<usize> {
+        None
+    }
+
+    pub fn attachment_clicked(_: &web_sys::MouseEvent) -> Option<web_sys::Element> {
         None
     }
 }

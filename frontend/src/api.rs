@@ -12,7 +12,7 @@ use app::api::{
     RefreshRequest, RegistrationStatus, SecondStep, SecondStepRequired, TagCount, TokenPair,
     TotpCode, TotpDisable, TotpSetup, TrashedNote, User, paths,
 };
-use app::client::{Backend, ClientError, PAGE_SIZE, Reply, SignIn, Theme, Versioned};
+use app::client::{Backend, ClientError, Files, PAGE_SIZE, Reply, SignIn, Theme, Versioned};
 use app::errors::{Detail, FieldErrors, REAUTHENTICATION_REQUIRED, TOTP_REQUIRED};
 use app::guard::Session;
 use app::json;
@@ -29,7 +29,7 @@ use web_sys::{Headers, Request, RequestCache, RequestInit, Response};
 
 /// Where the API lives; empty means this site. Set at build time so the SPA can be
 /// hosted apart from the API.
-const API_BASE: &str = match option_env!("API_BASE_URL") {
+pub(crate) const API_BASE: &str = match option_env!("API_BASE_URL") {
     Some(base) => base,
     None => "",
 };
@@ -182,17 +182,10 @@ impl Backend for Browser {
 
     fn export_notes(&self, markdown: bool) -> Reply<()> {
         let format = if markdown { "markdown" } else { "json" };
-        let call = Call {
-            download: true,
-            ..Call::new("GET", [paths::EXPORT, "?format=", format].concat())
-        };
+        let call = Call::new("GET", [paths::EXPORT, "?format=", format].concat()).file();
         async move {
-            let answer = authorized(&call).await?;
-            let name = answer.file_name.clone();
-            let blob = answer.blob.clone();
-            success(answer)?;
-            let blob = blob.ok_or_else(unreadable)?;
-            crate::download::save(&blob, name.as_deref().unwrap_or("notes"))
+            let file = download(call).await?;
+            crate::download::save(&file.blob, file.name.as_deref().unwrap_or("notes"))
                 .map_err(|_| unreadable())
         }
         .boxed_local()
@@ -347,6 +340,10 @@ impl Backend for Browser {
         crate::markdown::toggle_task(text, task).boxed_local()
     }
 
+    fn files(&self) -> LocalBoxFuture<'static, Option<Files>> {
+        Box::pin(async { crate::files::kit().await.ok() })
+    }
+
     fn disable_totp(&self, password: String, code: String) -> Reply<()> {
         authed(Call::new("DELETE", paths::TOTP).body(&TotpDisable { password, code })).boxed_local()
     }
@@ -363,7 +360,8 @@ pub(crate) struct Call {
     if_match: Option<String>,
     /// `Idempotency-Key`: a creation sent again under it makes nothing new.
     key: Option<String>,
-    /// A file to keep: a successful answer is read as a blob, not text.
+    /// A file to keep: a successful answer is read as a blob, not text. Files are
+    /// revalidated with the browser's cache (notes never come from it).
     download: bool,
     /// Sent only with this person's tokens: a change kept for them is never sent as
     /// someone who signed in meanwhile.
@@ -399,6 +397,14 @@ impl Call {
         }
     }
 
+    /// A download: the answer is a file.
+    pub(crate) fn file(self) -> Self {
+        Self {
+            download: true,
+            ..self
+        }
+    }
+
     /// Sent under `key` (a creation: see `creation_key`).
     pub(crate) fn once(self, key: Option<String>) -> Self {
         Self { key, ..self }
@@ -429,9 +435,49 @@ pub(crate) async fn versioned(call: Call) -> Result<Versioned<Note>, ClientError
     })
 }
 
-/// [`authed`]'s answer before it is decoded: the one copy of the retry loop, whatever
-/// type the answer decodes to.
+/// A file the API sent, as the browser holds it.
+pub(crate) struct Downloaded {
+    pub blob: web_sys::Blob,
+    /// The name the server gave it (`Content-Disposition`).
+    pub name: Option<String>,
+    pub etag: Option<String>,
+}
+
+/// A file from the API on the signed-in person's behalf (`call` a download).
+pub(crate) async fn download(call: Call) -> Result<Downloaded, ClientError> {
+    let answer = authorized(&call).await?;
+    let (name, etag, blob) = (
+        answer.file_name.clone(),
+        answer.etag.clone(),
+        answer.blob.clone(),
+    );
+    success(answer)?;
+    Ok(Downloaded {
+        blob: blob.ok_or_else(unreadable)?,
+        name,
+        etag,
+    })
+}
+
+/// [`authed`]'s answer before it is decoded.
 async fn authorized(call: &Call) -> Result<Answer, ClientError> {
+    on_behalf(call.user, &|bearer| {
+        Box::pin(async move { send(call, bearer.as_deref()).await })
+    })
+    .await
+}
+
+/// A request made with the access token it is given.
+pub(crate) type Attempt<'a> =
+    dyn Fn(Option<String>) -> LocalBoxFuture<'a, Result<Answer, ClientError>> + 'a;
+
+/// The one copy of the retry loop, whatever the request (`send`, with the person
+/// `user`'s token if that is given) and whatever type its answer decodes to: not
+/// generic, so that it is not copied into each caller.
+pub(crate) async fn on_behalf(
+    user: Option<i64>,
+    send: &Attempt<'_>,
+) -> Result<Answer, ClientError> {
     // A token already known to be stale would only earn a 401: renew it first. If the
     // server cannot be reached for that, the request may still get through.
     let before = session::read();
@@ -446,11 +492,11 @@ async fn authorized(call: &Call) -> Result<Answer, ClientError> {
         // Read on every attempt: another tab may have renewed the pair meanwhile (or
         // signed out, and someone else in).
         let tokens = session::read();
-        if call.user.is_some() && tokens.user_id() != call.user {
+        if user.is_some() && tokens.user_id() != user {
             return Err(ClientError::SignedOut);
         }
         let sent = tokens.access;
-        let answer = send(call, sent.as_deref()).await?;
+        let answer = send(sent.clone()).await?;
         if answer.status != 401 {
             return Ok(answer);
         }
@@ -549,16 +595,16 @@ async fn refresh_once(stale: Option<String>) -> RefreshOutcome {
     }
 }
 
-struct Answer {
-    status: u16,
-    body: String,
-    etag: Option<String>,
+pub(crate) struct Answer {
+    pub status: u16,
+    pub body: String,
+    pub etag: Option<String>,
     /// A download's content, and the name the server gave it.
-    blob: Option<web_sys::Blob>,
-    file_name: Option<String>,
+    pub blob: Option<web_sys::Blob>,
+    pub file_name: Option<String>,
 }
 
-fn decode<T: DeserializeOwned>(answer: Answer) -> Result<T, ClientError> {
+pub(crate) fn decode<T: DeserializeOwned>(answer: Answer) -> Result<T, ClientError> {
     // `204 No Content` has no body; `null` reads as `()`.
     let body = success(answer)?;
     json::from_str(if body.is_empty() { "null" } else { &body }).ok_or_else(unreadable)
@@ -611,7 +657,13 @@ async fn fetch(call: &Call, bearer: Option<&str>) -> Result<Answer, wasm_bindgen
     let init = RequestInit::new();
     init.set_method(call.method);
     // Notes are private and change under other tabs: never answer from the HTTP cache.
-    init.set_cache(RequestCache::NoStore);
+    // A file (an attachment: `Cache-Control: private`) may be, once the server says it
+    // has not changed.
+    init.set_cache(if call.download {
+        RequestCache::NoCache
+    } else {
+        RequestCache::NoStore
+    });
     if let Some(body) = &call.body {
         headers.set("Content-Type", "application/json")?;
         init.set_body(&body.into());

@@ -5,11 +5,12 @@
 //!   browser's Cache Storage (`device-{id}`), beside the service worker's caches of the
 //!   app's files: as large as IndexedDB allows, asynchronous, and reached through
 //!   `web-sys` for a few hundred bytes of wasm (docs/spa.md compares the crates);
+//! - the attachments it has shown, in the same cache under their URLs;
 //! - the changes waiting for the server (`app::offline::Queue`), in `localStorage`
 //!   (`queue:{id}`): small, and read and written at once, so that a change is kept before
 //!   the page goes on, and every tab sees the same queue.
 
-use crate::session;
+use crate::{js, session};
 use app::api::{Note, TagCount};
 use app::json;
 use app::offline::Queue;
@@ -21,7 +22,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{Cache, CacheStorage, Response};
+use web_sys::{Blob, Cache, CacheStorage, Response};
 
 /// Where the copies are in the person's cache (any URL of this site will do as a key).
 const NOTES: &str = "/device/notes.json";
@@ -58,14 +59,18 @@ async fn open(user: i64) -> Result<Cache, JsValue> {
         .dyn_into()
 }
 
-async fn read<T: DeserializeOwned>(user: i64, key: &str) -> Option<T> {
-    let cache = open(user).await.ok()?;
+/// What `cache` keeps under `key`.
+async fn kept(cache: &Cache, key: &str) -> Option<Response> {
     // `undefined` when there is no copy yet: not a `Response`.
-    let response: Response = JsFuture::from(cache.match_with_str(key))
+    JsFuture::from(cache.match_with_str(key))
         .await
         .ok()?
         .dyn_into()
-        .ok()?;
+        .ok()
+}
+
+async fn read<T: DeserializeOwned>(user: i64, key: &str) -> Option<T> {
+    let response = kept(&open(user).await.ok()?, key).await?;
     let text = JsFuture::from(response.text().ok()?).await.ok()?;
     json::from_str(&text.as_string()?)
 }
@@ -201,7 +206,41 @@ pub fn follow() {
     });
 }
 
-/// Forgets everything this device keeps of `user`'s notes.
+/// An attachment (`path`, the URL it was fetched from) as [`keep_file`] kept it.
+pub async fn file(user: i64, path: &str) -> Option<Blob> {
+    let response = kept(&open(user).await.ok()?, path).await?;
+    JsFuture::from(response.blob().ok()?)
+        .await
+        .ok()?
+        .dyn_into()
+        .ok()
+}
+
+/// Keeps attachment `path` for reading offline, unless this version of it (`etag`) is
+/// kept already; not once the person has gone.
+pub async fn keep_file(user: i64, path: &str, blob: &Blob, etag: Option<&str>) {
+    let Ok(cache) = open(user).await else {
+        return;
+    };
+    if let Some(kept) = kept(&cache, path).await
+        && kept.headers().get("ETag").ok().flatten().as_deref() == etag
+    {
+        return;
+    }
+    // Built by name (`crate::js`): only the attachments' chunk keeps files.
+    let headers = js::object(&[("ETag", etag.map_or(JsValue::UNDEFINED, JsValue::from_str))]);
+    let response = js::new(
+        "Response",
+        &[blob.into(), js::object(&[("headers", headers)])],
+    );
+    if session::user_id() == Some(user)
+        && let Ok(response) = response
+    {
+        let _ = JsFuture::from(cache.put_with_str(path, response.unchecked_ref())).await;
+    }
+}
+
+/// Forgets everything this device keeps of `user`'s notes (and their attachments).
 pub async fn forget(user: i64) {
     LocalStorage::delete(queue_key(user));
     show_queue();

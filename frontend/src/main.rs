@@ -5,6 +5,8 @@ mod api;
 mod device;
 mod download;
 mod drafts;
+mod files;
+mod js;
 mod markdown;
 mod notes;
 mod reachability;

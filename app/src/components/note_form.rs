@@ -1,12 +1,15 @@
 //! The title-and-content form, used to write a note and to edit one. What is typed is
 //! kept on the device as it is typed (`Backend::keep_draft`) and given back when the form
 //! opens again; `Ctrl`/`Cmd`+`Enter` saves from either field, `Esc` leaves an edit.
+//! Files pasted or dropped into the content, or chosen with "Attach files", are uploaded
+//! by `Backend::files`'s chunk, which writes their references into the text.
 
 use super::{FieldError, FormMessage, FormState, SubmitButton, TextField};
 use crate::api::NoteInput;
 use crate::client::use_client;
 use crate::errors::FieldErrors;
 use crate::markdown::Markdown;
+use crate::task::spawn;
 use crate::validation::{NoteContent, NoteTitle, TITLE_MAX_CHARS};
 use leptos::html::{Form, Input, Textarea};
 use leptos::prelude::*;
@@ -75,6 +78,29 @@ pub fn NoteForm(
         };
     });
 
+    // Files are taken by a chunk of their own (`Backend::files`), wired to the form the
+    // first time one may come: the form focused (the picker, or the field to paste into)
+    // or a file dragged over it.
+    let wired = StoredValue::new(false);
+    let owner = StoredValue::new(Owner::current());
+    let wire = Callback::new(move |()| {
+        let Some(field) = content_ref.get_untracked() else {
+            return;
+        };
+        if wired.get_value() {
+            return;
+        }
+        wired.set_value(true);
+        spawn(async move {
+            // The form may have gone meanwhile.
+            match (client.files().await, owner.try_get_value().flatten()) {
+                (Some(files), Some(owner)) => owner.with(|| (files.take)(field)),
+                // Tried again at the next chance.
+                _ => drop(wired.try_set_value(false)),
+            }
+        });
+    });
+
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         if form.busy.get_untracked() {
@@ -105,6 +131,8 @@ pub fn NoteForm(
             on:submit=submit
             on:input=keep_draft
             on:keydown=on_keydown
+            on:focusin=move |_| wire.run(())
+            on:dragenter=move |_| wire.run(())
             novalidate
             aria-busy=move || form.busy.get().to_string()
         >
@@ -129,6 +157,7 @@ pub fn NoteForm(
                     aria-describedby=content_error.clone()
                 ></textarea>
                 <FieldError form field="content" id=content_error />
+                <ul class="uploads" aria-live="polite"></ul>
             </div>
             {move || previewing.get().then(|| view! {
                 <section class="preview" aria-label="Preview">
@@ -138,6 +167,12 @@ pub fn NoteForm(
             <FormMessage form />
             <div class="actions">
                 <SubmitButton form label=submit_label busy_label />
+                // The label is the picker's button; the input, hidden but for the
+                // keyboard, takes the focus.
+                <label class="button attach">
+                    "Attach files"
+                    <input type="file" multiple class="visually-hidden" />
+                </label>
                 <button
                     type="button"
                     aria-pressed=move || previewing.get().to_string()

@@ -2,10 +2,10 @@
 //! two-step sign-in, where they are signed in, signing out everywhere, and deleting the
 //! account.
 
-use crate::api::{Account, ImportResult, PasswordChange};
-use crate::client::{ClientError, use_client};
+use crate::api::{Account, Attachments, ImportResult, PasswordChange};
+use crate::client::{ClientError, request, use_client};
 use crate::components::{
-    ConfirmForm, FormMessage, FormState, SubmitButton, TextField, in_reader_locale,
+    ConfirmForm, FormMessage, FormState, SubmitButton, TextField, in_bytes, in_reader_locale,
 };
 use crate::errors::FieldErrors;
 use crate::lazy::{LazyPage, Page};
@@ -62,9 +62,49 @@ fn AccountPage() -> impl IntoView {
             <super::security::Sessions changed=sessions_changed />
             <super::security::RecentActivity changed=sessions_changed />
             <YourNotes />
+            <YourFiles />
             <EndSessions />
             <DeleteAccount />
         </div>
+    }
+}
+
+/// The space the person's files (attachments) take, of what they may use.
+#[component]
+fn YourFiles() -> impl IntoView {
+    let client = use_client();
+    let files = RwSignal::new(None::<Result<Attachments, ClientError>>);
+    spawn(async move {
+        let answer = request(client, "GET", crate::api::paths::ATTACHMENTS.into(), None).await;
+        files.try_set(Some(answer));
+    });
+    let shown = move || match files.get() {
+        None => view! { <p class="checking" role="status">"Loading…"</p> }.into_any(),
+        Some(Err(error)) => view! { <p class="error">{error.message()}</p> }.into_any(),
+        Some(Ok(files)) => {
+            let (used, quota) = (files.used as f64, files.quota as f64);
+            let count = match files.results.len() {
+                1 => "1 file".to_owned(),
+                n => format!("{n} files"),
+            };
+            view! {
+                <p class="files-used">
+                    {count} " take " <strong>{in_bytes(used)}</strong> " of your "
+                    {in_bytes(quota)} "."
+                </p>
+                <meter min="0" max=quota value=used high=quota * 0.9 aria-label="Space used">
+                    {in_bytes(used)}
+                </meter>
+            }
+            .into_any()
+        }
+    };
+    view! {
+        <section class="panel" aria-labelledby="files-heading">
+            <h2 id="files-heading">"Your files"</h2>
+            <p>"Images and files you add to notes. One that no note has used for a day is deleted."</p>
+            {shown}
+        </section>
     }
 }
 

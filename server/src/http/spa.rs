@@ -81,7 +81,7 @@ fn content_security_policy(shell: &str) -> HeaderValue {
         script_src.push_str(&format!(" 'sha256-{hash}'"));
     }
     let policy = format!(
-        "default-src 'self'; script-src {script_src}; style-src 'self'; img-src 'self' data:; \
+        "default-src 'self'; script-src {script_src}; style-src 'self'; img-src 'self' data: blob:; \
          connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; \
          form-action 'self'; frame-ancestors 'none'"
     );
