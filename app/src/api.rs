@@ -571,6 +571,10 @@ pub struct Export {
     #[cfg_attr(feature = "openapi", schema(format = DateTime))]
     pub exported_at: String,
     pub notes: Vec<ExportedNote>,
+    /// The person's files (attachments) the notes may refer to, described: the bytes
+    /// are in the Markdown export's zip, not here. An import passes them over.
+    #[serde(default)]
+    pub attachments: Vec<Attachment>,
 }
 
 /// What `POST /api/notes/import/` did: notes added, and notes left out because the caller

@@ -3,6 +3,7 @@
 //! sent as it is made, through bounded channels, so memory stays flat however many
 //! notes there are and the first bytes leave at once. A slow reader slows the reading.
 
+use crate::notes::attachments;
 use crate::notes::files::{self, FileNames};
 use crate::storage::entities::note::{self, Entity as Note};
 use crate::storage::entities::trashed_note::{self, Entity as Trashed};
@@ -146,9 +147,10 @@ impl Export {
         rx
     }
 
-    /// `{"exported_at": ..., "notes": [...]}`, a note at a time.
+    /// `{"exported_at": ..., "notes": [...], "attachments": [...]}`, a note at a time.
     pub fn json(self) -> Chunks {
         let (tx, rx) = mpsc::channel(4);
+        let (db, author) = (self.db.clone(), self.author);
         let mut batches = self.batches();
         tokio::spawn(async move {
             let mut out =
@@ -173,7 +175,16 @@ impl Export {
                     }
                 }
             }
-            out.extend_from_slice(b"]}");
+            let files = match attachments::list(&db, author).await {
+                Ok(files) => files,
+                Err(e) => return failed(&tx, e).await,
+            };
+            let described: Vec<_> = files.iter().map(attachments::to_api).collect();
+            out.extend_from_slice(b"],\"attachments\":");
+            if let Err(e) = serde_json::to_writer(&mut out, &described) {
+                return failed(&tx, e).await;
+            }
+            out.push(b'}');
             drop(tx.send(Ok(out.into())).await);
         });
         rx

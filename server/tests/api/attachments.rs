@@ -741,3 +741,49 @@ async fn a_wide_image_has_a_smaller_copy_and_a_small_one_is_its_own() {
         .await
     );
 }
+
+#[tokio::test]
+async fn the_json_export_lists_ones_files_and_its_import_passes_them_over() {
+    let app = TestApp::spawn().await;
+    let alice = app.user("alice").await;
+    let receipt = app.attach(&alice, "receipt.png", png(2048)).await;
+    let report = app
+        .attach(&alice, "report.pdf", b"%PDF-1.4 report".to_vec())
+        .await;
+    let content = format!(
+        "![receipt]({}) and [report.pdf]({})",
+        receipt["url"].as_str().unwrap(),
+        report["url"].as_str().unwrap()
+    );
+    app.create_note(&alice, "Trip", &content).await;
+
+    let exported = app
+        .get_as(&alice.tokens.access, "/api/notes/export/?format=json")
+        .await;
+    assert_eq!(exported.status(), StatusCode::OK);
+    let document: Value = exported.json().await.unwrap();
+    assert_eq!(document["notes"][0]["content"], content.as_str());
+    let listed = document["attachments"].as_array().unwrap();
+    assert_eq!(listed.len(), 2, "{document}");
+    // Newest first, described as the API describes them.
+    assert_eq!(listed[0], report);
+    assert_eq!(listed[1], receipt);
+
+    let bob = app.user("bob").await;
+    let imported = app
+        .client
+        .post(app.url("/api/notes/import/"))
+        .bearer_auth(&bob.tokens.access)
+        .json(&document)
+        .send()
+        .await
+        .unwrap();
+    let (status, result) = status_json(imported).await;
+    assert_eq!(status, StatusCode::OK, "{result}");
+    assert_eq!(result["created"], 1);
+    assert_eq!(
+        app.attachments(&bob).await["results"],
+        json!([]),
+        "descriptions are not files"
+    );
+}

@@ -35,18 +35,6 @@ pub struct AttachmentUpload {
 /// The multipart body around the file: its boundaries and part headers.
 const ENVELOPE: u64 = 64 * 1024;
 
-pub(crate) fn to_api(file: &attachment::Model) -> Attachment {
-    Attachment {
-        id: file.id.clone(),
-        name: file.name.clone(),
-        content_type: file.content_type.clone(),
-        size: file.size.unwrap_or(0).unsigned_abs(),
-        sha256: file.sha256.clone(),
-        created_at: crate::accounts::registration::rfc3339(file.created_at),
-        url: markup::attachments::url(&file.id),
-    }
-}
-
 /// Upload a file (new)
 ///
 /// `multipart/form-data` with one part named `file`. The body streams to storage; it may
@@ -125,7 +113,7 @@ pub async fn upload(
             limits,
         )
         .await?;
-        let api = to_api(&file);
+        let api = attachments::to_api(&file);
         let location = HeaderValue::from_str(&api.url).expect("an id is ASCII");
         return Ok((
             StatusCode::CREATED,
@@ -157,7 +145,7 @@ pub async fn list(State(state): State<AppState>, user: AuthUser) -> ApiResult<Js
     Ok(Json(Attachments {
         used,
         quota,
-        results: files.iter().map(to_api).collect(),
+        results: files.iter().map(attachments::to_api).collect(),
     }))
 }
 

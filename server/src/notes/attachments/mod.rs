@@ -201,6 +201,19 @@ where
     })
 }
 
+/// What the API says of `file`.
+pub fn to_api(file: &attachment::Model) -> app::api::Attachment {
+    app::api::Attachment {
+        id: file.id.clone(),
+        name: file.name.clone(),
+        content_type: file.content_type.clone(),
+        size: file.size.unwrap_or(0).unsigned_abs(),
+        sha256: file.sha256.clone(),
+        created_at: crate::accounts::registration::rfc3339(file.created_at),
+        url: markup::attachments::url(&file.id),
+    }
+}
+
 /// `owner`'s files, newest first.
 pub async fn list(db: &impl ConnectionTrait, owner: i64) -> ApiResult<Vec<attachment::Model>> {
     Ok(Attachment::find()
