@@ -14,3 +14,16 @@ export function launch() {
     timeout: 30_000,
   });
 }
+
+/** A page of `context` on the app at `url`, holding `pair` as a signed-in tab does (put
+ * in once the sign-in page has started, so the app does not race the next navigation). */
+export async function signedInPage(context, url, pair) {
+  const page = await context.newPage();
+  await page.goto(`${url}/login`);
+  await page.locator('main h1').waitFor();
+  await page.evaluate(([a, r]) => {
+    localStorage.setItem('access', a);
+    localStorage.setItem('refresh', r);
+  }, [pair.access, pair.refresh]);
+  return page;
+}

@@ -10,47 +10,26 @@
 // revalidated with its ETag). Reported: the medians and every run; with TIMELINE=1, the
 // browser's resource timings of each load.
 //   node bench/images.mjs [runs]
-import { deflateSync, crc32 } from 'node:zlib';
-import { launch } from './chromium.mjs';
+import { launch, signedInPage } from './chromium.mjs';
 import { ownServer } from '../e2e/own-server.mjs';
+import { png } from '../e2e/png.mjs';
 
 const runs = Number(process.argv[2] ?? 5);
 const IMAGES = 20;
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-/** A `width`×`height` RGB PNG: a gradient with noise, different for each `seed`. */
+/** A `width`×`height` picture: a gradient with blocks of noise, different for each `seed`. */
 function photo(width, height, seed) {
-  const chunk = (type, data) => {
-    const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
-    const framed = Buffer.alloc(body.length + 8);
-    framed.writeUInt32BE(data.length, 0);
-    body.copy(framed, 4);
-    framed.writeUInt32BE(crc32(body), body.length + 4);
-    return framed;
-  };
-  const header = Buffer.alloc(13);
-  header.writeUInt32BE(width, 0);
-  header.writeUInt32BE(height, 4);
-  header.set([8, 2, 0, 0, 0], 8);
-  const raw = Buffer.alloc((width * 3 + 1) * height);
   let state = seed * 2654435761 >>> 0;
-  const blocks = new Uint8Array(Math.ceil(width / 4) * Math.ceil(height / 4)).map(() => {
+  const across = Math.ceil(width / 4);
+  const blocks = new Uint8Array(across * Math.ceil(height / 4)).map(() => {
     state = (state * 1103515245 + 12345) >>> 0;
     return (state >>> 24) & 0x3f;
   });
-  for (let y = 0; y < height; y++) {
-    const row = y * (width * 3 + 1);
-    for (let x = 0; x < width; x++) {
-      const noise = blocks[(y >> 2) * Math.ceil(width / 4) + (x >> 2)];
-      raw[row + 1 + x * 3] = (x * 255 / width + noise) & 0xff;
-      raw[row + 2 + x * 3] = (y * 255 / height + noise) & 0xff;
-      raw[row + 3 + x * 3] = (seed * 40 + noise) & 0xff;
-    }
-  }
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk('IHDR', header), chunk('IDAT', deflateSync(raw)), chunk('IEND', Buffer.alloc(0)),
-  ]);
+  return png(width, height, (x, y) => {
+    const noise = blocks[(y >> 2) * across + (x >> 2)];
+    return [(x * 255 / width + noise) & 0xff, (y * 255 / height + noise) & 0xff, (seed * 40 + noise) & 0xff];
+  });
 }
 
 async function call(url, method, path, token, body) {
@@ -99,14 +78,7 @@ try {
   // A pair of its own for each context: a refresh rotates the pair it renews.
   const signedIn = async (context) => {
     const pair = await call(server.url, 'POST', '/api/token/', null, credentials);
-    const page = await context.newPage();
-    await page.goto(`${server.url}/login`);
-    await page.locator('main h1').waitFor();
-    await page.evaluate(([a, r]) => {
-      localStorage.setItem('access', a);
-      localStorage.setItem('refresh', r);
-    }, [pair.access, pair.refresh]);
-    return page;
+    return signedInPage(context, server.url, pair);
   };
   const cold = [];
   const warm = [];

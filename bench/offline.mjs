@@ -6,7 +6,7 @@
 // the list read from the device's copy). The same reloads online, just before, are the
 // baseline. Reported: the medians of the runs, per size, and their ratio.
 //   node bench/offline.mjs [runs] [count...]
-import { launch } from './chromium.mjs';
+import { launch, signedInPage } from './chromium.mjs';
 import { ownServer } from '../e2e/own-server.mjs';
 
 const runs = Number(process.argv[2] ?? 7);
@@ -47,13 +47,7 @@ try {
     try {
       const pair = await person(server.url, count);
       const context = await browser.newContext();
-      const page = await context.newPage();
-      await page.goto(`${server.url}/login`);
-      await page.locator('main h1').waitFor();
-      await page.evaluate(([a, r]) => {
-        localStorage.setItem('access', a);
-        localStorage.setItem('refresh', r);
-      }, [pair.access, pair.refresh]);
+      const page = await signedInPage(context, server.url, pair);
       await page.goto(`${server.url}/`);
       await page.locator('.note').first().waitFor({ timeout: 30_000 });
       await page.waitForFunction(() => navigator.serviceWorker.controller !== null);
