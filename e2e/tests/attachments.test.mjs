@@ -134,9 +134,12 @@ test('a file added while the server cannot be reached waits, then uploads; sign-
       await upload.getByText('Waiting for the connection: it uploads when it returns.').waitFor();
       assert.match(await content.inputValue(), /^!\[Uploading board\.png… #\d+\]\(\)$/);
       await server.start();
+      // The app finds the server again by its probe (every 5 s), and the upload then
+      // tries again (every 3 s): longer than the suite's usual wait.
       await page.waitForFunction(
         (pattern) => new RegExp(pattern).test(document.querySelector('.note-form textarea').value),
         REFERENCE.source,
+        { timeout: 30_000 },
       );
       await upload.waitFor({ state: 'detached' });
 
