@@ -122,6 +122,10 @@ where
             row.size = Set(Some(stored.size as i64));
             row.sha256 = Set(stored.sha256);
             row.content_type = Set(stored.content_type.to_owned());
+            if stored.narrow {
+                // No smaller copy: see `preview::narrow`.
+                row.preview_type = Set(Some(String::new()));
+            }
             row.update(writer).await
         }
         Err(e) => {
@@ -137,6 +141,8 @@ struct Stored {
     size: u64,
     sha256: String,
     content_type: &'static str,
+    /// An image its header says needs no smaller copy.
+    narrow: bool,
 }
 
 /// Writes the bytes to `file` as they come, within the limits; on any failure the file
@@ -198,6 +204,7 @@ where
         size,
         sha256: hex::encode(digest.finalize()),
         content_type: sniff::content_type(cleaner.head()),
+        narrow: preview::narrow(cleaner.head()),
     })
 }
 

@@ -28,6 +28,18 @@ pub const TYPE: &str = "image/jpeg";
 /// One copy made at a time.
 static MAKING: Semaphore = Semaphore::const_new(1);
 
+/// Whether an image whose first bytes are `head` says in its header that it is no wider
+/// than [`WIDTH`], so needs no copy: known at upload, so that its first view does not read
+/// the whole file to find out. False when the head does not tell (a JPEG's size may
+/// follow a long EXIF block): the copy is then decided when first asked for.
+pub fn narrow(head: &[u8]) -> bool {
+    ImageReader::new(Cursor::new(head))
+        .with_guessed_format()
+        .ok()
+        .and_then(|reader| reader.into_dimensions().ok())
+        .is_some_and(|(width, _)| width <= WIDTH)
+}
+
 /// The smaller copy of `bytes`, if it is an image wider than [`WIDTH`].
 pub fn make(bytes: &[u8]) -> Result<Option<Vec<u8>>, image::ImageError> {
     let mut reader = ImageReader::new(Cursor::new(bytes)).with_guessed_format()?;
@@ -123,5 +135,22 @@ mod tests {
         assert_eq!(image::guess_format(&copy).unwrap(), ImageFormat::Jpeg);
         assert_eq!(make(&png(1600, 3000)).unwrap(), None);
         assert!(make(b"\x89PNG\r\n\x1a\nnot really").is_err());
+    }
+
+    #[test]
+    fn the_first_bytes_of_an_image_tell_whether_it_needs_a_copy() {
+        let head = |bytes: Vec<u8>| bytes[..bytes.len().min(super::sniff::HEAD)].to_vec();
+        assert!(narrow(&head(png(1600, 3000))));
+        assert!(!narrow(&head(png(2400, 900))));
+        let mut jpeg = Cursor::new(Vec::new());
+        RgbImage::new(640, 480)
+            .write_to(&mut jpeg, ImageFormat::Jpeg)
+            .unwrap();
+        assert!(narrow(&head(jpeg.into_inner())));
+        assert!(!narrow(b"%PDF-1.4 not an image"));
+        assert!(
+            !narrow(&head(png(800, 600))[..20]),
+            "a head too short to tell"
+        );
     }
 }
