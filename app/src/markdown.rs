@@ -7,7 +7,7 @@
 //! once shown, and a view per element (with its markers) took ~50 µs each, 100 ms for a
 //! 20 KB note.
 
-use crate::client::{Client, use_client};
+use crate::client::{Client, Files, use_client};
 use crate::task::spawn;
 use leptos::html::Div;
 use leptos::prelude::*;
@@ -55,7 +55,7 @@ pub fn Markdown(
                     Some(html) => {
                         into.set_inner_html(&html);
                         if html.contains("data-attachment") {
-                            show_attachments(client, into.into());
+                            through_files(client, into.into(), |files| files.show);
                         }
                     }
                     None => dom::as_written(&into, &text),
@@ -73,21 +73,22 @@ pub fn Markdown(
         } else if let Some(attachment) = dom::attachment_clicked(&event) {
             // Its link needs the token, which only the chunk's request sends.
             event.prevent_default();
-            spawn(async move {
-                if let Some(files) = client.files().await {
-                    (files.open)(attachment);
-                }
-            });
+            through_files(client, attachment, |files| files.open);
         }
     };
     view! { <div class="markdown" node_ref=shown on:click=on_click></div> }
 }
 
-/// The note's images and files, by the chunk that fetches them with the token.
-fn show_attachments(client: Client, within: web_sys::Element) {
+/// Hands `element` (the note, or an attachment in it) to what the files chunk does with
+/// it (`act`: show, open), once the chunk is in; the chunk fetches with the token.
+fn through_files(
+    client: Client,
+    element: web_sys::Element,
+    act: fn(&Files) -> fn(web_sys::Element),
+) {
     spawn(async move {
         if let Some(files) = client.files().await {
-            (files.show)(within);
+            act(&files)(element);
         }
     });
 }

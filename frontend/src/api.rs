@@ -604,6 +604,19 @@ pub(crate) struct Answer {
     pub file_name: Option<String>,
 }
 
+impl Answer {
+    /// An answer of `status` whose body is `body`, with nothing else.
+    pub(crate) fn text(status: u16, body: String) -> Self {
+        Self {
+            status,
+            body,
+            etag: None,
+            blob: None,
+            file_name: None,
+        }
+    }
+}
+
 pub(crate) fn decode<T: DeserializeOwned>(answer: Answer) -> Result<T, ClientError> {
     // `204 No Content` has no body; `null` reads as `()`.
     let body = success(answer)?;

@@ -44,8 +44,8 @@ thread_local! {
 
 /// Where attachment `id` (or its smaller copy) is served, and kept on the device.
 fn path(id: &str, preview: bool) -> String {
-    let query = if preview { "?size=preview" } else { "" };
-    [paths::ATTACHMENTS, id, "/", query].concat()
+    let url = markup::attachments::url(id);
+    if preview { url + "?size=preview" } else { url }
 }
 
 /// The elements under `within` that `selector` finds.
@@ -172,16 +172,8 @@ async fn head(path: &str, bearer: Option<String>) -> Result<Answer, ClientError>
         let response: Response = JsFuture::from(window().fetch_with_request(&request))
             .await?
             .dyn_into()?;
-        Ok::<_, JsValue>(Answer {
-            status: response.status(),
-            body: response
-                .headers()
-                .get("Content-Length")?
-                .unwrap_or_default(),
-            etag: None,
-            blob: None,
-            file_name: None,
-        })
+        let length = response.headers().get("Content-Length")?;
+        Ok::<_, JsValue>(Answer::text(response.status(), length.unwrap_or_default()))
     };
     let answer = asked.await;
     reachability::found(answer.is_ok());
@@ -491,13 +483,6 @@ async fn post(
     let answered = request.await.ok().filter(|r| status(r) != 0);
     reachability::found(answered.is_some());
     let request = answered.ok_or(ClientError::Network)?;
-    Ok(Answer {
-        status: status(&request),
-        body: js::get(&request, "responseText")
-            .as_string()
-            .unwrap_or_default(),
-        etag: None,
-        blob: None,
-        file_name: None,
-    })
+    let body = js::get(&request, "responseText").as_string();
+    Ok(Answer::text(status(&request), body.unwrap_or_default()))
 }
