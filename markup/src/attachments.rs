@@ -5,7 +5,8 @@
 //! them, and the export carries the files they name.
 
 use crate::tags::markdown_options;
-use pulldown_cmark::{Event, Parser, Tag};
+use pulldown_cmark::{Event, LinkType, Parser, Tag, TagEnd};
+use std::ops::Range;
 
 /// Where the API serves attachments; an attachment's URL is this, its id and `/`.
 pub const PATH: &str = "/api/attachments/";
@@ -48,6 +49,75 @@ pub fn references(markdown: &str) -> Vec<String> {
     found
 }
 
+/// `markdown` with the destination of each link and image (inline, or in a reference
+/// definition) that `to` gives a new one for written as that one; everything else stays
+/// as written. The export writes attachment URLs as paths in its archive with it, and the
+/// import writes them back. A destination written with escapes or entities is left.
+pub fn rewrite_destinations(markdown: &str, mut to: impl FnMut(&str) -> Option<String>) -> String {
+    let mut edits: Vec<(Range<usize>, String)> = Vec::new();
+    let mut edit = |within: Range<usize>, dest: &str, edits: &mut Vec<_>| {
+        let Some(new) = to(dest) else { return };
+        if let Some(at) = markdown[within.clone()].find(dest) {
+            let start = within.start + at;
+            edits.push((start..start + dest.len(), new));
+        }
+    };
+    // Links and images open around this event, each with its destination if inline and
+    // where its text ends so far: the destination comes after that.
+    let mut open: Vec<(Option<String>, Range<usize>, usize)> = Vec::new();
+    let mut events = Parser::new_ext(markdown, markdown_options()).into_offset_iter();
+    for (event, range) in events.by_ref() {
+        match event {
+            Event::Start(
+                Tag::Link {
+                    link_type,
+                    dest_url,
+                    ..
+                }
+                | Tag::Image {
+                    link_type,
+                    dest_url,
+                    ..
+                },
+            ) => {
+                let inline = (link_type == LinkType::Inline).then(|| dest_url.into_string());
+                open.push((inline, range.clone(), range.start + 1));
+                continue;
+            }
+            Event::End(TagEnd::Link | TagEnd::Image) => {
+                if let Some((Some(dest), link, after)) = open.pop() {
+                    edit(after..link.end, &dest, &mut edits);
+                }
+            }
+            _ => {}
+        }
+        if let Some((_, _, after)) = open.last_mut() {
+            *after = (*after).max(range.end);
+        }
+    }
+    for (_, definition) in events.reference_definitions().iter() {
+        let span = definition.span.clone();
+        // After the label's `]:`, so a label that reads like the destination is passed.
+        let after = markdown[span.clone()]
+            .find("]:")
+            .map_or(span.start, |at| span.start + at + 2);
+        edit(after..span.end, &definition.dest, &mut edits);
+    }
+    edits.sort_by_key(|(range, _)| range.start);
+    let mut out = String::with_capacity(markdown.len());
+    let mut from = 0;
+    for (range, new) in edits {
+        if range.start < from {
+            continue;
+        }
+        out.push_str(&markdown[from..range.start]);
+        out.push_str(&new);
+        from = range.end;
+    }
+    out.push_str(&markdown[from..]);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -82,5 +152,30 @@ mod tests {
         );
         assert_eq!(references(&note), [ID, other]);
         assert!(references("no files here").is_empty());
+    }
+
+    #[test]
+    fn destinations_are_rewritten_where_written_and_nothing_else() {
+        let other = "7d6f1c2e-0a4b-4c5d-8e9f-0a1b2c3d4e5f";
+        let note = format!(
+            "[{a}]({a}) ![alt *with* [brackets]]({a} \"{a}\")\n\n\
+             [![inner]({b})]({a})\n\n`{a}` and [ref][r] and <https://x.example/>\n\n\
+             [r]: {b}\n",
+            a = url(ID),
+            b = url(other),
+        );
+        let rewritten = rewrite_destinations(&note, |dest| {
+            id_in(dest).map(|id| format!("files/{}", &id[..4]))
+        });
+        assert_eq!(
+            rewritten,
+            format!(
+                "[{a}](files/0b6f) ![alt *with* [brackets]](files/0b6f \"{a}\")\n\n\
+                 [![inner](files/7d6f)](files/0b6f)\n\n`{a}` and [ref][r] and <https://x.example/>\n\n\
+                 [r]: files/7d6f\n",
+                a = url(ID),
+            )
+        );
+        assert_eq!(rewrite_destinations(&note, |_| None), note);
     }
 }

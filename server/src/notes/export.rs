@@ -3,8 +3,9 @@
 //! sent as it is made, through bounded channels, so memory stays flat however many
 //! notes there are and the first bytes leave at once. A slow reader slows the reading.
 
-use crate::notes::attachments;
+use crate::notes::attachments::{self, archived};
 use crate::notes::files::{self, FileNames};
+use crate::storage::blobs::Blobs;
 use crate::storage::entities::note::{self, Entity as Note};
 use crate::storage::entities::trashed_note::{self, Entity as Trashed};
 use app::api::ExportedNote;
@@ -13,7 +14,9 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use sea_orm::{
     ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
 };
+use std::collections::HashMap;
 use std::io::{self, Write};
+use std::sync::Arc;
 use tokio::sync::mpsc;
 
 /// Notes read per round trip: from `FIRST_BATCH`, doubled while a batch's text stays
@@ -47,6 +50,8 @@ pub enum Format {
 #[derive(Clone)]
 pub struct Export {
     pub db: DatabaseConnection,
+    /// Where the files are, for the zip.
+    pub blobs: Arc<Blobs>,
     pub author: i64,
     pub trash: bool,
 }
@@ -190,10 +195,14 @@ impl Export {
         rx
     }
 
-    /// A zip of one `.md` file per note (`files`), deflated on a blocking thread.
+    /// A zip of one `.md` file per note (`files`), then each of the author's files in
+    /// `attachments/` with the notes' links pointing there (`archived`), deflated on a
+    /// blocking thread.
     pub fn markdown(self) -> Chunks {
         let (tx, rx) = mpsc::channel(4);
+        let (db, blobs, author) = (self.db.clone(), self.blobs.clone(), self.author);
         let mut batches = self.batches();
+        let handle = tokio::runtime::Handle::current();
         tokio::task::spawn_blocking(move || {
             let mut zip = zip::ZipWriter::new_stream(Sender {
                 tx: tx.clone(),
@@ -201,17 +210,25 @@ impl Export {
             });
             let mut names = FileNames::default();
             let written = (|| -> io::Result<()> {
+                let owned = handle.block_on(attachments::list(&db, author));
+                let owned = owned.map_err(io::Error::other)?;
+                let entries: HashMap<String, String> = owned
+                    .iter()
+                    .map(|file| (file.id.clone(), archived::entry(file)))
+                    .collect();
                 while let Some(batch) = batches.blocking_recv() {
-                    for note in batch.map_err(io::Error::other)? {
-                        let folder = if note.deleted_at.is_some() {
-                            "trash/"
-                        } else {
-                            ""
-                        };
+                    for mut note in batch.map_err(io::Error::other)? {
+                        let in_trash = note.deleted_at.is_some();
+                        let folder = if in_trash { "trash/" } else { "" };
+                        note.content = archived::to_archive(&note.content, &entries, in_trash);
                         let name = names.name(folder, &note.title);
-                        zip.start_file(name, file_options(&note))?;
+                        zip.start_file(name, note_options(&note))?;
                         zip.write_all(files::write(&note).as_bytes())?;
                     }
+                }
+                for file in &owned {
+                    zip.start_file(entries[&file.id].as_str(), file_options(file))?;
+                    archived::copy(&handle, &blobs, file, &mut zip)?;
                 }
                 let mut sender = zip.finish()?.into_inner();
                 sender.flush()
@@ -231,7 +248,7 @@ async fn failed(tx: &mpsc::Sender<io::Result<Bytes>>, error: impl std::fmt::Disp
 }
 
 /// Deflated, dated as the note was last changed.
-fn file_options(note: &ExportedNote) -> zip::write::SimpleFileOptions {
+fn note_options(note: &ExportedNote) -> zip::write::SimpleFileOptions {
     let options = zip::write::SimpleFileOptions::default()
         .compression_method(zip::CompressionMethod::Deflated);
     let updated = note
@@ -242,6 +259,24 @@ fn file_options(note: &ExportedNote) -> zip::write::SimpleFileOptions {
     match updated {
         Some(time) => options.last_modified_time(time),
         None => options,
+    }
+}
+
+/// Dated as the file was uploaded; an image is stored as it is (deflating a compressed
+/// picture costs time and saves nothing), anything else deflated.
+fn file_options(
+    file: &crate::storage::entities::attachment::Model,
+) -> zip::write::SimpleFileOptions {
+    let method = match attachments::sniff::inline(&file.content_type) {
+        true => zip::CompressionMethod::Stored,
+        false => zip::CompressionMethod::Deflated,
+    };
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(method)
+        .large_file(file.size.unwrap_or(0) >= i64::from(u32::MAX));
+    match zip::DateTime::try_from(file.created_at.naive_utc()) {
+        Ok(time) => options.last_modified_time(time),
+        Err(_) => options,
     }
 }
 

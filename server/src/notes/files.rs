@@ -121,12 +121,28 @@ fn reserved_on_windows(stem: &str) -> bool {
 /// limit of common file systems.
 const MAX_STEM_BYTES: usize = 200;
 
+/// `name` with the characters some file system refuses, or that mean something in a path,
+/// as `_`.
+fn replace_unsafe(name: &str) -> String {
+    name.chars()
+        .map(|c| if unsafe_char(c) { '_' } else { c })
+        .collect()
+}
+
+/// An attachment's name (already without folders or leading dots) as a file name that
+/// every common file system takes.
+pub fn safe_name(name: &str) -> String {
+    let mut safe = replace_unsafe(name).trim_end_matches(['.', ' ']).to_owned();
+    let stem = safe.split('.').next().unwrap_or("");
+    if safe.is_empty() || reserved_on_windows(stem) {
+        safe.insert(0, '_');
+    }
+    safe
+}
+
 /// A file name stem from a title that every common file system takes.
 fn stem(title: &str) -> String {
-    let cleaned: String = title
-        .chars()
-        .map(|c| if unsafe_char(c) { '_' } else { c })
-        .collect();
+    let cleaned = replace_unsafe(title);
     // Windows drops trailing dots and spaces; a leading dot hides a file elsewhere.
     let mut stem = cleaned
         .trim()
@@ -274,6 +290,9 @@ mod tests {
         assert_eq!(names.name("", "Groceries (4)"), "Groceries (4).md");
         assert_eq!(names.name("", "Groceries"), "Groceries (5).md");
         let long = names.name("", &"é".repeat(100));
+        assert_eq!(safe_name("a:b?.pdf"), "a_b_.pdf");
+        assert_eq!(safe_name("nul.txt"), "_nul.txt");
+        assert_eq!(safe_name("photo.png. "), "photo.png");
         assert!(long.len() <= 255 - " (99999)".len(), "{}", long.len());
         assert!(long.ends_with("é.md"));
     }

@@ -5,6 +5,7 @@
 //! importing one file twice adds nothing the second time.
 
 use crate::error::{ApiError, ApiResult};
+use crate::notes::attachments::archived::{self, Packed, Storing};
 use crate::notes::files;
 use crate::storage::entities::note::{self, Entity as Note};
 use crate::storage::entities::trashed_note;
@@ -218,10 +219,12 @@ impl<'de> Visitor<'de> for NoteList<'_> {
     }
 }
 
-/// The notes of a zip of Markdown files, unpacking at most `max_unpacked` bytes in all
-/// (whatever the archive claims: each file is read through a limit). Files not ending in
-/// `.md` are passed over (an archive tool's `__MACOSX/` and the like).
-pub fn from_zip(bytes: &[u8], max_unpacked: u64) -> ApiResult<Vec<Incoming>> {
+/// The notes of a zip of Markdown files, unpacking at most `max_unpacked` bytes of them
+/// in all (whatever the archive claims: each file is read through a limit), and the
+/// files it holds in `attachments/` (`archived`), to be unpacked as they are stored.
+/// Other files not ending in `.md` are passed over (an archive tool's `__MACOSX/` and
+/// the like).
+pub fn from_zip(bytes: &[u8], max_unpacked: u64) -> ApiResult<(Vec<Incoming>, Vec<Packed>)> {
     let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes))
         .map_err(|e| one_problem(format!("Not a zip archive: {e}")))?;
     if archive.len() > MAX_NOTES {
@@ -231,6 +234,7 @@ pub fn from_zip(bytes: &[u8], max_unpacked: u64) -> ApiResult<Vec<Incoming>> {
     }
     let mut problems = Problems::default();
     let mut incoming = Vec::new();
+    let mut packed = Vec::new();
     let mut budget = max_unpacked;
     for index in 0..archive.len() {
         if problems.full() {
@@ -245,6 +249,10 @@ pub fn from_zip(bytes: &[u8], max_unpacked: u64) -> ApiResult<Vec<Incoming>> {
             continue;
         };
         let name = path.to_string_lossy().replace('\\', "/");
+        if let Some(file) = archived::packed(index, &name) {
+            packed.push(file);
+            continue;
+        }
         if file.is_dir()
             || !name.to_ascii_lowercase().ends_with(".md")
             || name.starts_with("__MACOSX/")
@@ -293,7 +301,7 @@ pub fn from_zip(bytes: &[u8], max_unpacked: u64) -> ApiResult<Vec<Incoming>> {
             Err(messages) => problems.add_all(&name, messages),
         }
     }
-    problems.finish(incoming)
+    problems.finish((incoming, packed))
 }
 
 fn time(value: &str) -> Result<DateTime<Utc>, Vec<String>> {
@@ -385,6 +393,27 @@ fn row(author: i64, n: &Incoming) -> note::ActiveModel {
         pinned: Set(n.pinned),
         ..Default::default()
     }
+}
+
+/// Writes an archive's notes and files: the files first (`archived::bring_in`), then the
+/// notes, their links pointing at the files as stored. Should the notes fail, the files
+/// stored for them go again.
+pub async fn import_archive(
+    to: &Storing<'_>,
+    author: i64,
+    mut notes: Vec<Incoming>,
+    archive: bytes::Bytes,
+    packed: Vec<Packed>,
+) -> ApiResult<ImportResult> {
+    let brought = archived::bring_in(to, author, archive, packed).await?;
+    for note in &mut notes {
+        note.content = archived::from_archive(&note.content, &brought.ids);
+    }
+    let imported = import(to.writer, author, notes).await;
+    if imported.is_err() {
+        archived::give_back(to, &brought.stored).await;
+    }
+    imported
 }
 
 /// Writes the notes the author does not have yet, all or none. On PostgreSQL the author's

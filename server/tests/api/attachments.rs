@@ -227,6 +227,53 @@ async fn an_svg_or_html_file_is_downloaded_never_shown() {
     }
 }
 
+/// The media types the API document gives a download's `status`.
+async fn documented_download_types(app: &TestApp, status: &str) -> Vec<String> {
+    let (_, doc) = status_json(
+        app.client
+            .get(app.url("/api/schema/"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    let content = &doc["paths"]["/api/attachments/{id}/"]["get"]["responses"][status]["content"];
+    content.as_object().unwrap().keys().cloned().collect()
+}
+
+#[tokio::test]
+async fn the_api_document_allows_every_type_a_download_answers() {
+    // Schemathesis checks each answer's type against the document; a download is typed by
+    // its bytes, so the document must not name one type.
+    let app = TestApp::spawn().await;
+    let alice = app.user("alice").await;
+    for status in ["200", "206"] {
+        assert_eq!(documented_download_types(&app, status).await, ["*/*"]);
+    }
+    let mut answered = Vec::new();
+    for (name, bytes) in [
+        ("whiteboard.png", png(64)),
+        (
+            "report.pdf",
+            b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n".to_vec(),
+        ),
+        ("notes.bin", vec![0u8; 64]),
+    ] {
+        let file = app.attach(&alice, name, bytes).await;
+        let got = app.fetch(Some(&alice), &path_of(&file), &[]).await;
+        answered.push(
+            got.headers()[header::CONTENT_TYPE]
+                .to_str()
+                .unwrap()
+                .to_owned(),
+        );
+    }
+    assert_eq!(
+        answered,
+        ["image/png", "application/pdf", "application/octet-stream"]
+    );
+}
+
 #[tokio::test]
 async fn bad_uploads_get_a_clear_error_and_leave_nothing() {
     let app = TestApp::spawn_with(&[("ATTACHMENT_MAX_MB", "1")]).await;
@@ -786,4 +833,163 @@ async fn the_json_export_lists_ones_files_and_its_import_passes_them_over() {
         json!([]),
         "descriptions are not files"
     );
+}
+
+/// The files of a zip, by name.
+fn unzipped(bytes: &[u8]) -> std::collections::BTreeMap<String, Vec<u8>> {
+    use std::io::Read;
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+    (0..archive.len())
+        .map(|i| {
+            let mut file = archive.by_index(i).unwrap();
+            let mut bytes = Vec::new();
+            file.read_to_end(&mut bytes).unwrap();
+            (file.name().unwrap().into_owned(), bytes)
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn the_markdown_export_carries_the_files_and_its_import_brings_them_back() {
+    let app = TestApp::spawn().await;
+    let alice = app.user("alice").await;
+    let photo = png(4096);
+    let receipt = app.attach(&alice, "receipt.png", photo.clone()).await;
+    let report = app
+        .attach(&alice, "Q3 report (final).pdf", b"%PDF-1.4 report".to_vec())
+        .await;
+    let (receipt_id, report_id) = (
+        receipt["id"].as_str().unwrap(),
+        report["id"].as_str().unwrap(),
+    );
+    let content = format!(
+        "![receipt]({}) and [the report]({})",
+        receipt["url"].as_str().unwrap(),
+        report["url"].as_str().unwrap()
+    );
+    app.create_note(&alice, "Trip", &content).await;
+    let old = app
+        .create_note(
+            &alice,
+            "Old trip",
+            &format!("![]({})", receipt["url"].as_str().unwrap()),
+        )
+        .await;
+    let (status, _) = app
+        .call(
+            &alice,
+            Method::DELETE,
+            &format!("/api/notes/{}/", old["id"]),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+
+    let zip = crate::export::export(&app, &alice, "?format=markdown&trash=true")
+        .await
+        .bytes()
+        .await
+        .unwrap()
+        .to_vec();
+    let files = unzipped(&zip);
+    assert_eq!(
+        files[&format!("attachments/{receipt_id}/receipt.png")],
+        photo
+    );
+    assert_eq!(
+        files[&format!("attachments/{report_id}/Q3 report (final).pdf")],
+        b"%PDF-1.4 report"
+    );
+    // The links open the files in the archive, from the note's own folder.
+    let trip = String::from_utf8(files["Trip.md"].clone()).unwrap();
+    assert!(
+        trip.ends_with(&format!(
+            "![receipt](attachments/{receipt_id}/receipt.png) and \
+             [the report](attachments/{report_id}/Q3%20report%20%28final%29.pdf)"
+        )),
+        "{trip}"
+    );
+    let trashed = String::from_utf8(files["trash/Old trip.md"].clone()).unwrap();
+    assert!(
+        trashed.ends_with(&format!("![](../attachments/{receipt_id}/receipt.png)")),
+        "{trashed}"
+    );
+
+    // Into another account: the files become Bob's, the links point at them.
+    let bob = app.user("bob").await;
+    let (status, result) = crate::export::import(&app, &bob, "application/zip", zip.clone()).await;
+    assert_eq!(
+        (status, result),
+        (StatusCode::OK, json!({"created": 2, "skipped": 0}))
+    );
+    let bobs = app.attachments(&bob).await;
+    let bobs = bobs["results"].as_array().unwrap();
+    assert_eq!(bobs.len(), 2);
+    let his = |of: &Value| {
+        bobs.iter()
+            .find(|file| file["sha256"] == of["sha256"] && file["name"] == of["name"])
+            .unwrap_or_else(|| panic!("{of} not in {bobs:?}"))
+            .clone()
+    };
+    let (his_receipt, his_report) = (his(&receipt), his(&report));
+    assert_ne!(his_receipt["id"], receipt["id"]);
+    let notes = app.notes(&bob.tokens.access).await;
+    let trip = notes
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["title"] == "Trip")
+        .unwrap();
+    assert_eq!(
+        trip["content"],
+        format!(
+            "![receipt]({}) and [the report]({})",
+            his_receipt["url"].as_str().unwrap(),
+            his_report["url"].as_str().unwrap()
+        )
+    );
+    let got = app.fetch(Some(&bob), &path_of(&his_receipt), &[]).await;
+    assert_eq!(got.bytes().await.unwrap(), photo);
+
+    // Back into the account it came from, or again into Bob's: nothing new.
+    for user in [&alice, &bob] {
+        let (status, result) =
+            crate::export::import(&app, user, "application/zip", zip.clone()).await;
+        assert_eq!(
+            (status, result),
+            (StatusCode::OK, json!({"created": 0, "skipped": 2}))
+        );
+        assert_eq!(
+            app.attachments(user).await["results"]
+                .as_array()
+                .unwrap()
+                .len(),
+            2
+        );
+    }
+}
+
+#[tokio::test]
+async fn an_archive_with_a_file_too_large_imports_nothing_and_keeps_no_file() {
+    let app = TestApp::spawn_with(&[("ATTACHMENT_MAX_MB", "1")]).await;
+    let bob = app.user("bob").await;
+    let (small, large) = (
+        "0b6f5a8e-4a7c-4f53-9d0e-2b1c8f9a7d31",
+        "7d6f1c2e-0a4b-4c5d-8e9f-0a1b2c3d4e5f",
+    );
+    let note = format!("![](attachments/{small}/a.png) [big](attachments/{large}/big.bin)");
+    let zip = crate::export::zip_of(&[
+        ("Note.md", note.as_bytes()),
+        (&format!("attachments/{small}/a.png"), &png(100)),
+        (
+            &format!("attachments/{large}/big.bin"),
+            &vec![7u8; 1_000_001],
+        ),
+    ]);
+    let (status, body) = crate::export::import(&app, &bob, "application/zip", zip).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{body}");
+    assert!(body["detail"].as_str().unwrap().contains("1 MB"), "{body}");
+    assert_eq!(app.notes(&bob.tokens.access).await, json!([]));
+    assert_eq!(app.attachments(&bob).await["results"], json!([]));
+    assert_eq!(app.attachments(&bob).await["used"], 0);
 }

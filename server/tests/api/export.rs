@@ -6,7 +6,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use std::io::{Read, Write};
 
-async fn export(app: &TestApp, user: &TestUser, query: &str) -> reqwest::Response {
+pub(crate) async fn export(app: &TestApp, user: &TestUser, query: &str) -> reqwest::Response {
     let response = app
         .get_as(&user.tokens.access, &format!("/api/notes/export/{query}"))
         .await;
@@ -14,7 +14,7 @@ async fn export(app: &TestApp, user: &TestUser, query: &str) -> reqwest::Respons
     response
 }
 
-async fn import(
+pub(crate) async fn import(
     app: &TestApp,
     user: &TestUser,
     content_type: &str,
@@ -212,7 +212,7 @@ async fn the_markdown_export_is_a_zip_any_reader_opens_and_it_imports_back_trash
     assert_eq!(trash[0]["title"], "Old");
 }
 
-fn zip_of(files: &[(&str, &[u8])]) -> Vec<u8> {
+pub(crate) fn zip_of(files: &[(&str, &[u8])]) -> Vec<u8> {
     let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
     let options = zip::write::SimpleFileOptions::default()
         .compression_method(zip::CompressionMethod::Deflated);

@@ -207,8 +207,8 @@ impl Size {
     params(("id" = String, Path, description = "The file's id."), Size),
     security(("jwtAuth" = [])),
     responses(
-        (status = OK, description = "The file.", content_type = "application/octet-stream"),
-        (status = PARTIAL_CONTENT, description = "The range asked for."),
+        (status = OK, description = "The file, typed by its bytes (`application/octet-stream` when they say nothing known).", content_type = "*/*"),
+        (status = PARTIAL_CONTENT, description = "The range asked for.", content_type = "*/*"),
         (status = NOT_MODIFIED, description = "`If-None-Match` names it."),
         (status = BAD_REQUEST, description = "`size` is not `original` or `preview`.", body = app::errors::Detail),
         (status = UNAUTHORIZED, response = Unauthorized),

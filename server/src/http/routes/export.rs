@@ -5,6 +5,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::http::extract::AuthUser;
 use crate::http::openapi::{BadRequest, RequestTimeout, Unauthorized, tags};
 use crate::http::state::AppState;
+use crate::notes::attachments::archived::Storing;
 use crate::notes::export::{Export, Format};
 use crate::notes::import;
 use app::api::{ImportResult, paths};
@@ -60,7 +61,9 @@ impl<S: Send + Sync> FromRequestParts<S> for ExportQuery {
 /// All of the caller's notes, sent as they are read: `format=json` (the default) gives
 /// one JSON document, `format=markdown` a zip of one `.md` file per note (named from
 /// its title, unique ignoring case, safe on Windows, macOS and Linux) with YAML front
-/// matter holding the other fields. The trash comes too with `trash=true`.
+/// matter holding the other fields, and the caller's files in
+/// `attachments/{id}/{name}` with the notes' links to them pointing there. The trash
+/// comes too with `trash=true`.
 #[utoipa::path(
     get,
     path = paths::EXPORT,
@@ -100,6 +103,7 @@ pub async fn export(
         .map_err(|_| ApiError::Overloaded)?;
     let export = Export {
         db: state.db.clone(),
+        blobs: state.blobs.clone(),
         author: user.id,
         trash: query.trash.unwrap_or(false),
     };
@@ -140,8 +144,11 @@ pub async fn export(
 /// list of notes alone) as `application/json`, or the Markdown zip as
 /// `application/zip`, up to the server's `IMPORT_MAX_MB` (64 MB unless set). A note the
 /// caller already has, same title, content and creation time, is skipped, so importing
-/// a file twice adds nothing. All or nothing: any problem is a 400 naming where it is
-/// (`notes[3]`, or a file in the zip) and what, and nothing is imported.
+/// a file twice adds nothing. The zip's files (`attachments/`, as its export writes them)
+/// become the caller's, within the upload limits and quota (a file the caller still has,
+/// the same bytes, is used as it is), and its notes' links point at them again. All or
+/// nothing: any problem is a 400 naming where it is (`notes[3]`, or a file in the zip)
+/// and what, and nothing is imported.
 #[utoipa::path(
     post,
     path = paths::IMPORT,
@@ -156,7 +163,7 @@ pub async fn export(
             body = FieldErrors, example = json!({"notes[3]": ["title: Ensure this field has no more than 100 characters."]})),
         (status = UNAUTHORIZED, response = Unauthorized),
         (status = REQUEST_TIMEOUT, response = RequestTimeout),
-        (status = PAYLOAD_TOO_LARGE, description = "Over `IMPORT_MAX_MB`.", body = app::errors::Detail,
+        (status = PAYLOAD_TOO_LARGE, description = "Over `IMPORT_MAX_MB`, or a file in the zip over `ATTACHMENT_MAX_MB` or the caller's quota.", body = app::errors::Detail,
             example = json!({"detail": messages::PAYLOAD_TOO_LARGE})),
         (status = UNSUPPORTED_MEDIA_TYPE, description = "Neither JSON nor a zip.", body = app::errors::Detail,
             example = json!({"detail": messages::unsupported_media_type("text/plain")})),
@@ -196,11 +203,24 @@ pub async fn import(
     .map_err(|_| ApiError::BodyTimeout)?
     .map_err(|_| ApiError::PayloadTooLarge)?;
     let max_unpacked = 4 * state.import_max_bytes as u64;
-    let notes = tokio::task::spawn_blocking(move || match zip {
-        true => import::from_zip(&bytes, max_unpacked),
-        false => import::from_json(&bytes),
-    })
-    .await
-    .map_err(|e| ApiError::Internal(format!("reading an import: {e}")))??;
-    Ok(Json(import::import(&state.writer, user.id, notes).await?))
+    if !zip {
+        let notes = tokio::task::spawn_blocking(move || import::from_json(&bytes))
+            .await
+            .map_err(|e| ApiError::Internal(format!("reading an import: {e}")))??;
+        return Ok(Json(import::import(&state.writer, user.id, notes).await?));
+    }
+    let archive = bytes.clone();
+    let (notes, packed) =
+        tokio::task::spawn_blocking(move || import::from_zip(&archive, max_unpacked))
+            .await
+            .map_err(|e| ApiError::Internal(format!("reading an import: {e}")))??;
+    let to = Storing {
+        db: &state.db,
+        writer: &state.writer,
+        blobs: &state.blobs,
+        limits: state.attachment_limits,
+    };
+    Ok(Json(
+        import::import_archive(&to, user.id, notes, bytes, packed).await?,
+    ))
 }

@@ -7,6 +7,7 @@
 //! reads nothing); and, through a note's link, anyone holding that link, if that note
 //! refers to it. Everyone else gets 404, as for a note.
 
+pub mod archived;
 pub mod location;
 pub mod moving;
 pub mod preview;
