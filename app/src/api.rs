@@ -676,6 +676,13 @@ pub struct AdminUser {
     pub notes: u64,
     /// How many sessions are live.
     pub sessions: u64,
+    /// The bytes their files take.
+    #[serde(default)]
+    pub storage_used: u64,
+    /// Their own storage quota in megabytes; `null` when the server's
+    /// (`STORAGE_QUOTA_MB`) applies.
+    #[serde(default)]
+    pub storage_quota_mb: Option<u32>,
 }
 
 /// `PATCH /api/admin/users/{id}/`: only what is present changes.
@@ -690,7 +697,18 @@ pub struct AdminUserPatch {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "openapi", schema(nullable = false))]
     pub is_admin: Option<bool>,
+    /// Their own storage quota in megabytes (0 to 1,000,000; under what they use, they
+    /// can upload nothing more), or `null` for the server's again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(value_type = Option<u32>, nullable = true, minimum = 0, maximum = 1_000_000)
+    )]
+    pub storage_quota_mb: Option<Option<u32>>,
 }
+
+/// The largest storage quota an operator may give, in megabytes (a terabyte).
+pub const MAX_STORAGE_QUOTA_MB: u32 = 1_000_000;
 
 /// `POST /api/admin/users/{id}/password/`: a new password, under registration's rules.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -786,10 +804,11 @@ pub enum AuditAction {
     InviteUsed,
     InviteDeleted,
     SettingsChanged,
+    QuotaChanged,
 }
 
 impl AuditAction {
-    pub const ALL: [Self; 21] = [
+    pub const ALL: [Self; 22] = [
         Self::Registered,
         Self::SignedIn,
         Self::SignInFailed,
@@ -811,6 +830,7 @@ impl AuditAction {
         Self::InviteUsed,
         Self::InviteDeleted,
         Self::SettingsChanged,
+        Self::QuotaChanged,
     ];
 
     /// The name the API and the database use.
@@ -846,6 +866,7 @@ impl AuditAction {
             Self::InviteUsed => ("invite_used", "Invitation used"),
             Self::InviteDeleted => ("invite_deleted", "Invitation deleted"),
             Self::SettingsChanged => ("settings_changed", "Settings changed"),
+            Self::QuotaChanged => ("quota_changed", "Storage quota changed"),
         }
     }
 
@@ -997,7 +1018,9 @@ pub mod examples {
             "is_admin": false,
             "totp_enabled": true,
             "notes": 118,
-            "sessions": 2
+            "sessions": 2,
+            "storage_used": 48_213_004,
+            "storage_quota_mb": null
         })
     }
 

@@ -75,6 +75,8 @@ struct Row {
     totp_enabled: bool,
     notes: i64,
     sessions: i64,
+    storage_used: i64,
+    storage_quota_mb: Option<i32>,
 }
 
 impl From<Row> for AdminUser {
@@ -92,6 +94,8 @@ impl From<Row> for AdminUser {
             totp_enabled: row.totp_enabled,
             notes: row.notes.unsigned_abs(),
             sessions: row.sessions.unsigned_abs(),
+            storage_used: row.storage_used.unsigned_abs(),
+            storage_quota_mb: row.storage_quota_mb.map(i32::unsigned_abs),
         }
     }
 }
@@ -115,6 +119,7 @@ fn with_counts(query: Select<User>) -> Select<User> {
             Column::LastLogin,
             Column::IsActive,
             Column::IsAdmin,
+            Column::StorageQuotaMb,
         ])
         .column_as(
             Expr::cust(
@@ -127,6 +132,14 @@ fn with_counts(query: Select<User>) -> Select<User> {
             "notes",
         )
         .column_as(Expr::cust(live_sessions), "sessions")
+        .column_as(
+            // PostgreSQL's SUM of a BIGINT is a NUMERIC.
+            Expr::cust(
+                "(SELECT CAST(COALESCE(SUM(a.size), 0) AS BIGINT) FROM attachments a \
+                  WHERE a.owner_id = users.id)",
+            ),
+            "storage_used",
+        )
 }
 
 fn filtered(filter: &Filter) -> Select<User> {
@@ -203,8 +216,8 @@ async fn target(db: &impl ConnectionTrait, id: i64) -> ApiResult<user::Model> {
         .ok_or(ApiError::NotFound)
 }
 
-/// `PATCH`: activates or deactivates, grants or revokes operator rights. Deactivating ends
-/// every session of the person at once. Nobody deactivates themselves, and the last
+/// `PATCH`: activates or deactivates, grants or revokes operator rights, sets the storage
+/// quota. Deactivating ends every session of the person at once. Nobody deactivates themselves, and the last
 /// active operator stays one.
 pub async fn update(
     db: &DatabaseConnection,
@@ -224,9 +237,14 @@ pub async fn update(
     if user.is_admin && user.is_active && !(is_admin && is_active) {
         users::ensure_another_operator(&txn, id).await?;
     }
+    let quota = match patch.storage_quota_mb {
+        Some(quota) => quota.map(|mb| Ord::min(mb, app::api::MAX_STORAGE_QUOTA_MB) as i32),
+        None => user.storage_quota_mb,
+    };
     User::update_many()
         .col_expr(Column::IsActive, Expr::value(is_active))
         .col_expr(Column::IsAdmin, Expr::value(is_admin))
+        .col_expr(Column::StorageQuotaMb, Expr::value(quota))
         .filter(Column::Id.eq(id))
         .exec(&txn)
         .await?;
@@ -250,10 +268,19 @@ pub async fn update(
             AuditAction::AdminRevoked
         });
     }
-    for action in changes {
-        Line::by(actor, action, Some(&person))
-            .record(&txn, from)
-            .await?;
+    let mut lines: Vec<Line> = changes
+        .into_iter()
+        .map(|action| Line::by(actor, action, Some(&person)))
+        .collect();
+    if quota != user.storage_quota_mb {
+        let detail = match quota {
+            Some(mb) => format!("{mb} MB"),
+            None => "the server's".to_owned(),
+        };
+        lines.push(Line::by(actor, AuditAction::QuotaChanged, Some(&person)).detail(detail));
+    }
+    for line in lines {
+        line.record(&txn, from).await?;
     }
     txn.commit().await?;
     get(db, id).await

@@ -216,6 +216,19 @@ impl<'a> Fields<'a> {
         Some(number)
     }
 
+    /// A field that may be absent (`None`) or `null` (`Some(None)`); otherwise a whole
+    /// number within `range`, as [`Self::optional_whole_number`] reads one.
+    pub fn optional_nullable_whole_number(
+        &mut self,
+        name: &str,
+        range: std::ops::RangeInclusive<i64>,
+    ) -> Option<Option<i64>> {
+        match self.body.get(name)? {
+            Value::Null => Some(None),
+            _ => self.optional_whole_number(name, range).map(Some),
+        }
+    }
+
     /// Parses a present value with a domain rule, keeping its messages on failure.
     pub fn check<T>(&mut self, name: &str, parsed: Result<T, Vec<String>>) -> Option<T> {
         parsed.map_err(|e| self.errors.extend(name, e)).ok()

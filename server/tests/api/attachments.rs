@@ -993,3 +993,91 @@ async fn an_archive_with_a_file_too_large_imports_nothing_and_keeps_no_file() {
     assert_eq!(app.attachments(&bob).await["results"], json!([]));
     assert_eq!(app.attachments(&bob).await["used"], 0);
 }
+
+#[tokio::test]
+async fn an_operator_gives_one_person_a_quota_of_their_own_and_the_log_says_so() {
+    let app = TestApp::spawn().await;
+    let root = app.operator("root").await;
+    let bob = app.user("bob").await;
+    app.attach(&bob, "first.png", png(600_000)).await;
+    let person = format!("/api/admin/users/{}/", bob.id);
+
+    for (bad, says) in [
+        (json!(-1), "greater than or equal to 0"),
+        (json!(1_000_001), "less than or equal to 1000000"),
+        (json!("lots"), "A valid integer is required."),
+    ] {
+        let (status, body) = app
+            .call(
+                &root,
+                Method::PATCH,
+                &person,
+                Some(json!({"storage_quota_mb": bad})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}: {body}");
+        assert!(
+            body["storage_quota_mb"][0].as_str().unwrap().contains(says),
+            "{bad}: {body}"
+        );
+    }
+
+    let (status, shown) = app
+        .call(
+            &root,
+            Method::PATCH,
+            &person,
+            Some(json!({"storage_quota_mb": 1})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{shown}");
+    assert_eq!(shown["storage_quota_mb"], 1);
+    assert_eq!(shown["storage_used"], png(600_000).len());
+    assert_eq!(app.attachments(&bob).await["quota"], 1_000_000);
+    let response = app
+        .upload_as(&bob, "second.png", "image/png", png(600_000))
+        .await;
+    let (status, body) = status_json(response).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{body}");
+    assert!(
+        body["detail"].as_str().unwrap().contains("of 1000000 bytes"),
+        "{body}"
+    );
+
+    // Back to the server's quota: the upload goes through.
+    let (status, shown) = app
+        .call(
+            &root,
+            Method::PATCH,
+            &person,
+            Some(json!({"storage_quota_mb": null})),
+        )
+        .await;
+    assert_eq!(
+        (status, &shown["storage_quota_mb"]),
+        (StatusCode::OK, &json!(null))
+    );
+    app.attach(&bob, "second.png", png(600_000)).await;
+
+    let (_, log) = app
+        .call(
+            &root,
+            Method::GET,
+            "/api/admin/audit/?action=quota_changed",
+            None,
+        )
+        .await;
+    let lines: Vec<_> = log["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|line| (line["target"].clone(), line["detail"].clone()))
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            (json!("bob"), json!("the server's")),
+            (json!("bob"), json!("1 MB"))
+        ]
+    );
+}

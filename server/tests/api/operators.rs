@@ -108,7 +108,9 @@ async fn an_operator_lists_people_with_their_counts_and_never_what_they_wrote() 
             "is_admin",
             "totp_enabled",
             "notes",
-            "sessions"
+            "sessions",
+            "storage_used",
+            "storage_quota_mb"
         ]
         .into_iter()
         .collect(),

@@ -4,9 +4,11 @@
 use super::people::States;
 use super::reauth::{Change, Reauth};
 use super::{request, when};
-use crate::api::{AdminUser, AdminUserPatch, NewPassword, paths};
+use crate::api::{AdminUser, AdminUserPatch, MAX_STORAGE_QUOTA_MB, NewPassword, paths};
 use crate::client::{Client, ClientError, Reply, use_client};
-use crate::components::{ConfirmForm, FormMessage, FormState, RetryPanel, SubmitButton, TextField};
+use crate::components::{
+    ConfirmForm, FormMessage, FormState, RetryPanel, SubmitButton, TextField, in_bytes,
+};
 use crate::errors::FieldErrors;
 use crate::routes::paths as pages;
 use crate::task::spawn;
@@ -100,6 +102,7 @@ fn Shown(
             AdminUserPatch {
                 is_active,
                 is_admin,
+                ..Default::default()
             },
             person,
         )
@@ -182,7 +185,68 @@ fn Shown(
                 done=gone
             />
         </section>
+        <Quota id used=shown.storage_used quota_mb=shown.storage_quota_mb person status />
         <SetPassword id username=shown.username.clone() done=reload("Password set: their sessions have ended.") />
+    }
+}
+
+/// What their files take, and the quota they have of their own (empty: the server's).
+#[component]
+fn Quota(
+    id: i64,
+    used: u64,
+    quota_mb: Option<u32>,
+    person: RwSignal<Option<Result<AdminUser, ClientError>>>,
+    status: RwSignal<String>,
+) -> impl IntoView {
+    let client = use_client();
+    let reauth = expect_context::<Reauth>();
+    let form = FormState::new();
+    let typed = RwSignal::new(quota_mb.map(|mb| mb.to_string()).unwrap_or_default());
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let quota = match typed.get_untracked().trim() {
+            "" => None,
+            text => match text.parse::<u32>() {
+                Ok(mb) if mb <= MAX_STORAGE_QUOTA_MB => Some(mb),
+                _ => {
+                    let message =
+                        format!("A whole number of MB from 0 to {MAX_STORAGE_QUOTA_MB}, or empty.");
+                    form.begin(FieldErrors::single("storage_quota_mb", message));
+                    return;
+                }
+            },
+        };
+        let change = patch(
+            client,
+            id,
+            AdminUserPatch {
+                storage_quota_mb: Some(quota),
+                ..Default::default()
+            },
+            person,
+        );
+        let finished = Callback::new(move |()| status.set("Quota saved.".to_owned()));
+        reauth.send(form, change, finished);
+    };
+    view! {
+        <section class="panel" aria-labelledby="quota-heading">
+            <h2 id="quota-heading">"Storage"</h2>
+            <p>{format!("Their files take {}.", in_bytes(used as f64))}</p>
+            <form on:submit=submit novalidate aria-busy=move || form.busy.get().to_string()>
+                <TextField
+                    form
+                    field="storage_quota_mb"
+                    id="storage-quota".to_owned()
+                    label="Quota in MB"
+                    value=typed
+                    autocomplete="off"
+                    hint=Some("Empty: the server's quota. Under what they use, they can add no more files.")
+                />
+                <FormMessage form />
+                <SubmitButton form label="Save the quota" busy_label="Saving…" />
+            </form>
+        </section>
     }
 }
 

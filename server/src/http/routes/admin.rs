@@ -114,8 +114,8 @@ pub async fn user(
 
 /// Change a person (operators)
 ///
-/// Deactivates or reactivates an account, or grants or revokes operator rights.
-/// Deactivating ends every session of theirs at once; their access tokens stop working
+/// Deactivates or reactivates an account, grants or revokes operator rights, or sets
+/// their own storage quota (`null`: the server's again). Deactivating ends every session of theirs at once; their access tokens stop working
 /// within 5 seconds on every replica. An operator cannot deactivate themselves, and the
 /// last active operator stays one (409).
 #[utoipa::path(
@@ -147,6 +147,12 @@ pub async fn update_user(
     let patch = AdminUserPatch {
         is_active: fields.optional_bool("is_active"),
         is_admin: fields.optional_bool("is_admin"),
+        storage_quota_mb: fields
+            .optional_nullable_whole_number(
+                "storage_quota_mb",
+                0..=i64::from(app::api::MAX_STORAGE_QUOTA_MB),
+            )
+            .map(|quota| quota.map(|mb| mb.unsigned_abs() as u32)),
     };
     let patch = fields.finish(Some(patch))?;
     let person = operators::update(&state.writer, &operator.person, id, patch, &from).await?;
