@@ -1,5 +1,5 @@
-// The operator's area: an operator made from the command line deactivates a person, whose
-// open tab is then signed out; makes an invitation a new person registers with; reads the
+// The operator's area: an operator made from the command line gives a person a storage
+// quota and deactivates them, whose open tab is then signed out; makes an invitation a new person registers with; reads the
 // log; gives the password again when a change needs a recent sign-in. Nobody else sees
 // the area or downloads any of it.
 import { test } from 'node:test';
@@ -64,6 +64,12 @@ test('an operator deactivates a person, whose open tab is then signed out', asyn
         await page.getByRole('row', { name: new RegExp(alice.username) }).waitFor();
         await page.getByRole('link', { name: alice.username }).click();
         await page.getByRole('heading', { name: alice.username }).waitFor();
+        await page.getByText('Their files take 0 B.').waitFor();
+        await page.getByLabel('Quota in MB').fill('5');
+        await page.getByRole('button', { name: 'Save the quota' }).click();
+        await page.getByText('Quota saved.').waitFor();
+        const files = await api(server.url, 'GET', '/api/attachments/', { token: alice.access });
+        assert.equal(files.body.quota, 5_000_000, 'her quota is the one given');
         await page.getByRole('button', { name: 'Deactivate' }).click();
         await page.getByRole('form', { name: /Deactivate this account/ }).getByRole('button', { name: 'Deactivate' }).click();
         await page.getByText('Deactivated: they are signed out everywhere.').waitFor();

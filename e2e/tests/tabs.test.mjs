@@ -44,10 +44,15 @@ test('a pair renewed in one tab is used by the other', async () => {
     const byA = refreshesBy(a);
     const byOther = refreshesBy(other);
 
-    // Tab A finds its access token refused and renews the pair.
-    await a.evaluate(() => {
-      const [h, p] = localStorage.getItem('access').split('.');
-      localStorage.setItem('access', `${h}.${p}.forged`);
+    // Tab A finds its access token refused and renews the pair. The token is spoiled on
+    // the way out of tab A only: spoilt in localStorage, it would reach the other tab too,
+    // which could then meet the refusal first and renew the pair itself.
+    let spoiled = false;
+    await a.route('**/api/**', (route) => {
+      const headers = route.request().headers();
+      if (spoiled || !headers.authorization) return route.continue();
+      spoiled = true;
+      return route.continue({ headers: { ...headers, authorization: `${headers.authorization}x` } });
     });
     await a.reload();
     await a.getByText('No notes yet.').waitFor();
