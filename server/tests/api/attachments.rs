@@ -1001,20 +1001,22 @@ async fn an_operator_gives_one_person_a_quota_of_their_own_and_the_log_says_so()
     let bob = app.user("bob").await;
     app.attach(&bob, "first.png", png(600_000)).await;
     let person = format!("/api/admin/users/{}/", bob.id);
+    let give = async |quota: Value| {
+        app.call(
+            &root,
+            Method::PATCH,
+            &person,
+            Some(json!({"storage_quota_mb": quota})),
+        )
+        .await
+    };
 
     for (bad, says) in [
         (json!(-1), "greater than or equal to 0"),
         (json!(1_000_001), "less than or equal to 1000000"),
         (json!("lots"), "A valid integer is required."),
     ] {
-        let (status, body) = app
-            .call(
-                &root,
-                Method::PATCH,
-                &person,
-                Some(json!({"storage_quota_mb": bad})),
-            )
-            .await;
+        let (status, body) = give(bad.clone()).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}: {body}");
         assert!(
             body["storage_quota_mb"][0].as_str().unwrap().contains(says),
@@ -1022,14 +1024,7 @@ async fn an_operator_gives_one_person_a_quota_of_their_own_and_the_log_says_so()
         );
     }
 
-    let (status, shown) = app
-        .call(
-            &root,
-            Method::PATCH,
-            &person,
-            Some(json!({"storage_quota_mb": 1})),
-        )
-        .await;
+    let (status, shown) = give(json!(1)).await;
     assert_eq!(status, StatusCode::OK, "{shown}");
     assert_eq!(shown["storage_quota_mb"], 1);
     assert_eq!(shown["storage_used"], png(600_000).len());
@@ -1040,19 +1035,15 @@ async fn an_operator_gives_one_person_a_quota_of_their_own_and_the_log_says_so()
     let (status, body) = status_json(response).await;
     assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{body}");
     assert!(
-        body["detail"].as_str().unwrap().contains("of 1000000 bytes"),
+        body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("of 1000000 bytes"),
         "{body}"
     );
 
     // Back to the server's quota: the upload goes through.
-    let (status, shown) = app
-        .call(
-            &root,
-            Method::PATCH,
-            &person,
-            Some(json!({"storage_quota_mb": null})),
-        )
-        .await;
+    let (status, shown) = give(json!(null)).await;
     assert_eq!(
         (status, &shown["storage_quota_mb"]),
         (StatusCode::OK, &json!(null))
