@@ -12,8 +12,8 @@
 //!
 //! What the main module does not already import is called by name (`crate::js`).
 
-use crate::api::{self, API_BASE, Answer, Call};
 use crate::js;
+use crate::transport::{self, API_BASE, Answer, Call};
 use crate::{device, reachability, session};
 use app::api::{Attachment, paths};
 use app::client::{ClientError, Files};
@@ -134,7 +134,7 @@ fn open(attachment: Element) {
 /// server cannot be reached, the device's copy; else why not, in a line.
 async fn fetched(user: i64, path: &str) -> Result<Blob, String> {
     let call = Call::new("GET", path).for_user(user).file();
-    match api::download(call).await {
+    match transport::download(call).await {
         Ok(file) => {
             let (path, blob) = (path.to_owned(), file.blob.clone());
             spawn(async move { device::keep_file(user, &path, &blob, file.etag.as_deref()).await });
@@ -150,7 +150,7 @@ async fn fetched(user: i64, path: &str) -> Result<Blob, String> {
 /// The size in bytes of the file at `path`: its length by the server (`HEAD`), else the
 /// device's copy's.
 async fn size(user: i64, path: &str) -> Option<f64> {
-    match api::on_behalf(Some(user), &|bearer| Box::pin(head(path, bearer))).await {
+    match transport::on_behalf(Some(user), &|bearer| Box::pin(head(path, bearer))).await {
         // As an integer: parsing a float would bring its tables, 11 KB of the chunk.
         Ok(answer) if answer.status == 200 => answer.body.parse::<u64>().ok().map(|n| n as f64),
         Err(ClientError::Network) => device::file(user, path).await.map(|file| file.size()),
@@ -426,11 +426,11 @@ async fn upload(
     name: &str,
     sent: impl Fn(f64) + Clone + 'static,
 ) -> Result<Attachment, ClientError> {
-    let answer = api::on_behalf(Some(user), &|bearer| {
+    let answer = transport::on_behalf(Some(user), &|bearer| {
         Box::pin(post(file, name, bearer, sent.clone()))
     })
     .await?;
-    api::decode(answer)
+    transport::decode(answer)
 }
 
 /// `POST /api/attachments/` with `file` as its `multipart/form-data` part.

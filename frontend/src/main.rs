@@ -14,6 +14,7 @@ mod renewal;
 mod session;
 mod sync;
 mod theme;
+mod transport;
 mod updates;
 
 use app::client::Client;
@@ -29,7 +30,8 @@ fn main() {
         session::follow_other_tabs();
         renewal::keep_fresh();
         updates::start();
-        reachability::watch();
+        // The probe's answer, like any, is recorded by `transport::send`.
+        reachability::watch(|| wasm_bindgen_futures::spawn_local(transport::probe()));
         device::follow();
         sync::start();
         view! { <app::App /> }

@@ -5,7 +5,7 @@
 //! server id yet) takes its next change into the queue too, behind the first, so that
 //! changes reach the server in the order they were made.
 
-use crate::api::{Call, authed, versioned};
+use crate::transport::{Call, authed, versioned};
 use crate::{device, session, sync};
 use app::api::{Note, NoteInput, NotePatch, Page, TagCount, paths, query};
 use app::client::{ClientError, PAGE_SIZE, Versioned};

@@ -4,7 +4,7 @@
 //! app learns that it is back without anyone having to click.
 
 use leptos::prelude::*;
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::time::Duration;
 
 /// How often an unreachable server is probed: short enough that the "Offline" mark goes
@@ -14,6 +14,9 @@ const PROBE_EVERY: Duration = Duration::from_secs(5);
 thread_local! {
     static REACHABLE: ArcRwSignal<bool> = ArcRwSignal::new(true);
     static PROBING: RefCell<Option<IntervalHandle>> = const { RefCell::new(None) };
+    /// What asks the server whether it is there (`transport::probe`, which reports back
+    /// through [`found`]): given at start-up, since the transport is built on this.
+    static PROBE: Cell<fn()> = const { Cell::new(|| {}) };
 }
 
 /// Whether the server answered the last request; reading it in a reactive closure tracks
@@ -45,7 +48,9 @@ pub fn found(answered: bool) {
     });
 }
 
-pub fn watch() {
+/// Follows the browser's `online` and `offline` events; `asks` asks the server.
+pub fn watch(asks: fn()) {
+    PROBE.with(|given| given.set(asks));
     if !window().navigator().on_line() {
         found(false);
     }
@@ -54,8 +59,5 @@ pub fn watch() {
 }
 
 fn probe() {
-    wasm_bindgen_futures::spawn_local(async {
-        // `send` records what it found.
-        crate::api::probe().await;
-    });
+    PROBE.with(Cell::get)();
 }

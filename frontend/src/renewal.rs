@@ -2,7 +2,7 @@
 //! when the tab comes back into view (timers sleep in background tabs, and another tab
 //! may have signed out or renewed the pair meanwhile).
 
-use crate::{api, session};
+use crate::{session, transport};
 use app::guard::Session;
 use app::refresh::{MAX_JITTER_MS, proactive_delay_ms};
 use app::task::spawn;
@@ -23,7 +23,7 @@ pub fn keep_fresh() {
         set_timeout_with_handle(
             move || {
                 spawn(async move {
-                    let _ = api::renew(access).await;
+                    let _ = transport::renew(access).await;
                 })
             },
             Duration::from_millis(delay),
@@ -44,7 +44,7 @@ fn on_return() {
     let tokens = session::read();
     if tokens.session() == Session::NeedsRefresh {
         spawn(async move {
-            let _ = api::renew(tokens.access).await;
+            let _ = transport::renew(tokens.access).await;
         });
     }
 }

@@ -11,7 +11,7 @@
 //! overwrites. A change sent while another tab sends the queue is avoided with a lease
 //! in `localStorage`.
 
-use crate::api::{Call, authed, versioned};
+use crate::transport::{Call, authed, versioned};
 use crate::{device, reachability, session};
 use app::api::{Note, paths};
 use app::client::ClientError;

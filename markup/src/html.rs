@@ -172,11 +172,41 @@ fn escape_into(out: &mut String, text: &str) {
     out.push_str(rest);
 }
 
+/// The elements a note may become (besides a task's `input`).
+#[cfg(test)]
+pub(crate) const ALLOWED: [&str; 26] = [
+    "p",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "blockquote",
+    "ul",
+    "ol",
+    "li",
+    "pre",
+    "code",
+    "em",
+    "strong",
+    "del",
+    "a",
+    "table",
+    "thead",
+    "tbody",
+    "tr",
+    "th",
+    "td",
+    "hr",
+    "br",
+    "img",
+];
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::markdown::blocks;
-    use crate::markdown::tests::ALLOWED;
 
     /// Every `<` in `html` opens or closes an element of the tree's kinds, with only the
     /// attributes the writer writes, each quoted; every `&` starts one of the writer's

@@ -15,14 +15,16 @@ const ROOMS: [&str; 8] = [
 
 type Module = Vec<String>;
 
-/// `src/notes/store.rs` is `notes::store`; `src/notes/mod.rs` is `notes`.
+/// `src/notes/store.rs` is `notes::store`; `src/notes/mod.rs` is `notes`; the crate's
+/// root (`lib.rs`, or a binary's `main.rs`) is the empty path.
 fn module_of(src: &Path, file: &Path) -> Module {
     let relative = file.strip_prefix(src).unwrap().with_extension("");
     let mut segments: Module = relative
         .components()
         .map(|c| c.as_os_str().to_string_lossy().into_owned())
         .collect();
-    if segments.last().is_some_and(|s| s == "mod" || s == "lib") {
+    let root = segments.len() == 1 && (segments[0] == "lib" || segments[0] == "main");
+    if root || segments.last().is_some_and(|s| s == "mod") {
         segments.pop();
     }
     segments
@@ -84,6 +86,47 @@ impl<'ast> Visit<'ast> for Paths {
         syn::visit::visit_path(self, path);
     }
 
+    /// A macro's input (a `view!`) is only tokens to `syn`: its paths are read from their
+    /// text, every run of names joined by `::`.
+    fn visit_macro(&mut self, mac: &'ast syn::Macro) {
+        let text: String = mac
+            .tokens
+            .to_string()
+            .chars()
+            .map(|c| match c {
+                c if c.is_alphanumeric() || c == '_' || c == ':' => c,
+                _ => ' ',
+            })
+            .collect();
+        let words: Vec<&str> = text.split_whitespace().collect();
+        let name = |w: &str| {
+            w.chars().all(|c| c.is_alphanumeric() || c == '_')
+                && w.chars().next().is_some_and(|c| !c.is_ascii_digit())
+        };
+        let mut at = 0;
+        while at < words.len() {
+            let mut path = Vec::new();
+            let mut next = at;
+            while next < words.len() && name(words[next]) {
+                path.push(words[next].to_owned());
+                if words.get(next + 1) != Some(&"::") {
+                    break;
+                }
+                next += 2;
+            }
+            if path.len() > 1 {
+                self.found.push((self.inline.clone(), path));
+                at = next + 1;
+            } else {
+                at += 1;
+            }
+        }
+        syn::visit::visit_macro(self, mac);
+    }
+
+    /// `pub(super)` names who may see an item, not a module it uses.
+    fn visit_visibility(&mut self, _: &'ast syn::Visibility) {}
+
     fn visit_item_mod(&mut self, item: &'ast syn::ItemMod) {
         self.inline.push(item.ident.to_string());
         syn::visit::visit_item_mod(self, item);
@@ -122,12 +165,20 @@ fn longest_module(path: &[String], modules: &BTreeSet<Module>) -> Option<Module>
         .find(|candidate| modules.contains(candidate))
 }
 
-/// Which module uses which, over the library's sources (`main.rs` is another crate).
+/// Which module uses which, over the server library's sources (its `main.rs` is another
+/// crate).
 fn graph() -> BTreeMap<Module, BTreeSet<Module>> {
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    graph_of("server", false)
+}
+
+/// Which module uses which in the workspace's crate in folder `krate`, with its
+/// `src/main.rs` as the root (a binary) or left out (a library's).
+fn graph_of(krate: &str, binary: bool) -> BTreeMap<Module, BTreeSet<Module>> {
+    let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+    let src = workspace.join(krate).join("src");
     let mut files = Vec::new();
     rust_files(&src, &mut files);
-    files.retain(|f| !f.ends_with("main.rs"));
+    files.retain(|f| binary || f != &src.join("main.rs"));
     let modules: BTreeSet<Module> = files.iter().map(|f| module_of(&src, f)).collect();
     let mut uses = BTreeMap::new();
     for file in &files {
@@ -228,6 +279,21 @@ fn no_modules_use_one_another_in_a_circle() {
 }
 
 #[test]
+fn no_other_crate_of_the_workspace_has_modules_in_a_circle() {
+    for (krate, binary) in [
+        ("app", false),
+        ("frontend", true),
+        ("markup", false),
+        ("markdown-worker", true),
+        ("migrations", false),
+    ] {
+        let graph = graph_of(krate, binary);
+        assert!(!graph.is_empty(), "{krate}: the sources were not found");
+        assert_eq!(circles(&graph), Vec::<Vec<String>>::new(), "{krate}");
+    }
+}
+
+#[test]
 fn no_room_reaches_up_to_a_later_one() {
     let mut upward = Vec::new();
     for (from, targets) in graph() {
@@ -281,4 +347,20 @@ fn the_check_sees_a_circle_when_there_is_one() {
         resolve(&module("error"), &path("axum::Json"), &modules),
         None
     );
+}
+
+#[test]
+fn paths_inside_a_macro_and_not_visibilities_are_read() {
+    let file: syn::File = syn::parse_str(
+        "pub(super) fn page() { view! { <LazyPage load=|| Box::pin(super::share::dialog()) /> } }",
+    )
+    .unwrap();
+    let mut paths = Paths::default();
+    paths.visit_file(&file);
+    let found: Vec<String> = paths.found.iter().map(|(_, p)| p.join("::")).collect();
+    assert!(
+        found.contains(&"super::share::dialog".to_owned()),
+        "{found:?}"
+    );
+    assert!(!found.contains(&"super".to_owned()), "{found:?}");
 }

@@ -6,7 +6,8 @@
 //! and chooses between keeping their own text and taking theirs. A note shared with the
 //! person says whose it is; read only, it has no Edit, and only its owner deletes it.
 
-use super::{ConfirmForm, FormMessage, FormState, NoteForm};
+use super::form::{ConfirmForm, FormMessage, FormState};
+use super::note_form::NoteForm;
 use crate::api::{Note, NoteInput, NotePatch, SetAside};
 use crate::client::{ClientError, Versioned, use_client};
 use crate::markdown::Markdown;
@@ -329,7 +330,8 @@ pub fn NoteCard(
     let labelled_by = heading_id.clone();
     let editing_id = heading_id.clone();
     let editing_title = note.title.clone();
-    let local_time = |rfc3339| super::in_reader_locale(rfc3339, js_sys::Date::to_locale_string);
+    let local_time =
+        |rfc3339| super::readable::in_reader_locale(rfc3339, js_sys::Date::to_locale_string);
     let created = local_time(&note.created_at);
     let updated = (note.updated_at != note.created_at).then(|| local_time(&note.updated_at));
     let reading = move || {

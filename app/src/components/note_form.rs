@@ -4,7 +4,7 @@
 //! Files pasted or dropped into the content, or chosen with "Attach files", are uploaded
 //! by `Backend::files`'s chunk, which writes their references into the text.
 
-use super::{FieldError, FormMessage, FormState, SubmitButton, TextField};
+use super::form::{FieldError, FormMessage, FormState, SubmitButton, TextField};
 use crate::api::NoteInput;
 use crate::client::use_client;
 use crate::errors::FieldErrors;

@@ -2,7 +2,8 @@
 //! two-step sign-in, where they are signed in, signing out everywhere, and deleting the
 //! account.
 
-use crate::api::{Account, Attachments, ImportResult, PasswordChange};
+use super::me::Me;
+use crate::api::{Attachments, ImportResult, PasswordChange};
 use crate::client::{ClientError, request, use_client};
 use crate::components::{
     ConfirmForm, FormMessage, FormState, SubmitButton, TextField, in_bytes, in_reader_locale,
@@ -17,10 +18,6 @@ use leptos::wasm_split::{SplitLoaderError, wasm_split};
 use leptos_router::NavigateOptions;
 use leptos_router::hooks::use_navigate;
 
-/// The signed-in account, once the header has fetched it; shared with this page.
-#[derive(Clone, Copy)]
-pub struct Me(pub RwSignal<Option<Account>>);
-
 /// The route's page: the account's code is a chunk of its own, fetched when the page is
 /// first opened (see `lazy`).
 pub fn account_page() -> AnyView {
@@ -34,7 +31,7 @@ fn account() -> Result<Page, SplitLoaderError> {
 
 #[component]
 fn AccountPage() -> impl IntoView {
-    super::set_title("Your account");
+    super::browser::set_title("Your account");
     let me = expect_context::<Me>().0;
     let username = move || me.with(|a| a.as_ref().map(|a| a.username.clone()));
     let since = move || {
@@ -189,7 +186,7 @@ fn ChangePassword(
 /// After the server has ended the session(s): through `/logout`, which forgets the
 /// tokens in every tab once this page is gone.
 fn sign_out_here(navigate: impl Fn(&str, NavigateOptions)) {
-    super::replace_with(navigate, paths::LOGOUT);
+    super::browser::replace_with(navigate, paths::LOGOUT);
 }
 
 /// An import's result in words.

@@ -37,7 +37,7 @@ fn credentials_page(purpose: Purpose) -> impl IntoView {
     } else {
         ("Sign in", "Sign in", "Signing in…")
     };
-    super::set_title(title);
+    super::browser::set_title(title);
     let client = use_client();
     let (next, invite) = use_query_map().with_untracked(|q| (q.get("next"), q.get("invite")));
     let invited = invite.is_some();
@@ -165,7 +165,7 @@ fn credentials_page(purpose: Purpose) -> impl IntoView {
     let form_shown = move || notice().is_none_or(|(_, form)| form);
 
     let password_step = move || {
-        super::set_title(title);
+        super::browser::set_title(title);
         view! {
         <section class="panel narrow">
             <h1>{title}</h1>
@@ -209,7 +209,7 @@ fn credentials_page(purpose: Purpose) -> impl IntoView {
 /// Sign-in's second step: a code from the authenticator app, or a recovery code.
 #[component]
 fn SecondStep(challenge: String, start_again: Callback<Option<String>>) -> impl IntoView {
-    super::set_title("Two-step sign-in");
+    super::browser::set_title("Two-step sign-in");
     let client = use_client();
     let form = FormState::new();
     let code = RwSignal::new(String::new());

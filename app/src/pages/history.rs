@@ -6,7 +6,7 @@
 //! rendering and the restore are all here: the note's page holds only the button that
 //! loads this chunk.
 
-use super::note::HistoryOf;
+use super::panels::HistoryOf;
 use crate::api::{
     CurrentText, DiffLine, DiffSide, Hunk, LineOp, Note, Revision, RevisionDiff, Span,
 };

@@ -11,7 +11,7 @@ use leptos_router::hooks::use_navigate;
 
 #[component]
 pub fn LogoutPage() -> impl IntoView {
-    super::set_title("Signing out");
+    super::browser::set_title("Signing out");
     let client = use_client();
     let navigate = use_navigate();
     let unsynced = client.unsynced();
@@ -28,10 +28,10 @@ pub fn LogoutPage() -> impl IntoView {
         let navigate = leave.clone();
         spawn(async move {
             signing_out.await;
-            super::replace_with(navigate, paths::LOGIN);
+            super::browser::replace_with(navigate, paths::LOGIN);
         });
     });
-    let stay = move |_| super::replace_with(&navigate, paths::NOTES);
+    let stay = move |_| super::browser::replace_with(&navigate, paths::NOTES);
     let question = match unsynced {
         1 => "1 change has not synced yet.".to_owned(),
         n => format!("{n} changes have not synced yet."),

@@ -3,7 +3,7 @@ use leptos::prelude::*;
 
 #[component]
 pub fn NotFoundPage() -> impl IntoView {
-    super::set_title("Page not found");
+    super::browser::set_title("Page not found");
     view! {
         <section class="panel narrow not-found">
             <h1>"Page not found"</h1>

@@ -3,6 +3,7 @@
 //! `lazy`), precached, and the dialog and the history others (`share`, `history`),
 //! fetched when they are first opened.
 
+use super::panels::{HistoryOf, Sharing};
 use crate::api::Note;
 use crate::client::{ClientError, use_client};
 use crate::components::{NoteCard, RetryPanel};
@@ -12,21 +13,6 @@ use crate::task::spawn;
 use leptos::prelude::*;
 use leptos::wasm_split::{SplitLoaderError, wasm_split};
 use leptos_router::hooks::{use_navigate, use_params_map};
-
-/// The note the share dialog is about, for the dialog's chunk.
-#[derive(Debug, Clone, Copy)]
-pub struct Sharing(pub i64);
-
-/// The note whose history is shown, for the history's chunk.
-#[derive(Clone, Copy)]
-pub struct HistoryOf {
-    pub id: i64,
-    /// Whether the person may make a kept version the text again: their own note, or one
-    /// shared with them to edit (read only, the server refuses it too).
-    pub restorable: bool,
-    /// Called with the note once a kept version is its text again.
-    pub restored: Callback<Note>,
-}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Shown {
@@ -84,7 +70,7 @@ fn NotePage() -> impl IntoView {
             Shown::Note(note) => note.title.clone(),
             _ => "Note".to_owned(),
         });
-        super::set_title(&title);
+        super::browser::set_title(&title);
     });
     let navigate = use_navigate();
     let on_saved = Callback::new(move |note: Note| {
@@ -96,7 +82,7 @@ fn NotePage() -> impl IntoView {
         restored.set(true);
         shown.set(Shown::Note(note));
     });
-    let on_deleted = Callback::new(move |_| super::replace_with(&navigate, paths::NOTES));
+    let on_deleted = Callback::new(move |_| super::browser::replace_with(&navigate, paths::NOTES));
 
     view! {
         <div class="note-page">

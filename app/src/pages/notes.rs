@@ -67,7 +67,7 @@ impl Listing {
 
 #[component]
 pub fn NotesPage() -> impl IntoView {
-    super::set_title("Your notes");
+    super::browser::set_title("Your notes");
     let client = use_client();
     let query = use_query_map();
     // The search is the URL's `q`, so a reload or Back brings it back.

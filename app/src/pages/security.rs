@@ -1,13 +1,13 @@
 //! The account page's sign-in sections: two-step sign-in (setting it up, the recovery
 //! codes, turning it off), where one is signed in, and the account's recent activity.
 
+use super::me::Me;
 use crate::api::{ActiveSession, AuditAction, AuditEntry, RecoveryCodes, TotpSetup};
 use crate::client::{ClientError, use_client};
 use crate::components::{
     FormMessage, FormState, RetryPanel, SubmitButton, TextField, copy_text, in_reader_locale,
 };
 use crate::errors::{FieldErrors, messages};
-use crate::pages::account::Me;
 use crate::routes::paths;
 use crate::task::spawn;
 use base64::Engine;
@@ -312,7 +312,7 @@ pub fn Sessions(changed: Trigger) -> impl IntoView {
         spawn(async move {
             match client.end_session(session.id.clone()).await {
                 // Signing this browser out goes through `/logout`, which forgets its tokens.
-                Ok(()) if session.current => super::replace_with(navigate, paths::LOGOUT),
+                Ok(()) if session.current => super::browser::replace_with(navigate, paths::LOGOUT),
                 Ok(()) => sessions.update(|list| {
                     if let Some(Ok(list)) = list {
                         list.retain(|s| s.id != session.id);

@@ -3,7 +3,7 @@
 //! on this server it is shared with, each to read or to edit (changed, or ended). It
 //! reaches the server through `Client::call` only.
 
-use super::note::Sharing;
+use super::panels::Sharing;
 use crate::api::{LinkRequest, NoteLink, Share, SharePatch, ShareRequest, paths};
 use crate::client::{ClientError, request, use_client};
 use crate::components::{

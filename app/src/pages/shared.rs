@@ -24,7 +24,7 @@ fn shared() -> Result<Page, SplitLoaderError> {
 
 #[component]
 fn SharedPage() -> impl IntoView {
-    super::set_title("Shared with me");
+    super::browser::set_title("Shared with me");
     let client = use_client();
     let search = RwSignal::new(String::new());
     let asked = RwSignal::new(String::new());

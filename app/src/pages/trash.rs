@@ -29,7 +29,7 @@ fn trash() -> Result<Page, SplitLoaderError> {
 
 #[component]
 fn TrashPage() -> impl IntoView {
-    super::set_title("Trash");
+    super::browser::set_title("Trash");
     let client = use_client();
     let listing = RwSignal::new(Listing::Loading);
     let status = RwSignal::new(String::new());

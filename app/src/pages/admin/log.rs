@@ -1,6 +1,6 @@
 //! The audit log: who did what to whom, from where, newest first, by person and action.
 
-use super::{paged_list, query_string, when};
+use super::lists::{paged_list, query_string, when};
 use crate::api::{AuditAction, AuditEntry, paths};
 use leptos::prelude::*;
 
@@ -8,7 +8,7 @@ const PAGE_SIZE: u64 = 50;
 
 #[component]
 pub fn AuditLog() -> impl IntoView {
-    crate::pages::set_title("Audit log");
+    crate::pages::browser::set_title("Audit log");
     let user = RwSignal::new(String::new());
     let action = RwSignal::new(String::new());
     let page = RwSignal::new(1u64);

@@ -1,7 +1,7 @@
 //! Every account, searched, filtered, sorted and paged: what operators see of people is
 //! their account and counts, never what they wrote.
 
-use super::{paged_list, query_string, when};
+use super::lists::{paged_list, query_string, when};
 use crate::api::{AdminUser, paths};
 use leptos::prelude::*;
 
@@ -9,7 +9,7 @@ const PAGE_SIZE: u64 = 20;
 
 #[component]
 pub fn People() -> impl IntoView {
-    crate::pages::set_title("People");
+    crate::pages::browser::set_title("People");
     let search = RwSignal::new(String::new());
     let active = RwSignal::new(String::new());
     let operators = RwSignal::new(String::new());

@@ -1,10 +1,11 @@
 //! One person: their account's state and counts, and what an operator can do to it, each
 //! asked about first.
 
+use super::lists::when;
 use super::people::States;
 use super::reauth::{Change, Reauth};
-use super::{request, when};
 use crate::api::{AdminUser, AdminUserPatch, MAX_STORAGE_QUOTA_MB, NewPassword, paths};
+use crate::client::request;
 use crate::client::{Client, ClientError, Reply, use_client};
 use crate::components::{
     ConfirmForm, FormMessage, FormState, RetryPanel, SubmitButton, TextField, in_bytes,
@@ -79,7 +80,7 @@ fn Shown(
     person: RwSignal<Option<Result<AdminUser, ClientError>>>,
     status: RwSignal<String>,
 ) -> impl IntoView {
-    crate::pages::set_title(&shown.username);
+    crate::pages::browser::set_title(&shown.username);
     let client = use_client();
     let id = shown.id;
     let said = move |text: &'static str| Callback::new(move |()| status.set(text.to_owned()));

@@ -5,7 +5,7 @@
 use crate::client::{ClientError, Reply, use_client};
 use crate::components::{FormMessage, FormState, SubmitButton, TextField};
 use crate::errors::{FieldErrors, messages};
-use crate::pages::Me;
+use crate::pages::me::Me;
 use crate::task::spawn;
 use leptos::prelude::*;
 

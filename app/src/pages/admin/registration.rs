@@ -1,9 +1,10 @@
 //! Who may register (open, by invitation, closed), and the invitations: made with a note
 //! of whom each is for, their links copied, their use seen, deleted.
 
+use super::lists::when;
 use super::reauth::Reauth;
-use super::{request, when};
 use crate::api::{Invite, InviteRequest, RegistrationMode, SiteSettings, paths};
+use crate::client::request;
 use crate::client::{ClientError, Reply, use_client};
 use crate::components::{FormMessage, FormState, RetryPanel, SubmitButton, TextField, copy_text};
 use crate::task::spawn;
@@ -12,7 +13,7 @@ use leptos::prelude::*;
 
 #[component]
 pub fn Registration() -> impl IntoView {
-    crate::pages::set_title("Registration");
+    crate::pages::browser::set_title("Registration");
     let client = use_client();
     let invites = RwSignal::new(None::<Result<Vec<Invite>, ClientError>>);
     let load = move || {
