@@ -55,7 +55,7 @@ pub fn references(markdown: &str) -> Vec<String> {
 /// import writes them back. A destination written with escapes or entities is left.
 pub fn rewrite_destinations(markdown: &str, mut to: impl FnMut(&str) -> Option<String>) -> String {
     let mut edits: Vec<(Range<usize>, String)> = Vec::new();
-    let mut edit = |within: Range<usize>, dest: &str, edits: &mut Vec<_>| {
+    let mut edit = |within: Range<usize>, dest: &str| {
         let Some(new) = to(dest) else { return };
         if let Some(at) = markdown[within.clone()].find(dest) {
             let start = within.start + at;
@@ -86,7 +86,7 @@ pub fn rewrite_destinations(markdown: &str, mut to: impl FnMut(&str) -> Option<S
             }
             Event::End(TagEnd::Link | TagEnd::Image) => {
                 if let Some((Some(dest), link, after)) = open.pop() {
-                    edit(after..link.end, &dest, &mut edits);
+                    edit(after..link.end, &dest);
                 }
             }
             _ => {}
@@ -101,7 +101,7 @@ pub fn rewrite_destinations(markdown: &str, mut to: impl FnMut(&str) -> Option<S
         let after = markdown[span.clone()]
             .find("]:")
             .map_or(span.start, |at| span.start + at + 2);
-        edit(after..span.end, &definition.dest, &mut edits);
+        edit(after..span.end, &definition.dest);
     }
     edits.sort_by_key(|(range, _)| range.start);
     let mut out = String::with_capacity(markdown.len());

@@ -217,8 +217,8 @@ async fn target(db: &impl ConnectionTrait, id: i64) -> ApiResult<user::Model> {
 }
 
 /// `PATCH`: activates or deactivates, grants or revokes operator rights, sets the storage
-/// quota. Deactivating ends every session of the person at once. Nobody deactivates themselves, and the last
-/// active operator stays one.
+/// quota. Deactivating ends every session of the person at once. Nobody deactivates
+/// themselves, and the last active operator stays one.
 pub async fn update(
     db: &DatabaseConnection,
     actor: &Person,

@@ -220,7 +220,7 @@ impl Export {
                     for mut note in batch.map_err(io::Error::other)? {
                         let in_trash = note.deleted_at.is_some();
                         let folder = if in_trash { "trash/" } else { "" };
-                        note.content = archived::to_archive(&note.content, &entries, in_trash);
+                        archived::to_archive(&mut note.content, &entries, in_trash);
                         let name = names.name(folder, &note.title);
                         zip.start_file(name, note_options(&note))?;
                         zip.write_all(files::write(&note).as_bytes())?;

@@ -290,10 +290,14 @@ mod tests {
         assert_eq!(names.name("", "Groceries (4)"), "Groceries (4).md");
         assert_eq!(names.name("", "Groceries"), "Groceries (5).md");
         let long = names.name("", &"é".repeat(100));
+        assert!(long.len() <= 255 - " (99999)".len(), "{}", long.len());
+        assert!(long.ends_with("é.md"));
+    }
+
+    #[test]
+    fn an_attachments_name_is_safe_everywhere() {
         assert_eq!(safe_name("a:b?.pdf"), "a_b_.pdf");
         assert_eq!(safe_name("nul.txt"), "_nul.txt");
         assert_eq!(safe_name("photo.png. "), "photo.png");
-        assert!(long.len() <= 255 - " (99999)".len(), "{}", long.len());
-        assert!(long.ends_with("é.md"));
     }
 }

@@ -395,10 +395,10 @@ fn row(author: i64, n: &Incoming) -> note::ActiveModel {
     }
 }
 
-/// Writes an archive's notes and files: the files first (`archived::bring_in`), then the
-/// notes, their links pointing at the files as stored. Should the notes fail, the files
-/// stored for them go again.
-pub async fn import_archive(
+/// Writes an import's notes and the files of its archive, if any: the files first
+/// (`archived::bring_in`), then the notes, their links pointing at the files as stored.
+/// Should the notes fail, the files stored for them go again.
+pub async fn import_with_files(
     to: &Storing<'_>,
     author: i64,
     mut notes: Vec<Incoming>,
@@ -407,7 +407,7 @@ pub async fn import_archive(
 ) -> ApiResult<ImportResult> {
     let brought = archived::bring_in(to, author, archive, packed).await?;
     for note in &mut notes {
-        note.content = archived::from_archive(&note.content, &brought.ids);
+        archived::from_archive(&mut note.content, &brought.ids);
     }
     let imported = import(to.writer, author, notes).await;
     if imported.is_err() {

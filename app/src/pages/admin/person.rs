@@ -5,8 +5,7 @@ use super::lists::when;
 use super::people::States;
 use super::reauth::{Change, Reauth};
 use crate::api::{AdminUser, AdminUserPatch, MAX_STORAGE_QUOTA_MB, NewPassword, paths};
-use crate::client::request;
-use crate::client::{Client, ClientError, Reply, use_client};
+use crate::client::{Client, ClientError, Reply, request, use_client};
 use crate::components::{
     ConfirmForm, FormMessage, FormState, RetryPanel, SubmitButton, TextField, in_bytes,
 };

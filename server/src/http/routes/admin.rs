@@ -115,9 +115,9 @@ pub async fn user(
 /// Change a person (operators)
 ///
 /// Deactivates or reactivates an account, grants or revokes operator rights, or sets
-/// their own storage quota (`null`: the server's again). Deactivating ends every session of theirs at once; their access tokens stop working
-/// within 5 seconds on every replica. An operator cannot deactivate themselves, and the
-/// last active operator stays one (409).
+/// their own storage quota (`null`: the server's again). Deactivating ends every session
+/// of theirs at once; their access tokens stop working within 5 seconds on every replica.
+/// An operator cannot deactivate themselves, and the last active operator stays one (409).
 #[utoipa::path(
     patch,
     path = paths::ADMIN_USER,

@@ -203,17 +203,13 @@ pub async fn import(
     .map_err(|_| ApiError::BodyTimeout)?
     .map_err(|_| ApiError::PayloadTooLarge)?;
     let max_unpacked = 4 * state.import_max_bytes as u64;
-    if !zip {
-        let notes = tokio::task::spawn_blocking(move || import::from_json(&bytes))
-            .await
-            .map_err(|e| ApiError::Internal(format!("reading an import: {e}")))??;
-        return Ok(Json(import::import(&state.writer, user.id, notes).await?));
-    }
     let archive = bytes.clone();
-    let (notes, packed) =
-        tokio::task::spawn_blocking(move || import::from_zip(&archive, max_unpacked))
-            .await
-            .map_err(|e| ApiError::Internal(format!("reading an import: {e}")))??;
+    let (notes, packed) = tokio::task::spawn_blocking(move || match zip {
+        true => import::from_zip(&archive, max_unpacked),
+        false => import::from_json(&archive).map(|notes| (notes, Vec::new())),
+    })
+    .await
+    .map_err(|e| ApiError::Internal(format!("reading an import: {e}")))??;
     let to = Storing {
         db: &state.db,
         writer: &state.writer,
@@ -221,6 +217,6 @@ pub async fn import(
         limits: state.attachment_limits,
     };
     Ok(Json(
-        import::import_archive(&to, user.id, notes, bytes, packed).await?,
+        import::import_with_files(&to, user.id, notes, bytes, packed).await?,
     ))
 }

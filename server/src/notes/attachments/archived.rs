@@ -13,7 +13,7 @@ use bytes::Bytes;
 use futures::StreamExt;
 use markup::attachments::{id_in, is_id, rewrite_destinations, url};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::io::{self, Read, Write};
@@ -37,17 +37,18 @@ pub fn entry(file: &attachment::Model) -> String {
     [FOLDER, &file.id, "/", &files::safe_name(&file.name)].concat()
 }
 
-/// `content` with its links to the files of `entries` (id → path in the archive) pointing
-/// into the archive, for a note whose file is in a folder (`in_folder`) or not.
-pub fn to_archive(content: &str, entries: &HashMap<String, String>, in_folder: bool) -> String {
+/// Points `content`'s links to the files of `entries` (id → path in the archive) into the
+/// archive, for a note whose file is in a folder (`in_folder`) or not. Most notes name no
+/// file and are left as they are.
+pub fn to_archive(content: &mut String, entries: &HashMap<String, String>, in_folder: bool) {
     if !content.contains(markup::attachments::PATH) {
-        return content.to_owned();
+        return;
     }
     let up = if in_folder { "../" } else { "" };
-    rewrite_destinations(content, |dest| {
+    *content = rewrite_destinations(content, |dest| {
         let path = entries.get(id_in(dest)?)?;
         Some([up, &utf8_percent_encode(path, IN_LINK).to_string()].concat())
-    })
+    });
 }
 
 /// A file an archive holds: where it is in the archive, the id it had, and its name.
@@ -68,20 +69,20 @@ pub fn packed(index: usize, path: &str) -> Option<Packed> {
     })
 }
 
-/// `content` with its links into an archive pointing at the files they became (`ids`:
-/// the id a file had → the id it has now).
-pub fn from_archive(content: &str, ids: &HashMap<String, String>) -> String {
+/// Points `content`'s links into an archive at the files they became (`ids`: the id a
+/// file had → the id it has now). A note that names none is left as it is.
+pub fn from_archive(content: &mut String, ids: &HashMap<String, String>) {
     if ids.is_empty() || !content.contains(FOLDER) {
-        return content.to_owned();
+        return;
     }
-    rewrite_destinations(content, |dest| {
+    *content = rewrite_destinations(content, |dest| {
         let mut path = dest.trim();
         while let Some(rest) = path.strip_prefix("../").or_else(|| path.strip_prefix("./")) {
             path = rest;
         }
         let (id, _) = path.strip_prefix(FOLDER)?.split_once('/')?;
         ids.get(id).map(|now| url(now))
-    })
+    });
 }
 
 /// Writes file `file`'s bytes to `out`, from a blocking thread of the runtime `handle`.
@@ -201,14 +202,14 @@ async fn store(
 ) -> ApiResult<()> {
     let sha256 = hex::encode(Sha256::digest(&bytes));
     let same: Vec<String> = Attachment::find()
+        .select_only()
+        .column(Column::Id)
         .filter(Column::OwnerId.eq(owner))
         .filter(Column::Sha256.eq(&sha256))
         .filter(Column::Size.is_not_null())
+        .into_tuple()
         .all(to.db)
-        .await?
-        .into_iter()
-        .map(|found| found.id)
-        .collect();
+        .await?;
     // The very file, if still there: the notes then read as they were written.
     let kept = same
         .iter()
@@ -243,19 +244,25 @@ mod tests {
     fn links_point_into_the_archive_and_back() {
         let entries = HashMap::from([(ID.to_owned(), format!("{FOLDER}{ID}/my photo (1).png"))]);
         let note = format!("![photo]({}) and [other]({})", url(ID), url(NEW));
-        let archived = to_archive(&note, &entries, false);
+        let archived = |in_folder| {
+            let mut content = note.clone();
+            to_archive(&mut content, &entries, in_folder);
+            content
+        };
         assert_eq!(
-            archived,
+            archived(false),
             format!(
                 "![photo](attachments/{ID}/my%20photo%20%281%29.png) and [other]({})",
                 url(NEW)
             )
         );
-        assert!(to_archive(&note, &entries, true).contains(&format!("(../attachments/{ID}/")));
+        let mut from_trash = archived(true);
+        assert!(from_trash.contains(&format!("(../attachments/{ID}/")));
 
         let ids = HashMap::from([(ID.to_owned(), NEW.to_owned())]);
+        from_archive(&mut from_trash, &ids);
         assert_eq!(
-            from_archive(&to_archive(&note, &entries, true), &ids),
+            from_trash,
             format!("![photo]({}) and [other]({})", url(NEW), url(NEW))
         );
     }
