@@ -6,6 +6,7 @@ use crate::accounts::passwords::Passwords;
 use crate::accounts::sessions::Device;
 use crate::accounts::{challenges, sessions, two_step};
 use crate::error::{ApiError, ApiResult};
+use crate::events::record::{self, AccountChange, Announcement, Event};
 use crate::storage::entities::user::{self, Entity as User};
 use app::api::AuditAction;
 use app::errors::{FieldErrors, messages};
@@ -211,9 +212,10 @@ pub async fn set_password(
     if updated.rows_affected == 0 {
         return Err(ApiError::NotFound);
     }
-    sessions::revoke_all(&txn, user.id).await?;
+    let ended = sessions::revoke_all(&txn, user.id).await?;
     challenges::forget(&txn, user.id).await?;
     line.record(&txn, from).await?;
+    record::record(&txn, ended).await?;
     txn.commit().await?;
     Ok(())
 }
@@ -301,6 +303,8 @@ pub async fn delete_account(
         .await?;
     User::delete_by_id(user_id).exec(&txn).await?;
     line.record(&txn, from).await?;
+    let deleted = Announcement::to(user_id, Event::Account(AccountChange::Deleted));
+    record::record(&txn, [deleted]).await?;
     txn.commit().await?;
     Ok(true)
 }
