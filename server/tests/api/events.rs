@@ -533,3 +533,34 @@ async fn a_stream_needs_a_live_token() {
     let answer = app.stream_answer(&spent, None).await;
     assert_eq!(answer.status(), StatusCode::UNAUTHORIZED);
 }
+
+#[tokio::test]
+async fn an_event_written_later_cannot_commit_before_one_written_earlier() {
+    use sea_orm::TransactionTrait;
+    use server::events::record::{Announcement, Event, record};
+    let app = TestApp::spawn().await;
+    let alice = app.user("alice").await;
+    let mut stream = app.live(&alice).await;
+    let id = alice.id;
+    let tags = move || [Announcement::to(id, Event::Tags)];
+
+    let first = app.state.writer.begin().await.unwrap();
+    record(&first, tags()).await.unwrap();
+    let writer = app.state.writer.clone();
+    let second = tokio::spawn(async move {
+        let txn = writer.begin().await.unwrap();
+        record(&txn, tags()).await.unwrap();
+        txn.commit().await.unwrap();
+    });
+    // The second waits for the first (PostgreSQL: its advisory lock; SQLite: its one
+    // writer), so it cannot draw a later id and commit first.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(
+        !second.is_finished(),
+        "the second committed before the first"
+    );
+    first.commit().await.unwrap();
+    second.await.unwrap();
+    let (a, b) = (stream.expect("tags").await, stream.expect("tags").await);
+    assert!(a.id < b.id);
+}
