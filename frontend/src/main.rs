@@ -7,11 +7,13 @@ mod download;
 mod drafts;
 mod files;
 mod js;
+mod live;
 mod markdown;
 mod notes;
 mod reachability;
 mod renewal;
 mod session;
+mod stream;
 mod sync;
 mod theme;
 mod transport;
@@ -34,6 +36,7 @@ fn main() {
         reachability::watch(|| wasm_bindgen_futures::spawn_local(transport::probe()));
         device::follow();
         sync::start();
+        live::start();
         view! { <app::App /> }
     });
 }
