@@ -72,6 +72,25 @@ test('an edit in progress hears of a save elsewhere before its own save', async 
   }
 });
 
+test('an open note and its history follow a save elsewhere', async () => {
+  const user = await registerUser(BASE);
+  const note = await createNoteApi(BASE, user.access, 'Recipe', 'flour');
+  const b = await device(user);
+  try {
+    await b.page.goto(`${BASE}/notes/${note.id}`);
+    await b.page.locator('.note-page').getByText('flour').waitFor();
+    await b.page.getByRole('button', { name: 'History' }).click();
+    await b.page.getByRole('list', { name: 'Versions, newest first' }).waitFor();
+    const saved = await api(BASE, 'PATCH', `/api/notes/${note.id}/`, { token: user.access, body: { content: 'flour, sugar' } });
+    assert.equal(saved.status, 200);
+    await b.page.locator('.note-page').getByText('flour, sugar').waitFor({ timeout: 5_000 });
+    await b.page.locator('.versions li', { hasText: 'Version 1' }).waitFor({ timeout: 5_000 });
+    assert.deepEqual(b.errors, []);
+  } finally {
+    await b.close();
+  }
+});
+
 test('seven tabs of one browser stay usable and all update, over one stream', async () => {
   const user = await registerUser(BASE);
   const b = await device(user);

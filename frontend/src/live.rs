@@ -1,6 +1,6 @@
 //! What the server announces of the person's changes (`GET /api/events/`), as this tab
 //! sees it: a count the pages reload on, and each note's newest version. The stream that
-//! brings them is one per browser, in a chunk of its own (`stream`), loaded after start.
+//! brings them is one per browser, in a chunk of its own (`stream`), loaded at start.
 
 use leptos::prelude::*;
 thread_local! {
@@ -36,14 +36,4 @@ pub fn changed(note: Option<(i64, i64)>) {
         });
     }
     HEARD.with(|heard| heard.update(|n| *n = n.wrapping_add(1)));
-}
-
-/// Loads the stream's chunk and starts it: one stream for all of this browser's tabs.
-pub fn start() {
-    app::task::spawn(async {
-        if crate::stream::start().await.is_err() {
-            // Without the chunk the app works as before, without live changes.
-            leptos::logging::warn!("live changes are off: their code did not load");
-        }
-    });
 }

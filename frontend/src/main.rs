@@ -36,7 +36,13 @@ fn main() {
         reachability::watch(|| wasm_bindgen_futures::spawn_local(transport::probe()));
         device::follow();
         sync::start();
-        live::start();
+        // One stream for all of this browser's tabs; without its chunk the app works as
+        // before, without live changes.
+        app::task::spawn(async {
+            if stream::start().await.is_err() {
+                leptos::logging::warn!("live changes are off: their code did not load");
+            }
+        });
         view! { <app::App /> }
     });
 }

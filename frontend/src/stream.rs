@@ -18,6 +18,7 @@ use app::api::paths;
 use app::claims::unverified_session;
 use app::guard::Session;
 use app::refresh::RefreshOutcome;
+use gloo_storage::{LocalStorage, Storage};
 use leptos::prelude::window;
 use leptos::wasm_split::{SplitLoaderError, wasm_split};
 use std::time::Duration;
@@ -28,6 +29,10 @@ use web_sys::{BroadcastChannel, MessageEvent, ReadableStreamDefaultReader, Reque
 
 /// The lock and the channel, by name: one per site, whoever is signed in.
 const NAME: &str = "notes-events";
+
+/// Where the browser keeps the last event heard, as `<user> <id>`: a page loaded again
+/// resumes after it, and reloads only if something happened meanwhile.
+const HEARD_KEY: &str = "events";
 
 /// Waits before reconnecting: after a failure, doubling up to the last.
 const FIRST_WAIT: Duration = Duration::from_secs(1);
@@ -95,7 +100,7 @@ fn meaning(kind: &str, data: &str) -> Option<String> {
 
 /// The holder's loop: the stream, again and again, for as long as the tab is open.
 async fn hold(channel: Option<BroadcastChannel>) {
-    let mut last: Option<(i64, String)> = None;
+    let mut last: Option<(i64, String)> = heard_before();
     let mut wait = FIRST_WAIT;
     loop {
         let tokens = session::read();
@@ -116,7 +121,10 @@ async fn hold(channel: Option<BroadcastChannel>) {
             .as_ref()
             .filter(|(whose, _)| *whose == user)
             .map(|(_, id)| id.clone());
-        match follow(&access, resume.as_deref(), channel.as_ref()).await {
+        let keep = |id: &str| {
+            let _ = LocalStorage::raw().set_item(HEARD_KEY, &format!("{user} {id}"));
+        };
+        match follow(&access, resume.as_deref(), channel.as_ref(), &keep).await {
             Ok(Stopped::Expired { last_id }) => {
                 if let Some(id) = last_id {
                     last = Some((user, id));
@@ -147,6 +155,13 @@ async fn hold(channel: Option<BroadcastChannel>) {
     }
 }
 
+/// The last event this browser heard, and whose.
+fn heard_before() -> Option<(i64, String)> {
+    let kept = LocalStorage::raw().get_item(HEARD_KEY).ok()??;
+    let (user, id) = kept.split_once(' ')?;
+    Some((user.parse().ok()?, id.to_owned()))
+}
+
 enum Stopped {
     /// The server closed it (its token expired, or the server restarted), after this id.
     Expired {
@@ -162,6 +177,7 @@ async fn follow(
     access: &str,
     resume: Option<&str>,
     channel: Option<&BroadcastChannel>,
+    keep: &dyn Fn(&str),
 ) -> Result<Stopped, ()> {
     let init = RequestInit::new();
     init.set_method("GET");
@@ -203,14 +219,18 @@ async fn follow(
                 match line.split_once(": ") {
                     Some(("event", value)) => kind = value,
                     Some(("data", value)) => data = value,
-                    Some(("id", value)) => last_id = Some(value.to_owned()),
+                    Some(("id", value)) => {
+                        keep(value);
+                        last_id = Some(value.to_owned());
+                    }
                     _ => {}
                 }
             }
             match kind {
                 "session" => return Ok(Stopped::SessionEnded),
                 "closed" => return Ok(Stopped::Replaced),
-                // Not resumed: what changed between the pages' loading and now was not
+                // Not resumed (this browser never heard an event, or it was another
+                // person's): what changed between the pages' loading and now was not
                 // heard, so they load again (quietly).
                 "ready" if resume.is_none() => kind = "reset",
                 _ => {}

@@ -316,7 +316,7 @@ pub async fn reset_password(
         AuditAction::PasswordReset,
         Some(&Person::from(&user)),
     );
-    users::set_password(db, passwords, &user, password, line, from).await
+    users::set_password(db, passwords, &user, password, line, (from, None)).await
 }
 
 /// Turns a person's two-step sign-in off (they lost their phone and their codes); nothing

@@ -165,13 +165,15 @@ pub async fn by_id(db: &impl ConnectionTrait, user_id: i64) -> ApiResult<user::M
 }
 
 /// Replaces the password once the old one is proven, and ends every session of the user:
-/// whoever knew the old password must not stay signed in.
+/// whoever knew the old password must not stay signed in. The session asking, `going_on`,
+/// goes on under a new pair (`sessions::start_after_password_change`), so its stream is
+/// not told it ended.
 pub async fn change_password(
     db: &DatabaseConnection,
     passwords: &Passwords,
     user: user::Model,
-    old_password: &str,
-    new_password: Password,
+    (old_password, new_password): (&str, Password),
+    going_on: Option<&str>,
     from: &Device,
 ) -> ApiResult<()> {
     if !passwords
@@ -187,20 +189,21 @@ pub async fn change_password(
         &user,
         new_password,
         Line::own(&person, AuditAction::PasswordChanged),
-        from,
+        (from, going_on),
     )
     .await
 }
 
-/// Sets a password and ends every session of its account, recording `line` with it: a
-/// change by its owner, or a reset by an operator or from the command line.
+/// Sets a password and ends every session of its account (but `going_on`'s, whose
+/// stream is not told), recording `line` with it: a change by its owner, or a reset by an
+/// operator or from the command line.
 pub async fn set_password(
     db: &DatabaseConnection,
     passwords: &Passwords,
     user: &user::Model,
     password: Password,
     line: Line,
-    from: &Device,
+    (from, going_on): (&Device, Option<&str>),
 ) -> ApiResult<()> {
     let password_hash = passwords.hash(password.expose().to_owned()).await?;
     let txn = db.begin().await?;
@@ -212,7 +215,8 @@ pub async fn set_password(
     if updated.rows_affected == 0 {
         return Err(ApiError::NotFound);
     }
-    let ended = sessions::revoke_all(&txn, user.id).await?;
+    let mut ended = sessions::revoke_all(&txn, user.id).await?;
+    ended.retain(|told| told.session.as_deref() != going_on);
     challenges::forget(&txn, user.id).await?;
     line.record(&txn, from).await?;
     record::record(&txn, ended).await?;

@@ -564,3 +564,46 @@ async fn an_event_written_later_cannot_commit_before_one_written_earlier() {
     let (a, b) = (stream.expect("tags").await, stream.expect("tags").await);
     assert!(a.id < b.id);
 }
+
+#[tokio::test]
+async fn a_password_change_ends_the_other_sessions_streams_and_not_its_own() {
+    let app = TestApp::spawn().await;
+    let alice = app.user("alice").await;
+    let other = app.session("alice").await;
+    let mut mine = app.live(&alice).await;
+    let mut theirs = app.stream(&other.access, None).await;
+    theirs.expect("ready").await;
+
+    let renewed = app.change_password(&alice, "a brand new passphrase").await;
+    theirs.expect("session").await;
+    theirs.expect_end().await;
+    // This session goes on under its new pair: its stream hears on, and is not told.
+    let id = app.note_of(&renewed, "After", "the change").await;
+    mine.expect_note("created", id).await;
+}
+
+#[tokio::test]
+async fn at_max_connections_idle_connections_make_room_and_streams_never_do() {
+    let app = TestApp::spawn_with(&[("MAX_CONNECTIONS", "4"), ("MAX_STREAMS", "2")]).await;
+    let alice = app.user("alice").await;
+    let mut first = app.live(&alice).await;
+    let mut second = app.live(&alice).await;
+    // Each request on a connection of its own, kept alive and idle afterwards: at the
+    // cap, each new one closes an idle one, never a stream.
+    let mut kept = Vec::new();
+    for n in 0..6 {
+        let client = reqwest::Client::new();
+        let answer = client
+            .get(app.url("/api/notes/"))
+            .bearer_auth(&alice.tokens.access)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(answer.status(), StatusCode::OK, "request {n}");
+        drop(answer.bytes().await);
+        kept.push(client);
+    }
+    let id = app.note_of(&alice, "Still streaming", "yes").await;
+    first.expect_note("created", id).await;
+    second.expect_note("created", id).await;
+}
