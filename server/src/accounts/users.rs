@@ -15,7 +15,7 @@ use chrono::SecondsFormat;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
-    DbBackend, EntityTrait, PaginatorTrait, QueryFilter, Statement, TransactionTrait,
+    DbBackend, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect, Statement, TransactionTrait,
 };
 
 /// Refuses a username that is taken. A registration racing this one may still take it
@@ -305,10 +305,23 @@ pub async fn delete_account(
         .filter(Column::SavedByName.is_null())
         .exec(&txn)
         .await?;
+    // Their notes go with them: whoever they were shared with hears so.
+    use crate::storage::entities::note_share::{self, Entity as NoteShare};
+    let shared: Vec<(i64, i64)> = NoteShare::find()
+        .select_only()
+        .column(note_share::Column::NoteId)
+        .column(note_share::Column::UserId)
+        .filter(note_share::Column::OwnerId.eq(user_id))
+        .into_tuple()
+        .all(&txn)
+        .await?;
     User::delete_by_id(user_id).exec(&txn).await?;
     line.record(&txn, from).await?;
+    let unshared = shared.into_iter().flat_map(|(note, reader)| {
+        Announcement::note([reader], record::NoteAction::Unshared, note, 0)
+    });
     let deleted = Announcement::to(user_id, Event::Account(AccountChange::Deleted));
-    record::record(&txn, [deleted]).await?;
+    record::record(&txn, unshared.chain([deleted])).await?;
     txn.commit().await?;
     Ok(true)
 }

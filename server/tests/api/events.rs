@@ -607,3 +607,31 @@ async fn at_max_connections_idle_connections_make_room_and_streams_never_do() {
     first.expect_note("created", id).await;
     second.expect_note("created", id).await;
 }
+
+#[tokio::test]
+async fn an_account_deleted_is_told_to_its_stream_and_to_whom_its_notes_were_shared() {
+    let app = TestApp::spawn().await;
+    let alice = app.user("alice").await;
+    let bob = app.user("bob").await;
+    let id = app.note_of(&alice, "Shared", "for a while").await;
+    app.share(&alice, id, "bob", "read").await;
+    let mut alices = app.live(&alice).await;
+    let mut bobs = app.live(&bob).await;
+    let (status, _) = app
+        .call(
+            &alice,
+            Method::DELETE,
+            "/api/user/",
+            Some(json!({"password": crate::helpers::PASSWORD})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    bobs.expect_note("unshared", id).await;
+    // Her sessions end with the account.
+    let said = alices.next().await.unwrap();
+    assert!(
+        ["session", "account"].contains(&said.event.as_str()),
+        "{said:?}"
+    );
+    alices.expect_end().await;
+}
