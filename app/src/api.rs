@@ -73,12 +73,14 @@ pub mod paths {
     pub const SHARED_NOTE: &str = "/api/notes/shared/{id}/";
     /// Not in the original: a note through one of its links, for anyone (`GET`).
     pub const PUBLIC_NOTE: &str = "/api/shared/{token}/";
-    /// Not in the original: a note's kept versions (`GET`), and a text set aside in a
-    /// conflict (`POST`).
     /// Not in the original: the caller's files (`GET`), and a new one (`POST`, multipart).
     pub const ATTACHMENTS: &str = "/api/attachments/";
     /// Not in the original: one file, its bytes (`GET`) or gone (`DELETE`).
     pub const ATTACHMENT: &str = "/api/attachments/{id}/";
+    /// Not in the original: the caller's changes as they happen (Server-Sent Events).
+    pub const EVENTS: &str = "/api/events/";
+    /// Not in the original: a note's kept versions (`GET`), and a text set aside in a
+    /// conflict (`POST`).
     pub const REVISIONS: &str = "/api/notes/{id}/revisions/";
     /// Not in the original: one kept version, whole.
     pub const REVISION: &str = "/api/notes/{id}/revisions/{revision}/";

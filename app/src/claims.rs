@@ -47,6 +47,18 @@ pub fn unverified_lifetime(token: &str) -> Option<Lifetime> {
     crate::json::from_str(std::str::from_utf8(&json).ok()?)
 }
 
+/// The session a token belongs to, read without the secret: whose stream ended.
+pub fn unverified_session(token: &str) -> Option<String> {
+    #[derive(Deserialize)]
+    struct Sid {
+        #[serde(default)]
+        sid: Option<String>,
+    }
+    let payload = token.split('.').nth(1)?;
+    let json = URL_SAFE_NO_PAD.decode(payload.trim_end_matches('=')).ok()?;
+    crate::json::from_str::<Sid>(std::str::from_utf8(&json).ok()?)?.sid
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -71,6 +83,17 @@ mod tests {
         assert_eq!(unverified_lifetime(&token), Some(lifetime));
         let without_iat = token_with_payload(r#"{"exp":1700000000}"#);
         assert_eq!(unverified_lifetime(&without_iat).unwrap().iat, None);
+    }
+
+    #[test]
+    fn reads_the_session_of_a_token_that_names_one() {
+        let token = token_with_payload(r#"{"exp":1700000000,"sid":"ab12"}"#);
+        assert_eq!(unverified_session(&token).as_deref(), Some("ab12"));
+        assert_eq!(
+            unverified_session(&token_with_payload(r#"{"exp":1}"#)),
+            None
+        );
+        assert_eq!(unverified_session("garbage"), None);
     }
 
     #[test]

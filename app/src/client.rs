@@ -138,6 +138,11 @@ pub trait Backend: Send + Sync {
     fn unsynced(&self) -> usize;
     /// Counts the times waiting changes were sent (the list then reloads); tracked.
     fn synced(&self) -> u32;
+    /// Counts the changes the server announced, made on any device or in any tab (the
+    /// pages showing notes then reload quietly); tracked.
+    fn heard(&self) -> u32;
+    /// The newest version of note `id` the server announced, if it announced one; tracked.
+    fn announced(&self, id: i64) -> Option<i64>;
     /// The person's waiting edit of note `id` that the server's version overtook, which
     /// they choose about: the version it was made on, and the text it would save; tracked.
     fn conflict(&self, id: i64) -> Option<(Note, NoteInput)>;

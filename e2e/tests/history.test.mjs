@@ -38,6 +38,10 @@ test('the versions of a note: listed, compared with the current text, and one re
   await inBrowser(async (b) => {
     const { page } = b;
     page.on('dialog', (d) => assert.fail(`unexpected ${d.type()} dialog: ${d.message()}`));
+    // No event stream (a proxy that buffers it, say): a change elsewhere is not heard, and
+    // the restore's `If-Match` is what stops it (with the stream, the history reloads
+    // itself: tests/live.test.mjs).
+    await page.route('**/api/events/', (route) => route.fulfill({ status: 503, headers: { 'retry-after': '30' }, body: '{}' }));
     await page.goto(`${BASE}/register`);
     await page.getByLabel('Username').fill(uniqueName('historian'));
     await page.getByLabel('Password').fill(PASSWORD);

@@ -134,6 +134,10 @@ test('a note whose answer was lost is made once, with what was written after, wh
     await createNoteApi(server.url, user.access, 'Keep', 'Keep text');
     await inBrowser(async (b) => {
       const { context, page } = b;
+      // The connection drops for the event stream too (it would otherwise bring the
+      // creation's own event, and the list reloaded from the server would show the note
+      // beside its copy waiting to sync).
+      await context.route('**/api/events/', (route) => route.fulfill({ status: 503, headers: { 'retry-after': '30' }, body: '{}' }));
       await openOnline(b, server, user, 1);
       // The server makes the note, the connection drops before its answer arrives, and
       // the server stays out of reach until the note has been edited on the device.
@@ -256,6 +260,10 @@ test('a session ended meanwhile keeps the queue for its person, and another neve
     await createNoteApi(server.url, alice.access, "Alice's note", 'text');
     await inBrowser(async (b) => {
       const { page } = b;
+      // Its event stream down (as when the network goes just before the session ends), so
+      // the page does not hear of the end; with it, the page signs out at once
+      // (tests/live.test.mjs).
+      await page.route('**/api/events/', (route) => route.fulfill({ status: 503, headers: { 'retry-after': '30' }, body: '{}' }));
       await openOnline(b, server, alice, 1);
       // The session ends elsewhere ("sign out everywhere"); this page does not know yet.
       const ended = await api(server.url, 'POST', '/api/token/blacklist/', { body: { refresh: (await tokens(page)).refresh } });

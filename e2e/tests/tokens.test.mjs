@@ -28,13 +28,14 @@ test('an expired access token is refreshed transparently', async () => {
     await page.goto(`${SHORT}/`);
     await page.getByText('No notes yet.').waitFor();
 
-    // Let the 5-second access token expire while the page sits there.
+    // Let the 5-second access token expire while the page sits there. (Its event stream
+    // ends with the token and renews the pair at once; a request would otherwise.)
+    const refreshes = watchRefreshes(page);
     const before = await tokens(page);
     const wait = expiry(before.access) * 1000 - Date.now() + 1200;
     assert.ok(wait < 8000, `access token lives ${wait} ms more`);
     await sleep(Math.max(wait, 0));
 
-    const refreshes = watchRefreshes(page);
     await page.getByLabel('Title').fill('After expiry');
     await page.getByLabel('Content').fill('still signed in');
     await page.getByRole('button', { name: 'Add note' }).click();
@@ -107,7 +108,10 @@ test('a 401 is answered by one refresh and one retry', async () => {
     });
     await page.goto(`${BASE}/`);
     await page.getByText('No notes yet.').waitFor();
-    assert.deepEqual(notes, [401, 200], 'refused once, then retried with the new token');
+    // (A fresh browser's event stream then has the list loaded again, quietly: it may
+    // have missed what changed before it was open.)
+    assert.deepEqual(notes.slice(0, 2), [401, 200], 'refused once, then retried with the new token');
+    assert.deepEqual(notes.filter((status) => status !== 200), [401], 'refused once only');
     assert.deepEqual(refreshes, [200], 'exactly one refresh');
     const after = await tokens(page);
     assert.notEqual(after.access, forge(user.access));

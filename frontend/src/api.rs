@@ -278,6 +278,14 @@ impl Backend for Browser {
         crate::sync::synced()
     }
 
+    fn heard(&self) -> u32 {
+        crate::live::heard()
+    }
+
+    fn announced(&self, id: i64) -> Option<i64> {
+        crate::live::announced(id)
+    }
+
     fn conflict(&self, id: i64) -> Option<(Note, NoteInput)> {
         notes::conflict(id)
     }

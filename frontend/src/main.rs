@@ -7,11 +7,13 @@ mod download;
 mod drafts;
 mod files;
 mod js;
+mod live;
 mod markdown;
 mod notes;
 mod reachability;
 mod renewal;
 mod session;
+mod stream;
 mod sync;
 mod theme;
 mod transport;
@@ -34,6 +36,13 @@ fn main() {
         reachability::watch(|| wasm_bindgen_futures::spawn_local(transport::probe()));
         device::follow();
         sync::start();
+        // One stream for all of this browser's tabs; without its chunk the app works as
+        // before, without live changes.
+        app::task::spawn(async {
+            if stream::start().await.is_err() {
+                leptos::logging::warn!("live changes are off: their code did not load");
+            }
+        });
         view! { <app::App /> }
     });
 }

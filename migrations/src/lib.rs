@@ -20,6 +20,7 @@ mod m20261206_000017_operators;
 mod m20261207_000018_sharing;
 mod m20261208_000019_history;
 mod m20261209_000020_attachments;
+mod m20261210_000021_events;
 pub mod search;
 
 pub struct Migrator;
@@ -44,6 +45,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000018_sharing::Migration),
             Box::new(m20261208_000019_history::Migration),
             Box::new(m20261209_000020_attachments::Migration),
+            Box::new(m20261210_000021_events::Migration),
         ]
     }
 }

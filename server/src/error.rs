@@ -75,6 +75,9 @@ pub enum ApiError {
     /// More requests in flight than the server can serve in time (`MAX_REQUESTS_IN_FLIGHT`).
     #[error("overloaded")]
     Overloaded,
+    /// `MAX_STREAMS` event streams are open, or the server is shutting down.
+    #[error("too many event streams")]
+    TooManyStreams,
     #[error("database: {0}")]
     Database(#[from] DbErr),
     #[error("internal: {0}")]
@@ -85,6 +88,9 @@ pub type ApiResult<T> = Result<T, ApiError>;
 
 /// `Retry-After` of a 503 for overload.
 pub const RETRY_OVERLOADED_SECS: u64 = 1;
+
+/// `Retry-After` of a 503 for a stream past `MAX_STREAMS`.
+pub const RETRY_STREAMS_SECS: u64 = 30;
 
 impl From<FieldErrors> for ApiError {
     fn from(errors: FieldErrors) -> Self {
@@ -220,6 +226,17 @@ impl IntoResponse for ApiError {
                     header::RETRY_AFTER,
                     HeaderValue::from(RETRY_OVERLOADED_SECS),
                 );
+                response
+            }
+            Self::TooManyStreams => {
+                let mut response = detail(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "Too many event streams are open. Try again later.",
+                );
+                // Long enough for other streams to close or a replica to take it.
+                response
+                    .headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from(RETRY_STREAMS_SECS));
                 response
             }
             // The row went away between reading and writing it: a concurrent delete.

@@ -337,9 +337,16 @@ async fn change_password(db: DatabaseConnection, username: String) -> Result<Str
     let passwords = Passwords::new().await.map_err(|e| e.to_string())?;
     let line = Line::command_line(AuditAction::PasswordReset, &Person::from(&user))
         .detail("by `server changepassword`");
-    users::set_password(&db, &passwords, &user, password, line, &Device::default())
-        .await
-        .map_err(|e| e.to_string())?;
+    users::set_password(
+        &db,
+        &passwords,
+        &user,
+        password,
+        line,
+        (&Device::default(), None),
+    )
+    .await
+    .map_err(|e| e.to_string())?;
     Ok(format!(
         "Password changed for {}; their sessions have ended.",
         user.username

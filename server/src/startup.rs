@@ -103,6 +103,7 @@ const LINK_OPENS_PER_MINUTE: std::num::NonZeroU32 = std::num::NonZeroU32::new(60
 /// retention.
 pub fn prunable(state: &AppState) -> Vec<Arc<dyn pruning::Prune>> {
     let mut kinds = crate::accounts::prunable(&state.login_throttle, state.audit_retention);
+    kinds.push(Arc::new(crate::events::hub::OldEvents));
     kinds.push(Arc::new(crate::notes::trash::ExpiredTrash {
         retention: state.trash_retention,
     }));
@@ -158,7 +159,12 @@ impl Application {
         blobs
             .objects(&blobs.default)
             .map_err(|e| StartupError::Other(format!("ATTACHMENT_STORAGE: {e}")))?;
+        let events = crate::events::hub::Hub::start(db.clone(), config.max_streams)
+            .await
+            .map_err(StartupError::Connect)?;
         let state = AppState::new(Shared {
+            events,
+            stream_keepalive: config.streams.stream_keepalive,
             blobs,
             attachment_limits: Limits {
                 max_bytes: config.attachments.attachment_max_mb as u64 * 1_000_000,
@@ -232,6 +238,13 @@ impl Application {
     /// Serves until `shutdown` completes, then lets in-flight requests finish.
     pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) {
         tracing::info!(address = %self.local_addr(), "listening");
+        let events = self.state.events.clone();
+        // Streams end at once: a connection closes once its answer is complete, and a
+        // stream's is complete only when it ends.
+        let shutdown = async move {
+            shutdown.await;
+            events.close_all();
+        };
         serve::serve(
             self.listener,
             self.router,

@@ -9,8 +9,8 @@ use std::path::{Path, PathBuf};
 use syn::visit::Visit;
 
 /// Each room may use itself and the rooms before it.
-const ROOMS: [&str; 8] = [
-    "error", "ops", "storage", "accounts", "notes", "django", "http", "startup",
+const ROOMS: [&str; 9] = [
+    "error", "ops", "storage", "events", "accounts", "notes", "django", "http", "startup",
 ];
 
 type Module = Vec<String>;

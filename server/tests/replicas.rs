@@ -253,3 +253,102 @@ fn claims_jti(token: &str) -> String {
     let claims: Value = serde_json::from_slice(&bytes).unwrap();
     claims["jti"].as_str().unwrap().to_owned()
 }
+
+/// The `note` events one stream said, read until `count` arrived: each event's id and its
+/// note's id.
+async fn notes_heard(stream: &mut reqwest::Response, count: usize) -> Vec<(i64, i64)> {
+    let mut buffer = String::new();
+    let mut heard = Vec::new();
+    while heard.len() < count {
+        let chunk = tokio::time::timeout(std::time::Duration::from_secs(20), stream.chunk())
+            .await
+            .unwrap_or_else(|_| panic!("only {} of {count} events came", heard.len()))
+            .unwrap()
+            .expect("the stream goes on");
+        buffer.push_str(std::str::from_utf8(&chunk).unwrap());
+        while let Some(end) = buffer.find("\n\n") {
+            let block: String = buffer.drain(..end + 2).collect();
+            if !block.contains("event: note") {
+                continue;
+            }
+            let field = |name: &str| {
+                block
+                    .lines()
+                    .find_map(|line| line.strip_prefix(name))
+                    .unwrap()
+                    .to_owned()
+            };
+            let data: Value = serde_json::from_str(&field("data: ")).unwrap();
+            heard.push((field("id: ").parse().unwrap(), data["id"].as_i64().unwrap()));
+        }
+    }
+    heard
+}
+
+#[tokio::test]
+#[ignore = "needs the release binary and PostgreSQL: scripts/test.sh"]
+async fn writes_on_either_replica_reach_streams_on_both_in_commit_order() {
+    let replicas = Replicas::start().await;
+    replicas.a.register("alice").await;
+    let access = replicas.a.sign_in("alice").await["access"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let open = |replica: &ServerProcess| {
+        replica
+            .client
+            .get(replica.url("/api/events/"))
+            .bearer_auth(&access)
+            .send()
+    };
+    let (mut on_a, mut on_b) = (
+        open(&replicas.a).await.unwrap(),
+        open(&replicas.b).await.unwrap(),
+    );
+    assert_eq!((on_a.status().as_u16(), on_b.status().as_u16()), (200, 200));
+
+    // One write on A, heard on B (the second; a generous timeout here, the
+    // benchmark measures the time).
+    let create = |n: usize| {
+        replicas
+            .at(n)
+            .client
+            .post(replicas.at(n).url("/api/notes/"))
+            .bearer_auth(&access)
+            .json(&json!({"title": format!("Note {n}"), "content": "x"}))
+            .send()
+    };
+    let first = create(0).await.unwrap();
+    assert_eq!(first.status(), 201);
+    let first: Value = first.json().await.unwrap();
+    let heard = notes_heard(&mut on_b, 1).await;
+    assert_eq!(heard[0].1, first["id"].as_i64().unwrap());
+
+    // Many writers at once on both: each stream hears every note once, ids rising. An id
+    // handed out before another but committed after it would be skipped for good.
+    const WRITES: usize = 120;
+    let writes: Vec<_> = (1..=WRITES).map(|n| tokio::spawn(create(n))).collect();
+    let mut made = std::collections::BTreeSet::new();
+    for write in writes {
+        let answer = write.await.unwrap().unwrap();
+        assert_eq!(answer.status(), 201);
+        made.insert(
+            answer.json::<Value>().await.unwrap()["id"]
+                .as_i64()
+                .unwrap(),
+        );
+    }
+    made.insert(first["id"].as_i64().unwrap());
+    for (name, stream) in [("A", &mut on_a), ("B", &mut on_b)] {
+        let skip = usize::from(name == "B");
+        let heard = notes_heard(stream, WRITES + 1 - skip).await;
+        let ids: Vec<i64> = heard.iter().map(|(id, _)| *id).collect();
+        assert!(
+            ids.windows(2).all(|w| w[0] < w[1]),
+            "{name}: ids out of order"
+        );
+        let notes: std::collections::BTreeSet<i64> = heard.iter().map(|(_, note)| *note).collect();
+        let expected: std::collections::BTreeSet<i64> = made.iter().copied().skip(skip).collect();
+        assert_eq!(notes, expected, "{name} heard every note once");
+    }
+}

@@ -10,6 +10,6 @@ pub use clipboard::copy_text;
 pub use form::{
     ConfirmForm, FieldError, FormMessage, FormState, RetryPanel, SubmitButton, TextField,
 };
-pub use note_card::NoteCard;
+pub use note_card::{BeingEdited, NoteCard};
 pub use note_form::NoteForm;
 pub use readable::{in_bytes, in_reader_locale};

@@ -27,6 +27,24 @@ enum Mode {
     ConfirmingDelete,
 }
 
+/// The notes whose cards are being edited, for a page that reloads its notes when a
+/// change is heard: it keeps such a card's note as it was, so the edit stays open (the
+/// card says the note changed elsewhere, and the person chooses).
+#[derive(Debug, Clone, Copy)]
+pub struct BeingEdited(pub RwSignal<Vec<i64>>);
+
+impl BeingEdited {
+    pub fn provide() -> Self {
+        let this = Self(RwSignal::new(Vec::new()));
+        provide_context(this);
+        this
+    }
+
+    pub fn contains(self, id: i64) -> bool {
+        self.0.with_untracked(|ids| ids.contains(&id))
+    }
+}
+
 #[component]
 pub fn NoteCard(
     note: Note,
@@ -67,6 +85,19 @@ pub fn NoteCard(
         wants_focus.set_value(true);
         mode.set(to);
     };
+    if let Some(BeingEdited(ids)) = use_context::<BeingEdited>() {
+        Effect::new(move |_| {
+            let editing = mode.get() == Mode::Editing;
+            ids.update(|ids| match (editing, ids.contains(&id)) {
+                (true, false) => ids.push(id),
+                (false, true) => ids.retain(|other| *other != id),
+                _ => {}
+            });
+        });
+        on_cleanup(move || {
+            ids.try_update(|ids| ids.retain(|other| *other != id));
+        });
+    }
 
     let shown = note.clone();
     let form = FormState::new();
@@ -146,6 +177,31 @@ pub fn NoteCard(
             }
         });
     });
+    // A save elsewhere, heard while editing (`Backend::announced`): said at once, rather
+    // than at this save's conflict. Not while this card's own save is on its way: its
+    // answer is that very version.
+    let changed_elsewhere = move || {
+        let editing = mode.get() == Mode::Editing && theirs.with(Option::is_none);
+        let editing_version = base.with(|b| {
+            let etag = b.etag.as_deref()?;
+            etag.trim_matches('"').parse::<i64>().ok()
+        });
+        editing
+            && !form.busy.get()
+            && client
+                .announced(id)
+                .zip(editing_version)
+                .is_some_and(|(heard, editing)| heard > editing)
+    };
+    let show_changes = move |_| {
+        spawn(async move {
+            if let Ok(current) = client.note(id).await {
+                // Saving now goes over it, as after a conflict.
+                base.update(|b| b.etag.clone_from(&current.etag));
+                theirs.set(Some(current));
+            }
+        })
+    };
     // Taking the saved version discards the person's text, so it is first set aside in
     // the note's history (a `set_aside` revision), unless it is a text the history has
     // anyway (unchanged, or the saved version's) or blank. Without the server (offline, or a
@@ -372,6 +428,12 @@ pub fn NoteCard(
             {move || match mode.get() {
                 Mode::Editing => view! {
                     <h3 class="visually-hidden" id=editing_id.clone()>"Editing " {editing_title.clone()}</h3>
+                    {move || changed_elsewhere().then(|| view! {
+                        <p class="changed-elsewhere" role="status">
+                            "Changed on another device · "
+                            <button type="button" class="link" on:click=show_changes>"Show changes"</button>
+                        </p>
+                    })}
                     {move || theirs.get().map(|current| view! {
                         <div class="conflict" role="alert">
                             <p><strong>"This note was changed elsewhere while you were editing it."</strong></p>

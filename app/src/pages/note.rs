@@ -6,7 +6,7 @@
 use super::panels::{HistoryOf, Sharing};
 use crate::api::Note;
 use crate::client::{ClientError, use_client};
-use crate::components::{NoteCard, RetryPanel};
+use crate::components::{BeingEdited, NoteCard, RetryPanel};
 use crate::lazy::{LazyPage, Page};
 use crate::routes::paths;
 use crate::task::spawn;
@@ -64,6 +64,25 @@ fn NotePage() -> impl IntoView {
         history.set(false);
         restored.set(false);
         load();
+    });
+    // Saved on another device or in another tab: the note as it is now, in place (an
+    // edit in progress is told instead, and chooses: see `NoteCard`).
+    let being_edited = BeingEdited::provide();
+    Effect::new(move |before: Option<Option<i64>>| {
+        let heard = id.get().and_then(|id| client.announced(id));
+        if before.is_some_and(|b| b != heard)
+            && let Some(id) = id.get_untracked()
+            && !being_edited.contains(id)
+        {
+            spawn(async move {
+                if let Ok(note) = client.note(id).await
+                    && matches!(shown.try_get_untracked(), Some(Shown::Note(_)))
+                {
+                    shown.set(Shown::Note(note.value));
+                }
+            });
+        }
+        heard
     });
     Effect::new(move |_| {
         let title = shown.with(|s| match s {

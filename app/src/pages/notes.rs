@@ -4,7 +4,7 @@
 
 use crate::api::{Note, NoteInput, TagCount};
 use crate::client::{ClientError, PAGE_SIZE, use_client};
-use crate::components::{FormState, NoteCard, NoteForm, RetryPanel};
+use crate::components::{BeingEdited, FormState, NoteCard, NoteForm, RetryPanel};
 use crate::offline::in_list_order;
 use crate::task::spawn;
 use crate::unsaved::warn_before_losing;
@@ -91,6 +91,7 @@ pub fn NotesPage() -> impl IntoView {
     let new_title = NodeRef::<Input>::new();
     // Answers to a search that has since changed are dropped.
     let generation = StoredValue::new(0u32);
+    let being_edited = BeingEdited::provide();
 
     // `quiet`: the list stays on screen until the new one is in (cards that did not
     // change stay as they are, an open edit included).
@@ -108,10 +109,22 @@ pub fn NotesPage() -> impl IntoView {
                 return;
             }
             match page {
-                Ok(page) => listing.set(Listing::Loaded {
-                    notes: page.results,
-                    count: page.count,
-                }),
+                Ok(mut page) => {
+                    // A card being edited keeps its note as it was: the edit stays open.
+                    if let Listing::Loaded { notes: shown, .. } = listing.get_untracked() {
+                        for note in &mut page.results {
+                            if let Some(before) = shown.iter().find(|before| {
+                                before.id == note.id && being_edited.contains(note.id)
+                            }) {
+                                note.clone_from(before);
+                            }
+                        }
+                    }
+                    listing.set(Listing::Loaded {
+                        notes: page.results,
+                        count: page.count,
+                    })
+                }
                 // The guard is already on its way to the sign-in page.
                 Err(ClientError::SignedOut) => {}
                 Err(error) if !quiet => listing.set(Listing::Failed(error.message())),
@@ -124,8 +137,14 @@ pub fn NotesPage() -> impl IntoView {
     // Forward), and when changes made offline were sent: then the list as the server has
     // it now, kept on screen meanwhile (a choice about an overtaken edit opens in its
     // card).
+    // A change heard from the server (made on another device or in another tab) reloads
+    // the same way.
     Effect::new(move |before: Option<(u32, String, String)>| {
-        let now = (client.synced(), search.get(), tag.get());
+        let now = (
+            client.synced().wrapping_add(client.heard()),
+            search.get(),
+            tag.get(),
+        );
         if typed.get_untracked() != now.1 {
             typed.set(now.1.clone());
         }

@@ -41,7 +41,11 @@ fn SharedPage() -> impl IntoView {
             }
         });
     };
-    Effect::new(move |_| load());
+    // Again at a change on another device or tab.
+    Effect::new(move |_| {
+        client.heard();
+        load()
+    });
     let find = move |event: leptos::ev::SubmitEvent| {
         event.prevent_default();
         page.set(1);

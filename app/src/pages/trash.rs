@@ -37,15 +37,16 @@ fn TrashPage() -> impl IntoView {
 
     // Page 1 afresh, or (`more`) the page after those shown. Restores and deletes here
     // shift the server's pages, so the page is counted from what is shown and merged
-    // by id; past the end, what is shown is all.
-    let load = move |more: bool| {
+    // by id; past the end, what is shown is all. `quiet`: what is shown stays until the
+    // new page is in.
+    let load = move |more: bool, quiet: bool| {
         let shown = match listing.get_untracked() {
             Listing::Loaded { notes, .. } if more => notes.len() as u64,
             _ => 0,
         };
         if more {
             loading_more.set(true);
-        } else {
+        } else if !quiet {
             listing.set(Listing::Loading);
         }
         spawn(async move {
@@ -79,7 +80,15 @@ fn TrashPage() -> impl IntoView {
             }
         });
     };
-    load(false);
+    load(false, false);
+    // A change on another device or tab: the trash as it is now.
+    Effect::new(move |before: Option<u32>| {
+        let now = client.heard();
+        if before.is_some_and(|b| b != now) {
+            load(false, true);
+        }
+        now
+    });
 
     let remove = move |id: i64, said: &'static str| {
         listing.update(|l| {
@@ -162,7 +171,7 @@ fn TrashPage() -> impl IntoView {
             {move || match listing.get() {
                 Listing::Loading => view! { <p class="checking" role="status">"Loading the trash…"</p> }.into_any(),
                 Listing::Failed(message) => view! {
-                    <RetryPanel message on_retry=Callback::new(move |()| load(false)) />
+                    <RetryPanel message on_retry=Callback::new(move |()| load(false, false)) />
                 }.into_any(),
                 Listing::Loaded { notes, .. } if notes.is_empty() => view! {
                     <div class="empty"><p>"The trash is empty."</p></div>
@@ -188,7 +197,7 @@ fn TrashPage() -> impl IntoView {
                         }}
                         <ul class="notes">{notes.into_iter().map(card).collect_view()}</ul>
                         {more.then(|| view! {
-                            <button type="button" on:click=move |_| load(true) disabled=move || loading_more.get()>
+                            <button type="button" on:click=move |_| load(true, false) disabled=move || loading_more.get()>
                                 {move || if loading_more.get() { "Loading…" } else { "Show more" }}
                             </button>
                         })}

@@ -12,6 +12,7 @@ use crate::accounts::sessions::{self, Device};
 use crate::accounts::tokens::now;
 use crate::accounts::{challenges, two_step, users};
 use crate::error::{ApiError, ApiResult};
+use crate::events::record::{self, AccountChange, Announcement, Event};
 use crate::storage::entities::user::{self, Column, Entity as User};
 use crate::storage::paging::{Numbered, PageRequest};
 use app::api::{AdminUser, AdminUserPatch, AuditAction};
@@ -250,9 +251,14 @@ pub async fn update(
         .await?;
     let person = Person::from(&user);
     let mut changes = Vec::new();
+    let mut told = Vec::new();
     if is_active != user.is_active {
         if !is_active {
-            sessions::revoke_all(&txn, id).await?;
+            told = sessions::revoke_all(&txn, id).await?;
+            told.push(Announcement::to(
+                id,
+                Event::Account(AccountChange::Deactivated),
+            ));
             challenges::forget(&txn, id).await?;
         }
         changes.push(if is_active {
@@ -262,6 +268,10 @@ pub async fn update(
         });
     }
     if is_admin != user.is_admin {
+        told.push(Announcement::to(
+            id,
+            Event::Account(AccountChange::RoleChanged),
+        ));
         changes.push(if is_admin {
             AuditAction::AdminGranted
         } else {
@@ -282,6 +292,7 @@ pub async fn update(
     for line in lines {
         line.record(&txn, from).await?;
     }
+    record::record(&txn, told).await?;
     txn.commit().await?;
     get(db, id).await
 }
@@ -305,7 +316,7 @@ pub async fn reset_password(
         AuditAction::PasswordReset,
         Some(&Person::from(&user)),
     );
-    users::set_password(db, passwords, &user, password, line, from).await
+    users::set_password(db, passwords, &user, password, line, (from, None)).await
 }
 
 /// Turns a person's two-step sign-in off (they lost their phone and their codes); nothing
@@ -318,7 +329,13 @@ pub async fn reset_two_step(
 ) -> ApiResult<()> {
     let line = Line::by(actor, AuditAction::TotpDisabled, None);
     recorded(db, id, line, from, async |txn| {
-        two_step::remove(txn, id).await
+        let was_on = two_step::remove(txn, id).await?;
+        Ok(was_on.then(|| {
+            vec![Announcement::to(
+                id,
+                Event::Account(AccountChange::TwoStepOff),
+            )]
+        }))
     })
     .await
 }
@@ -332,25 +349,25 @@ pub async fn end_sessions(
 ) -> ApiResult<()> {
     let line = Line::by(actor, AuditAction::SessionsEnded, None);
     recorded(db, id, line, from, async |txn| {
-        sessions::revoke_all(txn, id).await?;
-        Ok(true)
+        Ok(Some(sessions::revoke_all(txn, id).await?))
     })
     .await
 }
 
-/// Does `change` to person `id`'s account and, if it changed anything, records `line`
-/// about them, in one transaction.
+/// Does `change` to person `id`'s account and, if it changed anything (it answers what
+/// their streams are to hear), records `line` about them, in one transaction.
 async fn recorded(
     db: &DatabaseConnection,
     id: i64,
     line: Line,
     from: &Device,
-    change: impl AsyncFnOnce(&DatabaseTransaction) -> ApiResult<bool>,
+    change: impl AsyncFnOnce(&DatabaseTransaction) -> ApiResult<Option<Vec<Announcement>>>,
 ) -> ApiResult<()> {
     let user = target(db, id).await?;
     let txn = db.begin().await?;
-    if change(&txn).await? {
+    if let Some(told) = change(&txn).await? {
         line.about(&Person::from(&user)).record(&txn, from).await?;
+        record::record(&txn, told).await?;
     }
     txn.commit().await?;
     Ok(())

@@ -9,6 +9,7 @@
 
 use crate::accounts::tokens::{TokenRejection, Tokens, new_jti, now};
 use crate::error::{ApiError, ApiResult, non_field};
+use crate::events::record::{self, Announcement, Event};
 use crate::storage::entities::refresh_token::{self, Column, Entity as RefreshToken};
 use crate::storage::pruning::Prune;
 use app::api::TokenPair;
@@ -220,7 +221,7 @@ pub async fn refresh(
     }
     tracing::warn!(user_id = record.user_id, family = %record.family_id, "spent refresh token replayed; revoking its family");
     crate::ops::metrics::refresh_reuse_detected();
-    revoke_family(&txn, &record.family_id).await?;
+    revoke_family(&txn, record.user_id, &record.family_id).await?;
     txn.commit().await?;
     Err(BLACKLISTED)
 }
@@ -233,7 +234,9 @@ pub async fn blacklist(
     token: &str,
 ) -> ApiResult<i64> {
     let record = live_record(db, tokens, token).await?;
-    revoke_family(writer, &record.family_id).await?;
+    let txn = writer.begin().await?;
+    revoke_family(&txn, record.user_id, &record.family_id).await?;
+    txn.commit().await?;
     Ok(record.user_id)
 }
 
@@ -255,23 +258,41 @@ pub async fn verify(db: &DatabaseConnection, tokens: &Tokens, token: &str) -> Ap
     Ok(())
 }
 
-async fn revoke_family(db: &impl ConnectionTrait, family_id: &str) -> ApiResult<()> {
+/// Ends a session and tells its stream, in `txn`, which the caller commits next.
+async fn revoke_family(txn: &impl ConnectionTrait, user_id: i64, family_id: &str) -> ApiResult<()> {
     RefreshToken::update_many()
         .col_expr(Column::Revoked, Expr::value(true))
         .filter(Column::FamilyId.eq(family_id))
-        .exec(db)
+        .exec(txn)
         .await?;
+    let ended = Announcement::to_session(user_id, family_id.to_owned(), Event::SessionEnded);
+    record::record(txn, [ended]).await?;
     Ok(())
 }
 
-/// Ends every session of a user, as a password change must.
-pub async fn revoke_all(db: &impl ConnectionTrait, user_id: i64) -> ApiResult<()> {
+/// Ends every session of a user, as a password change must. Answers what their streams
+/// are to hear, for the caller to record last in its transaction (`events::record`).
+#[must_use = "the ended sessions' streams are told only when it is recorded"]
+pub async fn revoke_all(db: &impl ConnectionTrait, user_id: i64) -> ApiResult<Vec<Announcement>> {
+    let live: Vec<String> = RefreshToken::find()
+        .select_only()
+        .column(Column::FamilyId)
+        .distinct()
+        .filter(Column::UserId.eq(user_id))
+        .filter(Column::Revoked.eq(false))
+        .filter(Column::ExpiresAt.gt(now()))
+        .into_tuple()
+        .all(db)
+        .await?;
     RefreshToken::update_many()
         .col_expr(Column::Revoked, Expr::value(true))
         .filter(Column::UserId.eq(user_id))
         .exec(db)
         .await?;
-    Ok(())
+    Ok(live
+        .into_iter()
+        .map(|sid| Announcement::to_session(user_id, sid, Event::SessionEnded))
+        .collect())
 }
 
 /// The user's live sessions, most recently used first. `current` is the session of the
@@ -331,7 +352,10 @@ pub async fn end(
     if !list(db, user_id, None).await?.iter().any(|s| s.id == id) {
         return Err(ApiError::NotFound);
     }
-    revoke_family(writer, id).await
+    let txn = writer.begin().await?;
+    revoke_family(&txn, user_id, id).await?;
+    txn.commit().await?;
+    Ok(())
 }
 
 /// Records of tokens past their expiry: they can never be accepted again. A family's

@@ -7,6 +7,7 @@ use crate::accounts::passwords::Passwords;
 use crate::accounts::tokens::now;
 use crate::accounts::totp::{self, SecretKeys};
 use crate::error::{ApiError, ApiResult};
+use crate::events::record::{self, AccountChange, Announcement, Event};
 use crate::storage::entities::recovery_code::{self, Entity as RecoveryCode};
 use crate::storage::entities::totp_secret::{self, Entity as TotpSecret};
 use crate::storage::entities::user;
@@ -231,6 +232,8 @@ pub async fn disable(
     verify(db, keys, user.id, code).await?;
     let txn = db.begin().await?;
     remove(&txn, user.id).await?;
+    let off = Announcement::to(user.id, Event::Account(AccountChange::TwoStepOff));
+    record::record(&txn, [off]).await?;
     txn.commit().await?;
     Ok(())
 }

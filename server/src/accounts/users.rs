@@ -6,6 +6,7 @@ use crate::accounts::passwords::Passwords;
 use crate::accounts::sessions::Device;
 use crate::accounts::{challenges, sessions, two_step};
 use crate::error::{ApiError, ApiResult};
+use crate::events::record::{self, AccountChange, Announcement, Event};
 use crate::storage::entities::user::{self, Entity as User};
 use app::api::AuditAction;
 use app::errors::{FieldErrors, messages};
@@ -14,7 +15,7 @@ use chrono::SecondsFormat;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
-    DbBackend, EntityTrait, PaginatorTrait, QueryFilter, Statement, TransactionTrait,
+    DbBackend, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect, Statement, TransactionTrait,
 };
 
 /// Refuses a username that is taken. A registration racing this one may still take it
@@ -164,13 +165,15 @@ pub async fn by_id(db: &impl ConnectionTrait, user_id: i64) -> ApiResult<user::M
 }
 
 /// Replaces the password once the old one is proven, and ends every session of the user:
-/// whoever knew the old password must not stay signed in.
+/// whoever knew the old password must not stay signed in. The session asking, `going_on`,
+/// goes on under a new pair (`sessions::start_after_password_change`), so its stream is
+/// not told it ended.
 pub async fn change_password(
     db: &DatabaseConnection,
     passwords: &Passwords,
     user: user::Model,
-    old_password: &str,
-    new_password: Password,
+    (old_password, new_password): (&str, Password),
+    going_on: Option<&str>,
     from: &Device,
 ) -> ApiResult<()> {
     if !passwords
@@ -186,20 +189,21 @@ pub async fn change_password(
         &user,
         new_password,
         Line::own(&person, AuditAction::PasswordChanged),
-        from,
+        (from, going_on),
     )
     .await
 }
 
-/// Sets a password and ends every session of its account, recording `line` with it: a
-/// change by its owner, or a reset by an operator or from the command line.
+/// Sets a password and ends every session of its account (but `going_on`'s, whose
+/// stream is not told), recording `line` with it: a change by its owner, or a reset by an
+/// operator or from the command line.
 pub async fn set_password(
     db: &DatabaseConnection,
     passwords: &Passwords,
     user: &user::Model,
     password: Password,
     line: Line,
-    from: &Device,
+    (from, going_on): (&Device, Option<&str>),
 ) -> ApiResult<()> {
     let password_hash = passwords.hash(password.expose().to_owned()).await?;
     let txn = db.begin().await?;
@@ -211,9 +215,11 @@ pub async fn set_password(
     if updated.rows_affected == 0 {
         return Err(ApiError::NotFound);
     }
-    sessions::revoke_all(&txn, user.id).await?;
+    let mut ended = sessions::revoke_all(&txn, user.id).await?;
+    ended.retain(|told| told.session.as_deref() != going_on);
     challenges::forget(&txn, user.id).await?;
     line.record(&txn, from).await?;
+    record::record(&txn, ended).await?;
     txn.commit().await?;
     Ok(())
 }
@@ -299,8 +305,23 @@ pub async fn delete_account(
         .filter(Column::SavedByName.is_null())
         .exec(&txn)
         .await?;
+    // Their notes go with them: whoever they were shared with hears so.
+    use crate::storage::entities::note_share::{self, Entity as NoteShare};
+    let shared: Vec<(i64, i64)> = NoteShare::find()
+        .select_only()
+        .column(note_share::Column::NoteId)
+        .column(note_share::Column::UserId)
+        .filter(note_share::Column::OwnerId.eq(user_id))
+        .into_tuple()
+        .all(&txn)
+        .await?;
     User::delete_by_id(user_id).exec(&txn).await?;
     line.record(&txn, from).await?;
+    let unshared = shared.into_iter().flat_map(|(note, reader)| {
+        Announcement::note([reader], record::NoteAction::Unshared, note, 0)
+    });
+    let deleted = Announcement::to(user_id, Event::Account(AccountChange::Deleted));
+    record::record(&txn, unshared.chain([deleted])).await?;
     txn.commit().await?;
     Ok(true)
 }

@@ -701,6 +701,8 @@ pub struct AuthUser {
     pub id: i64,
     /// The session the token belongs to (tokens from before sessions were listed name none).
     pub session: Option<String>,
+    /// When the token expires, in seconds since the epoch.
+    pub expires_at: i64,
 }
 
 impl<S> FromRequestParts<S> for AuthUser
@@ -739,6 +741,7 @@ where
             Verdict::Live => Ok(Self {
                 id: claims.user_id,
                 session: claims.sid,
+                expires_at: claims.exp,
             }),
             Verdict::SessionEnded => Err(ApiError::BadAccessToken(messages::SESSION_ENDED)),
             Verdict::Inactive => Err(ApiError::BadAccessToken(messages::USER_INACTIVE)),

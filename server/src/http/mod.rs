@@ -38,10 +38,6 @@ pub fn router(config: &Config, state: AppState) -> Router {
     let spa = Spa::load(&config.static_dir);
     let csp = spa.csp.clone();
     let site = spa::routes(spa);
-    let api = routes::api()
-        .route("/api/{*rest}", axum::routing::any(routes::api_not_found))
-        .merge(public::routes())
-        .with_state(state);
 
     let security_headers = [
         (header::CONTENT_SECURITY_POLICY, csp),
@@ -64,6 +60,20 @@ pub fn router(config: &Config, state: AppState) -> Router {
         ),
     ];
     let in_flight = shed::InFlight::new(config.connections.max_requests_in_flight);
+    let sqlite = state.db.get_database_backend() == sea_orm::DbBackend::Sqlite;
+    let hub = state.events.clone();
+    let api = routes::api()
+        .route("/api/{*rest}", axum::routing::any(routes::api_not_found))
+        .merge(public::routes())
+        .with_state(state);
+    let api = if sqlite {
+        api.layer(axum::middleware::from_fn_with_state(
+            hub,
+            routes::events::wake_after_writes,
+        ))
+    } else {
+        api
+    };
     let mut app = api
         .merge(site)
         .layer(axum::middleware::from_fn_with_state(in_flight, shed::shed))

@@ -29,6 +29,7 @@ pub mod tags {
     pub const SHARING: &str = "sharing";
     pub const NOTES: &str = "notes";
     pub const ATTACHMENTS: &str = "attachments";
+    pub const EVENTS: &str = "events";
     pub const HEALTH: &str = "health";
     pub const SCHEMA: &str = "schema";
 }
@@ -50,6 +51,7 @@ pub mod tags {
         (name = tags::ADMIN, description = "The operator's area: people, who may register, invitations, the audit log (operators only)"),
         (name = tags::NOTES, description = "The caller's private notes"),
         (name = tags::ATTACHMENTS, description = "Files notes refer to by URL: images shown in them, other files downloaded"),
+        (name = tags::EVENTS, description = "The caller's changes as they happen, on every device: one Server-Sent Events stream"),
         (name = tags::HEALTH, description = "Probes for the hosting platform"),
         (name = tags::SCHEMA, description = "This document"),
     ),

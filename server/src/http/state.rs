@@ -55,6 +55,10 @@ pub struct Shared {
     pub attachment_limits: crate::notes::attachments::Limits,
     /// Exports running now, at most `notes::export::AT_ONCE`.
     pub exports: Arc<tokio::sync::Semaphore>,
+    /// This replica's event streams.
+    pub events: Arc<crate::events::hub::Hub>,
+    /// How often a quiet stream sends a comment (`STREAM_KEEPALIVE`).
+    pub stream_keepalive: Duration,
 }
 
 impl AppState {

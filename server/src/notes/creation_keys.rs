@@ -63,6 +63,7 @@ where
         .await
     {
         Ok(_) => {
+            tags::announce_created(&txn, &written).await?;
             txn.commit().await?;
             Ok(Made::new(written))
         }

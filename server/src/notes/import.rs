@@ -5,6 +5,8 @@
 //! importing one file twice adds nothing the second time.
 
 use crate::error::{ApiError, ApiResult};
+use crate::events::record::NoteAction;
+use crate::notes::announce;
 use crate::notes::attachments::archived::{self, Packed, Storing};
 use crate::notes::files;
 use crate::storage::entities::note::{self, Entity as Note};
@@ -442,10 +444,13 @@ pub async fn import(
         .filter(|n| seen.insert(Incoming::fingerprint(&n.title, &n.content, n.created_at)))
         .partition(|n| n.deleted_at.is_some());
     let created = (listed.len() + trashed.len()) as u64;
+    let mut made = Vec::with_capacity(listed.len());
+    let tags = listed.iter().any(|n| announce::may_hold_tags(&n.content));
     for chunk in listed.chunks(BATCH) {
         let written = Note::insert_many(chunk.iter().map(|n| row(author, n)))
             .exec_with_returning(&txn)
             .await?;
+        made.extend(written.iter().map(|w| (w.id, w.version)));
         // The batch's tags in one statement (or a few), read from the rows as written.
         let tagged = written.iter().map(|w| (w.id, author, w.content.as_str()));
         for insert in tag_rows_of(tagged) {
@@ -454,8 +459,10 @@ pub async fn import(
     }
     // Into the trash with an id `notes` hands out, one at a time: a batch's `RETURNING`
     // need not keep the order its rows were given in.
+    let mut binned = Vec::with_capacity(trashed.len());
     for n in trashed {
         let id = row(author, &n).insert(&txn).await?.id;
+        binned.push((id, 1));
         Note::delete_by_id(id).exec(&txn).await?;
         trashed_note::ActiveModel {
             id: Set(id),
@@ -476,6 +483,9 @@ pub async fn import(
         .insert(&txn)
         .await?;
     }
+    announce::notes(&txn, author, &made, NoteAction::Created, tags).await?;
+    // What goes straight to the trash is news to the trash alone.
+    announce::notes(&txn, author, &binned, NoteAction::Deleted, false).await?;
     txn.commit().await?;
     Ok(ImportResult {
         created,

@@ -3,6 +3,7 @@
 //! new notes. Uses `accounts` (a note's author), `storage`, `ops` and `error`.
 
 pub mod access;
+pub mod announce;
 pub mod attachments;
 pub mod creation_keys;
 pub mod export;

@@ -5,7 +5,9 @@
 
 use crate::accounts::users;
 use crate::error::{ApiError, ApiResult};
+use crate::events::record::NoteAction;
 use crate::notes::access::Permission;
+use crate::notes::announce;
 use crate::notes::search::Plan;
 use crate::storage::entities::note::{self, Column, Entity as Note};
 use crate::storage::entities::note_link::{self, Entity as NoteLink};
@@ -19,8 +21,9 @@ use app::validation::Username;
 use chrono::SecondsFormat;
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Select,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait,
+    FromQueryResult, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Select,
+    TransactionTrait,
 };
 
 fn time(at: chrono::DateTime<chrono::Utc>) -> String {
@@ -126,7 +129,7 @@ pub async fn shares(db: &impl ConnectionTrait, note_id: i64) -> ApiResult<Vec<Sh
 /// Shares the owner's note with the person named `username`: nobody by that name, or the
 /// owner, is a field error on `username`, and so is a second share with one person.
 pub async fn share(
-    db: &impl ConnectionTrait,
+    db: &DatabaseConnection,
     note: &note::Model,
     username: &str,
     permission: Permission,
@@ -153,21 +156,28 @@ pub async fn share(
         created_at: Set(chrono::Utc::now()),
         ..Default::default()
     };
+    let txn = db.begin().await?;
     let made = NoteShare::insert(row)
         .on_conflict(
             OnConflict::columns([note_share::Column::NoteId, note_share::Column::UserId])
                 .do_nothing()
                 .to_owned(),
         )
-        .exec_with_returning(db)
+        .exec_with_returning(&txn)
         .await;
     match made {
-        Ok(share) => Ok(Share {
-            id: share.id,
-            username: person.username,
-            permission: share.permission,
-            created_at: time(share.created_at),
-        }),
+        Ok(share) => {
+            let shared = (note.id, note.version);
+            let author = Some(note.author_id);
+            announce::to(&txn, person.id, shared, NoteAction::Shared, author).await?;
+            txn.commit().await?;
+            Ok(Share {
+                id: share.id,
+                username: person.username,
+                permission: share.permission,
+                created_at: time(share.created_at),
+            })
+        }
         // The conflict inserted nothing, so nothing came back.
         Err(sea_orm::DbErr::RecordNotInserted | sea_orm::DbErr::RecordNotFound(_)) => {
             Err(FieldErrors::single("username", messages::ALREADY_SHARED).into())
@@ -188,49 +198,73 @@ async fn one(
         .ok_or(ApiError::NotFound)
 }
 
-/// Changes what one share allows.
+/// Changes what one share of the owner's `note` allows.
 pub async fn change(
-    db: &impl ConnectionTrait,
-    note_id: i64,
+    db: &DatabaseConnection,
+    note: &note::Model,
     share_id: i64,
     permission: Permission,
 ) -> ApiResult<Share> {
-    let share = one(db, note_id, share_id).await?;
+    let txn = db.begin().await?;
+    let share = one(&txn, note.id, share_id).await?;
     NoteShare::update_many()
         .col_expr(
             note_share::Column::Permission,
             Expr::value(permission.as_str()),
         )
         .filter(note_share::Column::Id.eq(share.id))
-        .exec(db)
+        .exec(&txn)
         .await?;
-    shown(
-        db,
+    let shown = shown(
+        &txn,
         note_share::Model {
             permission: permission.as_str().to_owned(),
             ..share
         },
     )
-    .await
+    .await?;
+    let shared = (note.id, note.version);
+    announce::to(&txn, share.user_id, shared, NoteAction::Shared, None).await?;
+    txn.commit().await?;
+    Ok(shown)
 }
 
-/// Ends one share: the person no longer finds the note, at once.
-pub async fn end(db: &impl ConnectionTrait, note_id: i64, share_id: i64) -> ApiResult<()> {
-    let share = one(db, note_id, share_id).await?;
-    forget(db, share.note_id, Some(share.user_id)).await
+/// Ends one share of the owner's `note`: the person no longer finds it, at once.
+pub async fn end(db: &DatabaseConnection, note: &note::Model, share_id: i64) -> ApiResult<()> {
+    let txn = db.begin().await?;
+    let share = one(&txn, note.id, share_id).await?;
+    forget(&txn, share.note_id, Some(share.user_id)).await?;
+    let shared = (note.id, note.version);
+    let author = Some(note.author_id);
+    announce::to(&txn, share.user_id, shared, NoteAction::Unshared, author).await?;
+    txn.commit().await?;
+    Ok(())
 }
 
 /// A person leaves a note shared with them; `NotFound` if it is not.
-pub async fn leave(db: &impl ConnectionTrait, user: i64, note_id: i64) -> ApiResult<()> {
+pub async fn leave(db: &DatabaseConnection, user: i64, note_id: i64) -> ApiResult<()> {
+    let txn = db.begin().await?;
     let gone = NoteShare::delete_many()
         .filter(note_share::Column::NoteId.eq(note_id))
         .filter(note_share::Column::UserId.eq(user))
-        .exec(db)
+        .exec_with_returning(&txn)
         .await?;
-    if gone.rows_affected == 0 {
+    let Some(share) = gone.first() else {
         return Err(ApiError::NotFound);
-    }
-    unpin(db, user, note_id).await
+    };
+    unpin(&txn, user, note_id).await?;
+    let version: i64 = Note::find_by_id(note_id)
+        .select_only()
+        .column(Column::Version)
+        .into_tuple()
+        .one(&txn)
+        .await?
+        .unwrap_or(0);
+    let left = (note_id, version);
+    let author = Some(share.owner_id);
+    announce::to(&txn, user, left, NoteAction::Unshared, author).await?;
+    txn.commit().await?;
+    Ok(())
 }
 
 /// The share of `note_id` with `user` (or every share of it) gone, with their pins.

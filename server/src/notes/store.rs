@@ -3,7 +3,9 @@
 
 use crate::accounts::users;
 use crate::error::{ApiError, ApiResult};
+use crate::events::record::NoteAction;
 use crate::notes::access::{self, Access, Permission};
+use crate::notes::announce;
 use crate::notes::creation_keys;
 use crate::notes::group_commit::GroupCommit;
 use crate::notes::history;
@@ -297,14 +299,26 @@ async fn pin(
     note: &note::Model,
     on: bool,
 ) -> ApiResult<()> {
-    if access != Access::Owner {
-        return sharing::pin(db, user, note.id, on).await;
+    let txn = db.begin().await?;
+    if access == Access::Owner {
+        Note::update_many()
+            .col_expr(Column::Pinned, Expr::value(on))
+            .filter(Column::Id.eq(note.id))
+            .exec(&txn)
+            .await?;
+    } else {
+        sharing::pin(&txn, user, note.id, on).await?;
     }
-    Note::update_many()
-        .col_expr(Column::Pinned, Expr::value(on))
-        .filter(Column::Id.eq(note.id))
-        .exec(db)
-        .await?;
+    // The pin is the pinner's alone.
+    announce::to(
+        &txn,
+        user,
+        (note.id, note.version),
+        NoteAction::Updated,
+        None,
+    )
+    .await?;
+    txn.commit().await?;
     Ok(())
 }
 
@@ -461,9 +475,12 @@ async fn settle(
     if let Some(keeping) = keeping {
         history::keep(&txn, keeping, written.last_revision).await?;
     }
-    if tags::may_change(&old.content, &written.content) {
+    let tags_changed = tags::may_change(&old.content, &written.content);
+    if tags_changed {
         tags::replace(&txn, written).await?;
     }
+    let note = (written.id, written.author_id, written.version);
+    announce::note(&txn, note, NoteAction::Updated, tags_changed).await?;
     txn.commit().await?;
     Ok(())
 }

@@ -3,6 +3,8 @@
 //! `?tag=` and the counts read one index and never parse a note.
 
 use crate::error::{ApiError, ApiResult};
+use crate::events::record::NoteAction;
+use crate::notes::announce;
 use crate::storage::entities::{note, note_tag};
 use app::errors::FieldErrors;
 use app::validation::NULL_CHARACTERS;
@@ -61,8 +63,19 @@ where
 {
     let txn = db.begin().await?;
     let written = write_note(&txn, note).await?;
+    announce_created(&txn, &written).await?;
     txn.commit().await?;
     Ok(written)
+}
+
+/// Tells the author's streams of their new note `written`, last in its transaction.
+pub async fn announce_created(
+    txn: &impl ConnectionTrait,
+    written: &note::Model,
+) -> Result<(), DbErr> {
+    let note = (written.id, written.author_id, written.version);
+    let tags = announce::may_hold_tags(&written.content);
+    announce::note(txn, note, NoteAction::Created, tags).await
 }
 
 /// Inserts a note and its tags in `db`, a transaction the caller commits (with more in

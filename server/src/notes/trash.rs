@@ -4,6 +4,8 @@
 //! (and to the original's client) a trashed note is simply gone.
 
 use crate::error::{ApiError, ApiResult};
+use crate::events::record::NoteAction;
+use crate::notes::announce;
 use crate::notes::history;
 use crate::notes::precondition::Precondition;
 use crate::notes::store::{CONDITIONAL_ATTEMPTS, Versioned, find, versioned};
@@ -71,6 +73,8 @@ pub async fn delete(
             }
             return Err(ApiError::NotFound);
         };
+        let note = (gone.id, gone.author_id, gone.version);
+        let tags = announce::may_hold_tags(&gone.content);
         trashed_note::ActiveModel {
             id: Set(gone.id),
             title: Set(gone.title),
@@ -89,6 +93,7 @@ pub async fn delete(
         }
         .insert(&txn)
         .await?;
+        announce::note(&txn, note, NoteAction::Deleted, tags).await?;
         txn.commit().await?;
         return Ok(());
     }
@@ -130,6 +135,9 @@ pub async fn restore(db: &DatabaseConnection, author: i64, id: i64) -> ApiResult
     for insert in tag_rows(back.id, back.author_id, &back.content) {
         txn.execute(&insert).await?;
     }
+    let note = (back.id, back.author_id, back.version);
+    let tags = announce::may_hold_tags(&back.content);
+    announce::note(&txn, note, NoteAction::Restored, tags).await?;
     txn.commit().await?;
     Ok(versioned(back))
 }
@@ -177,18 +185,21 @@ pub async fn page(
 /// Deletes the author's trashed note `id` for good, with its history.
 pub async fn purge(db: &DatabaseConnection, author: i64, id: i64) -> ApiResult<()> {
     let txn = db.begin().await?;
-    let deleted = Trashed::delete_many()
+    let Some(gone) = Trashed::delete_many()
         .filter(trashed_note::Column::Id.eq(id))
         .filter(trashed_note::Column::AuthorId.eq(author))
-        .exec(&txn)
-        .await?;
-    if deleted.rows_affected != 1 {
+        .exec_with_returning(&txn)
+        .await?
+        .pop()
+    else {
         return Err(ApiError::NotFound);
-    }
+    };
     let this = sea_orm::sea_query::Query::select()
         .expr(sea_orm::sea_query::Expr::val(id))
         .to_owned();
     history::forget(&txn, author, this).await?;
+    let note = (gone.id, author, gone.version);
+    announce::note(&txn, note, NoteAction::Purged, false).await?;
     txn.commit().await?;
     Ok(())
 }
@@ -203,12 +214,16 @@ pub async fn empty(db: &DatabaseConnection, author: i64) -> ApiResult<u64> {
         .filter(trashed_note::Column::AuthorId.eq(author))
         .into_query();
     history::forget(&txn, author, theirs).await?;
-    let deleted = Trashed::delete_many()
+    let gone: Vec<(i64, i64)> = Trashed::delete_many()
         .filter(trashed_note::Column::AuthorId.eq(author))
-        .exec(&txn)
-        .await?;
+        .exec_with_returning(&txn)
+        .await?
+        .into_iter()
+        .map(|t| (t.id, t.version))
+        .collect();
+    announce::notes(&txn, author, &gone, NoteAction::Purged, false).await?;
     txn.commit().await?;
-    Ok(deleted.rows_affected)
+    Ok(gone.len() as u64)
 }
 
 /// Notes in the trash for longer than `TRASH_RETENTION`, for the pruner.

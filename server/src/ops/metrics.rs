@@ -24,6 +24,7 @@ const HASH_QUEUE_SECONDS: &str = "password_hash_queue_wait_seconds";
 const REQUESTS_SHED: &str = "http_requests_shed_total";
 const CONNECTIONS_REFUSED: &str = "connections_refused_total";
 const CONNECTIONS_CLOSED_FOR_ROOM: &str = "connections_closed_for_room_total";
+const STREAMS_OPEN: &str = "event_streams_open";
 
 /// From a fraction of a millisecond (a list) to seconds (a queue of sign-ins).
 const SECONDS_BUCKETS: &[f64] = &[
@@ -103,6 +104,10 @@ fn describe() {
         CONNECTIONS_CLOSED_FOR_ROOM,
         "Connections waiting for their client closed at MAX_CONNECTIONS to let a new one in"
     );
+    describe_gauge!(
+        STREAMS_OPEN,
+        "Event streams (GET /api/events/) open on this replica"
+    );
     describe_histogram!(
         HASH_QUEUE_SECONDS,
         Unit::Seconds,
@@ -132,6 +137,10 @@ pub fn connection_refused() {
 
 pub fn connection_closed_for_room() {
     metrics::counter!(CONNECTIONS_CLOSED_FOR_ROOM).increment(1);
+}
+
+pub fn streams_open(open: usize) {
+    metrics::gauge!(STREAMS_OPEN).set(open as f64);
 }
 
 pub fn hash_queue_waited(waited: Duration) {

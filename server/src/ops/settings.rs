@@ -173,6 +173,26 @@ pub struct Settings {
 
     #[command(flatten)]
     pub connections: ConnectionLimits,
+
+    #[command(flatten)]
+    pub streams: StreamSettings,
+}
+
+/// The event streams (`GET /api/events/`): how many, and how often they speak.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Args)]
+pub struct StreamSettings {
+    /// Event streams open at once on this server; past it a new one is answered 503 with
+    /// Retry-After. At most half of MAX_CONNECTIONS, so streams cannot crowd out requests
+    /// [default: a quarter of MAX_CONNECTIONS]
+    // A stream holds a connection for as long as its tab is open: a quarter of the
+    // connections leaves the rest to requests.
+    #[arg(long, env = "MAX_STREAMS", value_parser = whole_number(1..=1_000_000))]
+    pub max_streams: Option<usize>,
+
+    /// How often a quiet stream sends a comment, so proxies do not take it for idle and
+    /// close it
+    #[arg(long, env = "STREAM_KEEPALIVE", default_value = "25s", value_parser = positive_duration)]
+    pub stream_keepalive: Duration,
 }
 
 /// Where attachments' bytes are kept, and how large they and uploads may be.
@@ -433,6 +453,8 @@ pub struct Config {
     pub metrics: Option<MetricsListener>,
     /// The operator to make at start-up while there is none (`SUPERUSER_*`).
     pub superuser: Option<(Username, Password)>,
+    /// `MAX_STREAMS`, or its default.
+    pub max_streams: usize,
 }
 
 impl std::ops::Deref for Config {
@@ -522,12 +544,28 @@ impl Config {
             }
             _ => {}
         }
+        let max_connections = settings.connections.max_connections;
+        let max_streams = settings
+            .streams
+            .max_streams
+            .unwrap_or((max_connections / 4).max(1));
+        if settings.streams.max_streams.is_some() && max_streams > max_connections / 2 {
+            return Err(invalid(
+                "MAX_STREAMS",
+                format!(
+                    "must be at most half of MAX_CONNECTIONS ({}), so streams cannot crowd \
+                     out requests",
+                    settings.connections.max_connections
+                ),
+            ));
+        }
         Ok(Self {
             address: SocketAddr::new(settings.host.unwrap_or(default_host.into()), settings.port),
             database_url: settings.database.url()?,
             jwt_secret,
             jwt_secret_generated,
             metrics,
+            max_streams,
             superuser: superuser(&settings)?,
             settings,
         })
@@ -1073,6 +1111,9 @@ mod tests {
             ("SQLITE_SYNCHRONOUS", "off"),
             ("METRICS_ADDR", "9100"),
             ("METRICS_ADDR", "localhost:9100"),
+            ("MAX_STREAMS", "0"),
+            ("MAX_STREAMS", "257"),
+            ("STREAM_KEEPALIVE", "0"),
         ] {
             let mut vars = vec![SECRET, (var, value)];
             if var == "DB_SSLMODE" {
@@ -1083,6 +1124,26 @@ mod tests {
                 .unwrap_or_else(|| panic!("{var}={value} was accepted"));
             assert_eq!(err.var, var, "{err}");
         }
+    }
+
+    #[test]
+    fn streams_default_to_a_quarter_of_the_connections_and_take_at_most_half() {
+        let c = config(&[SECRET]).unwrap();
+        assert_eq!(c.max_streams, 128);
+        assert_eq!(c.streams.stream_keepalive, Duration::from_secs(25));
+        let c = config(&[SECRET, ("MAX_CONNECTIONS", "2")]).unwrap();
+        assert_eq!(c.max_streams, 1);
+        let c = config(&[
+            SECRET,
+            ("MAX_CONNECTIONS", "20000"),
+            ("MAX_STREAMS", "10000"),
+        ])
+        .unwrap();
+        assert_eq!(c.max_streams, 10_000);
+        let err = config(&[SECRET, ("MAX_CONNECTIONS", "100"), ("MAX_STREAMS", "51")])
+            .err()
+            .unwrap();
+        assert_eq!(err.var, "MAX_STREAMS");
     }
 
     #[test]

@@ -11,6 +11,7 @@ mod django;
 #[path = "../support/django.rs"]
 mod django_fixture;
 mod errors;
+mod events;
 mod export;
 mod helpers;
 mod history;

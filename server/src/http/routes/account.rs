@@ -98,10 +98,11 @@ pub async fn end_sessions(
 ) -> ApiResult<StatusCode> {
     let account = users::by_id(&state.db, user.id).await?;
     let txn = state.writer.begin().await?;
-    sessions::revoke_all(&txn, user.id).await?;
+    let ended = sessions::revoke_all(&txn, user.id).await?;
     Line::own(&Person::from(&account), AuditAction::SessionsEnded)
         .record(&txn, &from)
         .await?;
+    crate::events::record::record(&txn, ended).await?;
     txn.commit().await?;
     state.liveness.forget(user.id);
     Ok(StatusCode::NO_CONTENT)

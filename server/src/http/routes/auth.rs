@@ -364,7 +364,14 @@ pub async fn change_password(
         .guard(
             client,
             &username,
-            users::change_password(&state.writer, &state.passwords, account, &old, new, &device),
+            users::change_password(
+                &state.writer,
+                &state.passwords,
+                account,
+                (&old, new),
+                user.session.as_deref(),
+                &device,
+            ),
         )
         .await?;
     state.liveness.forget(user.id);

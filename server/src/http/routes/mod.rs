@@ -7,6 +7,7 @@ mod admin;
 pub(crate) mod attachments;
 pub(crate) mod auth;
 pub mod docs;
+pub(crate) mod events;
 mod export;
 mod health;
 mod history;
@@ -79,6 +80,7 @@ fn documented() -> OpenApiRouter<AppState> {
         .routes(routes!(export::export))
         .routes(routes!(export::import))
         .routes(routes!(attachments::list, attachments::upload))
+        .routes(routes!(events::stream))
         .routes(routes!(docs::schema))
         // Tokens and private notes must not be kept by any cache on the way.
         .layer(SetResponseHeaderLayer::overriding(

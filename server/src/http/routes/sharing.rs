@@ -261,7 +261,7 @@ pub async fn change_share(
     let permission = permission_of(&mut fields);
     let permission = fields.finish(permission)?;
     Ok(Json(
-        sharing::change(&state.writer, note.id, share_id, permission).await?,
+        sharing::change(&state.writer, &note, share_id, permission).await?,
     ))
 }
 
@@ -288,7 +288,7 @@ pub async fn end_share(
     Path((id, share_id)): Path<(String, String)>,
 ) -> ApiResult<StatusCode> {
     let note = owned(&state, &user, id_of(&id)?).await?;
-    sharing::end(&state.writer, note.id, id_of(&share_id)?).await?;
+    sharing::end(&state.writer, &note, id_of(&share_id)?).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

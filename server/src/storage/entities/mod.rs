@@ -4,6 +4,7 @@ pub mod attachment;
 pub mod attachment_chunk;
 pub mod attachment_use;
 pub mod audit_entry;
+pub mod event;
 pub mod invite;
 pub mod note;
 pub mod note_creation_key;
