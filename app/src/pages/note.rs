@@ -65,11 +65,12 @@ fn NotePage() -> impl IntoView {
         restored.set(false);
         load();
     });
-    // Saved on another device or in another tab: the note as it is now, in place (an
-    // edit in progress is told instead, and chooses: see `NoteCard`).
+    // Saved on another device or in another tab (or the stream could not say what
+    // changed: `heard` alone moves): the note as it is now, in place (an edit in progress
+    // is told instead, and chooses: see `NoteCard`).
     let being_edited = BeingEdited::provide();
-    Effect::new(move |before: Option<Option<i64>>| {
-        let heard = id.get().and_then(|id| client.announced(id));
+    Effect::new(move |before: Option<(u32, Option<i64>)>| {
+        let heard = (client.heard(), id.get().and_then(|id| client.announced(id)));
         if before.is_some_and(|b| b != heard)
             && let Some(id) = id.get_untracked()
             && !being_edited.contains(id)
