@@ -3,6 +3,7 @@
 //! called last in its write's transaction, as `events::record` asks.
 
 use crate::events::record::{self, Announcement, Event, NoteAction};
+use crate::storage::entities::note;
 use crate::storage::entities::note_share::{self, Entity as NoteShare};
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect};
 use std::collections::HashMap;
@@ -10,6 +11,17 @@ use std::collections::HashMap;
 /// Whether a text holds a tag, so its arrival or departure may change the tag counts.
 pub fn may_hold_tags(content: &str) -> bool {
     content.contains('#')
+}
+
+/// `action` on `note` as it now is, for all its readers: one whose text came or went
+/// with it (created, restored), so its author's tag counts change if it holds a tag.
+pub async fn of(
+    txn: &impl ConnectionTrait,
+    note: &note::Model,
+    action: NoteAction,
+) -> Result<(), DbErr> {
+    let tags = may_hold_tags(&note.content);
+    self::note(txn, (note.id, note.author_id, note.version), action, tags).await
 }
 
 /// `action` on note `id` (by `author`, now at `version`) for all its readers, and a

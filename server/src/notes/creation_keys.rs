@@ -6,7 +6,8 @@
 //! the group commit like the others (`group_commit`), each in a savepoint of the batch.
 
 use crate::error::{ApiError, ApiResult};
-use crate::notes::tags;
+use crate::events::record::NoteAction;
+use crate::notes::{announce, tags};
 use crate::storage::entities::note::{self, Entity as Note};
 use crate::storage::entities::note_creation_key::{self, Column, Entity as CreationKey};
 use sea_orm::{
@@ -63,7 +64,7 @@ where
         .await
     {
         Ok(_) => {
-            tags::announce_created(&txn, &written).await?;
+            announce::of(&txn, &written, NoteAction::Created).await?;
             txn.commit().await?;
             Ok(Made::new(written))
         }

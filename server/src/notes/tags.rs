@@ -63,19 +63,9 @@ where
 {
     let txn = db.begin().await?;
     let written = write_note(&txn, note).await?;
-    announce_created(&txn, &written).await?;
+    announce::of(&txn, &written, NoteAction::Created).await?;
     txn.commit().await?;
     Ok(written)
-}
-
-/// Tells the author's streams of their new note `written`, last in its transaction.
-pub async fn announce_created(
-    txn: &impl ConnectionTrait,
-    written: &note::Model,
-) -> Result<(), DbErr> {
-    let note = (written.id, written.author_id, written.version);
-    let tags = announce::may_hold_tags(&written.content);
-    announce::note(txn, note, NoteAction::Created, tags).await
 }
 
 /// Inserts a note and its tags in `db`, a transaction the caller commits (with more in

@@ -135,9 +135,7 @@ pub async fn restore(db: &DatabaseConnection, author: i64, id: i64) -> ApiResult
     for insert in tag_rows(back.id, back.author_id, &back.content) {
         txn.execute(&insert).await?;
     }
-    let note = (back.id, back.author_id, back.version);
-    let tags = announce::may_hold_tags(&back.content);
-    announce::note(&txn, note, NoteAction::Restored, tags).await?;
+    announce::of(&txn, &back, NoteAction::Restored).await?;
     txn.commit().await?;
     Ok(versioned(back))
 }
