@@ -211,8 +211,10 @@ async fn a_shared_notes_events_reach_the_person_it_is_shared_with_and_a_pin_stay
     let alice = app.user("alice").await;
     let bob = app.user("bob").await;
     let id = app.note_of(&alice, "Trip", "tickets").await;
+    let carol = app.user("carol").await;
     let mut alices = app.live(&alice).await;
     let mut bobs = app.live(&bob).await;
+    let mut carols = app.live(&carol).await;
 
     let share = app.share(&alice, id, "bob", "edit").await;
     bobs.expect_note("shared", id).await;
@@ -252,6 +254,21 @@ async fn a_shared_notes_events_reach_the_person_it_is_shared_with_and_a_pin_stay
     alices.expect_note("updated", id).await;
     let other = app.note_of(&alice, "Other", "o").await;
     alices.expect_note("created", other).await;
+
+    // No longer shared, Bob hears nothing of Alice's note: his next event is his own.
+    app.call(
+        &alice,
+        Method::PATCH,
+        &path,
+        Some(json!({"content": "after"})),
+    )
+    .await;
+    alices.expect_note("updated", id).await;
+    let his = app.note_of(&bob, "His", "own").await;
+    bobs.expect_note("created", his).await;
+    // Nor did Carol, with whom it was never shared, of any of it.
+    let hers = app.note_of(&carol, "Hers", "own").await;
+    carols.expect_note("created", hers).await;
 }
 
 #[tokio::test]
