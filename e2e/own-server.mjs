@@ -9,6 +9,9 @@ import { join } from 'node:path';
 const WAIT = 10_000;
 
 const ROOT = new URL('..', import.meta.url).pathname;
+// What e2e/run.sh (and the benches) name, else the usual build outputs.
+export const SERVER_BIN = process.env.SERVER_BIN || join(ROOT, 'target/release/server');
+const SPA_DIST = process.env.SPA_DIST || join(ROOT, 'dist');
 
 /** A free loopback port, as the kernel hands one out. */
 async function freePort() {
@@ -35,7 +38,7 @@ export async function ownServer(settings = {}) {
   const { randomBytes } = await import('node:crypto');
   const dir = await scratch(join(tmpdir(), 'notes-own-'));
   const dist = join(dir, 'dist');
-  await cp(join(ROOT, 'dist'), dist, { recursive: true });
+  await cp(SPA_DIST, dist, { recursive: true });
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const env = {
@@ -56,7 +59,7 @@ export async function ownServer(settings = {}) {
     /** Its database, for a command run beside it (`server createsuperuser`). */
     databaseUrl: env.DATABASE_URL,
     async start() {
-      child = spawn(join(ROOT, 'target/release/server'), [], { env, stdio: 'ignore' });
+      child = spawn(SERVER_BIN, [], { env, stdio: 'ignore' });
       for (let i = 0; i < 150; i += 1) {
         const up = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(1000) }).catch(() => null);
         if (up?.ok) return;

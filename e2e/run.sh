@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
-# Browser tests: the built SPA (dist/) in headless Chromium against the real release
-# server (target/release/server) with fresh SQLite databases. Assumes both are built
-# (scripts/build-spa.sh, cargo build --release -p server) and scripts/setup.sh has run.
+# Browser tests: the built SPA (SPA_DIST, default dist/) in headless Chromium against the
+# real release server (SERVER_BIN, default target/release/server) with fresh SQLite
+# databases. Assumes both are built (scripts/build-spa.sh, cargo build --release -p
+# server; scripts/test.sh takes both from the image) and scripts/setup.sh has run.
 # Exits non-zero when a test fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
+export SERVER_BIN=${SERVER_BIN:-$ROOT/target/release/server} SPA_DIST=${SPA_DIST:-$ROOT/dist}
 
-[ -f dist/index.html ] || { echo "e2e: dist/ is not built (scripts/build-spa.sh)" >&2; exit 2; }
-[ -x target/release/server ] || { echo "e2e: target/release/server is not built (cargo build --release -p server)" >&2; exit 2; }
+[ -f "$SPA_DIST/index.html" ] || { echo "e2e: $SPA_DIST is not built (scripts/build-spa.sh)" >&2; exit 2; }
+[ -x "$SERVER_BIN" ] || { echo "e2e: $SERVER_BIN is not built (cargo build --release -p server)" >&2; exit 2; }
 [ -x "${CHROMIUM:-/usr/bin/chromium}" ] || { echo "e2e: no Chromium at ${CHROMIUM:-/usr/bin/chromium} (scripts/setup.sh)" >&2; exit 2; }
 if [ ! -d e2e/node_modules/playwright-core ]; then
   (cd e2e && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund)
@@ -40,9 +42,9 @@ start_server() {
   JWT_SECRET="$(head -c 32 /dev/urandom | od -An -tx1 | tr -d " \n")" \
   HOST=127.0.0.1 PORT="$port" \
   DATABASE_URL="sqlite://$WORK/$name.db?mode=rwc" \
-  STATIC_DIR="$ROOT/dist" \
+  STATIC_DIR="$SPA_DIST" \
   ACCESS_TOKEN_LIFETIME="$access" REFRESH_TOKEN_LIFETIME="$refresh" \
-    "$ROOT/target/release/server" >"$WORK/$name.log" 2>&1 &
+    "$SERVER_BIN" >"$WORK/$name.log" 2>&1 &
   PIDS+=($!)
   local url="http://127.0.0.1:$port"
   for _ in $(seq 1 150); do

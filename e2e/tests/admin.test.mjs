@@ -9,13 +9,13 @@ import {
   PASSWORD, api, holdSession, inBrowser, openBrowser, registerUser, signInApi, signInWithForm,
   uniqueName, where, withOwnServer,
 } from '../lib.mjs';
+import { SERVER_BIN } from '../own-server.mjs';
 
-const ROOT = new URL('../..', import.meta.url).pathname;
 const OPERATOR_PASSWORD = 'lantern-quarry-58';
 
 /** `server createsuperuser`, beside the running server, the password on standard input. */
 function createSuperuser(server, username) {
-  const made = spawnSync(`${ROOT}/target/release/server`, ['createsuperuser', '--username', username], {
+  const made = spawnSync(SERVER_BIN, ['createsuperuser', '--username', username], {
     env: { PATH: process.env.PATH, DATABASE_URL: server.databaseUrl },
     input: `${OPERATOR_PASSWORD}\n`,
     encoding: 'utf8',
