@@ -20,6 +20,36 @@ pub type Reply<T> = LocalBoxFuture<'static, Result<T, ClientError>>;
 /// How many notes the SPA asks for at a time.
 pub const PAGE_SIZE: u64 = 20;
 
+/// How many pages hold `shown` items, at least one and at most ten: what a list reloads
+/// when it is told of a change, so that the pages one had opened stay open.
+pub fn pages_for(shown: u64) -> u64 {
+    shown.div_ceil(PAGE_SIZE).clamp(1, 10)
+}
+
+/// Pages 1 to `pages` of a list as one page, merged by `id` (a change between two asks
+/// shifts them). Stops at the list's end, and at a later page that fails: what came is
+/// the list.
+pub async fn first_pages<T>(
+    pages: u64,
+    page: impl Fn(u64) -> Reply<Page<T>>,
+    id: impl Fn(&T) -> i64,
+) -> Result<Page<T>, ClientError> {
+    let mut list = page(1).await?;
+    for number in 2..=pages {
+        if list.results.len() as u64 >= list.count {
+            break;
+        }
+        let Ok(more) = page(number).await else { break };
+        for item in more.results {
+            if list.results.iter().all(|kept| id(kept) != id(&item)) {
+                list.results.push(item);
+            }
+        }
+        list.count = more.count;
+    }
+    Ok(list)
+}
+
 /// A value and the version it was read or written at (its `ETag`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Versioned<T> {

@@ -149,3 +149,23 @@ test('a session ended from another device signs that device out at once', async 
     await phone.close();
   }
 });
+
+test('a change heard from elsewhere keeps the pages one opened', async () => {
+  const user = await registerUser(BASE);
+  const notes = [];
+  for (let i = 1; i <= 23; i++) notes.push(await createNoteApi(BASE, user.access, `Note ${i}`, `number ${i}`));
+  const b = await device(user);
+  try {
+    await b.page.getByRole('button', { name: 'Show more' }).click();
+    await card(b.page, /^Note 1$/).waitFor();
+    // The oldest note, on the second page, changed on another device.
+    const other = await signInApi(BASE, user.username);
+    const saved = await api(BASE, 'PATCH', `/api/notes/${notes[0].id}/`, { token: other.access, body: { content: 'changed elsewhere' } });
+    assert.equal(saved.status, 200);
+    await card(b.page, /^Note 1$/).getByText('changed elsewhere').waitFor({ timeout: 5_000 });
+    assert.equal(await b.page.locator('.note').count(), 23);
+    assert.deepEqual(b.errors, []);
+  } finally {
+    await b.close();
+  }
+});

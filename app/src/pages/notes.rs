@@ -3,7 +3,7 @@
 //! newest first, a page at a time.
 
 use crate::api::{Note, NoteInput, TagCount};
-use crate::client::{ClientError, PAGE_SIZE, use_client};
+use crate::client::{ClientError, PAGE_SIZE, first_pages, pages_for, use_client};
 use crate::components::{BeingEdited, FormState, NoteCard, NoteForm, RetryPanel};
 use crate::offline::in_list_order;
 use crate::task::spawn;
@@ -85,6 +85,11 @@ pub fn NotesPage() -> impl IntoView {
     let typed = RwSignal::new(search.get_untracked());
     let listing = RwSignal::new(Listing::Loading);
     let loading_more = RwSignal::new(false);
+    // A quiet reload and "Show more" take turns, or the one that lands last would undo
+    // the other: "Show more" waits (disabled) while a reload runs, and a reload asked for
+    // while more are loading runs after them.
+    let reloading = RwSignal::new(false);
+    let reload_after_more = StoredValue::new(false);
     let status = RwSignal::new(String::new());
     let just_saved = RwSignal::new(None::<i64>);
     let list_heading = NodeRef::<H2>::new();
@@ -96,14 +101,34 @@ pub fn NotesPage() -> impl IntoView {
     // `quiet`: the list stays on screen until the new one is in (cards that did not
     // change stay as they are, an open edit included).
     let fetch = move |quiet: bool| {
+        if quiet && loading_more.get_untracked() {
+            reload_after_more.set_value(true);
+            return;
+        }
         let (search, tag) = (search.get_untracked(), tag.get_untracked());
         let this = generation.get_value() + 1;
         generation.set_value(this);
         if !quiet {
             listing.set(Listing::Loading);
         }
+        // Quietly, as many pages as are shown: a change heard from elsewhere must not
+        // take away the pages one asked for.
+        let pages = if quiet {
+            listing.with_untracked(Listing::progress).map_or(1, |(shown, _)| pages_for(shown))
+        } else {
+            1
+        };
+        reloading.set(quiet);
         spawn(async move {
-            let page = client.notes(search, tag, 1).await;
+            let page = first_pages(
+                pages,
+                |number| client.notes(search.clone(), tag.clone(), number),
+                |note| note.id,
+            )
+            .await;
+            if generation.try_get_value() == Some(this) {
+                reloading.set(false);
+            }
             // Also when the page has gone meanwhile (signed out, say): its state with it.
             if generation.try_get_value() != Some(this) {
                 return;
@@ -191,6 +216,13 @@ pub fn NotesPage() -> impl IntoView {
     let load_more = move |_| {
         let this = generation.get_value();
         loading_more.set(true);
+        let done = move || {
+            loading_more.try_set(false);
+            if reload_after_more.try_get_value() == Some(true) {
+                reload_after_more.set_value(false);
+                fetch(true);
+            }
+        };
         spawn(async move {
             // The next note is the one after those shown. Page numbers count from what
             // the server holds now, which notes added or deleted here have shifted, so a
@@ -210,7 +242,7 @@ pub fn NotesPage() -> impl IntoView {
                     .notes(search.get_untracked(), tag.get_untracked(), page)
                     .await;
                 if generation.try_get_value() != Some(this) {
-                    return;
+                    break;
                 }
                 match answer {
                     Ok(more) => listing.update(|l| {
@@ -241,7 +273,7 @@ pub fn NotesPage() -> impl IntoView {
                     }
                 }
             }
-            loading_more.set(false);
+            done();
         });
     };
 
@@ -536,7 +568,7 @@ pub fn NotesPage() -> impl IntoView {
                 {move || shown().map(|(shown, count)| view! {
                     <div class="more">
                         <p>"Showing " {shown} " of " {count} "."</p>
-                        <button type="button" on:click=load_more disabled=move || loading_more.get()>
+                        <button type="button" on:click=load_more disabled=move || loading_more.get() || reloading.get()>
                             {move || if loading_more.get() { "Loading…" } else { "Show more" }}
                         </button>
                     </div>

@@ -2,7 +2,7 @@
 //! good, and the whole trash emptied after a question.
 
 use crate::api::TrashedNote;
-use crate::client::{ClientError, PAGE_SIZE, use_client};
+use crate::client::{ClientError, PAGE_SIZE, first_pages, pages_for, use_client};
 use crate::components::{ConfirmForm, FormState, RetryPanel, in_reader_locale};
 use crate::lazy::{LazyPage, Page};
 use crate::task::spawn;
@@ -41,16 +41,22 @@ fn TrashPage() -> impl IntoView {
     // new page is in.
     let load = move |more: bool, quiet: bool| {
         let shown = match listing.get_untracked() {
-            Listing::Loaded { notes, .. } if more => notes.len() as u64,
+            Listing::Loaded { notes, .. } => notes.len() as u64,
             _ => 0,
         };
+        // Quietly, as many pages as are shown, so a change elsewhere keeps them open.
+        let pages = if quiet { pages_for(shown) } else { 1 };
         if more {
             loading_more.set(true);
         } else if !quiet {
             listing.set(Listing::Loading);
         }
         spawn(async move {
-            let answer = client.trash(shown / PAGE_SIZE + 1).await;
+            let answer = if more {
+                client.trash(shown / PAGE_SIZE + 1).await
+            } else {
+                first_pages(pages, |number| client.trash(number), |note| note.id).await
+            };
             loading_more.try_set(false);
             match answer {
                 Ok(page) => listing.update(|l| match l {
