@@ -114,7 +114,9 @@ pub fn NotesPage() -> impl IntoView {
         // Quietly, as many pages as are shown: a change heard from elsewhere must not
         // take away the pages one asked for.
         let pages = if quiet {
-            listing.with_untracked(Listing::progress).map_or(1, |(shown, _)| pages_for(shown))
+            listing
+                .with_untracked(Listing::progress)
+                .map_or(1, |(shown, _)| pages_for(shown))
         } else {
             1
         };
