@@ -26,6 +26,8 @@ test('the search box filters as one types, and the URL keeps the search across r
     await page.getByLabel('Search your notes').pressSequentially('APPLE', { delay: 30 });
     await page.waitForURL(`${BASE}/?q=APPLE`);
     await page.getByRole('heading', { name: /Notes matching “APPLE”/ }).waitFor();
+    // The heading comes with the URL; the cards when the answer does.
+    await page.locator('.note h3', { hasText: 'Pie' }).waitFor();
     assert.deepEqual(await titles(page), ['Pie', 'Apples']);
     assert.deepEqual(searches, ['APPLE'], 'one request for five keystrokes');
 

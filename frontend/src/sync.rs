@@ -54,6 +54,13 @@ pub fn start() {
             replay();
         }
     });
+    // A page that goes (a reload, a link out) while it sends lets go of the queue, or
+    // the next page would wait out the lease before sending anything.
+    window_event_listener_untyped("pagehide", |_| {
+        if let Some(user) = session::user_id() {
+            release(user);
+        }
+    });
 }
 
 /// Sends the waiting changes, unless this tab already is (then it looks again after).
