@@ -22,6 +22,10 @@ pub mod paths {
     pub const SESSIONS: &str = "/api/user/sessions/";
     /// Not in the original: one session, ended with `DELETE`.
     pub const SESSION: &str = "/api/user/sessions/{id}/";
+    /// Not in the original: personal access tokens (`GET` lists, `POST` makes one).
+    pub const ACCESS_TOKENS: &str = "/api/user/tokens/";
+    /// Not in the original: one personal access token, revoked with `DELETE`.
+    pub const ACCESS_TOKEN: &str = "/api/user/tokens/{id}/";
     /// Not in the original: two-step sign-in (`POST` starts setting it up, `DELETE` turns it off).
     pub const TOTP: &str = "/api/user/totp/";
     /// Not in the original: the first code, which turns two-step sign-in on.
@@ -807,10 +811,12 @@ pub enum AuditAction {
     InviteDeleted,
     SettingsChanged,
     QuotaChanged,
+    AccessTokenCreated,
+    AccessTokenRevoked,
 }
 
 impl AuditAction {
-    pub const ALL: [Self; 22] = [
+    pub const ALL: [Self; 24] = [
         Self::Registered,
         Self::SignedIn,
         Self::SignInFailed,
@@ -833,6 +839,8 @@ impl AuditAction {
         Self::InviteDeleted,
         Self::SettingsChanged,
         Self::QuotaChanged,
+        Self::AccessTokenCreated,
+        Self::AccessTokenRevoked,
     ];
 
     /// The name the API and the database use.
@@ -869,6 +877,8 @@ impl AuditAction {
             Self::InviteDeleted => ("invite_deleted", "Invitation deleted"),
             Self::SettingsChanged => ("settings_changed", "Settings changed"),
             Self::QuotaChanged => ("quota_changed", "Storage quota changed"),
+            Self::AccessTokenCreated => ("access_token_created", "Access token made"),
+            Self::AccessTokenRevoked => ("access_token_revoked", "Access token revoked"),
         }
     }
 
@@ -972,6 +982,82 @@ pub struct ActiveSession {
     pub current: bool,
 }
 
+/// What a personal access token may do: `read` answers reads only; `write` also writes
+/// notes. Neither reaches the account's security, the operator's area, nor what cannot be
+/// undone or would expose notes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "lowercase")]
+pub enum TokenScope {
+    Read,
+    Write,
+}
+
+impl TokenScope {
+    pub const ALL: [Self; 2] = [Self::Read, Self::Write];
+
+    /// The name the API and the database use.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Read => "read",
+            Self::Write => "write",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|scope| scope.as_str() == name)
+    }
+}
+
+/// How long a personal access token may live at most, in days.
+pub const MAX_TOKEN_DAYS: u32 = 366;
+
+/// A personal access token as listed: never the token itself, which is shown once.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(examples(examples::access_token)))]
+pub struct AccessToken {
+    pub id: i64,
+    pub name: String,
+    pub scope: TokenScope,
+    #[cfg_attr(feature = "openapi", schema(format = DateTime))]
+    pub created_at: String,
+    /// `null`: it does not expire.
+    #[cfg_attr(feature = "openapi", schema(format = DateTime))]
+    pub expires_at: Option<String>,
+    /// To the minute; `null` until first used.
+    #[cfg_attr(feature = "openapi", schema(format = DateTime))]
+    pub last_used_at: Option<String>,
+}
+
+/// `201` from `POST /api/user/tokens/`: the token, this once.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(examples(examples::created_access_token)))]
+pub struct CreatedAccessToken {
+    pub id: i64,
+    pub name: String,
+    pub scope: TokenScope,
+    /// `ntk_` and 64 hex digits. Shown only now: the server keeps a digest of it.
+    pub token: String,
+    #[cfg_attr(feature = "openapi", schema(format = DateTime))]
+    pub created_at: String,
+    #[cfg_attr(feature = "openapi", schema(format = DateTime))]
+    pub expires_at: Option<String>,
+}
+
+/// `POST /api/user/tokens/`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(examples(json!({"name": "nightly backup", "scope": "read", "expires_in_days": 90}))))]
+pub struct NewAccessToken {
+    /// What it is for, 1 to 100 characters.
+    pub name: String,
+    pub scope: TokenScope,
+    /// 1 to 366; left out or `null`, it does not expire.
+    pub expires_in_days: Option<u32>,
+}
+
 /// Example values for the OpenAPI document.
 #[cfg(feature = "openapi")]
 pub mod examples {
@@ -981,6 +1067,28 @@ pub mod examples {
     pub const ACCESS: &str = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJ0b2tlbl90eXBlIjoiYWNjZXNzIiwiZXhwIjoxNzk1NjQ0MjIyLCJpYXQiOjE3OTU2NDI0MjIsImp0aSI6ImQ3YjBiNmQ3OWE0YjQ3ZmQ5OGI5MWI5N2M3MWYzZDM0IiwidXNlcl9pZCI6NDJ9.yG5XbvCvvrrzTZ2l0kAuNxxzs4AEGNGV5kU9W3ZmU5c";
     /// A refresh token as the server signs one (HS256; its signature made up).
     pub const REFRESH: &str = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJ0b2tlbl90eXBlIjoicmVmcmVzaCIsImV4cCI6MTc5NTcyODgyMiwiaWF0IjoxNzk1NjQyNDIyLCJqdGkiOiI1ZjIxYjUwZTNhNTk0ODM0OGQ1ZTk2NjU1NjJhMjgyMiIsInVzZXJfaWQiOjQyfQ.oQ2pbxN1T2Fs1ZrQ3i6hTq7L0w3kC1mkVq1d4m2iC9g";
+
+    pub fn access_token() -> Value {
+        json!({
+            "id": 7,
+            "name": "nightly backup",
+            "scope": "read",
+            "created_at": "2026-12-07T09:30:00.000000Z",
+            "expires_at": "2027-03-07T09:30:00.000000Z",
+            "last_used_at": "2026-12-08T02:00:00.000000Z",
+        })
+    }
+
+    pub fn created_access_token() -> Value {
+        json!({
+            "id": 7,
+            "name": "nightly backup",
+            "scope": "read",
+            "token": "ntk_3f9c2a7d0b1e4c5a8f6d2b9e0a7c4d1f5e8b2a6c9d0f3e7a1b4c8d2e6f0a9b3c",
+            "created_at": "2026-12-07T09:30:00.000000Z",
+            "expires_at": "2027-03-07T09:30:00.000000Z",
+        })
+    }
 
     pub fn totp_setup() -> Value {
         json!({

@@ -91,6 +91,11 @@ pub mod messages {
     pub const USER_INACTIVE: &str = "User is inactive";
     /// `403` to everyone but operators under `/api/admin/`, as DRF's `IsAdminUser`.
     pub const PERMISSION_DENIED: &str = "You do not have permission to perform this action.";
+    /// A personal access token, where only a signed-in session may act.
+    pub const TOKEN_CANNOT: &str =
+        "An access token cannot do this: sign in to the account to do it.";
+    /// A `read` personal access token sent with a write.
+    pub const TOKEN_READ_ONLY: &str = "This access token may only read.";
     /// `403` with code [`super::REAUTHENTICATION_REQUIRED`].
     pub const REAUTHENTICATION_REQUIRED: &str =
         "Confirm your password to continue: changes in the operator's area need a recent sign-in.";
@@ -122,6 +127,10 @@ pub mod messages {
     /// DRF's `IntegerField` bounds.
     pub fn at_least(min: i64) -> String {
         format!("Ensure this value is greater than or equal to {min}.")
+    }
+
+    pub fn too_many_tokens(max: u64) -> String {
+        format!("You have {max} access tokens, the most one may hold: revoke one first.")
     }
 
     pub fn at_most(max: i64) -> String {

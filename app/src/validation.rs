@@ -248,6 +248,21 @@ impl NoteTitle {
     }
 }
 
+/// What a personal access token is for: as a note's title, 1 to 100 characters once
+/// trimmed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenName(String);
+
+impl TokenName {
+    pub fn parse(raw: &str) -> Result<Self, Vec<String>> {
+        NoteTitle::parse(raw).map(|name| Self(name.into_inner()))
+    }
+
+    pub fn into_inner(self) -> String {
+        self.0
+    }
+}
+
 /// A note's body: not blank, kept exactly as written (indentation is content).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NoteContent(String);

@@ -21,6 +21,7 @@ mod m20261207_000018_sharing;
 mod m20261208_000019_history;
 mod m20261209_000020_attachments;
 mod m20261210_000021_events;
+mod m20261211_000022_access_tokens;
 pub mod search;
 
 pub struct Migrator;
@@ -46,6 +47,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261208_000019_history::Migration),
             Box::new(m20261209_000020_attachments::Migration),
             Box::new(m20261210_000021_events::Migration),
+            Box::new(m20261211_000022_access_tokens::Migration),
         ]
     }
 }

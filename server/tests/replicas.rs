@@ -242,6 +242,41 @@ async fn signing_out_on_one_replica_ends_the_session_on_the_other() {
     );
 }
 
+#[tokio::test]
+#[ignore = "needs the release binary and PostgreSQL: scripts/test.sh"]
+async fn an_access_token_revoked_on_one_replica_is_refused_on_the_other_at_once() {
+    let replicas = Replicas::start().await;
+    replicas.a.register("alice").await;
+    let pair = replicas.a.sign_in("alice").await;
+    let access = pair["access"].as_str().unwrap();
+    let made: Value = replicas
+        .a
+        .post(
+            "/api/user/tokens/",
+            &json!({"name": "backup", "scope": "read"}),
+        )
+        .bearer_auth(access)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = made["token"].as_str().unwrap();
+    let notes = || {
+        reqwest::Client::new()
+            .get(replicas.b.url("/api/notes/"))
+            .bearer_auth(token)
+    };
+    assert_eq!(status(notes()).await, 200);
+    let revoke = reqwest::Client::new()
+        .delete(replicas.a.url(&format!("/api/user/tokens/{}/", made["id"])))
+        .bearer_auth(access);
+    assert_eq!(status(revoke).await, 204);
+    // No cache on B to wait out: the very next request is refused.
+    assert_eq!(status(notes()).await, 401);
+}
+
 /// A JWT's `jti`, read without checking the signature; a first refresh token's `jti`
 /// names its family.
 fn claims_jti(token: &str) -> String {

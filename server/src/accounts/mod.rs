@@ -3,6 +3,7 @@
 //! sessions, whether a token's session and account still live, two-step sign-in, who
 //! may register, what operators do, and the audit log. Uses `storage`, `ops` and `error`.
 
+pub mod access_tokens;
 pub mod audit;
 pub mod challenges;
 pub mod django_hashes;

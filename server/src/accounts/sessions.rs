@@ -270,10 +270,12 @@ async fn revoke_family(txn: &impl ConnectionTrait, user_id: i64, family_id: &str
     Ok(())
 }
 
-/// Ends every session of a user, as a password change must. Answers what their streams
-/// are to hear, for the caller to record last in its transaction (`events::record`).
+/// Ends every session of a user, and every personal access token, as a password change
+/// must. Answers what their streams are to hear, for the caller to record last in its
+/// transaction (`events::record`).
 #[must_use = "the ended sessions' streams are told only when it is recorded"]
 pub async fn revoke_all(db: &impl ConnectionTrait, user_id: i64) -> ApiResult<Vec<Announcement>> {
+    crate::accounts::access_tokens::end_all(db, user_id).await?;
     let live: Vec<String> = RefreshToken::find()
         .select_only()
         .column(Column::FamilyId)

@@ -3,24 +3,27 @@
 //! `Idempotency-Key`, and the notes list's query parameters. The parameters describe
 //! themselves for the OpenAPI document here, beside how they are read.
 
+use crate::accounts::access_tokens;
 use crate::accounts::audit::{self, Person};
 use crate::accounts::liveness::Verdict;
 use crate::accounts::operators;
 use crate::accounts::sessions::{self, Device};
 use crate::accounts::{tokens, users};
 use crate::error::{ApiError, non_field};
-use crate::http::forwarded;
 use crate::http::state::AppState;
+use crate::http::{forwarded, reach};
 use crate::notes::Filters;
 use crate::notes::precondition::Precondition;
 use crate::notes::search::Terms;
 use crate::notes::tags::TagFilter;
 use crate::storage::paging::PageRequest;
-use app::api::AuditAction;
 use app::api::query;
+use app::api::{AuditAction, TokenScope};
 use app::claims::TokenType;
 use app::errors::{FieldErrors, messages};
-use axum::extract::{ConnectInfo, FromRef, FromRequest, FromRequestParts, Path, Request};
+use axum::extract::{
+    ConnectInfo, FromRef, FromRequest, FromRequestParts, MatchedPath, Path, Request,
+};
 use axum::http::{HeaderName, header, request::Parts};
 use serde_json::{Map, Value, json};
 use std::borrow::Cow;
@@ -695,14 +698,18 @@ impl<S: Send + Sync> FromRequestParts<S> for ListQuery {
 
 /// The user an `Authorization: Bearer <access token>` header names, whose account is
 /// active and whose session is live (`accounts::liveness`: believed for a few seconds per
-/// replica, so most requests read no database).
+/// replica, so most requests read no database). Or a personal access token (`ntk_…`),
+/// read from the database on every request, on a route it reaches (`http::reach`).
 #[derive(Debug, Clone)]
 pub struct AuthUser {
     pub id: i64,
-    /// The session the token belongs to (tokens from before sessions were listed name none).
+    /// The session the token belongs to (tokens from before sessions were listed name
+    /// none, and neither does a personal access token).
     pub session: Option<String>,
     /// When the token expires, in seconds since the epoch.
     pub expires_at: i64,
+    /// The scope of the personal access token acting, if one is.
+    pub scope: Option<TokenScope>,
 }
 
 impl<S> FromRequestParts<S> for AuthUser
@@ -729,6 +736,9 @@ where
             return Err(ApiError::BadRequestAuthHeader);
         };
         let state = AppState::from_ref(state);
+        if token.starts_with(access_tokens::PREFIX) {
+            return Self::with_access_token(parts, &state, token).await;
+        }
         let claims = state
             .tokens
             .verify(token, TokenType::Access)
@@ -742,10 +752,42 @@ where
                 id: claims.user_id,
                 session: claims.sid,
                 expires_at: claims.exp,
+                scope: None,
             }),
             Verdict::SessionEnded => Err(ApiError::BadAccessToken(messages::SESSION_ENDED)),
             Verdict::Inactive => Err(ApiError::BadAccessToken(messages::USER_INACTIVE)),
             Verdict::Gone => Err(ApiError::UserNotFound),
+        }
+    }
+}
+
+impl AuthUser {
+    /// A personal access token: on record and unexpired first (401, as any bad token),
+    /// then allowed here (403).
+    async fn with_access_token(
+        parts: &Parts,
+        state: &AppState,
+        token: &str,
+    ) -> Result<Self, ApiError> {
+        let bearer = access_tokens::authenticate((&state.db, &state.writer), token)
+            .await?
+            .ok_or(ApiError::BadAccessToken(messages::TOKEN_INVALID))?;
+        let route = parts
+            .extensions
+            .get::<MatchedPath>()
+            .map(MatchedPath::as_str);
+        let needed = route.and_then(|route| reach::needed(&parts.method, route));
+        match needed {
+            None => Err(ApiError::Forbidden(messages::TOKEN_CANNOT)),
+            Some(needed) if needed > bearer.scope => {
+                Err(ApiError::Forbidden(messages::TOKEN_READ_ONLY))
+            }
+            Some(_) => Ok(Self {
+                id: bearer.user_id,
+                session: None,
+                expires_at: bearer.expires_at.unwrap_or(i64::MAX),
+                scope: Some(bearer.scope),
+            }),
         }
     }
 }

@@ -10,6 +10,7 @@ pub mod openapi;
 pub mod paging;
 pub mod per_client;
 pub mod public;
+pub mod reach;
 pub mod routes;
 pub mod serve;
 pub mod shed;

@@ -4,10 +4,12 @@
 //! that one list, so an operation cannot be served without being documented, nor the
 //! reverse.
 
+use crate::http::reach;
 use app::errors::{
     Detail, FieldErrors, REAUTHENTICATION_REQUIRED, TOKEN_NOT_VALID, TOTP_REQUIRED, TokenError,
     USER_NOT_FOUND, messages,
 };
+use axum::http::Method;
 use axum::http::StatusCode;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -15,12 +17,14 @@ use utoipa::openapi::example::ExampleBuilder;
 use utoipa::openapi::header::HeaderBuilder;
 use utoipa::openapi::response::ResponseBuilder;
 use utoipa::openapi::schema::{AnyOfBuilder, Object, Type};
-use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme};
 use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response};
 use utoipa::{IntoResponses, Modify, OpenApi, ToResponse};
 
 /// The security scheme the protected operations name.
 pub const BEARER: &str = "jwtAuth";
+/// The security scheme of personal access tokens.
+pub const ACCESS_TOKEN: &str = "tokenAuth";
 
 pub mod tags {
     pub const AUTH: &str = "auth";
@@ -89,10 +93,40 @@ impl Modify for BearerScheme {
                  sent as `Authorization: Bearer <access>`.",
             ))
             .build();
-        openapi
-            .components
-            .get_or_insert_default()
-            .add_security_scheme(BEARER, SecurityScheme::Http(scheme));
+        let token = HttpBuilder::new()
+            .scheme(HttpAuthScheme::Bearer)
+            .bearer_format("ntk")
+            .description(Some(
+                "A personal access token from `POST /api/user/tokens/` (`ntk_` and 64 hex \
+                 digits), sent as `Authorization: Bearer ntk_…`. It reaches only the \
+                 operations that list it, `read` tokens only their reads.",
+            ))
+            .build();
+        let components = openapi.components.get_or_insert_default();
+        components.add_security_scheme(BEARER, SecurityScheme::Http(scheme));
+        components.add_security_scheme(ACCESS_TOKEN, SecurityScheme::Http(token));
+    }
+}
+
+/// Adds personal access tokens to the operations they reach, as `http::reach` decides it
+/// (not a second list here).
+pub fn tokens_where_they_reach(openapi: &mut utoipa::openapi::OpenApi) {
+    for (path, item) in &mut openapi.paths.paths {
+        let operations = [
+            (Method::GET, &mut item.get),
+            (Method::POST, &mut item.post),
+            (Method::PUT, &mut item.put),
+            (Method::PATCH, &mut item.patch),
+            (Method::DELETE, &mut item.delete),
+        ];
+        for (method, operation) in operations {
+            if let Some(operation) = operation
+                && reach::needed(&method, path).is_some()
+            {
+                let requirement = SecurityRequirement::new(ACCESS_TOKEN, Vec::<String>::new());
+                operation.security.get_or_insert_default().push(requirement);
+            }
+        }
     }
 }
 

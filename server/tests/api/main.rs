@@ -2,6 +2,7 @@
 //! fresh database: SQLite by default, PostgreSQL when `TEST_POSTGRES_URL` names a server
 //! (the test script starts one).
 
+mod access_tokens;
 mod account;
 mod attachments;
 mod audit;

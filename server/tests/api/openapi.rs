@@ -374,7 +374,9 @@ async fn exactly_the_operations_that_need_a_token_declare_the_bearer_scheme() {
     );
     for (method, path) in operations(&doc) {
         let op = operation(&doc, &method, &path);
-        let declared = op["security"] == json!([{"jwtAuth": []}]);
+        let declared = op["security"]
+            .as_array()
+            .is_some_and(|schemes| schemes.contains(&json!({"jwtAuth": []})));
         let url = path.replace("{id}", "1");
         let response = app
             .request(
@@ -571,4 +573,45 @@ async fn every_operation_but_the_probes_documents_the_503_of_overload() {
             );
         }
     }
+}
+
+#[tokio::test]
+async fn exactly_the_operations_a_personal_access_token_reaches_declare_its_scheme() {
+    let app = TestApp::spawn().await;
+    let alice = app.user("alice").await;
+    let body = json!({"name": "everything it may", "scope": "write"});
+    let (_, made) = app
+        .call(&alice, Method::POST, "/api/user/tokens/", Some(body))
+        .await;
+    let token = made["token"].as_str().unwrap();
+    let doc = document(&app).await;
+    assert_eq!(
+        doc["components"]["securitySchemes"]["tokenAuth"]["bearerFormat"],
+        "ntk"
+    );
+    let mut reached = 0;
+    for (method, path) in operations(&doc) {
+        let op = operation(&doc, &method, &path);
+        let schemes = op["security"].as_array().cloned().unwrap_or_default();
+        let declared = schemes.contains(&json!({"tokenAuth": []}));
+        if !schemes.contains(&json!({"jwtAuth": []})) {
+            assert!(!declared, "{method} {path}: only beside jwtAuth");
+            continue;
+        }
+        let url = path.replace("{id}", "1").replace("{revision}", "1");
+        let response = app
+            .request(
+                Method::from_bytes(method.as_bytes()).unwrap(),
+                &url,
+                Some(token),
+                Some(json!({})),
+            )
+            .await;
+        let (status, answer) = status_json(response).await;
+        let refused = status == StatusCode::FORBIDDEN
+            && answer == json!({"detail": app::errors::messages::TOKEN_CANNOT});
+        assert_eq!(declared, !refused, "{method} {path}: {status} {answer}");
+        reached += usize::from(declared);
+    }
+    assert!(reached >= 15, "{reached} operations");
 }

@@ -2,6 +2,7 @@
 //! work, and map its result. Each handler also describes its operation for the OpenAPI
 //! document, and the router and the document are built from the one list below.
 
+mod access_tokens;
 mod account;
 mod admin;
 pub(crate) mod attachments;
@@ -36,6 +37,8 @@ fn documented() -> OpenApiRouter<AppState> {
         .routes(routes!(account::sessions, account::end_sessions))
         .routes(routes!(account::end_session))
         .routes(routes!(account::activity))
+        .routes(routes!(access_tokens::list, access_tokens::create))
+        .routes(routes!(access_tokens::revoke))
         .routes(routes!(auth::reauthenticate))
         .routes(routes!(admin::users))
         .routes(routes!(admin::user, admin::update_user, admin::delete_user))
@@ -97,13 +100,19 @@ fn documented() -> OpenApiRouter<AppState> {
 /// The OpenAPI document of [`api`].
 pub fn openapi() -> utoipa::openapi::OpenApi {
     let mut openapi = documented().into_openapi();
-    crate::http::openapi::shed_everywhere(&mut openapi);
+    finish(&mut openapi);
     openapi
+}
+
+/// What the document says of every operation, added once they are all in.
+fn finish(openapi: &mut utoipa::openapi::OpenApi) {
+    crate::http::openapi::shed_everywhere(openapi);
+    crate::http::openapi::tokens_where_they_reach(openapi);
 }
 
 pub fn api() -> Router<AppState> {
     let (router, mut openapi) = documented().split_for_parts();
-    crate::http::openapi::shed_everywhere(&mut openapi);
+    finish(&mut openapi);
     router
         .merge(docs::page())
         .method_not_allowed_fallback(method_not_allowed)

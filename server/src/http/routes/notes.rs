@@ -6,6 +6,7 @@ use crate::http::openapi::{
     BadRequest, Forbidden, JsonBodyErrors, NotFound, PreconditionFailed, Unauthorized, tags,
 };
 use crate::http::paging::Links;
+use crate::http::reach::{NOTE, NOTE_DELETE};
 use crate::http::state::AppState;
 use crate::notes::access;
 use crate::notes::precondition::etag;
@@ -18,10 +19,6 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use headers::HeaderMapExt;
 use serde::Serialize;
-
-const NOTE: &str = "/api/notes/{id}/";
-/// The original's delete-only path, kept for its clients.
-const NOTE_DELETE: &str = "/api/notes/delete/{id}/";
 
 /// The caller's notes: the original's plain list, or a page of it when `page` or
 /// `page_size` is given.

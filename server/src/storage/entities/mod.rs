@@ -1,5 +1,6 @@
 //! sea-orm entities for the tables the `migrations` crate creates.
 
+pub mod access_token;
 pub mod attachment;
 pub mod attachment_chunk;
 pub mod attachment_use;
