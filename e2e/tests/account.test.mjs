@@ -107,3 +107,38 @@ test('deleting the account takes the password, then the account and its notes ar
     assert.deepEqual(b.errors, []);
   });
 });
+
+test('an access token made on the account page reads notes from a script, and is revoked there', async () => {
+  const user = await registerUser(BASE);
+  await api(BASE, 'POST', '/api/notes/', { token: user.access, body: { title: 'Backed up', content: 'by a script' } });
+  await inBrowser(async (b) => {
+    const { page } = b;
+    await holdSession(page, BASE, user);
+    await page.goto(`${BASE}/account`);
+    await page.getByLabel('What it is for').fill('nightly backup');
+    await page.getByLabel('It may').selectOption('read');
+    await page.getByRole('button', { name: 'Make token' }).click();
+    const shown = page.locator('code.new-token');
+    await shown.waitFor();
+    const token = (await shown.textContent()).trim();
+    assert.match(token, /^ntk_[0-9a-f]{64}$/);
+
+    // The script: reads the notes, may not write them.
+    const read = await api(BASE, 'GET', '/api/notes/', { token });
+    assert.equal(read.status, 200);
+    assert.deepEqual(read.body.map((n) => n.title), ['Backed up']);
+    const write = await api(BASE, 'POST', '/api/notes/', { token, body: { title: 'no', content: 'no' } });
+    assert.equal(write.status, 403);
+
+    // Listed with its use once the page is shown again; never the token itself.
+    await page.getByRole('button', { name: 'Done' }).click();
+    await page.reload();
+    const row = page.locator('li', { hasText: 'nightly backup' });
+    await row.getByText('last used').waitFor();
+    assert.equal(await page.getByText(token).count(), 0);
+    await page.getByRole('button', { name: 'Revoke nightly backup' }).click();
+    await page.getByText('No tokens yet.').waitFor();
+    assert.equal((await api(BASE, 'GET', '/api/notes/', { token })).status, 401);
+    assert.deepEqual(b.errors, []);
+  });
+});

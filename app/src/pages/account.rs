@@ -1,6 +1,6 @@
 //! The signed-in person's account: who they are and since when, a new password,
-//! two-step sign-in, where they are signed in, signing out everywhere, and deleting the
-//! account.
+//! two-step sign-in, where they are signed in, access tokens for scripts, signing out
+//! everywhere, and deleting the account.
 
 use super::me::Me;
 use crate::api::{Attachments, ImportResult, PasswordChange};
@@ -58,6 +58,7 @@ fn AccountPage() -> impl IntoView {
             <super::security::TwoStep />
             <super::security::Sessions changed=sessions_changed />
             <super::security::RecentActivity changed=sessions_changed />
+            <super::access_tokens::AccessTokens />
             <YourNotes />
             <YourFiles />
             <EndSessions />

@@ -1,5 +1,6 @@
 //! One module per route of the tree in `shell`, plus the page for every other path.
 
+mod access_tokens;
 mod account;
 mod admin;
 mod browser;
