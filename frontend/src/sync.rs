@@ -107,7 +107,9 @@ fn lease(user: i64) -> bool {
     storage.set_item(&lease_key(user), &lease).is_ok()
 }
 
-/// Lets go of the lease, if this tab still holds it.
+/// Lets go of the lease, if this tab still holds it. (Called from two places; one copy
+/// in the wasm.)
+#[inline(never)]
 fn release(user: i64) {
     let storage = LocalStorage::raw();
     let held = storage.get_item(&lease_key(user)).ok().flatten();

@@ -114,8 +114,10 @@ pub fn NotesPage() -> impl IntoView {
         // Quietly, as many pages as are shown: a change heard from elsewhere must not
         // take away the pages one asked for.
         let pages = if quiet {
+            // (`try_` and `flatten` as in `load_more`: one copy of the code in the wasm.)
             listing
-                .with_untracked(Listing::progress)
+                .try_with_untracked(Listing::progress)
+                .flatten()
                 .map_or(1, |(shown, _)| pages_for(shown))
         } else {
             1
