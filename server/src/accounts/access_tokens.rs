@@ -2,8 +2,8 @@
 //! and a refresh loop. A token is `ntk_` and 64 hex digits (256 random bits), shown once;
 //! the database keeps its SHA-256. Each request with one reads its row, so a revoked
 //! token stops at once on every replica. A token ends with everything that ends every
-//! session ([`end_all`], from `sessions::revoke_all`: a password change by anyone, "sign
-//! out everywhere", deactivation) and with its account (a foreign key).
+//! session (`sessions::revoke_all` deletes them: a password change by anyone, "sign out
+//! everywhere", deactivation) and with its account (a foreign key).
 
 use crate::accounts::audit::{Line, Person};
 use crate::accounts::sessions::Device;
@@ -16,8 +16,8 @@ use app::validation::TokenName;
 use chrono::{DateTime, SecondsFormat, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, TransactionTrait,
+    ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, TransactionTrait,
 };
 use sha2::{Digest, Sha256};
 
@@ -152,15 +152,6 @@ pub async fn revoke(
         .record(&txn, from)
         .await?;
     txn.commit().await?;
-    Ok(())
-}
-
-/// Ends every token of a person, in the caller's transaction.
-pub async fn end_all(db: &impl ConnectionTrait, user_id: i64) -> ApiResult<()> {
-    AccessTokens::delete_many()
-        .filter(Column::UserId.eq(user_id))
-        .exec(db)
-        .await?;
     Ok(())
 }
 
