@@ -6,6 +6,7 @@
 //! everywhere", deactivation) and with its account (a foreign key).
 
 use crate::accounts::audit::{Line, Person};
+use crate::accounts::registration::rfc3339;
 use crate::accounts::sessions::Device;
 use crate::error::{ApiError, ApiResult, non_field};
 use crate::storage::entities::access_token::{self, Column, Entity as AccessTokens};
@@ -13,7 +14,7 @@ use crate::storage::entities::user::{self, Entity as User};
 use app::api::{AccessToken, AuditAction, CreatedAccessToken, MAX_TOKEN_DAYS, TokenScope};
 use app::errors::messages;
 use app::validation::TokenName;
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::Utc;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
@@ -51,10 +52,6 @@ fn digest(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
-fn stamp(time: DateTime<Utc>) -> String {
-    time.to_rfc3339_opts(SecondsFormat::Micros, true)
-}
-
 fn scope_of(row: &access_token::Model) -> TokenScope {
     // Only this module writes the column, with `as_str`.
     TokenScope::parse(&row.scope).unwrap_or(TokenScope::Read)
@@ -65,9 +62,9 @@ fn listed(row: access_token::Model) -> AccessToken {
         id: row.id,
         scope: scope_of(&row),
         name: row.name,
-        created_at: stamp(row.created_at),
-        expires_at: row.expires_at.map(stamp),
-        last_used_at: row.last_used_at.map(stamp),
+        created_at: rfc3339(row.created_at),
+        expires_at: row.expires_at.map(rfc3339),
+        last_used_at: row.last_used_at.map(rfc3339),
     }
 }
 
@@ -116,8 +113,8 @@ pub async fn create(
         name,
         scope: wanted.scope,
         token,
-        created_at: stamp(row.created_at),
-        expires_at: row.expires_at.map(stamp),
+        created_at: rfc3339(row.created_at),
+        expires_at: row.expires_at.map(rfc3339),
     })
 }
 

@@ -17,8 +17,8 @@ use crate::notes::precondition::Precondition;
 use crate::notes::search::Terms;
 use crate::notes::tags::TagFilter;
 use crate::storage::paging::PageRequest;
+use app::api::AuditAction;
 use app::api::query;
-use app::api::{AuditAction, TokenScope};
 use app::claims::TokenType;
 use app::errors::{FieldErrors, messages};
 use axum::extract::{
@@ -708,8 +708,6 @@ pub struct AuthUser {
     pub session: Option<String>,
     /// When the token expires, in seconds since the epoch.
     pub expires_at: i64,
-    /// The scope of the personal access token acting, if one is.
-    pub scope: Option<TokenScope>,
 }
 
 impl<S> FromRequestParts<S> for AuthUser
@@ -752,7 +750,6 @@ where
                 id: claims.user_id,
                 session: claims.sid,
                 expires_at: claims.exp,
-                scope: None,
             }),
             Verdict::SessionEnded => Err(ApiError::BadAccessToken(messages::SESSION_ENDED)),
             Verdict::Inactive => Err(ApiError::BadAccessToken(messages::USER_INACTIVE)),
@@ -786,7 +783,6 @@ impl AuthUser {
                 id: bearer.user_id,
                 session: None,
                 expires_at: bearer.expires_at.unwrap_or(i64::MAX),
-                scope: Some(bearer.scope),
             }),
         }
     }

@@ -15,6 +15,7 @@ use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use utoipa::openapi::example::ExampleBuilder;
 use utoipa::openapi::header::HeaderBuilder;
+use utoipa::openapi::path::{Operation, PathItem};
 use utoipa::openapi::response::ResponseBuilder;
 use utoipa::openapi::schema::{AnyOfBuilder, Object, Type};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme};
@@ -108,18 +109,25 @@ impl Modify for BearerScheme {
     }
 }
 
+/// Each operation a path may hold, with its method.
+fn operations(item: &mut PathItem) -> [(Method, &mut Option<Operation>); 8] {
+    [
+        (Method::GET, &mut item.get),
+        (Method::PUT, &mut item.put),
+        (Method::POST, &mut item.post),
+        (Method::DELETE, &mut item.delete),
+        (Method::OPTIONS, &mut item.options),
+        (Method::HEAD, &mut item.head),
+        (Method::PATCH, &mut item.patch),
+        (Method::TRACE, &mut item.trace),
+    ]
+}
+
 /// Adds personal access tokens to the operations they reach, as `http::reach` decides it
 /// (not a second list here).
 pub fn tokens_where_they_reach(openapi: &mut utoipa::openapi::OpenApi) {
     for (path, item) in &mut openapi.paths.paths {
-        let operations = [
-            (Method::GET, &mut item.get),
-            (Method::POST, &mut item.post),
-            (Method::PUT, &mut item.put),
-            (Method::PATCH, &mut item.patch),
-            (Method::DELETE, &mut item.delete),
-        ];
-        for (method, operation) in operations {
+        for (method, operation) in operations(item) {
             if let Some(operation) = operation
                 && reach::needed(&method, path).is_some()
             {
@@ -465,17 +473,10 @@ pub fn shed_everywhere(openapi: &mut utoipa::openapi::OpenApi) {
         if matches!(path.as_str(), "/healthz" | "/readyz") {
             continue;
         }
-        let operations = [
-            &mut item.get,
-            &mut item.put,
-            &mut item.post,
-            &mut item.delete,
-            &mut item.options,
-            &mut item.head,
-            &mut item.patch,
-            &mut item.trace,
-        ];
-        for operation in operations.into_iter().flatten() {
+        for operation in operations(item)
+            .into_iter()
+            .filter_map(|(_, op)| op.as_mut())
+        {
             operation.responses.responses.insert(
                 unavailable.to_owned(),
                 Ref::from_response_name(ServiceUnavailable::response().0).into(),
