@@ -40,14 +40,24 @@ pub async fn first_pages<T>(
             break;
         }
         let Ok(more) = page(number).await else { break };
-        for item in more.results {
-            if list.results.iter().all(|kept| id(kept) != id(&item)) {
-                list.results.push(item);
-            }
-        }
-        list.count = more.count;
+        merge_page((&mut list.results, &mut list.count), more, &id);
     }
     Ok(list)
+}
+
+/// Adds the items of `more` that `list` does not hold yet (by `id`), and takes its
+/// count: pages asked for one by one overlap when the list changed between them.
+pub fn merge_page<T>(
+    (list, count): (&mut Vec<T>, &mut u64),
+    more: Page<T>,
+    id: impl Fn(&T) -> i64,
+) {
+    for item in more.results {
+        if list.iter().all(|kept| id(kept) != id(&item)) {
+            list.push(item);
+        }
+    }
+    *count = more.count;
 }
 
 /// A value and the version it was read or written at (its `ETag`).

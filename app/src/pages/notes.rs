@@ -3,7 +3,7 @@
 //! newest first, a page at a time.
 
 use crate::api::{Note, NoteInput, TagCount};
-use crate::client::{ClientError, PAGE_SIZE, first_pages, pages_for, use_client};
+use crate::client::{ClientError, PAGE_SIZE, first_pages, merge_page, pages_for, use_client};
 use crate::components::{BeingEdited, FormState, NoteCard, NoteForm, RetryPanel};
 use crate::offline::in_list_order;
 use crate::task::spawn;
@@ -130,13 +130,11 @@ pub fn NotesPage() -> impl IntoView {
                 |note| note.id,
             )
             .await;
-            if generation.try_get_value() == Some(this) {
-                reloading.set(false);
-            }
             // Also when the page has gone meanwhile (signed out, say): its state with it.
             if generation.try_get_value() != Some(this) {
                 return;
             }
+            reloading.set(false);
             match page {
                 Ok(mut page) => {
                     // A card being edited keeps its note as it was: the edit stays open.
@@ -252,13 +250,8 @@ pub fn NotesPage() -> impl IntoView {
                     Ok(more) => listing.update(|l| {
                         if let Listing::Loaded { notes, count } = l {
                             let before = notes.len();
-                            for note in more.results {
-                                if notes.iter().all(|shown| shown.id != note.id) {
-                                    notes.push(note);
-                                }
-                            }
+                            merge_page((notes, count), more, |note| note.id);
                             added += (notes.len() - before) as u64;
-                            *count = more.count;
                         }
                     }),
                     Err(ClientError::SignedOut) => break,

@@ -2,7 +2,7 @@
 //! good, and the whole trash emptied after a question.
 
 use crate::api::TrashedNote;
-use crate::client::{ClientError, PAGE_SIZE, first_pages, pages_for, use_client};
+use crate::client::{ClientError, PAGE_SIZE, first_pages, merge_page, pages_for, use_client};
 use crate::components::{ConfirmForm, FormState, RetryPanel, in_reader_locale};
 use crate::lazy::{LazyPage, Page};
 use crate::task::spawn;
@@ -61,12 +61,7 @@ fn TrashPage() -> impl IntoView {
             match answer {
                 Ok(page) => listing.update(|l| match l {
                     Listing::Loaded { notes, count } if more => {
-                        for note in page.results {
-                            if notes.iter().all(|n| n.id != note.id) {
-                                notes.push(note);
-                            }
-                        }
-                        *count = page.count;
+                        merge_page((notes, count), page, |note| note.id);
                     }
                     _ => {
                         *l = Listing::Loaded {
