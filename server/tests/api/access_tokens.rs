@@ -395,3 +395,22 @@ async fn a_bad_request_for_a_token_says_which_field() {
     assert_eq!(status, StatusCode::CREATED);
     assert_eq!(made["expires_at"], Value::Null);
 }
+
+#[tokio::test]
+async fn a_token_reaches_only_what_its_person_may_a_strangers_note_is_not_found() {
+    let app = TestApp::spawn().await;
+    let alice = app.user("alice").await;
+    let bob = app.user("bob").await;
+    let note = app.create_note(&alice, "Alice's", "hers").await;
+    let path = format!("/api/notes/{}/", note["id"]);
+    let (_, token) = make_token(&app, &bob, "write").await;
+    let (status, _) = with_token(&app, &token, Method::GET, &path, None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let edit = Some(json!({"content": "bob's now"}));
+    let (status, _) = with_token(&app, &token, Method::PATCH, &path, edit).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, listed) = with_token(&app, &token, Method::GET, "/api/notes/", None).await;
+    assert_eq!((status, listed), (StatusCode::OK, json!([])));
+    let (_, kept) = app.call(&alice, Method::GET, &path, None).await;
+    assert_eq!(kept["content"], "hers");
+}
