@@ -26,6 +26,22 @@ pub mod paths {
     pub const ACCESS_TOKENS: &str = "/api/user/tokens/";
     /// Not in the original: one personal access token, revoked with `DELETE`.
     pub const ACCESS_TOKEN: &str = "/api/user/tokens/{id}/";
+    /// Not in the original: the identity providers one may sign in with.
+    pub const PROVIDERS: &str = "/api/auth/providers/";
+    /// Not in the original: sign-in through the OpenID Connect provider starts here (a
+    /// browser goes to it) and comes back to the callback.
+    pub const OIDC_START: &str = "/api/auth/oidc/start/";
+    pub const OIDC_CALLBACK: &str = "/api/auth/oidc/callback/";
+    /// Not in the original: the signed-in person proves themselves at the provider
+    /// again, instead of a password they do not have.
+    pub const OIDC_PROOF: &str = "/api/auth/oidc/proof/";
+    /// Not in the original: the one-time code a sign-in through the provider ends with,
+    /// for the usual token pair.
+    pub const TOKEN_OIDC: &str = "/api/token/oidc/";
+    /// Not in the original: the caller's identities at the provider (`GET`; `POST` links one).
+    pub const IDENTITIES: &str = "/api/user/identities/";
+    /// Not in the original: one identity, unlinked with `DELETE`.
+    pub const IDENTITY: &str = "/api/user/identities/{id}/";
     /// Not in the original: two-step sign-in (`POST` starts setting it up, `DELETE` turns it off).
     pub const TOTP: &str = "/api/user/totp/";
     /// Not in the original: the first code, which turns two-step sign-in on.
@@ -813,10 +829,12 @@ pub enum AuditAction {
     QuotaChanged,
     AccessTokenCreated,
     AccessTokenRevoked,
+    IdentityLinked,
+    IdentityUnlinked,
 }
 
 impl AuditAction {
-    pub const ALL: [Self; 24] = [
+    pub const ALL: [Self; 26] = [
         Self::Registered,
         Self::SignedIn,
         Self::SignInFailed,
@@ -841,6 +859,8 @@ impl AuditAction {
         Self::QuotaChanged,
         Self::AccessTokenCreated,
         Self::AccessTokenRevoked,
+        Self::IdentityLinked,
+        Self::IdentityUnlinked,
     ];
 
     /// The name the API and the database use.
@@ -879,6 +899,8 @@ impl AuditAction {
             Self::QuotaChanged => ("quota_changed", "Storage quota changed"),
             Self::AccessTokenCreated => ("access_token_created", "Access token made"),
             Self::AccessTokenRevoked => ("access_token_revoked", "Access token revoked"),
+            Self::IdentityLinked => ("identity_linked", "Sign-in provider linked"),
+            Self::IdentityUnlinked => ("identity_unlinked", "Sign-in provider unlinked"),
         }
     }
 
@@ -1056,6 +1078,76 @@ pub struct NewAccessToken {
     pub scope: TokenScope,
     /// 1 to 366; left out or `null`, it does not expire.
     pub expires_in_days: Option<u32>,
+}
+
+/// An identity provider one may sign in with (`GET /api/auth/providers/`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Provider {
+    /// `oidc`.
+    pub id: String,
+    /// The button's words: "Sign in with {name}".
+    pub name: String,
+    /// Where a browser goes to sign in (`?next=` a path of the SPA; `&invite=` a code,
+    /// where registration needs one).
+    pub start_url: String,
+}
+
+/// `GET /api/auth/providers/`: empty when none is configured.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(examples(json!({"providers": [{"id": "oidc", "name": "Example Corp", "start_url": "/api/auth/oidc/start/"}]}))))]
+pub struct Providers {
+    pub providers: Vec<Provider>,
+}
+
+/// `POST /api/token/oidc/`: the one-time code a sign-in through the provider ended with.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(examples(json!({"code": "q7W0cV1pLx3mYf2bN8sK4eRz6tHj9uDa0iGoPlQwErT"}))))]
+pub struct OidcCode {
+    pub code: String,
+}
+
+/// Where the browser goes next: the provider's page (`POST /api/user/identities/`,
+/// `POST /api/auth/oidc/proof/`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ProviderRedirect {
+    pub authorization_url: String,
+}
+
+/// `POST /api/user/identities/` and `POST /api/auth/oidc/proof/`: the SPA's path to come
+/// back to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(examples(json!({"next": "/account"}))))]
+pub struct ProviderReturn {
+    pub next: Option<String>,
+}
+
+/// An identity at the provider, linked to the caller's account.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Identity {
+    pub id: i64,
+    /// The provider's name (`OIDC_NAME`).
+    pub provider: String,
+    /// The name the provider gave, when last signed in with.
+    pub username: String,
+    #[cfg_attr(feature = "openapi", schema(format = DateTime))]
+    pub created_at: String,
+    #[cfg_attr(feature = "openapi", schema(format = DateTime))]
+    pub last_used_at: Option<String>,
+}
+
+/// `GET /api/user/identities/`: the identities, and whether the account has a password
+/// (without one, the last identity cannot be unlinked).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Identities {
+    pub has_password: bool,
+    pub identities: Vec<Identity>,
 }
 
 /// Example values for the OpenAPI document.

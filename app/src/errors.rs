@@ -96,6 +96,24 @@ pub mod messages {
         "An access token cannot do this: sign in to the account to do it.";
     /// A `read` personal access token sent with a write.
     pub const TOKEN_READ_ONLY: &str = "This access token may only read.";
+    /// Sign-in through the OpenID Connect provider, as the SPA is told on its way back.
+    pub const OIDC_EXPIRED: &str = "This sign-in expired or was used already. Start again.";
+    pub const OIDC_FAILED: &str =
+        "The sign-in provider's answer could not be checked. Start again.";
+    pub const OIDC_UNREACHABLE: &str =
+        "The sign-in provider cannot be reached now. Try again later, or use your password.";
+    pub const OIDC_NO_ACCOUNT: &str =
+        "No account here is linked to that identity, and this server does not make one for it.";
+    pub const OIDC_LINKED_ELSEWHERE: &str = "That identity is linked to another account.";
+    pub const OIDC_NOT_YOU: &str = "That identity is not linked to your account.";
+    pub const OIDC_INACTIVE: &str = "This account is deactivated.";
+    /// `POST /api/token/oidc/` with a code that is unknown, spent or older than 60 s.
+    pub const OIDC_CODE_INVALID: &str = "This sign-in code is not valid or has expired.";
+    /// Unlinking the only way left to sign in.
+    pub const LAST_SIGN_IN: &str =
+        "This is your only way to sign in: set a password or link another first.";
+    /// A proof from the provider, where the account has no password.
+    pub const PROOF_INVALID: &str = "Confirm with your sign-in provider again.";
     /// `403` with code [`super::REAUTHENTICATION_REQUIRED`].
     pub const REAUTHENTICATION_REQUIRED: &str =
         "Confirm your password to continue: changes in the operator's area need a recent sign-in.";

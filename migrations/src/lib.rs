@@ -22,6 +22,7 @@ mod m20261208_000019_history;
 mod m20261209_000020_attachments;
 mod m20261210_000021_events;
 mod m20261211_000022_access_tokens;
+mod m20261212_000023_identities;
 pub mod search;
 
 pub struct Migrator;
@@ -48,6 +49,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261209_000020_attachments::Migration),
             Box::new(m20261210_000021_events::Migration),
             Box::new(m20261211_000022_access_tokens::Migration),
+            Box::new(m20261212_000023_identities::Migration),
         ]
     }
 }

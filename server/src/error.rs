@@ -29,6 +29,9 @@ pub enum ApiError {
     /// Where attachments are kept cannot be reached now (logged, never shown).
     #[error("storage unavailable: {0}")]
     StorageUnavailable(String),
+    /// A service the request needs (the sign-in provider) cannot be reached now: 503.
+    #[error("unavailable: {0}")]
+    Unavailable(&'static str),
     #[error("request body not received in time")]
     BodyTimeout,
     #[error("wrong credentials")]
@@ -152,6 +155,13 @@ impl IntoResponse for ApiError {
                     StatusCode::SERVICE_UNAVAILABLE,
                     messages::STORAGE_UNAVAILABLE,
                 );
+                response
+                    .headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from(30u32));
+                response
+            }
+            Self::Unavailable(message) => {
+                let mut response = detail(StatusCode::SERVICE_UNAVAILABLE, message);
                 response
                     .headers_mut()
                     .insert(header::RETRY_AFTER, HeaderValue::from(30u32));

@@ -162,7 +162,13 @@ impl Application {
         let events = crate::events::hub::Hub::start(db.clone(), config.max_streams)
             .await
             .map_err(StartupError::Connect)?;
+        let oidc = crate::accounts::oidc::Provider::from_settings(&config.oidc)
+            .map_err(StartupError::Other)?;
+        if let Some(provider) = &oidc {
+            provider.keep_discovered();
+        }
         let state = AppState::new(Shared {
+            oidc,
             events,
             stream_keepalive: config.streams.stream_keepalive,
             blobs,

@@ -7,9 +7,13 @@ pub mod access_tokens;
 pub mod audit;
 pub mod challenges;
 pub mod django_hashes;
+pub mod identities;
 pub mod liveness;
+pub mod oidc;
+pub mod oidc_codes;
 pub mod operators;
 pub mod passwords;
+pub mod proof;
 pub mod registration;
 pub mod sessions;
 pub mod throttle;
@@ -31,6 +35,8 @@ pub fn prunable(
     vec![
         Arc::new(sessions::ExpiredSessions),
         Arc::new(challenges::ExpiredChallenges),
+        Arc::new(oidc::Expired),
+        Arc::new(oidc_codes::ExpiredCodes),
         Arc::new(throttle.clone()),
         Arc::new(audit::ExpiredAudit {
             retention: audit_retention,

@@ -156,3 +156,22 @@ impl Passwords {
         })
     }
 }
+
+/// Django's mark of an account without a password (`set_unusable_password`): `!` and
+/// random characters, which no password matches.
+const UNUSABLE_PREFIX: char = '!';
+
+/// What an account made by a sign-in through the provider keeps as its password hash.
+pub fn unusable() -> String {
+    use base64::Engine;
+    let random = crate::accounts::totp::random_bytes::<30>();
+    format!(
+        "{UNUSABLE_PREFIX}{}",
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(random)
+    )
+}
+
+/// Whether an account has a password one can sign in with.
+pub fn is_usable(hash: &str) -> bool {
+    !hash.starts_with(UNUSABLE_PREFIX)
+}

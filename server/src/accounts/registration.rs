@@ -7,10 +7,11 @@ use crate::accounts::audit::{Line, Person};
 use crate::accounts::passwords::Passwords;
 use crate::accounts::sessions::Device;
 use crate::accounts::totp::random_bytes;
-use crate::accounts::users;
+use crate::accounts::{identities, passwords, users};
 use crate::error::{ApiError, ApiResult};
 use crate::storage::entities::invite::{self, Column, Entity as Invite};
 use crate::storage::entities::site_setting::{self, Entity as SiteSetting};
+use crate::storage::entities::user;
 use app::api::{AuditAction, RegistrationMode};
 use app::errors::{FieldErrors, messages};
 use app::validation::{Password, Username};
@@ -103,37 +104,115 @@ pub async fn register(
     from: &Device,
 ) -> ApiResult<app::api::User> {
     let mode = mode(db).await?;
-    admits(mode, invite)?;
-    let required = mode == RegistrationMode::Invite;
-    // Checked before the password is hashed, so a bad code is answered at once.
-    let invite = match invite {
-        Some(code) if usable(db, code).await? => Some(code),
-        Some(_) if required => return Err(invite_not_valid()),
-        _ => None,
-    };
+    let invite = admit(db, mode, invite).await?;
     users::ensure_free(db, &username).await?;
     let password_hash = passwords.hash(password.expose().to_owned()).await?;
     let txn = db.begin().await?;
     let user = users::insert(&txn, &username, password_hash, false).await?;
-    let person = Person::from(&user);
-    let mut registered = Line::own(&person, AuditAction::Registered);
-    if let Some(code) = invite {
-        if spend(&txn, code, &person.username).await? {
-            Line::own(&person, AuditAction::InviteUsed)
-                .record(&txn, from)
-                .await?;
-            registered = registered.detail("with an invitation");
-        } else if required {
-            // Spent or expired since it was checked: the account is not made.
-            return Err(invite_not_valid());
-        }
-    }
-    registered.record(&txn, from).await?;
+    welcome(&txn, &user, (mode, invite), None, from).await?;
     txn.commit().await?;
     Ok(app::api::User {
         id: user.id,
         username: user.username,
     })
+}
+
+/// An account for an identity at the provider signing in for the first time, under
+/// `mode`: without a password (one can be set later), named after the provider's
+/// `preferred_username` made valid and unique, the identity linked in the same
+/// transaction.
+pub async fn register_identity(
+    db: &DatabaseConnection,
+    mode: RegistrationMode,
+    claimed: &identities::Claimed,
+    invite: Option<&str>,
+    provider: &str,
+    from: &Device,
+) -> ApiResult<user::Model> {
+    let invite = admit(db, mode, invite).await?;
+    let username = free_username(db, &claimed.username).await?;
+    let txn = db.begin().await?;
+    let user = users::insert(&txn, &username, passwords::unusable(), false).await?;
+    identities::insert(&txn, user.id, claimed).await?;
+    welcome(&txn, &user, (mode, invite), Some(provider), from).await?;
+    txn.commit().await?;
+    Ok(user)
+}
+
+/// Refuses what `mode` does not allow, and answers the invitation's code to spend (a
+/// bad one is refused where one is needed, ignored elsewhere). Checked before anything
+/// costly, so a bad code is answered at once.
+async fn admit<'a>(
+    db: &impl ConnectionTrait,
+    mode: RegistrationMode,
+    invite: Option<&'a str>,
+) -> ApiResult<Option<&'a str>> {
+    admits(mode, invite)?;
+    match invite {
+        Some(code) if usable(db, code).await? => Ok(Some(code)),
+        Some(_) if mode == RegistrationMode::Invite => Err(invite_not_valid()),
+        _ => Ok(None),
+    }
+}
+
+/// The new account's lines in the log, and its invitation spent.
+async fn welcome(
+    txn: &impl ConnectionTrait,
+    user: &user::Model,
+    (mode, invite): (RegistrationMode, Option<&str>),
+    provider: Option<&str>,
+    from: &Device,
+) -> ApiResult<()> {
+    let person = Person::from(user);
+    let mut registered = Line::own(&person, AuditAction::Registered);
+    if let Some(provider) = provider {
+        registered = registered.detail(format!("through {provider}"));
+    }
+    if let Some(code) = invite {
+        if spend(txn, code, &person.username).await? {
+            Line::own(&person, AuditAction::InviteUsed)
+                .record(txn, from)
+                .await?;
+            registered = registered.detail("with an invitation");
+        } else if mode == RegistrationMode::Invite {
+            // Spent or expired since it was checked: the account is not made.
+            return Err(invite_not_valid());
+        }
+    }
+    registered.record(txn, from).await
+}
+
+/// The provider's name for someone, as a free username here: its characters Django
+/// does not allow dropped, a number added where it is taken (`alice`, `alice2`, …).
+async fn free_username(db: &impl ConnectionTrait, wanted: &str) -> ApiResult<Username> {
+    let local = wanted.split('@').next().unwrap_or_default();
+    let kept: String = local
+        .chars()
+        .filter(|c| c.is_alphanumeric() || "@.+-_".contains(*c))
+        .take(140)
+        .collect();
+    let base = if kept.is_empty() {
+        "user".to_owned()
+    } else {
+        kept
+    };
+    for n in 1..=100u32 {
+        let candidate = if n == 1 {
+            base.clone()
+        } else {
+            format!("{base}{n}")
+        };
+        let Ok(username) = Username::parse(&candidate) else {
+            break;
+        };
+        if users::ensure_free(db, &username).await.is_ok() {
+            return Ok(username);
+        }
+    }
+    // Past a hundred namesakes, or a name that does not survive normalisation: random.
+    let suffix = hex::encode(random_bytes::<4>());
+    Username::parse(&format!("user-{suffix}"))
+        .map_err(|e| ApiError::Internal(format!("a made-up username: {e:?}")))
 }
 
 async fn usable(db: &impl ConnectionTrait, code: &str) -> ApiResult<bool> {

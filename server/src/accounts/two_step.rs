@@ -4,6 +4,7 @@
 
 use crate::accounts::challenges;
 use crate::accounts::passwords::Passwords;
+use crate::accounts::proof::Proof;
 use crate::accounts::tokens::now;
 use crate::accounts::totp::{self, SecretKeys};
 use crate::error::{ApiError, ApiResult};
@@ -211,24 +212,21 @@ pub async fn new_recovery_codes(
     Ok(codes)
 }
 
-/// Turns two-step sign-in off with the password and a code (or a recovery code).
+/// Turns two-step sign-in off with the password (or a proof) and a code (or a recovery code).
 pub async fn disable(
     db: &DatabaseConnection,
     passwords: &Passwords,
     keys: &SecretKeys,
     user: user::Model,
-    password: &str,
+    proof: &Proof,
     code: &str,
 ) -> ApiResult<()> {
     if !is_enabled(db, user.id).await? {
         return Err(ApiError::Conflict(messages::TOTP_OFF));
     }
-    if !passwords
-        .verify(password.to_owned(), Some(user.password_hash))
-        .await?
-    {
-        return Err(FieldErrors::single("password", messages::WRONG_PASSWORD).into());
-    }
+    proof
+        .check(db, passwords, &user, messages::WRONG_PASSWORD)
+        .await?;
     verify(db, keys, user.id, code).await?;
     let txn = db.begin().await?;
     remove(&txn, user.id).await?;

@@ -3,6 +3,7 @@
 
 use crate::accounts::audit::{Line, Person};
 use crate::accounts::passwords::Passwords;
+use crate::accounts::proof::Proof;
 use crate::accounts::sessions::Device;
 use crate::accounts::{challenges, sessions, two_step};
 use crate::error::{ApiError, ApiResult};
@@ -172,16 +173,12 @@ pub async fn change_password(
     db: &DatabaseConnection,
     passwords: &Passwords,
     user: user::Model,
-    (old_password, new_password): (&str, Password),
+    (old, new_password): (&Proof, Password),
     going_on: Option<&str>,
     from: &Device,
 ) -> ApiResult<()> {
-    if !passwords
-        .verify(old_password.to_owned(), Some(user.password_hash.clone()))
-        .await?
-    {
-        return Err(FieldErrors::single("old_password", messages::WRONG_OLD_PASSWORD).into());
-    }
+    old.check(db, passwords, &user, messages::WRONG_OLD_PASSWORD)
+        .await?;
     let person = Person::from(&user);
     set_password(
         db,
@@ -255,20 +252,17 @@ async fn notes_shared(db: &DatabaseConnection, user_id: i64) -> ApiResult<u64> {
     Ok(notes.len() as u64)
 }
 
-/// Deletes the account once its password is proven (see [`delete_account`]).
+/// Deletes the account once its holder is proven (see [`delete_account`]).
 pub async fn delete(
     db: &DatabaseConnection,
     passwords: &Passwords,
     user: user::Model,
-    password: &str,
+    proof: &Proof,
     from: &Device,
 ) -> ApiResult<()> {
-    if !passwords
-        .verify(password.to_owned(), Some(user.password_hash.clone()))
-        .await?
-    {
-        return Err(FieldErrors::single("password", messages::WRONG_PASSWORD).into());
-    }
+    proof
+        .check(db, passwords, &user, messages::WRONG_PASSWORD)
+        .await?;
     let person = Person::from(&user);
     let line = Line::own(&person, AuditAction::AccountDeleted);
     if delete_account(db, user.id, line, from).await? {

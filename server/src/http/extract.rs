@@ -145,6 +145,22 @@ impl<'a> Fields<'a> {
         self.required(name).filter(|v| self.not_blank(name, v))
     }
 
+    /// The password in `field`, or `provider_proof` in its place (an account signed
+    /// into through the provider may have no password).
+    pub fn proof(&mut self, field: &'static str) -> Option<crate::accounts::proof::Proof> {
+        use crate::accounts::proof::Proof;
+        if self.body.contains_key("provider_proof") {
+            return self
+                .required_text("provider_proof")
+                .map(|proof| Proof::Provider(proof.into_owned()));
+        }
+        self.required_nonempty(field)
+            .map(|password| Proof::Password {
+                field,
+                password: password.into_owned(),
+            })
+    }
+
     fn not_blank(&mut self, name: &str, value: &str) -> bool {
         if value.is_empty() {
             self.errors.add(name, messages::BLANK);

@@ -57,6 +57,8 @@ pub struct Shared {
     pub exports: Arc<tokio::sync::Semaphore>,
     /// This replica's event streams.
     pub events: Arc<crate::events::hub::Hub>,
+    /// The OpenID Connect provider `OIDC_*` configure, if any.
+    pub oidc: Option<Arc<crate::accounts::oidc::Provider>>,
     /// How often a quiet stream sends a comment (`STREAM_KEEPALIVE`).
     pub stream_keepalive: Duration,
 }

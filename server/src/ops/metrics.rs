@@ -25,6 +25,8 @@ const REQUESTS_SHED: &str = "http_requests_shed_total";
 const CONNECTIONS_REFUSED: &str = "connections_refused_total";
 const CONNECTIONS_CLOSED_FOR_ROOM: &str = "connections_closed_for_room_total";
 const STREAMS_OPEN: &str = "event_streams_open";
+const OIDC_DISCOVERY_FAILURES: &str = "oidc_discovery_failures_total";
+const OIDC_PROVIDER_UP: &str = "oidc_provider_up";
 
 /// From a fraction of a millisecond (a list) to seconds (a queue of sign-ins).
 const SECONDS_BUCKETS: &[f64] = &[
@@ -108,6 +110,14 @@ fn describe() {
         STREAMS_OPEN,
         "Event streams (GET /api/events/) open on this replica"
     );
+    describe_counter!(
+        OIDC_DISCOVERY_FAILURES,
+        "Attempts to read the OpenID Connect provider's discovery document and keys that failed"
+    );
+    describe_gauge!(
+        OIDC_PROVIDER_UP,
+        "1 once the OpenID Connect provider's discovery document and keys are read, else 0"
+    );
     describe_histogram!(
         HASH_QUEUE_SECONDS,
         Unit::Seconds,
@@ -117,6 +127,13 @@ fn describe() {
 
 pub fn login_failed() {
     metrics::counter!(LOGIN_FAILURES).increment(1);
+}
+
+pub fn oidc_discovery(succeeded: bool) {
+    if !succeeded {
+        metrics::counter!(OIDC_DISCOVERY_FAILURES).increment(1);
+    }
+    metrics::gauge!(OIDC_PROVIDER_UP).set(f64::from(u8::from(succeeded)));
 }
 
 pub fn login_throttled() {

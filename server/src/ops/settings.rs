@@ -176,6 +176,67 @@ pub struct Settings {
 
     #[command(flatten)]
     pub streams: StreamSettings,
+
+    #[command(flatten)]
+    pub oidc: OidcSettings,
+}
+
+/// Sign-in through an OpenID Connect provider (Keycloak, Authentik, Google Workspace,
+/// Microsoft Entra…): off unless OIDC_ISSUER is set.
+#[derive(Clone, Args)]
+pub struct OidcSettings {
+    /// The provider's issuer URL, as its discovery document names it, such as
+    /// https://sso.example.com/realms/staff
+    #[arg(long, env = "OIDC_ISSUER", value_parser = web_url)]
+    pub oidc_issuer: Option<url::Url>,
+
+    /// This server's client id at the provider
+    #[arg(long, env = "OIDC_CLIENT_ID")]
+    pub oidc_client_id: Option<String>,
+
+    /// This server's client secret at the provider (none for a public client); never logged
+    #[arg(long, env = "OIDC_CLIENT_SECRET")]
+    pub oidc_client_secret: Option<String>,
+
+    /// The provider's name on the sign-in button: "Sign in with {OIDC_NAME}"
+    #[arg(long, env = "OIDC_NAME", default_value = "single sign-on")]
+    pub oidc_name: String,
+
+    /// The scopes asked for, separated by spaces (`openid` is always asked)
+    #[arg(long, env = "OIDC_SCOPES", default_value = "openid profile email")]
+    pub oidc_scopes: String,
+
+    /// Whether a first sign-in through the provider makes an account: `follow` the
+    /// registration setting (an invitation's code where it needs one), `always`, or `never`
+    #[arg(long, env = "OIDC_SIGNUP", value_enum, default_value = "follow")]
+    pub oidc_signup: OidcSignup,
+
+    /// The address people reach this server at, such as https://notes.example.com: the
+    /// provider sends them back to its /api/auth/oidc/callback/ (required with OIDC_ISSUER)
+    #[arg(long, env = "PUBLIC_URL", value_parser = web_url)]
+    pub public_url: Option<url::Url>,
+}
+
+/// `OIDC_SIGNUP`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OidcSignup {
+    Follow,
+    Always,
+    Never,
+}
+
+/// An http or https URL with a host and nothing after its path.
+fn web_url(value: &str) -> Result<url::Url, String> {
+    let url = url::Url::parse(value.trim()).map_err(|e| format!("{value:?}: {e}"))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
+        return Err(format!("{value:?} is not an http or https URL"));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(format!(
+            "{value:?}: a query or fragment does not belong here"
+        ));
+    }
+    Ok(url)
 }
 
 /// The event streams (`GET /api/events/`): how many, and how often they speak.
@@ -544,6 +605,7 @@ impl Config {
             }
             _ => {}
         }
+        oidc(&settings.oidc)?;
         let max_connections = settings.connections.max_connections;
         let max_streams = settings
             .streams
@@ -582,6 +644,20 @@ impl Config {
     /// environment, so tests need not change it.
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         Self::from_settings(from_lookup(get)?)
+    }
+}
+
+/// OIDC_ISSUER needs a client id and this server's address; a client id needs an issuer.
+fn oidc(settings: &OidcSettings) -> Result<(), ConfigError> {
+    match (&settings.oidc_issuer, &settings.oidc_client_id) {
+        (Some(_), None) => Err(invalid("OIDC_CLIENT_ID", "is required with OIDC_ISSUER")),
+        (None, Some(_)) => Err(invalid("OIDC_ISSUER", "is required with OIDC_CLIENT_ID")),
+        (Some(_), Some(_)) if settings.public_url.is_none() => Err(invalid(
+            "PUBLIC_URL",
+            "is required with OIDC_ISSUER: the provider sends people back to it",
+        )),
+        _ if settings.oidc_name.trim().is_empty() => Err(invalid("OIDC_NAME", "is empty")),
+        _ => Ok(()),
     }
 }
 

@@ -20,6 +20,7 @@ mod hosting;
 mod liveness;
 mod metrics;
 mod notes;
+mod oidc;
 mod openapi;
 mod operators;
 mod paging;

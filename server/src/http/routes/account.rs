@@ -59,8 +59,8 @@ pub async fn delete(
     let account = users::by_id(&state.db, user.id).await?;
     let username = account.username.clone();
     let mut fields = Fields::new(&body);
-    let password = fields.required_nonempty("password");
-    let password = fields.finish(password)?;
+    let proof = fields.proof("password");
+    let proof = fields.finish(proof)?;
     let files = crate::notes::attachments::all_of(&state.db, user.id).await?;
     // Guessing the password here is throttled like guessing it at sign-in.
     state
@@ -68,7 +68,7 @@ pub async fn delete(
         .guard(
             client,
             &username,
-            users::delete(&state.writer, &state.passwords, account, &password, &from),
+            users::delete(&state.writer, &state.passwords, account, &proof, &from),
         )
         .await?;
     state.liveness.forget(user.id);

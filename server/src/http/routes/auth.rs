@@ -353,7 +353,7 @@ pub async fn change_password(
     let account = users::by_id(&state.db, user.id).await?;
     let username = account.username.clone();
     let mut fields = Fields::new(&body);
-    let old = fields.required_nonempty("old_password");
+    let old = fields.proof("old_password");
     let new = fields.required("new_password");
     let new = new.and_then(|p| fields.check("new_password", Password::parse(&p, &username)));
     let (old, new) = fields.finish(old.zip(new))?;
@@ -424,18 +424,22 @@ pub async fn reauthenticate(
     let account = users::by_id(&state.db, user.id).await?;
     let two_step_on = two_step::is_enabled(&state.db, user.id).await?;
     let mut fields = Fields::new(&body);
-    let password = fields.required_nonempty("password");
+    let proof = fields.proof("password");
     let code = if two_step_on {
         fields.required_text("code")
     } else {
         fields.optional("code")
     };
-    let password = fields.finish(password)?;
+    let proof = fields.finish(proof)?;
     let check = async {
-        let hash = Some(account.password_hash.clone());
-        if !state.passwords.verify(password.to_string(), hash).await? {
-            return Err(FieldErrors::single("password", messages::WRONG_PASSWORD).into());
-        }
+        proof
+            .check(
+                &state.writer,
+                &state.passwords,
+                &account,
+                messages::WRONG_PASSWORD,
+            )
+            .await?;
         match (two_step_on, &code) {
             (true, Some(code)) => Ok(Some(
                 two_step::verify(&state.writer, &state.totp_keys, user.id, code).await?,

@@ -13,6 +13,7 @@ mod export;
 mod health;
 mod history;
 mod notes;
+mod oidc;
 mod sharing;
 mod trash;
 mod two_step;
@@ -52,6 +53,13 @@ fn documented() -> OpenApiRouter<AppState> {
         .routes(routes!(two_step::start, two_step::disable))
         .routes(routes!(two_step::confirm))
         .routes(routes!(two_step::recovery_codes))
+        .routes(routes!(oidc::providers))
+        .routes(routes!(oidc::start))
+        .routes(routes!(oidc::callback))
+        .routes(routes!(oidc::proof))
+        .routes(routes!(oidc::redeem))
+        .routes(routes!(oidc::identities, oidc::link))
+        .routes(routes!(oidc::unlink))
         .routes(routes!(auth::obtain_pair))
         .routes(routes!(auth::second_step))
         .routes(routes!(auth::refresh))

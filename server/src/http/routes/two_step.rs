@@ -166,15 +166,15 @@ pub async fn disable(
     let account = users::by_id(&state.db, user.id).await?;
     let username = account.username.clone();
     let mut fields = Fields::new(&body);
-    let password = fields.required_nonempty("password");
+    let proof = fields.proof("password");
     let code = fields.required_text("code");
-    let (password, code) = fields.finish(password.zip(code))?;
+    let (proof, code) = fields.finish(proof.zip(code))?;
     let turned_off = two_step::disable(
         &state.writer,
         &state.passwords,
         &state.totp_keys,
         account,
-        &password,
+        &proof,
         &code,
     );
     state
