@@ -30,7 +30,8 @@ async function freePort() {
  * deploy a new build (restart it on another `dist`): its own SQLite database and a copy
  * of the built SPA in a scratch directory. `stop()` ends the process; `start()` starts it
  * again on the same port and database; `close()` stops it and removes the directory.
- * `settings` are its environment's variables over the defaults (`ACCESS_TOKEN_LIFETIME`).
+ * `settings` are its environment's variables over the defaults (`ACCESS_TOKEN_LIFETIME`),
+ * or a function of its URL that answers them (`PUBLIC_URL`, a provider's client for it).
  */
 export async function ownServer(settings = {}) {
   const { cp, mkdtemp: scratch } = await import('node:fs/promises');
@@ -50,7 +51,7 @@ export async function ownServer(settings = {}) {
     DATABASE_URL: `sqlite://${join(dir, 'notes.db')}?mode=rwc`,
     STATIC_DIR: dist,
     LOG_FORMAT: 'text',
-    ...settings,
+    ...(typeof settings === 'function' ? await settings(url) : settings),
   };
   let child = null;
   const server = {

@@ -45,10 +45,20 @@ port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0));
 base="http://127.0.0.1:$port"
 # STATIC_DIR names nothing: the SPA is not under test here. The operator's area is fuzzed
 # as an operator the server makes at start-up (SUPERUSER_*).
+# With TEST_OIDC_ISSUER (scripts/oidc.sh), sign-in through that provider is on, with a
+# client of the server's own there, so its operations answer as they do in use.
+oidc=()
+if [ -n "${TEST_OIDC_ISSUER:-}" ]; then
+  client=$(curl -fsS -H 'content-type: application/json' \
+    -d "{\"redirect_uris\": [\"$base/api/auth/oidc/callback/\"]}" "$TEST_OIDC_ISSUER/reg")
+  oidc=(OIDC_ISSUER="$TEST_OIDC_ISSUER" PUBLIC_URL="$base" OIDC_NAME="Fuzz SSO"
+    OIDC_CLIENT_ID="$(python3 -c 'import json,sys; print(json.load(sys.stdin)["client_id"])' <<<"$client")"
+    OIDC_CLIENT_SECRET="$(python3 -c 'import json,sys; print(json.load(sys.stdin)["client_secret"])' <<<"$client")")
+fi
 operator=fuzz-operator
 operator_password="the operator fuzzes $(python3 -c 'import secrets; print(secrets.token_hex(8))')"
 env -i PATH="$PATH" \
-  SUPERUSER_USERNAME="$operator" SUPERUSER_PASSWORD="$operator_password" \
+  SUPERUSER_USERNAME="$operator" SUPERUSER_PASSWORD="$operator_password" "${oidc[@]}" \
   APP_ENV=production HOST=127.0.0.1 PORT="$port" LOG_FORMAT=text RUST_LOG=warn \
   DATABASE_URL="${FUZZ_DATABASE_URL:-sqlite://$work/notes.sqlite3?mode=rwc}" STATIC_DIR="$work/no-spa" \
   JWT_SECRET="fuzzing-secret-$(python3 -c 'import secrets; print(secrets.token_hex(16))')" \

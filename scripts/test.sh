@@ -35,11 +35,12 @@ cargo fmt --all -- --check
 cargo clippy -p app -p markup -p markdown-worker -p migrations -p server --all-targets -- -D warnings
 CARGO_TARGET_DIR=target/spa cargo clippy -p frontend -p markdown-worker --target wasm32-unknown-unknown -- -D warnings
 
+# The sign-in tests meet a real OpenID provider on loopback (scripts/oidc.sh).
 step "unit and integration tests on SQLite"
-cargo test -p app -p markup -p markdown-worker -p migrations -p server
+scripts/oidc.sh cargo test -p app -p markup -p markdown-worker -p migrations -p server
 
 step "integration tests on PostgreSQL"
-scripts/postgres.sh cargo test -p server --test api
+scripts/postgres.sh scripts/oidc.sh cargo test -p server --test api
 
 step "the attachments' tests with files in a directory, and on an S3-compatible server"
 TEST_ATTACHMENT_STORAGE=file cargo test -p server --test api attachments
@@ -53,7 +54,7 @@ scripts/image-files.sh notes:test target/image
 export SERVER_BIN="$PWD/target/image/server" SPA_DIST="$PWD/target/image/dist"
 
 step "the release server fuzzed by Schemathesis from its OpenAPI document (/api/schema/)"
-scripts/fuzz.sh
+scripts/oidc.sh scripts/fuzz.sh
 
 step "the release server hosted as a container runs it (PostgreSQL from DB_*, SIGTERM)"
 scripts/postgres.sh cargo test -p server --test hosted -- --ignored --test-threads=1
@@ -65,4 +66,4 @@ step "the release server: two replicas on one PostgreSQL, and SIGKILL during wri
 scripts/postgres.sh cargo test -p server --test replicas --test durability -- --ignored
 
 step "the SPA in headless Chromium against the release server"
-e2e/run.sh
+scripts/oidc.sh e2e/run.sh

@@ -412,6 +412,10 @@ pub struct SiteSettings {
 pub struct PasswordChange {
     pub old_password: String,
     pub new_password: String,
+    /// Instead of the password, for an account without one: a proof from the provider
+    /// (`POST /api/auth/oidc/proof/`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provider_proof: Option<String>,
 }
 
 /// `201` answer to a registration.
@@ -915,6 +919,10 @@ impl AuditAction {
 #[cfg_attr(feature = "openapi", schema(examples(json!({"password": "correct horse battery"}))))]
 pub struct AccountDeletion {
     pub password: String,
+    /// Instead of the password, for an account without one: a proof from the provider
+    /// (`POST /api/auth/oidc/proof/`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provider_proof: Option<String>,
 }
 
 /// `401` from `POST /api/token/` for a right password on an account with two-step
@@ -975,6 +983,10 @@ pub struct TotpCode {
 pub struct TotpDisable {
     pub password: String,
     pub code: String,
+    /// Instead of the password, for an account without one: a proof from the provider
+    /// (`POST /api/auth/oidc/proof/`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provider_proof: Option<String>,
 }
 
 /// Ten single-use codes that stand in for the authenticator app; shown this once.

@@ -4,9 +4,10 @@
 //! never reaches `localStorage` or `fetch`.
 
 use crate::api::{
-    Account, ActiveSession, AuditEntry, Credentials, DiffSide, ImportResult, NewAccount, Note,
-    NoteInput, NotePatch, Page, PasswordChange, RecoveryCodes, RegistrationStatus, Revision,
-    RevisionDiff, SetAside, TagCount, TotpSetup, TrashedNote, User, paths, query,
+    Account, AccountDeletion, ActiveSession, AuditEntry, Credentials, DiffSide, ImportResult,
+    NewAccount, Note, NoteInput, NotePatch, Page, PasswordChange, RecoveryCodes,
+    RegistrationStatus, Revision, RevisionDiff, SetAside, TagCount, TotpDisable, TotpSetup,
+    TrashedNote, User, paths, query,
 };
 use crate::errors::FieldErrors;
 use crate::guard::Session;
@@ -78,6 +79,8 @@ pub trait Backend: Send + Sync {
     /// Signs in and stores the pair, or answers the challenge of the second step that an
     /// account with two-step sign-in asks for.
     fn sign_in(&self, credentials: Credentials) -> Reply<SignIn>;
+    /// The same with the one-time code a sign-in through the provider ended with.
+    fn sign_in_with_provider(&self, code: String) -> Reply<SignIn>;
     /// The second step: the challenge and a code from the app or a recovery code.
     fn sign_in_with_code(&self, challenge: String, code: String) -> Reply<()>;
     fn register(&self, account: NewAccount) -> Reply<User>;
@@ -144,7 +147,7 @@ pub trait Backend: Send + Sync {
     /// Ends every session of the person on the server, this one included.
     fn end_sessions(&self) -> Reply<()>;
     /// Deletes the account, its notes and its sessions.
-    fn delete_account(&self, password: String) -> Reply<()>;
+    fn delete_account(&self, deletion: AccountDeletion) -> Reply<()>;
     /// The person's live sessions, most recently used first.
     fn sessions(&self) -> Reply<Vec<ActiveSession>>;
     /// The latest security events of the person's account, newest first.
@@ -163,7 +166,7 @@ pub trait Backend: Send + Sync {
     /// Turns two-step sign-in on with the app's first code.
     fn confirm_totp(&self, code: String) -> Reply<RecoveryCodes>;
     fn new_recovery_codes(&self, code: String) -> Reply<RecoveryCodes>;
-    fn disable_totp(&self, password: String, code: String) -> Reply<()>;
+    fn disable_totp(&self, off: TotpDisable) -> Reply<()>;
     /// The colour theme shown: the one chosen on this device, else the system's.
     fn theme(&self) -> Theme;
     /// Shows `theme` and keeps the choice on this device.

@@ -67,10 +67,12 @@ test('the operator area is fetched only when first shown, then works', async () 
     console.log(`first load asked for: ${[...new Set(first)].join(' ')}`);
     const byPage = (p) => !p.startsWith('worker:');
     // The event stream's chunk (and code it shares with others) comes once the app has
-    // started; no page's chunk does.
+    // started, and the sign-in page's "Sign in with …" once it is up; no other page's
+    // chunk does.
     const STREAM = /^\/split_stream-[^/]*\.wasm$/;
+    const SIGN_IN = /^\/split_providers-[^/]*\.wasm$/;
     const chunks = paths.filter((p) => byPage(p) && CHUNK.test(p));
-    assert.ok(chunks.every((p) => STREAM.test(p) || /^\/chunk_/.test(p)), `no page's chunk: ${chunks}`);
+    assert.ok(chunks.every((p) => STREAM.test(p) || SIGN_IN.test(p) || /^\/chunk_/.test(p)), `no page's chunk: ${chunks}`);
     assert.equal(chunks.filter((p) => STREAM.test(p)).length, 1, 'the stream’s chunk, once');
     assert.deepEqual(paths.filter((p) => AREA.test(p)), [], 'nor the area in the worker’s');
     const cached = await page.evaluate(async () => {

@@ -8,7 +8,7 @@ use crate::transport::{
 use crate::{notes, session};
 use app::api::{
     Account, AccountDeletion, ActiveSession, AuditEntry, Credentials, ImportResult, NewAccount,
-    Note, NoteInput, NotePatch, Page, PasswordChange, Reauthentication, RecoveryCodes,
+    Note, NoteInput, NotePatch, OidcCode, Page, PasswordChange, Reauthentication, RecoveryCodes,
     RefreshRequest, RegistrationStatus, SecondStep, SecondStepRequired, TagCount, TokenPair,
     TotpCode, TotpDisable, TotpSetup, TrashedNote, User, paths,
 };
@@ -39,19 +39,11 @@ impl Backend for Browser {
     }
 
     fn sign_in(&self, credentials: Credentials) -> Reply<SignIn> {
-        let call = Call::new("POST", paths::TOKEN).body(&credentials);
-        async move {
-            let answer = send(&call, None).await?;
-            if answer.status == 401
-                && let Some(asked) = json::from_str::<SecondStepRequired>(&answer.body)
-                && asked.code == TOTP_REQUIRED
-            {
-                return Ok(SignIn::CodeRequired(asked.challenge));
-            }
-            session::store(&decode::<TokenPair>(answer)?);
-            Ok(SignIn::Done)
-        }
-        .boxed_local()
+        signing_in(Call::new("POST", paths::TOKEN).body(&credentials))
+    }
+
+    fn sign_in_with_provider(&self, code: String) -> Reply<SignIn> {
+        signing_in(Call::new("POST", paths::TOKEN_OIDC).body(&OidcCode { code }))
     }
 
     fn sign_in_with_code(&self, challenge: String, code: String) -> Reply<()> {
@@ -206,9 +198,8 @@ impl Backend for Browser {
         authed(Call::new("DELETE", paths::SESSIONS)).boxed_local()
     }
 
-    fn delete_account(&self, password: String) -> Reply<()> {
-        authed(Call::new("DELETE", paths::ACCOUNT).body(&AccountDeletion { password }))
-            .boxed_local()
+    fn delete_account(&self, deletion: AccountDeletion) -> Reply<()> {
+        authed(Call::new("DELETE", paths::ACCOUNT).body(&deletion)).boxed_local()
     }
 
     fn sessions(&self) -> Reply<Vec<ActiveSession>> {
@@ -331,7 +322,24 @@ impl Backend for Browser {
         Box::pin(async { crate::files::kit().await.ok() })
     }
 
-    fn disable_totp(&self, password: String, code: String) -> Reply<()> {
-        authed(Call::new("DELETE", paths::TOTP).body(&TotpDisable { password, code })).boxed_local()
+    fn disable_totp(&self, off: TotpDisable) -> Reply<()> {
+        authed(Call::new("DELETE", paths::TOTP).body(&off)).boxed_local()
     }
+}
+
+/// A sign-in's answer: the pair, stored, or the challenge of two-step sign-in's second
+/// step.
+fn signing_in(call: Call) -> Reply<SignIn> {
+    async move {
+        let answer = send(&call, None).await?;
+        if answer.status == 401
+            && let Some(asked) = json::from_str::<SecondStepRequired>(&answer.body)
+            && asked.code == TOTP_REQUIRED
+        {
+            return Ok(SignIn::CodeRequired(asked.challenge));
+        }
+        session::store(&decode::<TokenPair>(answer)?);
+        Ok(SignIn::Done)
+    }
+    .boxed_local()
 }

@@ -98,6 +98,9 @@ async fn create_first_operator(
 /// Opens of notes' links a minute from one address: a class behind one address opening a
 /// shared note together gets through; a script reloading it does not.
 const LINK_OPENS_PER_MINUTE: std::num::NonZeroU32 = std::num::NonZeroU32::new(60).unwrap();
+/// Sign-ins through the provider one address may start a minute (each writes a row that
+/// lives ten minutes).
+const SIGN_IN_STARTS_PER_MINUTE: std::num::NonZeroU32 = std::num::NonZeroU32::new(30).unwrap();
 
 /// Everything the pruner deletes: what accounts leave behind, and the trash past its
 /// retention.
@@ -200,6 +203,7 @@ impl Application {
             audit_retention: config.audit_retention,
             exports: Arc::new(tokio::sync::Semaphore::new(crate::notes::export::AT_ONCE)),
             link_opens: crate::http::per_client::PerClient::new(LINK_OPENS_PER_MINUTE),
+            sign_in_starts: crate::http::per_client::PerClient::new(SIGN_IN_STARTS_PER_MINUTE),
             link_views: crate::notes::links::Views::default(),
         });
         pruning::spawn(state.writer.clone(), prunable(&state));

@@ -2,6 +2,7 @@
 //! two-step sign-in, where they are signed in, access tokens for scripts, signing out
 //! everywhere, and deleting the account.
 
+use super::identities::{PasswordOrProof, SignInWays};
 use super::me::Me;
 use crate::api::{Attachments, ImportResult, PasswordChange};
 use crate::client::{ClientError, request, use_client};
@@ -43,6 +44,7 @@ fn AccountPage() -> impl IntoView {
     };
     // A new password ends every other session: the list reloads.
     let sessions_changed = Trigger::new();
+    let ways = SignInWays::provide();
     view! {
         <div class="account-page">
             <section class="panel">
@@ -54,7 +56,8 @@ fn AccountPage() -> impl IntoView {
                     None => view! { <p class="checking" role="status">"Loading your account…"</p> }.into_any(),
                 }}
             </section>
-            <ChangePassword username sessions_changed />
+            <ChangePassword username sessions_changed ways />
+            <super::identities::SignInProviders />
             <super::security::TwoStep />
             <super::security::Sessions changed=sessions_changed />
             <super::security::RecentActivity changed=sessions_changed />
@@ -110,6 +113,7 @@ fn YourFiles() -> impl IntoView {
 fn ChangePassword(
     username: impl Fn() -> Option<String> + Send + Sync + 'static,
     sessions_changed: Trigger,
+    ways: SignInWays,
 ) -> impl IntoView {
     let client = use_client();
     let form = FormState::new();
@@ -124,7 +128,11 @@ fn ChangePassword(
         done.set(false);
         let (old_password, new_password) = (old.get_untracked(), new.get_untracked());
         let mut found = FieldErrors::default();
-        if old_password.is_empty() {
+        let provider_proof = ways
+            .proof_for_form()
+            .map_err(|why| found.add("old_password", why))
+            .unwrap_or_default();
+        if old_password.is_empty() && provider_proof.is_none() && found.is_empty() {
             found.add("old_password", crate::errors::messages::BLANK);
         }
         // The same rules as at sign-up, against the name the server compares with.
@@ -137,6 +145,7 @@ fn ChangePassword(
         let change = PasswordChange {
             old_password,
             new_password,
+            provider_proof,
         };
         spawn(async move {
             match client.change_password(change).await {
@@ -153,17 +162,11 @@ fn ChangePassword(
     };
     view! {
         <section class="panel" aria-labelledby="password-heading">
-            <h2 id="password-heading">"Change your password"</h2>
+            <h2 id="password-heading">
+                {move || if ways.passwordless() { "Set a password" } else { "Change your password" }}
+            </h2>
             <form on:submit=submit novalidate aria-busy=move || form.busy.get().to_string()>
-                <TextField
-                    form
-                    field="old_password"
-                    id="old-password".to_owned()
-                    label="Current password"
-                    value=old
-                    kind="password"
-                    autocomplete="current-password"
-                />
+                <PasswordOrProof form field="old_password" id="old-password" label="Current password" value=old />
                 <TextField
                     form
                     field="new_password"
@@ -342,6 +345,7 @@ fn EndSessions() -> impl IntoView {
 #[component]
 fn DeleteAccount() -> impl IntoView {
     let client = use_client();
+    let ways = expect_context::<SignInWays>();
     let navigate = use_navigate();
     // How many of the person's notes others would lose with it: counted now, not when
     // the header first read the account.
@@ -360,15 +364,23 @@ fn DeleteAccount() -> impl IntoView {
         }
         let password = password.get_untracked();
         let mut found = FieldErrors::default();
-        if password.is_empty() {
+        let provider_proof = ways
+            .proof_for_form()
+            .map_err(|why| found.add("password", why))
+            .unwrap_or_default();
+        if password.is_empty() && provider_proof.is_none() && found.is_empty() {
             found.add("password", crate::errors::messages::BLANK);
         }
         if !form.begin(found) {
             return;
         }
         let navigate = navigate.clone();
+        let deletion = crate::api::AccountDeletion {
+            password,
+            provider_proof,
+        };
         spawn(async move {
-            match client.delete_account(password).await {
+            match client.delete_account(deletion).await {
                 Ok(()) => sign_out_here(navigate),
                 Err(ClientError::SignedOut) => {}
                 Err(error) => form.fail(error),
@@ -391,15 +403,7 @@ fn DeleteAccount() -> impl IntoView {
                 })
             }}
             <form on:submit=submit novalidate aria-busy=move || form.busy.get().to_string()>
-                <TextField
-                    form
-                    field="password"
-                    id="delete-password".to_owned()
-                    label="Type your password to confirm"
-                    value=password
-                    kind="password"
-                    autocomplete="current-password"
-                />
+                <PasswordOrProof form field="password" id="delete-password" label="Type your password to confirm" value=password />
                 <FormMessage form />
                 <SubmitButton form label="Delete my account" busy_label="Deleting…" class="danger" />
             </form>

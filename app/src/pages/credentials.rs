@@ -7,11 +7,13 @@ use crate::api::{Credentials, NewAccount, RegistrationMode};
 use crate::client::{ClientError, SignIn, use_client};
 use crate::components::{FormMessage, FormState, SubmitButton, TextField};
 use crate::errors::{FieldErrors, messages};
+use crate::lazy::{LazyPage, Page};
 use crate::routes::{login_url, paths};
 use crate::task::spawn;
 use crate::validation::{Password, Username};
 use leptos::html::Input;
 use leptos::prelude::*;
+use leptos::wasm_split::{SplitLoaderError, wasm_split};
 use leptos_router::hooks::use_query_map;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -58,15 +60,26 @@ fn credentials_page(purpose: Purpose) -> impl IntoView {
     let password_ref = NodeRef::<Input>::new();
     // Set once a right password is answered with a request for a code.
     let challenge = RwSignal::new(None::<String>);
-
-    Effect::new(move |_| {
-        let field = match form.first_invalid(&["username", "password"]) {
-            Some("username") => username_ref,
-            Some("password") => password_ref,
-            _ => return,
-        };
-        if let Some(input) = field.get_untracked() {
-            let _ = input.focus();
+    let signed_in = move |answer: Result<SignIn, ClientError>| match answer {
+        Ok(SignIn::Done) => {}
+        Ok(SignIn::CodeRequired(asked)) => {
+            form.done();
+            challenge.set(Some(asked));
+        }
+        Err(error) => form.fail(error),
+    };
+    // "Sign in with …", where the server has a provider, and the way back from it: a chunk
+    // of its own, fetched after the page is up (a failed fetch leaves the password form
+    // alone).
+    provide_context(super::providers::Back {
+        form,
+        signed_in: Callback::new(signed_in),
+    });
+    let provider_links = RwSignal::new_local(None::<AnyView>);
+    let owner = Owner::current().expect("a page renders under an owner");
+    spawn(async move {
+        if let Ok(build) = super::providers::links().await {
+            provider_links.try_set(Some(owner.with(build)));
         }
     });
 
@@ -112,18 +125,10 @@ fn credentials_page(purpose: Purpose) -> impl IntoView {
                 }
                 false => Ok(()),
             };
-            let signed_in = match registered {
+            signed_in(match registered {
                 Ok(()) => client.sign_in(credentials).await,
                 Err(error) => Err(error),
-            };
-            match signed_in {
-                Ok(SignIn::Done) => {}
-                Ok(SignIn::CodeRequired(asked)) => {
-                    form.done();
-                    challenge.set(Some(asked));
-                }
-                Err(error) => form.fail(error),
-            }
+            });
         });
     };
 
@@ -196,14 +201,43 @@ fn credentials_page(purpose: Purpose) -> impl IntoView {
                 <FormMessage form />
                 <SubmitButton form label busy_label />
             </form>
+            {move || {
+                provider_links.track();
+                provider_links.try_update_untracked(Option::take).flatten()
+            }}
             <p class="aside">{other_text} <a href=other_href.clone()>{other_label}</a></p>
         </section>
         }
     };
+    provide_context(Asked {
+        challenge,
+        start_again,
+    });
     move || match challenge.get() {
         None => password_step().into_any(),
-        Some(asked) => view! { <SecondStep challenge=asked start_again /> }.into_any(),
+        // Its code is a chunk of its own, fetched when an account asks for a code.
+        Some(_) => view! { <LazyPage load=|| Box::pin(second_step()) what="two-step sign-in" /> }
+            .into_any(),
     }
+}
+
+/// A right password's request for a code: the challenge, and the way back to the password.
+#[derive(Clone, Copy)]
+struct Asked {
+    challenge: RwSignal<Option<String>>,
+    start_again: Callback<Option<String>>,
+}
+
+#[wasm_split(second_step, wasm_split_path = ::leptos::wasm_split, fallible)]
+fn second_step() -> Result<Page, SplitLoaderError> {
+    Ok(|| {
+        let Asked {
+            challenge,
+            start_again,
+        } = expect_context::<Asked>();
+        let challenge = challenge.get_untracked().unwrap_or_default();
+        view! { <SecondStep challenge start_again /> }.into_any()
+    })
 }
 
 /// Sign-in's second step: a code from the authenticator app, or a recovery code.

@@ -203,6 +203,7 @@ fn ShowCodes(codes: Vec<String>, stage: RwSignal<Stage>) -> impl IntoView {
 #[component]
 fn TwoStepOn(stage: RwSignal<Stage>, on_off: Callback<()>) -> impl IntoView {
     let client = use_client();
+    let ways = expect_context::<super::identities::SignInWays>();
     let renew = FormState::new();
     let renew_code = RwSignal::new(String::new());
     let off = FormState::new();
@@ -231,7 +232,11 @@ fn TwoStepOn(stage: RwSignal<Stage>, on_off: Callback<()>) -> impl IntoView {
         }
         let (typed_password, typed_code) = (password.get_untracked(), off_code.get_untracked());
         let mut found = FieldErrors::default();
-        if typed_password.is_empty() {
+        let provider_proof = ways
+            .proof_for_form()
+            .map_err(|why| found.add("password", why))
+            .unwrap_or_default();
+        if typed_password.is_empty() && provider_proof.is_none() && found.is_empty() {
             found.add("password", messages::BLANK);
         }
         if typed_code.trim().is_empty() {
@@ -241,10 +246,12 @@ fn TwoStepOn(stage: RwSignal<Stage>, on_off: Callback<()>) -> impl IntoView {
             return;
         }
         spawn(async move {
-            match client
-                .disable_totp(typed_password, typed_code.trim().to_owned())
-                .await
-            {
+            let off_with = crate::api::TotpDisable {
+                password: typed_password,
+                code: typed_code.trim().to_owned(),
+                provider_proof,
+            };
+            match client.disable_totp(off_with).await {
                 Ok(()) => {
                     off.done();
                     on_off.run(());
@@ -271,15 +278,7 @@ fn TwoStepOn(stage: RwSignal<Stage>, on_off: Callback<()>) -> impl IntoView {
         </form>
         <form on:submit=turn_off novalidate aria-busy=move || off.busy.get().to_string()>
             <h3>"Turn it off"</h3>
-            <TextField
-                form=off
-                field="password"
-                id="totp-off-password".to_owned()
-                label="Your password"
-                value=password
-                kind="password"
-                autocomplete="current-password"
-            />
+            <super::identities::PasswordOrProof form=off field="password" id="totp-off-password" label="Your password" value=password />
             <TextField
                 form=off
                 field="code"

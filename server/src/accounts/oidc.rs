@@ -112,8 +112,7 @@ impl Provider {
         ) else {
             return Ok(None);
         };
-        let issuer = IssuerUrl::new(issuer.as_str().trim_end_matches('/').to_owned())
-            .map_err(|e| format!("OIDC_ISSUER: {e}"))?;
+        let issuer = IssuerUrl::new(issuer.clone()).map_err(|e| format!("OIDC_ISSUER: {e}"))?;
         let callback = public
             .join(app::api::paths::OIDC_CALLBACK)
             .map_err(|e| format!("PUBLIC_URL: {e}"))?;
@@ -252,6 +251,15 @@ impl Provider {
         .exec_without_returning(db)
         .await?;
         Ok(url.to_string())
+    }
+
+    /// Ends a sign-in the provider refused (or that was cancelled there).
+    pub async fn abandon(&self, db: &impl ConnectionTrait, state: &str) -> ApiResult<()> {
+        OidcLogin::delete_many()
+            .filter(oidc_login::Column::StateHash.eq(hash(state)))
+            .exec(db)
+            .await?;
+        Ok(())
     }
 
     /// Checks the provider's answer: the sign-in it ends (spent now, so a replayed

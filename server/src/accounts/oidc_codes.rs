@@ -1,6 +1,7 @@
 //! The one-time codes a sign-in through the provider hands the SPA (see
 //! `accounts::oidc`): a sign-in code, worth a token pair, or a proof, which stands in for a
-//! password. 256 random bits, kept as their digest, good for 60 seconds, spent once.
+//! password. 256 random bits, kept as their digest, spent once: a sign-in code within 60
+//! seconds, a proof within five minutes (time to type a new password).
 
 use crate::accounts::tokens::now;
 use crate::accounts::totp::random_bytes;
@@ -16,8 +17,9 @@ use sea_orm::{
 };
 use sha2::{Digest, Sha256};
 
-/// How long the SPA has to spend a code.
+/// How long the SPA has to spend a sign-in code, and a form a proof.
 const CODE_SECS: i64 = 60;
+const PROOF_SECS: i64 = 300;
 
 pub(crate) fn hash(secret: &str) -> String {
     hex::encode(Sha256::digest(secret.as_bytes()))
@@ -61,7 +63,11 @@ pub async fn issue(db: &impl ConnectionTrait, purpose: Purpose, user_id: i64) ->
         code_hash: Set(hash(&code)),
         purpose: Set(purpose.as_str().to_owned()),
         user_id: Set(user_id),
-        expires_at: Set(now() + CODE_SECS),
+        expires_at: Set(now()
+            + match purpose {
+                Purpose::Proof => PROOF_SECS,
+                _ => CODE_SECS,
+            }),
     })
     .exec_without_returning(db)
     .await?;

@@ -57,6 +57,8 @@ pub struct Shared {
     pub exports: Arc<tokio::sync::Semaphore>,
     /// This replica's event streams.
     pub events: Arc<crate::events::hub::Hub>,
+    /// Sign-ins through the provider started, per address: each writes a row.
+    pub sign_in_starts: crate::http::per_client::PerClient,
     /// The OpenID Connect provider `OIDC_*` configure, if any.
     pub oidc: Option<Arc<crate::accounts::oidc::Provider>>,
     /// How often a quiet stream sends a comment (`STREAM_KEEPALIVE`).

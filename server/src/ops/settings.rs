@@ -187,8 +187,8 @@ pub struct Settings {
 pub struct OidcSettings {
     /// The provider's issuer URL, as its discovery document names it, such as
     /// https://sso.example.com/realms/staff
-    #[arg(long, env = "OIDC_ISSUER", value_parser = web_url)]
-    pub oidc_issuer: Option<url::Url>,
+    #[arg(long, env = "OIDC_ISSUER", value_parser = issuer)]
+    pub oidc_issuer: Option<String>,
 
     /// This server's client id at the provider
     #[arg(long, env = "OIDC_CLIENT_ID")]
@@ -223,6 +223,12 @@ pub enum OidcSignup {
     Follow,
     Always,
     Never,
+}
+
+/// An issuer as written: the provider's discovery document must name it exactly (some
+/// end in a slash, most do not), so it is checked as a URL and kept as it is.
+fn issuer(value: &str) -> Result<String, String> {
+    web_url(value).map(|_| value.trim().to_owned())
 }
 
 /// An http or https URL with a host and nothing after its path.
@@ -1190,6 +1196,10 @@ mod tests {
             ("MAX_STREAMS", "0"),
             ("MAX_STREAMS", "257"),
             ("STREAM_KEEPALIVE", "0"),
+            ("OIDC_ISSUER", "sso.example.com"),
+            ("OIDC_ISSUER", "ftp://sso.example.com"),
+            ("OIDC_SIGNUP", "sometimes"),
+            ("PUBLIC_URL", "https://notes.example.com/?x=1"),
         ] {
             let mut vars = vec![SECRET, (var, value)];
             if var == "DB_SSLMODE" {
@@ -1200,6 +1210,25 @@ mod tests {
                 .unwrap_or_else(|| panic!("{var}={value} was accepted"));
             assert_eq!(err.var, var, "{err}");
         }
+    }
+
+    #[test]
+    fn sign_in_through_a_provider_needs_its_client_and_this_servers_address() {
+        let issuer = ("OIDC_ISSUER", "https://sso.example.com/realms/staff");
+        let client = ("OIDC_CLIENT_ID", "notes");
+        let public = ("PUBLIC_URL", "https://notes.example.com");
+        for (vars, missing) in [
+            (vec![SECRET, issuer], "OIDC_CLIENT_ID"),
+            (vec![SECRET, client], "OIDC_ISSUER"),
+            (vec![SECRET, issuer, client], "PUBLIC_URL"),
+        ] {
+            let err = config(&vars).err().expect("refused");
+            assert_eq!(err.var, missing, "{err}");
+        }
+        let c = config(&[SECRET, issuer, client, public]).unwrap();
+        assert_eq!(c.oidc.oidc_issuer.as_deref(), Some(issuer.1));
+        assert_eq!(c.oidc.oidc_signup, OidcSignup::Follow);
+        assert!(config(&[SECRET]).unwrap().oidc.oidc_issuer.is_none());
     }
 
     #[test]

@@ -741,3 +741,28 @@ async fn without_a_provider_there_is_none_to_offer() {
     let (status, _) = redeem(&app, "anything").await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
 }
+
+#[tokio::test]
+async fn one_address_starts_at_most_thirty_sign_ins_a_minute() {
+    let app = app_with(&[]).await;
+    let mut statuses = Vec::new();
+    for _ in 0..32 {
+        let response = app
+            .request(Method::GET, "/api/auth/oidc/start/", None, None)
+            .await;
+        statuses.push(response.status());
+    }
+    // `ready` started one or two already; then 429 until the minute has passed.
+    let admitted = statuses
+        .iter()
+        .take_while(|s| **s == StatusCode::SEE_OTHER)
+        .count();
+    assert!((25..=29).contains(&admitted), "{statuses:?}");
+    assert!(
+        statuses[admitted..]
+            .iter()
+            .all(|s| *s == StatusCode::TOO_MANY_REQUESTS),
+        "{statuses:?}"
+    );
+    assert!(app.count_rows("SELECT COUNT(*) FROM oidc_logins").await <= 30);
+}

@@ -84,7 +84,7 @@ pub struct StartQuery {
 ///
 /// A browser goes here from "Sign in with …": it is sent to the provider (303), and
 /// comes back to the callback. 404 when no provider is configured; while the provider
-/// cannot be reached, back to `/login` with `#oidc_error=`.
+/// cannot be reached, back to `/login` with `#oidc_error=`. 30 a minute per address.
 #[utoipa::path(
     get,
     path = paths::OIDC_START,
@@ -94,10 +94,16 @@ pub struct StartQuery {
     responses(
         (status = SEE_OTHER, description = "To the provider's sign-in page, or back to `/login` with `#oidc_error=`."),
         (status = NOT_FOUND, response = NotFound),
+        (status = TOO_MANY_REQUESTS, response = TooManyRequests),
     ),
 )]
-pub async fn start(State(state): State<AppState>, uri: Uri) -> ApiResult<Redirect> {
+pub async fn start(
+    State(state): State<AppState>,
+    ClientIp(client): ClientIp,
+    uri: Uri,
+) -> ApiResult<Redirect> {
     let provider = provider(&state)?;
+    state.sign_in_starts.admit(client)?;
     let next = oidc::local_path(query_value(&uri, "next").as_deref());
     let invite = query_value(&uri, "invite")
         .map(|code| code.trim().chars().take(128).collect::<String>())
@@ -151,12 +157,15 @@ pub async fn callback(
     uri: Uri,
 ) -> ApiResult<Redirect> {
     let provider = provider(&state)?;
-    let (Some(login_state), Some(code)) = (query_value(&uri, "state"), query_value(&uri, "code"))
-    else {
+    let Some(login_state) = query_value(&uri, "state") else {
+        return Ok(failed(messages::OIDC_EXPIRED));
+    };
+    // RFC 9207: an answer that names another issuer is not this provider's.
+    let issuer_differs = query_value(&uri, "iss").is_some_and(|iss| iss != provider.issuer());
+    let code = query_value(&uri, "code").filter(|_| !issuer_differs);
+    let Some(code) = code else {
         // Refused or cancelled at the provider: the sign-in is over either way.
-        if let Some(login_state) = query_value(&uri, "state") {
-            let _ = provider.verify(&state.writer, &login_state, "").await;
-        }
+        provider.abandon(&state.writer, &login_state).await?;
         return Ok(failed(messages::OIDC_FAILED));
     };
     let verified = match provider.verify(&state.writer, &login_state, &code).await {
@@ -282,6 +291,7 @@ pub async fn identities(
     security(("jwtAuth" = [])),
     responses(
         (status = OK, description = "Where to send the browser.", body = ProviderRedirect),
+        JsonBodyErrors,
         (status = UNAUTHORIZED, response = Unauthorized),
         (status = FORBIDDEN, response = Forbidden),
         (status = NOT_FOUND, response = NotFound),
@@ -339,7 +349,7 @@ pub async fn unlink(
 /// account, turning two-step sign-in off, confirming the password again, setting a
 /// first password), `provider_proof` stands in for it. This starts a fresh sign-in at
 /// the provider (`max_age=0`); the browser comes back to `next` with
-/// `#provider_proof=`, good once, for 60 seconds.
+/// `#provider_proof=`, good once, for five minutes.
 #[utoipa::path(
     post,
     path = paths::OIDC_PROOF,
@@ -349,6 +359,7 @@ pub async fn unlink(
     security(("jwtAuth" = [])),
     responses(
         (status = OK, description = "Where to send the browser.", body = ProviderRedirect),
+        JsonBodyErrors,
         (status = UNAUTHORIZED, response = Unauthorized),
         (status = FORBIDDEN, response = Forbidden),
         (status = NOT_FOUND, response = NotFound),
