@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it (.ci/run calls this):
 #   formatting and lints; unit and HTTP integration tests on SQLite; the same integration
-#   tests on a throw-away PostgreSQL server; the attachments' tests again with the files in
+#   tests on a throw-away PostgreSQL server (both, the fuzzing and the browser tests beside
+#   a throw-away OpenID Connect provider, scripts/oidc.sh); the attachments' tests again with the files in
 #   a directory and on a throw-away S3-compatible server; the container image built from
 #   the Dockerfile (which compiles the release server and SPA); the image's server fuzzed
 #   by Schemathesis from its own OpenAPI document, run as a container would run it, as

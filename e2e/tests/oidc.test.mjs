@@ -1,7 +1,7 @@
 // Single sign-on: "Sign in with …" through the OpenID provider's own sign-in page (the
 // one scripts/oidc.sh starts, TEST_OIDC_ISSUER), landing on the notes page with an
 // account made for the identity; then, with no password, a fresh sign-in at the provider
-// confirms setting one.
+// confirms setting one, after which the provider can be unlinked.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { PASSWORD, inBrowser, signInApi, tokens, where, withOwnServer } from '../lib.mjs';
@@ -66,6 +66,11 @@ test('signing in through the provider lands on the notes page, and its proof set
       await page.getByRole('heading', { name: 'Change your password' }).waitFor();
       assert.equal(where(page), '/account');
       await signInApi(server.url, 'alice', PASSWORD); // throws unless 200
+
+      // With a password, the provider may go.
+      await providers.getByRole('button', { name: 'Unlink alice' }).click();
+      await providers.getByText(`${NAME} · alice`).waitFor({ state: 'detached' });
+      await providers.getByRole('button', { name: `Link ${NAME}` }).waitFor();
       assert.deepEqual(b.errors, []);
     });
   }, signInWithProvider);

@@ -155,6 +155,8 @@ fn ChangePassword(
                     new.set(String::new());
                     done.set(true);
                     sessions_changed.notify();
+                    // A first password: the form asks for it from now on.
+                    ways.load();
                 }
                 Err(error) => form.fail(error),
             }

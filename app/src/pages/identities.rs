@@ -13,6 +13,7 @@ use leptos::prelude::*;
 /// the identities, and a proof brought back from the provider (`#provider_proof=`).
 #[derive(Clone, Copy)]
 pub struct SignInWays {
+    client: crate::client::Client,
     pub provider: RwSignal<Option<String>>,
     pub found: RwSignal<Option<Result<Identities, ClientError>>>,
     pub proof: RwSignal<Option<String>>,
@@ -21,7 +22,9 @@ pub struct SignInWays {
 impl SignInWays {
     /// Read once when the account page opens, and again after an unlink.
     pub fn provide() -> Self {
+        let client = use_client();
         let ways = Self {
+            client,
             provider: RwSignal::new(None),
             found: RwSignal::new(None),
             proof: RwSignal::new(None),
@@ -37,7 +40,6 @@ impl SignInWays {
         };
         provide_context(ways);
         provide_context(LinkMessage(RwSignal::new(message)));
-        let client = use_client();
         spawn(async move {
             if let Ok(found) =
                 request::<Providers>(client, "GET", paths::PROVIDERS.into(), None).await
@@ -50,10 +52,10 @@ impl SignInWays {
         ways
     }
 
-    fn load(self) {
-        let client = use_client();
+    /// Reads the identities (and whether there is a password) again.
+    pub fn load(self) {
         spawn(async move {
-            let answer = request(client, "GET", paths::IDENTITIES.into(), None).await;
+            let answer = request(self.client, "GET", paths::IDENTITIES.into(), None).await;
             self.found.try_set(Some(answer));
         });
     }
