@@ -135,8 +135,9 @@ fn settings_in_help() -> Vec<(String, String, String)> {
         let Some(var) = between(block, "[env: ") else {
             continue;
         };
+        // clap quotes a default with spaces in it; the README does not.
         let default = between(block, "[default: ").unwrap_or_default();
-        settings.push((flag, var, default));
+        settings.push((flag, var, default.trim_matches('"').to_owned()));
     }
     settings
 }

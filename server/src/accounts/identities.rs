@@ -4,11 +4,11 @@
 
 use crate::accounts::audit::{Line, Person};
 use crate::accounts::passwords;
-use crate::accounts::registration::rfc3339;
 use crate::accounts::sessions::Device;
 use crate::error::{ApiError, ApiResult};
 use crate::storage::entities::identity::{self, Column, Entity as Identity};
 use crate::storage::entities::user;
+use crate::storage::rfc3339;
 use app::api::AuditAction;
 use app::errors::messages;
 use sea_orm::{

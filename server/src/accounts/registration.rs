@@ -17,7 +17,7 @@ use app::errors::{FieldErrors, messages};
 use app::validation::{Password, Username};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
@@ -279,7 +279,4 @@ pub async fn delete_invite(db: &impl ConnectionTrait, id: i64) -> ApiResult<invi
     Ok(found)
 }
 
-/// RFC 3339, as every time in the API.
-pub fn rfc3339(at: DateTime<Utc>) -> String {
-    at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
-}
+pub use crate::storage::rfc3339;

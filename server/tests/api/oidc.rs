@@ -766,3 +766,46 @@ async fn one_address_starts_at_most_thirty_sign_ins_a_minute() {
     );
     assert!(app.count_rows("SELECT COUNT(*) FROM oidc_logins").await <= 30);
 }
+
+#[tokio::test]
+async fn a_sign_in_started_on_one_replica_finishes_on_another() {
+    // Two servers on one database, as replicas behind a load balancer: the callback and
+    // the code may each reach the other one.
+    let (id, secret) = register_client().await;
+    let issuer = issuer();
+    let settings = |database: Option<&str>| {
+        let mut settings = vec![
+            ("OIDC_ISSUER".to_owned(), issuer.clone()),
+            ("OIDC_CLIENT_ID".to_owned(), id.clone()),
+            ("OIDC_CLIENT_SECRET".to_owned(), secret.clone()),
+            ("PUBLIC_URL".to_owned(), PUBLIC_URL.to_owned()),
+        ];
+        if let Some(url) = database {
+            settings.push(("DATABASE_URL".to_owned(), url.to_owned()));
+        }
+        settings
+    };
+    let spawn = |settings: Vec<(String, String)>| async move {
+        let borrowed: Vec<(&str, &str)> = settings
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        let app = TestApp::spawn_with(&borrowed).await;
+        ready(&app).await;
+        app
+    };
+    let a = spawn(settings(None)).await;
+    let b = spawn(settings(Some(&a.database_url))).await;
+
+    let back = Browser::new().start(&a, "", "alice").await;
+    let landed = callback(&b, &back).await;
+    let code = fragment(&landed, "oidc_code").unwrap_or_else(|| panic!("{landed}"));
+    let (status, pair) = redeem(&a, &code).await;
+    assert_eq!(status, StatusCode::OK, "{pair}");
+    let (status, _) = redeem(&b, &code).await;
+    assert_eq!(
+        status,
+        StatusCode::BAD_REQUEST,
+        "spent on the other replica"
+    );
+}
