@@ -4,7 +4,7 @@
 #   scripts/oidc.sh <command> [args...]
 # The command sees TEST_OIDC_ISSUER (http://127.0.0.1:<port>, no trailing slash). Each
 # test registers its own client there (open dynamic registration at /reg) and signs
-# in as alice, bob, carol or dave, password "<login>-password".
+# in as alice, bob, carol, dave, erin or frank, password "<login>-password".
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 [ -d "$root/e2e/node_modules/oidc-provider" ] || {

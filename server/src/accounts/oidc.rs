@@ -4,7 +4,8 @@
 //!
 //! A sign-in under way lives in the database (`oidc_logins`, keyed by its `state`'s
 //! digest), so the provider's callback may reach any replica; it is spent by the callback,
-//! and lasts ten minutes. A finished one hands the SPA a one-time code in the URL's
+//! and lasts ten minutes; a cookie ties it to the browser that started it. A finished
+//! one hands the SPA a one-time code in the URL's
 //! fragment (never a token in a URL), worth a token pair for 60 seconds, once; a proof
 //! (a fresh sign-in at the provider, `max_age=0`) hands one that stands in for a
 //! password the account does not have.
@@ -65,6 +66,16 @@ pub struct Provider {
     pub signup: OidcSignup,
     http: reqwest::Client,
     client: RwLock<Option<Arc<Client>>>,
+}
+
+/// The cookie that holds a sign-in's `state` in the browser that started it.
+pub const BINDING: &str = "notes_oidc";
+
+/// A sign-in written down: where to send the browser, and the `Set-Cookie` that binds
+/// the sign-in to it.
+pub struct Started {
+    pub url: String,
+    pub binding: String,
 }
 
 /// A sign-in at the provider that ended well: whose identity, for what.
@@ -214,7 +225,7 @@ impl Provider {
         user_id: Option<i64>,
         next: &str,
         invite: Option<String>,
-    ) -> ApiResult<String> {
+    ) -> ApiResult<Started> {
         let client = self.client()?;
         let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
         let (state, nonce) = (random(), random());
@@ -250,7 +261,31 @@ impl Provider {
         })
         .exec_without_returning(db)
         .await?;
-        Ok(url.to_string())
+        Ok(Started {
+            url: url.to_string(),
+            binding: self.binding(&state, LOGIN_SECS),
+        })
+    }
+
+    /// The `Set-Cookie` that ties a sign-in to the browser that started it: the
+    /// callback takes only the `state` this browser holds, so a sign-in started by
+    /// someone else (their identity, a link sent to trick a person into their account)
+    /// is refused. Sent only to the callback, and only over HTTPS where the site is.
+    fn binding(&self, state: &str, max_age: i64) -> String {
+        let secure = if self.redirect.url().scheme() == "https" {
+            "; Secure"
+        } else {
+            ""
+        };
+        format!(
+            "{BINDING}={state}; Path={}; Max-Age={max_age}; HttpOnly; SameSite=Lax{secure}",
+            app::api::paths::OIDC_CALLBACK
+        )
+    }
+
+    /// The `Set-Cookie` that forgets the binding once the callback has used it.
+    pub fn unbinding(&self) -> String {
+        self.binding("", 0)
     }
 
     /// Ends a sign-in the provider refused (or that was cancelled there).

@@ -139,26 +139,45 @@ impl Browser {
         location(&response).starts_with("/interaction/")
     }
 
-    /// From the app's start page through the provider, as `who`: the app's callback URL.
-    async fn start(&self, app: &TestApp, query: &str, who: &str) -> String {
-        let response = app
-            .request(
-                Method::GET,
-                &format!("/api/auth/oidc/start/{query}"),
-                None,
-                None,
-            )
-            .await;
+    /// From the app's start page through the provider, as `who`: the provider's answer
+    /// for the app, in this browser.
+    async fn start(&self, app: &TestApp, query: &str, who: &str) -> Back {
+        let start = app.url(&format!("/api/auth/oidc/start/{query}"));
+        let response = self.http.get(start).send().await.unwrap();
         let to = location(&response);
         assert!(to.starts_with(&issuer()), "to the provider: {to}");
-        self.through_provider(&to, who).await
+        self.back(self.through_provider(&to, who).await)
+    }
+
+    fn back(&self, url: String) -> Back {
+        Back {
+            url,
+            http: self.http.clone(),
+        }
+    }
+}
+
+/// The provider's answer for the app (the app's callback URL), in the browser that
+/// started the sign-in, whose cookie ties the sign-in to it.
+struct Back {
+    url: String,
+    http: reqwest::Client,
+}
+
+impl Back {
+    /// Another answer, in the same browser.
+    fn with_url(&self, url: String) -> Self {
+        Self {
+            url,
+            http: self.http.clone(),
+        }
     }
 }
 
 /// The app's answer to the provider's callback: where it sends the browser.
-async fn callback(app: &TestApp, callback_url: &str) -> String {
-    let path = callback_url.strip_prefix(PUBLIC_URL).unwrap();
-    location(&app.request(Method::GET, path, None, None).await)
+async fn callback(app: &TestApp, back: &Back) -> String {
+    let path = back.url.strip_prefix(PUBLIC_URL).unwrap();
+    location(&back.http.get(app.url(path)).send().await.unwrap())
 }
 
 /// `POST /api/token/oidc/`.
@@ -275,7 +294,7 @@ async fn a_first_sign_in_takes_a_free_username() {
 async fn a_tampered_or_replayed_state_and_an_expired_code_are_refused() {
     let app = app_with(&[]).await;
     let back = Browser::new().start(&app, "", "alice").await;
-    let tampered = back.replace("state=", "state=x");
+    let tampered = back.with_url(back.url.replace("state=", "state=x"));
     let landed = callback(&app, &tampered).await;
     assert_eq!(
         fragment(&landed, "oidc_error").as_deref(),
@@ -315,6 +334,25 @@ async fn a_tampered_or_replayed_state_and_an_expired_code_are_refused() {
 }
 
 #[tokio::test]
+async fn a_sign_in_finishes_only_in_the_browser_that_started_it() {
+    // Someone signs in as themselves, stops at the provider's answer, and sends it to
+    // another person: opened in that person's browser, it must not sign them in as the
+    // sender.
+    let app = app_with(&[]).await;
+    let senders = Browser::new().start(&app, "", "erin").await;
+    let victim = Browser::new();
+    let landed = callback(&app, &victim.back(senders.url.clone())).await;
+    assert_eq!(
+        fragment(&landed, "oidc_error").as_deref(),
+        Some(app::errors::messages::OIDC_EXPIRED)
+    );
+    assert!(fragment(&landed, "oidc_code").is_none());
+    // Nor did it end the sign-in: the browser that started it finishes it.
+    let landed = callback(&app, &senders).await;
+    assert!(fragment(&landed, "oidc_code").is_some(), "{landed}");
+}
+
+#[tokio::test]
 async fn an_id_token_for_another_nonce_or_another_client_is_refused() {
     let app = app_with(&[]).await;
     // The sign-in's nonce is not the one the provider signed.
@@ -335,14 +373,14 @@ async fn an_id_token_for_another_nonce_or_another_client_is_refused() {
     let other = app_with(&[]).await;
     let theirs = Browser::new().start(&other, "", "alice").await;
     let ours = Browser::new().start(&app, "", "alice").await;
-    let their_code = url::Url::parse(&theirs)
+    let their_code = url::Url::parse(&theirs.url)
         .unwrap()
         .query_pairs()
         .find(|(k, _)| k == "code")
         .unwrap()
         .1
         .into_owned();
-    let mut swapped = url::Url::parse(&ours).unwrap();
+    let mut swapped = url::Url::parse(&ours.url).unwrap();
     let pairs: Vec<(String, String)> = swapped
         .query_pairs()
         .map(|(k, v)| {
@@ -355,7 +393,7 @@ async fn an_id_token_for_another_nonce_or_another_client_is_refused() {
         })
         .collect();
     swapped.query_pairs_mut().clear().extend_pairs(pairs);
-    let landed = callback(&app, swapped.as_str()).await;
+    let landed = callback(&app, &ours.with_url(swapped.to_string())).await;
     assert_eq!(
         fragment(&landed, "oidc_error").as_deref(),
         Some(app::errors::messages::OIDC_FAILED)
@@ -517,12 +555,19 @@ async fn from_account(
     browser: &Browser,
     who: &str,
 ) -> String {
-    let (status, body) = app
-        .call(user, Method::POST, path, Some(json!({"next": "/account"})))
-        .await;
+    // From the browser, which keeps the cookie the answer sets.
+    let response = browser
+        .http
+        .post(app.url(path))
+        .bearer_auth(&user.tokens.access)
+        .json(&json!({"next": "/account"}))
+        .send()
+        .await
+        .unwrap();
+    let (status, body) = status_json(response).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let url = body["authorization_url"].as_str().unwrap();
-    callback(app, &browser.through_provider(url, who).await).await
+    callback(app, &browser.back(browser.through_provider(url, who).await)).await
 }
 
 #[tokio::test]

@@ -19,8 +19,9 @@ use app::api::{
 use app::errors::messages;
 use axum::Json;
 use axum::extract::{Path, State};
-use axum::http::{StatusCode, Uri};
-use axum::response::Redirect;
+use axum::http::{StatusCode, Uri, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use headers::{Cookie, HeaderMapExt};
 use std::sync::Arc;
 
 /// The last value of each name in the query, as every query here is read.
@@ -82,8 +83,8 @@ pub struct StartQuery {
 
 /// Sign in with the provider (new)
 ///
-/// A browser goes here from "Sign in with …": it is sent to the provider (303), and
-/// comes back to the callback. 404 when no provider is configured; while the provider
+/// A browser goes here from "Sign in with …": it is sent to the provider (303), with a
+/// cookie that ties the sign-in to it, and comes back to the callback. 404 when no provider is configured; while the provider
 /// cannot be reached, back to `/login` with `#oidc_error=`. 30 a minute per address.
 #[utoipa::path(
     get,
@@ -101,7 +102,7 @@ pub async fn start(
     State(state): State<AppState>,
     ClientIp(client): ClientIp,
     uri: Uri,
-) -> ApiResult<Redirect> {
+) -> ApiResult<Response> {
     let provider = provider(&state)?;
     state.sign_in_starts.admit(client)?;
     let next = oidc::local_path(query_value(&uri, "next").as_deref());
@@ -113,8 +114,12 @@ pub async fn start(
             .start(&state.writer, Purpose::SignIn, None, &next, invite)
             .await
         {
-            Ok(url) => Redirect::to(&url),
-            Err(ApiError::Unavailable(message)) => failed(message),
+            Ok(started) => (
+                [(header::SET_COOKIE, started.binding)],
+                Redirect::to(&started.url),
+            )
+                .into_response(),
+            Err(ApiError::Unavailable(message)) => failed(message).into_response(),
             Err(other) => return Err(other),
         },
     )
@@ -133,7 +138,8 @@ pub struct CallbackQuery {
 
 /// Back from the provider (new)
 ///
-/// Where the provider sends the browser. The sign-in's `state` (ten minutes, once), the
+/// Where the provider sends the browser. The sign-in's `state` (ten minutes, once, and
+/// only in the browser whose cookie holds it: a sign-in started elsewhere is refused), the
 /// code exchanged with its PKCE verifier and the ID token (signature, issuer, audience,
 /// expiry, `nonce`) are checked; then the browser goes back to the SPA with a one-time
 /// code in the fragment (`/login#oidc_code=`, for `POST /api/token/oidc/`), an identity
@@ -154,15 +160,34 @@ pub struct CallbackQuery {
 pub async fn callback(
     State(state): State<AppState>,
     Issuing(from): Issuing,
+    headers: axum::http::HeaderMap,
     uri: Uri,
-) -> ApiResult<Redirect> {
+) -> ApiResult<Response> {
     let provider = provider(&state)?;
-    let Some(login_state) = query_value(&uri, "state") else {
+    let cookies = headers.typed_get::<Cookie>();
+    let forget = [(header::SET_COOKIE, provider.unbinding())];
+    Ok((forget, landing(&state, provider, cookies, &uri, &from).await?).into_response())
+}
+
+/// Where the callback sends the browser.
+async fn landing(
+    state: &AppState,
+    provider: &Provider,
+    cookies: Option<Cookie>,
+    uri: &Uri,
+    from: &crate::accounts::sessions::Device,
+) -> ApiResult<Redirect> {
+    let bound = cookies.as_ref().and_then(|c| c.get(oidc::BINDING));
+    let Some(login_state) = query_value(uri, "state") else {
         return Ok(failed(messages::OIDC_EXPIRED));
     };
+    // Another browser's sign-in (or none): not this one's to finish, nor to end.
+    if bound != Some(login_state.as_str()) {
+        return Ok(failed(messages::OIDC_EXPIRED));
+    }
     // RFC 9207: an answer that names another issuer is not this provider's.
-    let issuer_differs = query_value(&uri, "iss").is_some_and(|iss| iss != provider.issuer());
-    let code = query_value(&uri, "code").filter(|_| !issuer_differs);
+    let issuer_differs = query_value(uri, "iss").is_some_and(|iss| iss != provider.issuer());
+    let code = query_value(uri, "code").filter(|_| !issuer_differs);
     let Some(code) = code else {
         // Refused or cancelled at the provider: the sign-in is over either way.
         provider.abandon(&state.writer, &login_state).await?;
@@ -177,7 +202,7 @@ pub async fn callback(
         Purpose::Link | Purpose::Proof => verified.next.clone(),
     };
     match provider
-        .land((&state.db, &state.writer), verified, &from)
+        .land((&state.db, &state.writer), verified, from)
         .await
     {
         Ok(Landing(to)) => Ok(Redirect::to(&to)),
@@ -279,7 +304,7 @@ pub async fn identities(
 /// Link an identity (new)
 ///
 /// Starts linking the caller's identity at the provider: the answer is the provider's
-/// page to send the browser to; it comes back to `next` (default `/account`) with
+/// page to send the browser to (and a cookie that ties the sign-in to this browser); it comes back to `next` (default `/account`) with
 /// `#oidc_linked=1`, or `#oidc_error=` when that identity is another account's. 404
 /// when no provider is configured, 503 while it cannot be reached.
 #[utoipa::path(
@@ -301,15 +326,27 @@ pub async fn link(
     State(state): State<AppState>,
     user: AuthUser,
     body: JsonObject,
-) -> ApiResult<Json<ProviderRedirect>> {
-    let provider = provider(&state)?;
-    let next = next_of(&body, "/account");
-    let url = provider
-        .start(&state.writer, Purpose::Link, Some(user.id), &next, None)
+) -> ApiResult<Response> {
+    to_provider(&state, &user, &body, Purpose::Link).await
+}
+
+/// Starts a sign-in at the provider for the signed-in `user` (linking, or a proof): the
+/// provider's page to send the browser to, and the cookie that binds it to this browser.
+async fn to_provider(
+    state: &AppState,
+    user: &AuthUser,
+    body: &JsonObject,
+    purpose: Purpose,
+) -> ApiResult<Response> {
+    let provider = provider(state)?;
+    let next = next_of(body, "/account");
+    let started = provider
+        .start(&state.writer, purpose, Some(user.id), &next, None)
         .await?;
-    Ok(Json(ProviderRedirect {
-        authorization_url: url,
-    }))
+    let answer = Json(ProviderRedirect {
+        authorization_url: started.url,
+    });
+    Ok(([(header::SET_COOKIE, started.binding)], answer).into_response())
 }
 
 /// Unlink an identity (new)
@@ -369,13 +406,6 @@ pub async fn proof(
     State(state): State<AppState>,
     user: AuthUser,
     body: JsonObject,
-) -> ApiResult<Json<ProviderRedirect>> {
-    let provider = provider(&state)?;
-    let next = next_of(&body, "/account");
-    let url = provider
-        .start(&state.writer, Purpose::Proof, Some(user.id), &next, None)
-        .await?;
-    Ok(Json(ProviderRedirect {
-        authorization_url: url,
-    }))
+) -> ApiResult<Response> {
+    to_provider(&state, &user, &body, Purpose::Proof).await
 }
