@@ -159,6 +159,9 @@ pub trait Backend: Send + Sync {
     /// for the parts of the app loaded when first used (the operator's area), which
     /// read their own types, so that none of their code is in the first download.
     fn call(&self, method: &'static str, path: String, body: Option<String>) -> Reply<String>;
+    /// A `GET` that needs no one signed in (`/api/auth/providers/`), answered with its
+    /// JSON text: no token is sent, and a refusal never ends the session.
+    fn public(&self, path: &'static str) -> Reply<String>;
     /// Ends one session on the server.
     fn end_session(&self, id: String) -> Reply<()>;
     /// A new secret for an authenticator app.

@@ -233,6 +233,11 @@ impl Backend for Browser {
         async move { success(authorized(&call).await?) }.boxed_local()
     }
 
+    fn public(&self, path: &'static str) -> Reply<String> {
+        let call = Call::new("GET", path);
+        async move { success(send(&call, None).await?) }.boxed_local()
+    }
+
     fn start_totp(&self) -> Reply<TotpSetup> {
         authed(Call::new("POST", paths::TOTP)).boxed_local()
     }

@@ -78,7 +78,10 @@ fn credentials_page(purpose: Purpose) -> impl IntoView {
     let provider_links = RwSignal::new_local(None::<AnyView>);
     let owner = Owner::current().expect("a page renders under an owner");
     spawn(async move {
-        if let Ok(build) = super::providers::links().await {
+        // Built only while the page is still shown (a person sent on meanwhile has none).
+        if let Ok(build) = super::providers::links().await
+            && provider_links.try_with_untracked(|_| ()).is_some()
+        {
             provider_links.try_set(Some(owner.with(build)));
         }
     });

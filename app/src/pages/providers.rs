@@ -3,7 +3,7 @@
 //! (see `lazy`), fetched once the page is up, so the first download pays nothing for it.
 
 use crate::api::{Providers, paths};
-use crate::client::{ClientError, SignIn, request, use_client};
+use crate::client::{ClientError, SignIn, use_client};
 use crate::components::FormState;
 use crate::lazy::Page;
 use crate::routes::login_url;
@@ -46,9 +46,10 @@ fn ProviderLinks() -> impl IntoView {
         query = [&query, "&invite=", &code].concat();
     }
     let found = RwSignal::new(None::<Providers>);
+    // Whoever is (or is not) signed in: no token goes with it.
     spawn(async move {
-        let answer = request(client, "GET", paths::PROVIDERS.into(), None).await;
-        found.try_set(answer.ok());
+        let answer = client.public(paths::PROVIDERS).await;
+        found.try_set(answer.ok().and_then(|text| crate::json::from_str(&text)));
     });
     move || {
         found.get().map(|found| {

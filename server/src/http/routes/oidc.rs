@@ -165,26 +165,26 @@ pub async fn callback(
 ) -> ApiResult<Response> {
     let provider = provider(&state)?;
     let cookies = headers.typed_get::<Cookie>();
+    let bound = cookies.as_ref().and_then(|c| c.get(oidc::BINDING));
+    let login_state = query_value(&uri, "state");
+    // Another browser's sign-in (or none): not this one's to finish, nor to end, and
+    // this browser's own sign-in (its cookie) stays as it was.
+    let Some(login_state) = login_state.filter(|s| bound == Some(s.as_str())) else {
+        return Ok(failed(messages::OIDC_EXPIRED).into_response());
+    };
     let forget = [(header::SET_COOKIE, provider.unbinding())];
-    Ok((forget, landing(&state, provider, cookies, &uri, &from).await?).into_response())
+    let to = landing(&state, provider, login_state, &uri, &from).await?;
+    Ok((forget, to).into_response())
 }
 
-/// Where the callback sends the browser.
+/// Where the callback sends the browser, for the sign-in its cookie holds.
 async fn landing(
     state: &AppState,
     provider: &Provider,
-    cookies: Option<Cookie>,
+    login_state: String,
     uri: &Uri,
     from: &crate::accounts::sessions::Device,
 ) -> ApiResult<Redirect> {
-    let bound = cookies.as_ref().and_then(|c| c.get(oidc::BINDING));
-    let Some(login_state) = query_value(uri, "state") else {
-        return Ok(failed(messages::OIDC_EXPIRED));
-    };
-    // Another browser's sign-in (or none): not this one's to finish, nor to end.
-    if bound != Some(login_state.as_str()) {
-        return Ok(failed(messages::OIDC_EXPIRED));
-    }
     // RFC 9207: an answer that names another issuer is not this provider's.
     let issuer_differs = query_value(uri, "iss").is_some_and(|iss| iss != provider.issuer());
     let code = query_value(uri, "code").filter(|_| !issuer_differs);
