@@ -921,6 +921,9 @@ pub struct AccountDeletion {
     pub password: String,
     /// Instead of the password, for an account without one: a proof from the provider
     /// (`POST /api/auth/oidc/proof/`).
+    // Only documented here: the SPA sends a proof from the account page's chunk, so the
+    // first download does not carry this field's code.
+    #[cfg(feature = "openapi")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub provider_proof: Option<String>,
 }
@@ -985,6 +988,9 @@ pub struct TotpDisable {
     pub code: String,
     /// Instead of the password, for an account without one: a proof from the provider
     /// (`POST /api/auth/oidc/proof/`).
+    // Only documented here: the SPA sends a proof from the account page's chunk, so the
+    // first download does not carry this field's code.
+    #[cfg(feature = "openapi")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub provider_proof: Option<String>,
 }

@@ -4,10 +4,9 @@
 //! never reaches `localStorage` or `fetch`.
 
 use crate::api::{
-    Account, AccountDeletion, ActiveSession, AuditEntry, Credentials, DiffSide, ImportResult,
-    NewAccount, Note, NoteInput, NotePatch, Page, PasswordChange, RecoveryCodes,
-    RegistrationStatus, Revision, RevisionDiff, SetAside, TagCount, TotpDisable, TotpSetup,
-    TrashedNote, User, paths, query,
+    Account, ActiveSession, AuditEntry, Credentials, DiffSide, ImportResult, NewAccount, Note,
+    NoteInput, NotePatch, Page, PasswordChange, RecoveryCodes, Revision, RevisionDiff, SetAside,
+    TagCount, TotpSetup, TrashedNote, User, paths, query,
 };
 use crate::errors::FieldErrors;
 use crate::guard::Session;
@@ -84,8 +83,6 @@ pub trait Backend: Send + Sync {
     /// The second step: the challenge and a code from the app or a recovery code.
     fn sign_in_with_code(&self, challenge: String, code: String) -> Reply<()>;
     fn register(&self, account: NewAccount) -> Reply<User>;
-    /// Who may register here now: anyone, people with an invitation, or nobody.
-    fn registration(&self) -> Reply<RegistrationStatus>;
     /// Forgets the tokens in every tab at once, then asks the server to end the session.
     fn sign_out(&self) -> LocalBoxFuture<'static, ()>;
     /// Page `page` (from 1, [`PAGE_SIZE`] notes each) of the person's notes, pinned first
@@ -147,7 +144,7 @@ pub trait Backend: Send + Sync {
     /// Ends every session of the person on the server, this one included.
     fn end_sessions(&self) -> Reply<()>;
     /// Deletes the account, its notes and its sessions.
-    fn delete_account(&self, deletion: AccountDeletion) -> Reply<()>;
+    fn delete_account(&self, password: String) -> Reply<()>;
     /// The person's live sessions, most recently used first.
     fn sessions(&self) -> Reply<Vec<ActiveSession>>;
     /// The latest security events of the person's account, newest first.
@@ -159,9 +156,6 @@ pub trait Backend: Send + Sync {
     /// for the parts of the app loaded when first used (the operator's area), which
     /// read their own types, so that none of their code is in the first download.
     fn call(&self, method: &'static str, path: String, body: Option<String>) -> Reply<String>;
-    /// A `GET` that needs no one signed in (`/api/auth/providers/`), answered with its
-    /// JSON text: no token is sent, and a refusal never ends the session.
-    fn public(&self, path: &'static str) -> Reply<String>;
     /// Ends one session on the server.
     fn end_session(&self, id: String) -> Reply<()>;
     /// A new secret for an authenticator app.
@@ -169,7 +163,7 @@ pub trait Backend: Send + Sync {
     /// Turns two-step sign-in on with the app's first code.
     fn confirm_totp(&self, code: String) -> Reply<RecoveryCodes>;
     fn new_recovery_codes(&self, code: String) -> Reply<RecoveryCodes>;
-    fn disable_totp(&self, off: TotpDisable) -> Reply<()>;
+    fn disable_totp(&self, password: String, code: String) -> Reply<()>;
     /// The colour theme shown: the one chosen on this device, else the system's.
     fn theme(&self) -> Theme;
     /// Shows `theme` and keeps the choice on this device.

@@ -9,8 +9,8 @@ use crate::{notes, session};
 use app::api::{
     Account, AccountDeletion, ActiveSession, AuditEntry, Credentials, ImportResult, NewAccount,
     Note, NoteInput, NotePatch, OidcCode, Page, PasswordChange, Reauthentication, RecoveryCodes,
-    RefreshRequest, RegistrationStatus, SecondStep, SecondStepRequired, TagCount, TokenPair,
-    TotpCode, TotpDisable, TotpSetup, TrashedNote, User, paths,
+    RefreshRequest, SecondStep, SecondStepRequired, TagCount, TokenPair, TotpCode, TotpDisable,
+    TotpSetup, TrashedNote, User, paths,
 };
 use app::client::{Backend, Files, PAGE_SIZE, Reply, SignIn, Theme, Versioned};
 use app::errors::TOTP_REQUIRED;
@@ -57,11 +57,6 @@ impl Backend for Browser {
 
     fn register(&self, account: NewAccount) -> Reply<User> {
         let call = Call::new("POST", paths::REGISTER).body(&account);
-        async move { decode(send(&call, None).await?) }.boxed_local()
-    }
-
-    fn registration(&self) -> Reply<RegistrationStatus> {
-        let call = Call::new("GET", paths::REGISTER);
         async move { decode(send(&call, None).await?) }.boxed_local()
     }
 
@@ -198,8 +193,9 @@ impl Backend for Browser {
         authed(Call::new("DELETE", paths::SESSIONS)).boxed_local()
     }
 
-    fn delete_account(&self, deletion: AccountDeletion) -> Reply<()> {
-        authed(Call::new("DELETE", paths::ACCOUNT).body(&deletion)).boxed_local()
+    fn delete_account(&self, password: String) -> Reply<()> {
+        authed(Call::new("DELETE", paths::ACCOUNT).body(&AccountDeletion { password }))
+            .boxed_local()
     }
 
     fn sessions(&self) -> Reply<Vec<ActiveSession>> {
@@ -231,11 +227,6 @@ impl Backend for Browser {
     fn call(&self, method: &'static str, path: String, body: Option<String>) -> Reply<String> {
         let call = Call::new(method, path).encoded(body);
         async move { success(authorized(&call).await?) }.boxed_local()
-    }
-
-    fn public(&self, path: &'static str) -> Reply<String> {
-        let call = Call::new("GET", path);
-        async move { success(send(&call, None).await?) }.boxed_local()
     }
 
     fn start_totp(&self) -> Reply<TotpSetup> {
@@ -327,8 +318,8 @@ impl Backend for Browser {
         Box::pin(async { crate::files::kit().await.ok() })
     }
 
-    fn disable_totp(&self, off: TotpDisable) -> Reply<()> {
-        authed(Call::new("DELETE", paths::TOTP).body(&off)).boxed_local()
+    fn disable_totp(&self, password: String, code: String) -> Reply<()> {
+        authed(Call::new("DELETE", paths::TOTP).body(&TotpDisable { password, code })).boxed_local()
     }
 }
 

@@ -377,12 +377,15 @@ fn DeleteAccount() -> impl IntoView {
             return;
         }
         let navigate = navigate.clone();
-        let deletion = crate::api::AccountDeletion {
-            password,
-            provider_proof,
-        };
         spawn(async move {
-            match client.delete_account(deletion).await {
+            let deleted = match provider_proof {
+                Some(proof) => {
+                    let path = crate::api::paths::ACCOUNT;
+                    super::identities::with_proof(client, "DELETE", path, proof, None).await
+                }
+                None => client.delete_account(password).await,
+            };
+            match deleted {
                 Ok(()) => sign_out_here(navigate),
                 Err(ClientError::SignedOut) => {}
                 Err(error) => form.fail(error),

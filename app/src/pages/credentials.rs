@@ -44,15 +44,9 @@ fn credentials_page(purpose: Purpose) -> impl IntoView {
     let (next, invite) = use_query_map().with_untracked(|q| (q.get("next"), q.get("invite")));
     let invited = invite.is_some();
     let invite = StoredValue::new(invite);
-    // Who may register, asked before anyone types; `None` until the server says.
+    // Who may register, asked before anyone types (by the page's chunk, `providers`);
+    // `None` until the server says.
     let mode = RwSignal::new(None::<RegistrationMode>);
-    if registering {
-        spawn(async move {
-            if let Ok(status) = client.registration().await {
-                mode.set(Some(status.registration));
-            }
-        });
-    }
     let form = FormState::new();
     let username = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
@@ -68,12 +62,13 @@ fn credentials_page(purpose: Purpose) -> impl IntoView {
         }
         Err(error) => form.fail(error),
     };
-    // "Sign in with …", where the server has a provider, and the way back from it: a chunk
-    // of its own, fetched after the page is up (a failed fetch leaves the password form
-    // alone).
+    // "Sign in with …", where the server has a provider, the way back from it, and who may
+    // register: a chunk of its own, fetched as the page comes up (a failed fetch leaves
+    // the password form alone).
     provide_context(super::providers::Back {
         form,
         signed_in: Callback::new(signed_in),
+        mode: registering.then_some(mode),
     });
     let provider_links = RwSignal::new_local(None::<AnyView>);
     let owner = Owner::current().expect("a page renders under an owner");
@@ -83,6 +78,17 @@ fn credentials_page(purpose: Purpose) -> impl IntoView {
             && provider_links.try_with_untracked(|_| ()).is_some()
         {
             provider_links.try_set(Some(owner.with(build)));
+        }
+    });
+
+    Effect::new(move |_| {
+        let field = match form.first_invalid(&["username", "password"]) {
+            Some("username") => username_ref,
+            Some("password") => password_ref,
+            _ => return,
+        };
+        if let Some(input) = field.get_untracked() {
+            let _ = input.focus();
         }
     });
 

@@ -84,6 +84,21 @@ impl SignInWays {
 #[derive(Clone, Copy)]
 struct LinkMessage(RwSignal<Option<String>>);
 
+/// A request that proves the person with the provider's proof instead of a password
+/// (`{"provider_proof": …}` and `extra`'s fields), sent from this chunk.
+pub async fn with_proof(
+    client: crate::client::Client,
+    method: &'static str,
+    path: &'static str,
+    proof: String,
+    extra: Option<(&'static str, String)>,
+) -> Result<(), ClientError> {
+    let mut body = vec![("provider_proof", proof)];
+    body.extend(extra);
+    let body: std::collections::BTreeMap<&str, String> = body.into_iter().collect();
+    request(client, method, path.into(), crate::json::to_string(&body)).await
+}
+
 /// Sends the browser to the provider's page that `path` (linking, or a proof) starts,
 /// coming back to the account page.
 fn to_provider(client: crate::client::Client, form: FormState, path: &'static str) {

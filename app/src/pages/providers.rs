@@ -1,8 +1,9 @@
-//! "Sign in with …" on the sign-in and register pages, where the server has an identity
-//! provider, and the way back from it (`#oidc_code=`, `#oidc_error=`): a chunk of its own
-//! (see `lazy`), fetched once the page is up, so the first download pays nothing for it.
+//! What the sign-in and register pages ask the server as anyone: "Sign in with …", where
+//! the server has an identity provider, the way back from it (`#oidc_code=`,
+//! `#oidc_error=`), and who may register. A chunk of its own (see `lazy`), fetched as the
+//! page comes up, so the first download pays nothing for it.
 
-use crate::api::{Providers, paths};
+use crate::api::{Providers, RegistrationMode, RegistrationStatus, paths};
 use crate::client::{ClientError, SignIn, use_client};
 use crate::components::FormState;
 use crate::lazy::Page;
@@ -23,6 +24,26 @@ pub fn links() -> Result<Page, SplitLoaderError> {
 pub struct Back {
     pub form: FormState,
     pub signed_in: Callback<Result<SignIn, ClientError>>,
+    /// On the register page: who may register, for the page to say.
+    pub mode: Option<RwSignal<Option<RegistrationMode>>>,
+}
+
+/// What the server answers anyone at `path`: no token goes with it, so a stale one is not
+/// refreshed and a missing one does not end a session. A fetch of this chunk's own
+/// rather than a `Backend` method, whose code would be in the first download.
+async fn ask<T: serde::de::DeserializeOwned>(path: &str) -> Option<T> {
+    use leptos::wasm_bindgen::JsCast;
+    use wasm_bindgen_futures::JsFuture;
+    let answer = JsFuture::from(window().fetch_with_str(path)).await.ok()?;
+    let response: web_sys::Response = answer.dyn_into().ok()?;
+    if !response.ok() {
+        return None;
+    }
+    let text = JsFuture::from(response.text().ok()?)
+        .await
+        .ok()?
+        .as_string()?;
+    crate::json::from_str(&text)
 }
 
 /// A link per provider to its start, which comes back to where this page leads (`next`)
@@ -46,11 +67,16 @@ fn ProviderLinks() -> impl IntoView {
         query = [&query, "&invite=", &code].concat();
     }
     let found = RwSignal::new(None::<Providers>);
-    // Whoever is (or is not) signed in: no token goes with it.
     spawn(async move {
-        let answer = client.public(paths::PROVIDERS).await;
-        found.try_set(answer.ok().and_then(|text| crate::json::from_str(&text)));
+        found.try_set(ask(paths::PROVIDERS).await);
     });
+    if let Some(mode) = back.mode {
+        spawn(async move {
+            if let Some(status) = ask::<RegistrationStatus>(paths::REGISTER).await {
+                mode.try_set(Some(status.registration));
+            }
+        });
+    }
     move || {
         found.get().map(|found| {
             found

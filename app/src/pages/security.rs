@@ -246,12 +246,16 @@ fn TwoStepOn(stage: RwSignal<Stage>, on_off: Callback<()>) -> impl IntoView {
             return;
         }
         spawn(async move {
-            let off_with = crate::api::TotpDisable {
-                password: typed_password,
-                code: typed_code.trim().to_owned(),
-                provider_proof,
+            let code = typed_code.trim().to_owned();
+            let turned_off = match provider_proof {
+                Some(proof) => {
+                    let path = crate::api::paths::TOTP;
+                    let code = Some(("code", code));
+                    super::identities::with_proof(client, "DELETE", path, proof, code).await
+                }
+                None => client.disable_totp(typed_password, code).await,
             };
-            match client.disable_totp(off_with).await {
+            match turned_off {
                 Ok(()) => {
                     off.done();
                     on_off.run(());
