@@ -7,6 +7,7 @@
 
 use crate::accounts::audit::{Line, Person};
 use crate::accounts::registration::rfc3339;
+use crate::accounts::secrets::digest;
 use crate::accounts::sessions::Device;
 use crate::error::{ApiError, ApiResult, non_field};
 use crate::storage::entities::access_token::{self, Column, Entity as AccessTokens};
@@ -20,7 +21,6 @@ use sea_orm::{
     ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
     QueryOrder, TransactionTrait,
 };
-use sha2::{Digest, Sha256};
 
 /// What every token starts with, so that people and secret scanners know one.
 pub const PREFIX: &str = "ntk_";
@@ -46,10 +46,6 @@ pub struct Wanted {
     pub name: TokenName,
     pub scope: TokenScope,
     pub days: Option<u32>,
-}
-
-fn digest(token: &str) -> String {
-    hex::encode(Sha256::digest(token.as_bytes()))
 }
 
 fn scope_of(row: &access_token::Model) -> TokenScope {

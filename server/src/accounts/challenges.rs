@@ -3,31 +3,24 @@
 //! A challenge is 256 random bits, kept only as its digest, lives five minutes and is
 //! spent by the sign-in it finishes.
 
+use crate::accounts::secrets::{digest, new_secret};
 use crate::accounts::tokens::now;
-use crate::accounts::totp::random_bytes;
 use crate::error::{ApiError, ApiResult};
 use crate::storage::entities::sign_in_challenge::{self, Column, Entity as Challenge};
 use crate::storage::pruning::Prune;
 use app::errors::{FieldErrors, messages};
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryTrait,
 };
-use sha2::{Digest, Sha256};
 
 const LIFETIME_SECS: i64 = 300;
-
-fn digest(challenge: &str) -> String {
-    hex::encode(Sha256::digest(challenge.as_bytes()))
-}
 
 fn expired_challenge() -> ApiError {
     FieldErrors::single("challenge", messages::CHALLENGE_EXPIRED).into()
 }
 
 pub async fn issue(db: &impl ConnectionTrait, user_id: i64) -> ApiResult<String> {
-    let challenge = URL_SAFE_NO_PAD.encode(random_bytes::<32>());
+    let challenge = new_secret();
     Challenge::insert(sign_in_challenge::ActiveModel {
         token_hash: Set(digest(&challenge)),
         user_id: Set(user_id),

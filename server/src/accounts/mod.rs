@@ -15,6 +15,7 @@ pub mod operators;
 pub mod passwords;
 pub mod proof;
 pub mod registration;
+pub mod secrets;
 pub mod sessions;
 pub mod throttle;
 pub mod tokens;

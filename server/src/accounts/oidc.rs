@@ -88,11 +88,23 @@ pub struct Verified {
     pub identity: identities::Claimed,
 }
 
+impl Verified {
+    /// The SPA's page this sign-in comes back to, with what happened in its fragment: the
+    /// sign-in page (which goes on to `next` once signed in), or the page a link or a
+    /// proof began on.
+    pub fn back(&self) -> String {
+        match self.purpose {
+            Purpose::SignIn => format!("/login?next={}", encode(&self.next)),
+            Purpose::Link | Purpose::Proof => self.next.clone(),
+        }
+    }
+}
+
 /// Where the callback sends the browser: the SPA's path, with what it needs in the
 /// fragment.
 pub struct Landing(pub String);
 
-use codes::{hash, random};
+use crate::accounts::secrets::{digest, new_secret};
 
 /// A path of this site to go back to; anything else (another site, `//host`) is `/`.
 pub fn local_path(next: Option<&str>) -> String {
@@ -228,7 +240,7 @@ impl Provider {
     ) -> ApiResult<Started> {
         let client = self.client()?;
         let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
-        let (state, nonce) = (random(), random());
+        let (state, nonce) = (new_secret(), new_secret());
         let mut request = client
             .authorize_url(
                 CoreAuthenticationFlow::AuthorizationCode,
@@ -250,7 +262,7 @@ impl Provider {
         }
         let (url, _, _) = request.url();
         OidcLogin::insert(oidc_login::ActiveModel {
-            state_hash: Set(hash(&state)),
+            state_hash: Set(digest(&state)),
             purpose: Set(purpose.as_str().to_owned()),
             user_id: Set(user_id),
             verifier: Set(verifier.secret().clone()),
@@ -291,7 +303,7 @@ impl Provider {
     /// Ends a sign-in the provider refused (or that was cancelled there).
     pub async fn abandon(&self, db: &impl ConnectionTrait, state: &str) -> ApiResult<()> {
         OidcLogin::delete_many()
-            .filter(oidc_login::Column::StateHash.eq(hash(state)))
+            .filter(oidc_login::Column::StateHash.eq(digest(state)))
             .exec(db)
             .await?;
         Ok(())
@@ -308,7 +320,7 @@ impl Provider {
         code: &str,
     ) -> Result<Verified, &'static str> {
         let taken = OidcLogin::delete_many()
-            .filter(oidc_login::Column::StateHash.eq(hash(state)))
+            .filter(oidc_login::Column::StateHash.eq(digest(state)))
             .exec_with_returning(db)
             .await
             .map_err(|e| logged("reading a sign-in", &e))?;
@@ -374,12 +386,13 @@ impl Provider {
         verified: Verified,
         from: &Device,
     ) -> ApiResult<Landing> {
+        let back = verified.back();
         let Verified {
             purpose,
             user_id,
-            next,
             invite,
             identity,
+            ..
         } = verified;
         let known = identities::find(db, &identity).await?;
         match (purpose, user_id) {
@@ -402,10 +415,7 @@ impl Provider {
                     return Err(ApiError::Forbidden(messages::OIDC_INACTIVE));
                 }
                 let code = codes::issue(writer, Purpose::SignIn, user.id).await?;
-                Ok(Landing(format!(
-                    "/login?next={}#oidc_code={code}",
-                    encode(&next)
-                )))
+                Ok(Landing(format!("{back}#oidc_code={code}")))
             }
             (Purpose::Link, Some(user_id)) => {
                 let user = users::by_id(db, user_id).await?;
@@ -413,10 +423,10 @@ impl Provider {
                     Some(found) if found.user_id != user_id => {
                         Err(ApiError::Forbidden(messages::OIDC_LINKED_ELSEWHERE))
                     }
-                    Some(_) => Ok(Landing(format!("{next}#oidc_linked=1"))),
+                    Some(_) => Ok(Landing(format!("{back}#oidc_linked=1"))),
                     None => {
                         identities::link(writer, &user, &identity, &self.name, from).await?;
-                        Ok(Landing(format!("{next}#oidc_linked=1")))
+                        Ok(Landing(format!("{back}#oidc_linked=1")))
                     }
                 }
             }
@@ -424,7 +434,7 @@ impl Provider {
                 Some(found) if found.user_id == user_id => {
                     identities::seen(writer, found.id, &identity.username).await?;
                     let proof = codes::issue(writer, Purpose::Proof, user_id).await?;
-                    Ok(Landing(format!("{next}#provider_proof={proof}")))
+                    Ok(Landing(format!("{back}#provider_proof={proof}")))
                 }
                 _ => Err(ApiError::Forbidden(messages::OIDC_NOT_YOU)),
             },
@@ -450,8 +460,9 @@ impl Provider {
     }
 }
 
-fn encode(path: &str) -> String {
-    percent_encoding::utf8_percent_encode(path, percent_encoding::NON_ALPHANUMERIC).to_string()
+/// `text` as one part of a URL's query or fragment.
+pub fn encode(text: &str) -> String {
+    percent_encoding::utf8_percent_encode(text, percent_encoding::NON_ALPHANUMERIC).to_string()
 }
 
 /// The provider's or the network's fault, logged in full; the person is told it could

@@ -3,31 +3,20 @@
 //! password. 256 random bits, kept as their digest, spent once: a sign-in code within 60
 //! seconds, a proof within five minutes (time to type a new password).
 
+use crate::accounts::secrets::{digest, new_secret};
 use crate::accounts::tokens::now;
-use crate::accounts::totp::random_bytes;
 use crate::error::ApiResult;
 use crate::storage::entities::oidc_code::{self, Entity as OidcCode};
 use crate::storage::entities::user;
 use crate::storage::pruning::Prune;
 use app::errors::{FieldErrors, messages};
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryTrait,
 };
-use sha2::{Digest, Sha256};
 
 /// How long the SPA has to spend a sign-in code, and a form a proof.
 const CODE_SECS: i64 = 60;
 const PROOF_SECS: i64 = 300;
-
-pub(crate) fn hash(secret: &str) -> String {
-    hex::encode(Sha256::digest(secret.as_bytes()))
-}
-
-pub(crate) fn random() -> String {
-    URL_SAFE_NO_PAD.encode(random_bytes::<32>())
-}
 
 /// What a sign-in at the provider is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -58,9 +47,9 @@ impl Purpose {
 
 /// A one-time code for `user_id`, kept as its digest.
 pub async fn issue(db: &impl ConnectionTrait, purpose: Purpose, user_id: i64) -> ApiResult<String> {
-    let code = random();
+    let code = new_secret();
     OidcCode::insert(oidc_code::ActiveModel {
-        code_hash: Set(hash(&code)),
+        code_hash: Set(digest(&code)),
         purpose: Set(purpose.as_str().to_owned()),
         user_id: Set(user_id),
         expires_at: Set(now()
@@ -78,7 +67,7 @@ pub async fn issue(db: &impl ConnectionTrait, purpose: Purpose, user_id: i64) ->
 /// requests racing with one code, one gets it.
 async fn redeem(db: &impl ConnectionTrait, purpose: Purpose, code: &str) -> ApiResult<Option<i64>> {
     let spent = OidcCode::delete_many()
-        .filter(oidc_code::Column::CodeHash.eq(hash(code)))
+        .filter(oidc_code::Column::CodeHash.eq(digest(code)))
         .filter(oidc_code::Column::Purpose.eq(purpose.as_str()))
         .filter(oidc_code::Column::ExpiresAt.gt(now()))
         .exec_with_returning(db)

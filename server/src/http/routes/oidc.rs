@@ -3,7 +3,7 @@
 //! and a failure comes back to the SPA in the URL's fragment (`#oidc_error=`); the rest
 //! is JSON as everywhere.
 
-use crate::accounts::oidc::{self, Landing, Provider};
+use crate::accounts::oidc::{self, Landing, Provider, encode};
 use crate::accounts::oidc_codes::{self, Purpose};
 use crate::accounts::{challenges, identities, sessions, throttle, two_step, users};
 use crate::error::{ApiError, ApiResult};
@@ -34,10 +34,6 @@ fn query_value(uri: &Uri, name: &str) -> Option<String> {
 
 fn provider(state: &AppState) -> ApiResult<&Arc<Provider>> {
     state.oidc.as_ref().ok_or(ApiError::NotFound)
-}
-
-fn encode(text: &str) -> String {
-    percent_encoding::utf8_percent_encode(text, percent_encoding::NON_ALPHANUMERIC).to_string()
 }
 
 /// Back to the SPA's sign-in page, saying what went wrong.
@@ -197,27 +193,20 @@ async fn landing(
         Ok(verified) => verified,
         Err(message) => return Ok(failed(message)),
     };
-    let back = match verified.purpose {
-        Purpose::SignIn => format!("/login?next={}", encode(&verified.next)),
-        Purpose::Link | Purpose::Proof => verified.next.clone(),
-    };
-    match provider
+    let back = verified.back();
+    let message = match provider
         .land((&state.db, &state.writer), verified, from)
         .await
     {
-        Ok(Landing(to)) => Ok(Redirect::to(&to)),
-        Err(ApiError::Forbidden(message) | ApiError::Unavailable(message)) => Ok(Redirect::to(
-            &format!("{back}#oidc_error={}", encode(message)),
-        )),
-        Err(ApiError::Fields(errors)) => {
-            let message = errors.first().unwrap_or(messages::OIDC_FAILED).to_owned();
-            Ok(Redirect::to(&format!(
-                "{back}#oidc_error={}",
-                encode(&message)
-            )))
-        }
-        Err(other) => Err(other),
-    }
+        Ok(Landing(to)) => return Ok(Redirect::to(&to)),
+        Err(ApiError::Forbidden(message) | ApiError::Unavailable(message)) => message.to_owned(),
+        Err(ApiError::Fields(errors)) => errors.first().unwrap_or(messages::OIDC_FAILED).to_owned(),
+        Err(other) => return Err(other),
+    };
+    Ok(Redirect::to(&format!(
+        "{back}#oidc_error={}",
+        encode(&message)
+    )))
 }
 
 /// Sign in: the provider's code (new)
