@@ -128,13 +128,7 @@ fn ChangePassword(
         done.set(false);
         let (old_password, new_password) = (old.get_untracked(), new.get_untracked());
         let mut found = FieldErrors::default();
-        let provider_proof = ways
-            .proof_for_form()
-            .map_err(|why| found.add("old_password", why))
-            .unwrap_or_default();
-        if old_password.is_empty() && provider_proof.is_none() && found.is_empty() {
-            found.add("old_password", crate::errors::messages::BLANK);
-        }
+        let provider_proof = ways.proof_or_password(&mut found, "old_password", &old_password);
         // The same rules as at sign-up, against the name the server compares with.
         if let Err(errors) = Password::parse(&new_password, &username().unwrap_or_default()) {
             found.extend("new_password", errors);
@@ -366,13 +360,7 @@ fn DeleteAccount() -> impl IntoView {
         }
         let password = password.get_untracked();
         let mut found = FieldErrors::default();
-        let provider_proof = ways
-            .proof_for_form()
-            .map_err(|why| found.add("password", why))
-            .unwrap_or_default();
-        if password.is_empty() && provider_proof.is_none() && found.is_empty() {
-            found.add("password", crate::errors::messages::BLANK);
-        }
+        let provider_proof = ways.proof_or_password(&mut found, "password", &password);
         if !form.begin(found) {
             return;
         }

@@ -60,18 +60,27 @@ impl SignInWays {
         });
     }
 
-    /// What a form sends in place of the password: `Ok(None)` where there is one,
-    /// `Ok(Some(proof))` (spent by the form that sends it) where there is none, `Err`
-    /// when the person has not confirmed at the provider yet.
-    pub fn proof_for_form(self) -> Result<Option<String>, &'static str> {
+    /// What a form sends in place of the password typed in `field`: `None` where the
+    /// account has one, the proof (spent by the form that sends it) where it has none.
+    /// Without a proof yet, or without a password typed, the field says so in `found`.
+    pub fn proof_or_password(
+        self,
+        found: &mut crate::errors::FieldErrors,
+        field: &str,
+        password: &str,
+    ) -> Option<String> {
+        use crate::errors::messages;
         if !self.passwordless() {
-            return Ok(None);
+            if password.is_empty() {
+                found.add(field, messages::BLANK);
+            }
+            return None;
         }
-        self.proof
-            .try_update(Option::take)
-            .flatten()
-            .map(Some)
-            .ok_or(crate::errors::messages::PROOF_INVALID)
+        let proof = self.proof.try_update(Option::take).flatten();
+        if proof.is_none() {
+            found.add(field, messages::PROOF_INVALID);
+        }
+        proof
     }
 
     /// Whether the account signs in only through the provider; `false` until known.
@@ -84,18 +93,27 @@ impl SignInWays {
 #[derive(Clone, Copy)]
 struct LinkMessage(RwSignal<Option<String>>);
 
-/// A request that proves the person with the provider's proof instead of a password
-/// (`{"provider_proof": …}` and `extra`'s fields), sent from this chunk.
+/// The body of a request that proves the person with the provider's proof instead of
+/// a password, and a two-step code where one is asked.
+#[derive(serde::Serialize)]
+struct ProofBody {
+    provider_proof: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    code: Option<String>,
+}
+
+/// A request proved by the provider's proof instead of a password, sent from this chunk.
 pub async fn with_proof(
     client: crate::client::Client,
     method: &'static str,
     path: &'static str,
     proof: String,
-    extra: Option<(&'static str, String)>,
+    code: Option<String>,
 ) -> Result<(), ClientError> {
-    let mut body = vec![("provider_proof", proof)];
-    body.extend(extra);
-    let body: std::collections::BTreeMap<&str, String> = body.into_iter().collect();
+    let body = ProofBody {
+        provider_proof: proof,
+        code,
+    };
     request(client, method, path.into(), crate::json::to_string(&body)).await
 }
 

@@ -232,13 +232,7 @@ fn TwoStepOn(stage: RwSignal<Stage>, on_off: Callback<()>) -> impl IntoView {
         }
         let (typed_password, typed_code) = (password.get_untracked(), off_code.get_untracked());
         let mut found = FieldErrors::default();
-        let provider_proof = ways
-            .proof_for_form()
-            .map_err(|why| found.add("password", why))
-            .unwrap_or_default();
-        if typed_password.is_empty() && provider_proof.is_none() && found.is_empty() {
-            found.add("password", messages::BLANK);
-        }
+        let provider_proof = ways.proof_or_password(&mut found, "password", &typed_password);
         if typed_code.trim().is_empty() {
             found.add("code", messages::BLANK);
         }
@@ -250,8 +244,7 @@ fn TwoStepOn(stage: RwSignal<Stage>, on_off: Callback<()>) -> impl IntoView {
             let turned_off = match provider_proof {
                 Some(proof) => {
                     let path = crate::api::paths::TOTP;
-                    let code = Some(("code", code));
-                    super::identities::with_proof(client, "DELETE", path, proof, code).await
+                    super::identities::with_proof(client, "DELETE", path, proof, Some(code)).await
                 }
                 None => client.disable_totp(typed_password, code).await,
             };
