@@ -3,13 +3,16 @@
 //! the database keeps its SHA-256. Each request with one reads its row, so a revoked
 //! token stops at once on every replica. A token ends with everything that ends every
 //! session (`sessions::revoke_all` deletes them: a password change by anyone, "sign out
-//! everywhere", deactivation) and with its account (a foreign key).
+//! everywhere", deactivation) and with its account (a foreign key). An event stream it
+//! opened is told and closes, on every replica, as a session's is when it ends
+//! (`events::record::token_stream`).
 
 use crate::accounts::audit::{Line, Person};
 use crate::accounts::registration::rfc3339;
 use crate::accounts::secrets::digest;
 use crate::accounts::sessions::Device;
 use crate::error::{ApiError, ApiResult, non_field};
+use crate::events::record::{self, Announcement};
 use crate::storage::entities::access_token::{self, Column, Entity as AccessTokens};
 use crate::storage::entities::user::{self, Entity as User};
 use app::api::{AccessToken, AuditAction, CreatedAccessToken, MAX_TOKEN_DAYS, TokenScope};
@@ -35,6 +38,8 @@ const LAST_USED_STEP: chrono::TimeDelta = chrono::TimeDelta::minutes(1);
 /// A token that authenticated a request: whose, and what it may do.
 #[derive(Debug, Clone, Copy)]
 pub struct Bearer {
+    /// The token's own id.
+    pub id: i64,
     pub user_id: i64,
     pub scope: TokenScope,
     /// In seconds since the epoch; `None` when it does not expire.
@@ -144,6 +149,7 @@ pub async fn revoke(
         .detail(row.name)
         .record(&txn, from)
         .await?;
+    record::record(&txn, [Announcement::token_revoked(person.id, row.id)]).await?;
     txn.commit().await?;
     Ok(())
 }
@@ -180,6 +186,7 @@ pub async fn authenticate(
             .await?;
     }
     Ok(Some(Bearer {
+        id: row.id,
         user_id: row.user_id,
         scope: scope_of(&row),
         expires_at: row.expires_at.map(|at| at.timestamp()),

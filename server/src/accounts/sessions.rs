@@ -278,10 +278,13 @@ async fn revoke_family(txn: &impl ConnectionTrait, user_id: i64, family_id: &str
 pub async fn revoke_all(db: &impl ConnectionTrait, user_id: i64) -> ApiResult<Vec<Announcement>> {
     // Here rather than in `access_tokens`, which records through `audit` and so uses
     // this module: no circle.
-    AccessTokens::delete_many()
+    let tokens: Vec<i64> = AccessTokens::delete_many()
         .filter(access_token::Column::UserId.eq(user_id))
-        .exec(db)
-        .await?;
+        .exec_with_returning(db)
+        .await?
+        .into_iter()
+        .map(|token| token.id)
+        .collect();
     let live: Vec<String> = RefreshToken::find()
         .select_only()
         .column(Column::FamilyId)
@@ -300,6 +303,11 @@ pub async fn revoke_all(db: &impl ConnectionTrait, user_id: i64) -> ApiResult<Ve
     Ok(live
         .into_iter()
         .map(|sid| Announcement::to_session(user_id, sid, Event::SessionEnded))
+        .chain(
+            tokens
+                .into_iter()
+                .map(|id| Announcement::token_revoked(user_id, id)),
+        )
         .collect())
 }
 

@@ -85,7 +85,8 @@ pub enum Event {
     /// The person's tag counts may have changed.
     Tags,
     /// The session was ended (signed out, ended from another device or by an operator,
-    /// or by a password change): its stream says so and closes.
+    /// or by a password change), or the personal access token revoked: its stream says
+    /// so and closes.
     SessionEnded,
     Account(AccountChange),
 }
@@ -127,7 +128,15 @@ pub fn closes_stream(kind: &str, data: &str) -> bool {
                 .any(|change| data == Event::Account(change).data()))
 }
 
-/// One event for one person: all their streams, or the stream of one session.
+/// What the streams opened with personal access token `id` go by where a session's
+/// stream goes by its session's id (a UUID, so never the same), so that revoking the
+/// token ends them as ending a session ends its own.
+pub fn token_stream(id: i64) -> String {
+    format!("ntk:{id}")
+}
+
+/// One event for one person: all their streams, or the stream of one session (or of one
+/// personal access token, [`token_stream`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Announcement {
     pub user: i64,
@@ -150,6 +159,11 @@ impl Announcement {
             session: Some(session),
             event,
         }
+    }
+
+    /// Tells the streams opened with personal access token `id` that it was revoked.
+    pub fn token_revoked(user: i64, id: i64) -> Self {
+        Self::to_session(user, token_stream(id), Event::SessionEnded)
     }
 
     /// `action` on note `id` at `version`, for each of `readers`.

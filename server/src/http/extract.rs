@@ -722,6 +722,8 @@ pub struct AuthUser {
     /// The session the token belongs to (tokens from before sessions were listed name
     /// none, and neither does a personal access token).
     pub session: Option<String>,
+    /// The personal access token's id, when it is one.
+    pub access_token: Option<i64>,
     /// When the token expires, in seconds since the epoch.
     pub expires_at: i64,
 }
@@ -765,6 +767,7 @@ where
             Verdict::Live => Ok(Self {
                 id: claims.user_id,
                 session: claims.sid,
+                access_token: None,
                 expires_at: claims.exp,
             }),
             Verdict::SessionEnded => Err(ApiError::BadAccessToken(messages::SESSION_ENDED)),
@@ -798,6 +801,7 @@ impl AuthUser {
             Some(_) => Ok(Self {
                 id: bearer.user_id,
                 session: None,
+                access_token: Some(bearer.id),
                 expires_at: bearer.expires_at.unwrap_or(i64::MAX),
             }),
         }

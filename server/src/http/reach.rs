@@ -32,6 +32,8 @@ pub fn needed(method: &Method, route: &str) -> Option<TokenScope> {
         paths::EXPORT,
         paths::ATTACHMENTS,
         paths::ATTACHMENT,
+        // The live stream: revoking the token closes it (`events::record::token_stream`).
+        paths::EVENTS,
     ];
     if reading {
         return readable.contains(&route).then_some(TokenScope::Read);
@@ -57,6 +59,7 @@ mod tests {
     fn reads_need_read_and_note_writes_need_write() {
         assert_eq!(needed(&Method::GET, paths::NOTES), Some(TokenScope::Read));
         assert_eq!(needed(&Method::GET, paths::EXPORT), Some(TokenScope::Read));
+        assert_eq!(needed(&Method::GET, paths::EVENTS), Some(TokenScope::Read));
         assert_eq!(needed(&Method::POST, paths::NOTES), Some(TokenScope::Write));
         assert_eq!(needed(&Method::PATCH, NOTE), Some(TokenScope::Write));
         assert_eq!(needed(&Method::DELETE, NOTE), Some(TokenScope::Write));
@@ -80,7 +83,6 @@ mod tests {
             (Method::POST, paths::NOTE_SHARES),
             (Method::DELETE, paths::SHARED_NOTE),
             (Method::DELETE, paths::ATTACHMENT),
-            (Method::GET, paths::EVENTS),
         ] {
             assert_eq!(needed(&method, route), None, "{method} {route}");
         }

@@ -652,3 +652,40 @@ async fn an_account_deleted_is_told_to_its_stream_and_to_whom_its_notes_were_sha
     );
     alices.expect_end().await;
 }
+
+#[tokio::test]
+async fn a_stream_opened_with_an_access_token_ends_when_the_token_does_on_every_replica() {
+    let app = TestApp::spawn().await;
+    let other = TestApp::spawn_with(&[("DATABASE_URL", app.database_url.as_str())]).await;
+    let alice = app.user("alice").await;
+    let (revoked_id, revoked) = app.access_token(&alice, "read").await;
+    let (_, kept) = app.access_token(&alice, "read").await;
+    // One script listens through the other replica, another through this one.
+    let mut revokeds = other.stream(&revoked, None).await;
+    revokeds.expect("ready").await;
+    let mut kepts = app.stream(&kept, None).await;
+    kepts.expect("ready").await;
+    let mut browsers = app.live(&alice).await;
+
+    let (status, _) = app
+        .call(
+            &alice,
+            Method::DELETE,
+            &format!("/api/user/tokens/{revoked_id}/"),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let ended = revokeds.expect("session").await;
+    assert_eq!(ended.data, json!({"action": "ended"}));
+    revokeds.expect_end().await;
+    // That stream alone: the other token's and the browser's hear on.
+    let id = app.note_of(&alice, "Still here", "s").await;
+    kepts.expect_note("created", id).await;
+    browsers.expect_note("created", id).await;
+
+    // A password change ends every token, and so every token's stream.
+    app.change_password(&alice, "a brand new passphrase").await;
+    kepts.expect("session").await;
+    kepts.expect_end().await;
+}

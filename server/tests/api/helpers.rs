@@ -311,6 +311,20 @@ impl TestApp {
         .await
     }
 
+    /// Makes a personal access token of `scope` for `user`, which must be granted: its id
+    /// and the token.
+    pub async fn access_token(&self, user: &TestUser, scope: &str) -> (i64, String) {
+        let body = json!({"name": format!("{scope} script"), "scope": scope});
+        let (status, made) = self
+            .call(user, Method::POST, "/api/user/tokens/", Some(body))
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{made}");
+        (
+            made["id"].as_i64().unwrap(),
+            made["token"].as_str().unwrap().to_owned(),
+        )
+    }
+
     /// Changes `user`'s password from [`PASSWORD`] to `new`, which must be granted: the
     /// same person, in the new pair's session.
     pub async fn change_password(&self, user: &TestUser, new: &str) -> TestUser {

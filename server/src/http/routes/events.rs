@@ -31,7 +31,8 @@ use tokio::time::Instant;
 ///   `deleted` (to the trash), `restored` (from it), `purged` (gone for good), `shared`
 ///   (shared with one, or one's permission changed) and `unshared`.
 /// - `tags` `{"action": "changed"}`: one's tag counts may have changed.
-/// - `session` `{"action": "ended"}`: this stream's session was ended; the stream closes.
+/// - `session` `{"action": "ended"}`: this stream's session was ended, or the personal
+///   access token it was opened with revoked; the stream closes.
 /// - `account` `{"action"}`: `deactivated` or `deleted` (the stream closes), `two_step_off`,
 ///   `role_changed`.
 /// - `reset` `{}`: events since `Last-Event-ID` can no longer all be had (more than ten
@@ -42,6 +43,8 @@ use tokio::time::Instant;
 /// Send `Last-Event-ID` to resume after the last event seen, through any replica. A
 /// comment line comes at least every `STREAM_KEEPALIVE` (25 s). The stream ends when its
 /// access token expires (reconnect with the renewed one) and when the server shuts down.
+/// A personal access token (`read` is enough) opens one too, which ends when the token
+/// is revoked or expires.
 /// Past `MAX_STREAMS` open streams the answer is 503 with `Retry-After`.
 #[utoipa::path(
     get,
@@ -71,9 +74,15 @@ pub async fn stream(
             .and_then(|value| value.trim().parse::<i64>().ok())
             .filter(|id| *id >= 0)
     });
+    // A personal access token's stream goes by the token where a session's goes by the
+    // session, so that revoking the token closes it.
+    let stream = user
+        .session
+        .clone()
+        .or_else(|| user.access_token.map(record::token_stream));
     let subscription = state
         .events
-        .subscribe(user.id, user.session.clone())
+        .subscribe(user.id, stream.clone())
         .map_err(|refused| match refused {
             Refused::Full | Refused::ShuttingDown => ApiError::TooManyStreams,
         })?;
@@ -88,7 +97,7 @@ pub async fn stream(
         Some(Some(after)) => {
             match state
                 .events
-                .backlog(user.id, user.session.as_deref(), after, from)
+                .backlog(user.id, stream.as_deref(), after, from)
                 .await?
             {
                 None => opening.push_back(Opening::Reset),
@@ -102,7 +111,9 @@ pub async fn stream(
         }
     }
     opening.push_back(Opening::Ready);
-    let left = (user.expires_at - tokens::now()).max(0) as u64;
+    // A personal access token may never expire (`i64::MAX`): its stream then lasts until
+    // the token is revoked, bounded here only so that the deadline is an `Instant`.
+    let left = (user.expires_at - tokens::now()).clamp(0, i64::from(u32::MAX)) as u64;
     let live = Live {
         opening,
         subscription,
