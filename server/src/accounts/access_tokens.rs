@@ -11,6 +11,7 @@ use crate::accounts::audit::{Line, Person};
 use crate::accounts::registration::rfc3339;
 use crate::accounts::secrets::digest;
 use crate::accounts::sessions::Device;
+use crate::accounts::totp::random_bytes;
 use crate::error::{ApiError, ApiResult, non_field};
 use crate::events::record::{self, Announcement};
 use crate::storage::entities::access_token::{self, Column, Entity as AccessTokens};
@@ -76,9 +77,7 @@ pub async fn create(
     wanted: Wanted,
     from: &Device,
 ) -> ApiResult<CreatedAccessToken> {
-    let mut secret = [0u8; 32];
-    getrandom::fill(&mut secret).map_err(|e| ApiError::Internal(e.to_string()))?;
-    let token = format!("{PREFIX}{}", hex::encode(secret));
+    let token = format!("{PREFIX}{}", hex::encode(random_bytes::<32>()));
     let now = Utc::now();
     let expires_at = wanted
         .days
