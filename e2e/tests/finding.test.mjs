@@ -54,6 +54,39 @@ test('the search box filters as one types, and the URL keeps the search across r
   });
 });
 
+test('a change heard from elsewhere while one types leaves the search box as typed', async () => {
+  const user = await registerUser(BASE);
+  await createNoteApi(BASE, user.access, 'Apples', 'green ones');
+  await inBrowser(async (b) => {
+    const { page } = b;
+    await holdSession(page, BASE, user);
+    await page.goto(`${BASE}/`);
+    // The stream is open once a change made elsewhere shows.
+    await createNoteApi(BASE, user.access, 'Bananas', 'yellow');
+    await page.locator('.note h3', { hasText: 'Bananas' }).waitFor();
+    const reloads = [];
+    page.on('request', (r) => {
+      const url = new URL(r.url());
+      if (url.pathname === '/api/notes/' && !url.searchParams.has('search')) reloads.push(Date.now());
+    });
+
+    // Keys keep coming faster than the search waits for, so the URL still has no
+    // search when the change is heard and the list reloads.
+    const box = page.getByLabel('Search your notes');
+    const words = 'apples from the orchard';
+    const typing = box.pressSequentially(words, { delay: 100 });
+    await new Promise((done) => setTimeout(done, 250));
+    await createNoteApi(BASE, user.access, 'Cherries', 'red');
+    await typing;
+    const typed = Date.now();
+    assert.ok(reloads.some((at) => at < typed), 'the change was heard while typing');
+    assert.equal(await box.inputValue(), words);
+    await page.waitForURL(`${BASE}/?q=apples%20from%20the%20orchard`);
+    await page.getByText('No notes match “apples from the orchard”.').waitFor();
+    assert.deepEqual(b.errors, []);
+  });
+});
+
 test('a long list comes a page at a time, with the count', async () => {
   const user = await registerUser(BASE);
   for (let i = 1; i <= 23; i++) await createNoteApi(BASE, user.access, `Note ${i}`, `number ${i}`);

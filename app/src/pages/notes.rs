@@ -172,10 +172,12 @@ pub fn NotesPage() -> impl IntoView {
             search.get(),
             tag.get(),
         );
-        if typed.get_untracked() != now.1 {
+        let synced = before.is_some_and(|b| b.0 != now.0 && b.1 == now.1 && b.2 == now.2);
+        // The box follows the URL (Back, a tag), but not a reload heard while one types:
+        // that would take back the keys not yet in the URL.
+        if !synced && typed.get_untracked() != now.1 {
             typed.set(now.1.clone());
         }
-        let synced = before.is_some_and(|b| b.0 != now.0 && b.1 == now.1 && b.2 == now.2);
         fetch(synced);
         if synced {
             load_tags();
