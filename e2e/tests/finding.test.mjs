@@ -61,7 +61,9 @@ test('a change heard from elsewhere while one types leaves the search box as typ
     const { page } = b;
     await holdSession(page, BASE, user);
     await page.goto(`${BASE}/`);
-    // The stream is open once a change made elsewhere shows.
+    await page.locator('.note h3', { hasText: 'Apples' }).waitFor();
+    // The stream is open once a change made elsewhere shows: the list was loaded before
+    // the change was made.
     await createNoteApi(BASE, user.access, 'Bananas', 'yellow');
     await page.locator('.note h3', { hasText: 'Bananas' }).waitFor();
     const reloads = [];
